@@ -1,0 +1,54 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+// No network access: Hardhat can't download solc, so it runs the pinned npm `solc` (solcjs) instead.
+const SOLC_VERSION = "0.8.28";
+const solcPath = require.resolve("solc/soljson.js");
+
+const compilerSettings = {
+  version: SOLC_VERSION,
+  path: solcPath,
+  settings: {
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 200 },
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    profiles: {
+      // Tests run with the production settings so gas numbers and code sizes are the deployable ones.
+      default: compilerSettings,
+      production: compilerSettings,
+    },
+    npmFilesToBuild: [
+      "@account-abstraction/contracts/core/EntryPoint.sol",
+      "@account-abstraction/contracts/accounts/SimpleAccount.sol",
+      "@account-abstraction/contracts/accounts/SimpleAccountFactory.sol",
+    ],
+  },
+  test: {
+    solidity: {
+      profiles: {
+        // CI profile: fast enough for every push.
+        default: {
+          fuzz: { runs: 256 },
+          invariant: { runs: 64, depth: 32, failOnRevert: false },
+        },
+        // Deep campaign: `npm run test:deep`.
+        deep: {
+          fuzz: { runs: 10_000 },
+          invariant: { runs: 10_000, depth: 64, failOnRevert: false },
+        },
+      },
+    },
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+  },
+  typechain: { outDir: "typechain-types" },
+});
