@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
+import {WalletBase} from "./WalletBase.sol";
+
+/// @title M-of-N owners and the packed multisig signature format.
+/// @notice Owner signatures are a concatenation of entries `signer (20 bytes) ‖ length (2 bytes) ‖ signature`,
+/// with signers in strictly ascending address order (so no owner counts twice). EOA owners sign with ECDSA
+/// (high-s forms refused), contract owners through ERC-1271. Every entry must be a valid owner signature.
+abstract contract OwnerManager is WalletBase, IOwnerManager {
+    /// @custom:storage-location erc7201:leash.storage.Owners
+    struct OwnerStorage {
+        address[] owners;
+        mapping(address account => bool) isOwner;
+        uint256 threshold;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant OWNER_STORAGE = 0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
+
+    function _ownerStorage() private pure returns (OwnerStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
+            $.slot := OWNER_STORAGE
+        }
+    }
+
+    modifier onlyOwner() {
+        if (!_ownerStorage().isOwner[msg.sender]) revert OwnerUnauthorized(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IOwnerManager
+    function getOwners() public view returns (address[] memory) {
+        return _ownerStorage().owners;
+    }
+
+    /// @inheritdoc IOwnerManager
+    function isOwner(address account) public view returns (bool) {
+        return _ownerStorage().isOwner[account];
+    }
+
+    /// @inheritdoc IOwnerManager
+    function threshold() public view returns (uint256) {
+        return _ownerStorage().threshold;
+    }
+
+    /// @inheritdoc IOwnerManager
+    function addOwner(address owner) external onlySelf {
+        _addOwner(owner);
+    }
+
+    /// @inheritdoc IOwnerManager
+    function removeOwner(address owner) external onlySelf {
+        OwnerStorage storage $ = _ownerStorage();
+        if (!$.isOwner[owner]) revert OwnerNotFound(owner);
+        uint256 count = $.owners.length;
+        // Removing an owner must never lower the threshold: that is a loosening and goes through
+        // `changeThreshold` and its timelock first.
+        if (count - 1 < $.threshold) revert OwnerInvalidThreshold($.threshold, count - 1);
+        for (uint256 i = 0; i < count; ++i) {
+            if ($.owners[i] == owner) {
+                $.owners[i] = $.owners[count - 1];
+                $.owners.pop();
+                break;
+            }
+        }
+        $.isOwner[owner] = false;
+        emit OwnerRemoved(owner);
+    }
+
+    /// @inheritdoc IOwnerManager
+    function changeThreshold(uint256 newThreshold) external onlySelf {
+        _setThreshold(newThreshold);
+    }
+
+    function _initOwners(address[] calldata owners, uint256 newThreshold) internal {
+        if (owners.length > MAX_OWNERS) revert OwnerTooMany(owners.length, MAX_OWNERS);
+        for (uint256 i = 0; i < owners.length; ++i) _addOwner(owners[i]);
+        _setThreshold(newThreshold);
+    }
+
+    function _addOwner(address owner) private {
+        OwnerStorage storage $ = _ownerStorage();
+        if (owner == address(0) || owner == address(this)) revert OwnerInvalid(owner);
+        if ($.isOwner[owner]) revert OwnerAlreadyExists(owner);
+        if ($.owners.length >= MAX_OWNERS) revert OwnerTooMany($.owners.length + 1, MAX_OWNERS);
+        $.owners.push(owner);
+        $.isOwner[owner] = true;
+        emit OwnerAdded(owner);
+    }
+
+    function _setThreshold(uint256 newThreshold) private {
+        OwnerStorage storage $ = _ownerStorage();
+        uint256 count = $.owners.length;
+        if (newThreshold == 0 || newThreshold > count) revert OwnerInvalidThreshold(newThreshold, count);
+        uint256 old = $.threshold;
+        $.threshold = newThreshold;
+        emit ThresholdChanged(old, newThreshold);
+    }
+
+    /// @notice Whether `signatures` carries valid signatures of at least `threshold` distinct owners over
+    /// `digest`. Never reverts on malformed input: it returns false, as ERC-4337 validation requires.
+    function _checkOwnerSignatures(bytes32 digest, bytes calldata signatures) internal view returns (bool) {
+        (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, new address[](0));
+        return ok && count >= _ownerStorage().threshold;
+    }
+
+    /// @notice The owners who signed `digest`, or `ok == false` if any entry is malformed or invalid or there
+    /// are fewer than `threshold` of them.
+    function _ownerSigners(bytes32 digest, bytes calldata signatures) internal view returns (bool, address[] memory) {
+        address[] memory signers = new address[](MAX_OWNERS);
+        (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, signers);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: shrinks the array length in place; `count <= MAX_OWNERS`, the allocated length.
+            mstore(signers, count)
+        }
+        return (ok && count >= _ownerStorage().threshold, signers);
+    }
+
+    /// @dev Fills `out` with the signers when it is long enough (pass an empty array to skip).
+    function _parseOwnerSignatures(
+        bytes32 digest,
+        bytes calldata signatures,
+        address[] memory out
+    ) private view returns (bool ok, uint256 count) {
+        OwnerStorage storage $ = _ownerStorage();
+        uint256 offset = 0;
+        uint256 length = signatures.length;
+        address previous = address(0);
+        while (offset < length) {
+            // At most one entry per owner: bounds the loop whatever the input.
+            if (count == MAX_OWNERS) return (false, count);
+            if (length - offset < 22) return (false, count);
+            address signer = address(bytes20(signatures[offset:offset + 20]));
+            uint256 sigLength = uint16(bytes2(signatures[offset + 20:offset + 22]));
+            offset += 22;
+            if (length - offset < sigLength) return (false, count);
+            bytes calldata signature = signatures[offset:offset + sigLength];
+            offset += sigLength;
+            // Strictly ascending: rejects duplicates and the zero address (never an owner anyway).
+            if (signer <= previous) return (false, count);
+            previous = signer;
+            if (!$.isOwner[signer]) return (false, count);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) return (false, count);
+            if (out.length > count) out[count] = signer;
+            ++count;
+        }
+        return (true, count);
+    }
+}
