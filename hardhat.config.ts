@@ -47,9 +47,5 @@ export default defineConfig({
       },
     },
   },
-  networks: {
-    // TEMPORARY while the wallet is split into modules under EIP-170; removed by the size test's commit.
-    default: { type: "edr-simulated", chainType: "l1", allowUnlimitedContractSize: true },
-  },
   typechain: { outDir: "typechain-types" },
 });

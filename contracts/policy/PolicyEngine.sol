@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {AgentRules, AgentStatus, AssetLimits, Call, CallPermission} from "../interfaces/LeashTypes.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentManager} from "../wallet/AgentManager.sol";
@@ -13,7 +14,7 @@ import {SpendWindows, Window, WindowIndexes, Windows} from "./SpendWindows.sol";
 /// @notice Deny by default: a call is allowed only as a native transfer to an allowlisted recipient, an
 /// ERC-20 movement (transfer, transferFrom from the wallet, approve, increaseAllowance) of an asset the agent
 /// has limits for, to an allowlisted recipient, or a call with an explicit (target, selector) permission.
-abstract contract PolicyEngine is AgentManager, IPolicyEngine {
+abstract contract PolicyEngine is AgentManager {
     using SpendWindows for Windows;
     using SpendWindows for Window;
 
@@ -61,7 +62,7 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Policy")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant POLICY_STORAGE = 0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
 
-    function _policyStorage() private pure returns (PolicyStorage storage $) {
+    function _policyStorage() internal pure returns (PolicyStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
@@ -71,166 +72,24 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
 
     // ---------------------------------------------------------------- configuration (self-calls)
 
-    /// @inheritdoc IPolicyEngine
-    function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external onlySelf {
-        _requireKnownAgent(agent);
-        if (limits.perTx == 0 && limits.daily == 0 && limits.weekly == 0 && limits.monthly == 0) {
-            revert PolicyUnboundedAsset(agent, asset);
-        }
-        _writeAssetLimits(agent, asset, limits, true);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function tightenAssetLimits(address agent, address asset, AssetLimits calldata limits) external onlySelf {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        if (!a.enabled) revert PolicyAssetNotAllowed(agent, asset);
-        _requireNotLooser("perTx", limits.perTx, a.perTx);
-        _requireNotLooser("approvalAbove", limits.approvalAbove, a.approvalAbove);
-        _requireNotLooser("daily", limits.daily, a.windows.day.cap);
-        _requireNotLooser("weekly", limits.weekly, a.windows.week.cap);
-        _requireNotLooser("monthly", limits.monthly, a.windows.month.cap);
-        _writeAssetLimits(agent, asset, limits, true);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function removeAssetLimits(address agent, address asset) external onlySelf {
-        if (!_policyStorage().agentAssets[agent][asset].enabled) revert PolicyAssetNotAllowed(agent, asset);
-        _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function setWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external onlySelf {
-        _writeWalletCaps(asset, daily, weekly, monthly);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function tightenWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external onlySelf {
-        WalletAsset storage w = _policyStorage().walletAssets[asset];
-        if (!w.enabled) revert PolicyAssetNotAllowed(address(this), asset);
-        _requireNotLooser("walletDaily", daily, w.windows.day.cap);
-        _requireNotLooser("walletWeekly", weekly, w.windows.week.cap);
-        _requireNotLooser("walletMonthly", monthly, w.windows.month.cap);
-        _writeWalletCaps(asset, daily, weekly, monthly);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function allowRecipient(address agent, address recipient) external onlySelf {
-        _requireKnownAgent(agent);
-        if (recipient == address(this) || recipient == _entryPointAddress() || recipient == address(0)) {
-            revert PolicyForbiddenTarget(agent, recipient);
-        }
-        _policyStorage().recipients[agent][recipient] = true;
-        emit RecipientAllowed(agent, recipient);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function removeRecipient(address agent, address recipient) external onlySelf {
-        PolicyStorage storage $ = _policyStorage();
-        if (!$.recipients[agent][recipient]) revert PolicyRecipientNotAllowed(agent, recipient);
-        $.recipients[agent][recipient] = false;
-        emit RecipientRemoved(agent, recipient);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function setCallPermission(
-        address agent,
-        address target,
-        bytes4 selector,
-        uint96 maxValue,
-        uint48 expiresAt
-    ) external onlySelf {
-        _requireKnownAgent(agent);
-        if (target == address(this) || target == _entryPointAddress() || target == address(0)) {
-            revert PolicyForbiddenTarget(agent, target);
-        }
-        if (expiresAt != 0 && expiresAt <= block.timestamp) {
-            revert PolicyCallPermissionExpired(agent, target, selector, expiresAt);
-        }
-        _writePermission(agent, target, selector, CallPermission(true, maxValue, expiresAt));
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function revokeCallPermission(address agent, address target, bytes4 selector) external onlySelf {
-        if (!_policyStorage().permissions[agent][target][selector].allowed) {
-            revert PolicyCallNotAllowed(agent, target, selector);
-        }
-        _writePermission(agent, target, selector, CallPermission(false, 0, 0));
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function setUtcOffset(int32 offsetSeconds) external onlySelf {
-        _setUtcOffset(offsetSeconds);
-    }
 
     // ---------------------------------------------------------------- views
 
-    /// @inheritdoc IPolicyEngine
-    function remaining(
-        address agent,
-        address asset
-    ) external view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
-        PolicyStorage storage $ = _policyStorage();
-        AgentAsset storage a = $.agentAssets[agent][asset];
-        if (!a.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
-        WindowIndexes memory idx = _windowIndexes();
-        perTx = a.perTx == 0 ? type(uint256).max : a.perTx;
-        daily = a.windows.day.left(idx.day);
-        weekly = a.windows.week.left(idx.week);
-        monthly = a.windows.month.left(idx.month);
-        WalletAsset storage w = $.walletAssets[asset];
-        if (w.enabled) {
-            daily = _min(daily, w.windows.day.left(idx.day));
-            weekly = _min(weekly, w.windows.week.left(idx.week));
-            monthly = _min(monthly, w.windows.month.left(idx.month));
-        }
-        // Nothing can pass a longer window's cap, so each figure is capped by the longer ones.
-        weekly = _min(weekly, monthly);
-        daily = _min(daily, weekly);
-        perTx = _min(perTx, daily);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function getAssetLimits(address agent, address asset) external view returns (AssetLimits memory, bool enabled) {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        return (
-            AssetLimits(a.perTx, a.approvalAbove, a.windows.day.cap, a.windows.week.cap, a.windows.month.cap),
-            a.enabled
-        );
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function spent(address agent, address asset) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
-        return _spentIn(_policyStorage().agentAssets[agent][asset].windows);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function walletCaps(
-        address asset
-    ) external view returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows) {
-        WalletAsset storage w = _policyStorage().walletAssets[asset];
-        caps = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
-        (uint256 d, uint256 wk, uint256 m) = _spentIn(w.windows);
-        return (w.enabled, caps, [d, wk, m]);
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function isRecipientAllowed(address agent, address recipient) external view returns (bool) {
-        return _policyStorage().recipients[agent][recipient];
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function getCallPermission(
-        address agent,
-        address target,
-        bytes4 selector
-    ) external view returns (CallPermission memory) {
-        return _policyStorage().permissions[agent][target][selector];
-    }
 
-    /// @inheritdoc IPolicyEngine
-    function utcOffset() external view returns (int256) {
-        return _policyStorage().utcOffset;
-    }
 
     // ---------------------------------------------------------------- enforcement
 
@@ -240,23 +99,23 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
         AgentRules memory rules = _rules(agent);
         uint256 local = Calendar.localTime(block.timestamp, $.utcOffset);
         uint256 hour = Calendar.hourOfDay(local);
-        if ((uint256(rules.allowedHours) >> hour) & 1 == 0) revert PolicyOutsideAllowedHours(agent, hour);
+        if ((uint256(rules.allowedHours) >> hour) & 1 == 0) revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
         uint256 day = Calendar.dayIndex(local);
         uint256 weekday = Calendar.dayOfWeek(day);
-        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0) revert PolicyOutsideAllowedDays(agent, weekday);
+        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0) revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
 
         Velocity memory v = $.velocity[agent];
         if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
-            revert PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
+            revert IPolicyEngine.PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
         }
         uint256 hourIndex = local / 1 hours;
         uint256 opsThisHour = v.hourIndex == hourIndex ? v.opsThisHour : 0;
         if (rules.maxOpsPerHour != 0 && opsThisHour >= rules.maxOpsPerHour) {
-            revert PolicyHourlyOpsExceeded(agent, opsThisHour, rules.maxOpsPerHour);
+            revert IPolicyEngine.PolicyHourlyOpsExceeded(agent, opsThisHour, rules.maxOpsPerHour);
         }
         uint256 opsToday = v.dayIndex == day ? v.opsToday : 0;
         if (rules.maxOpsPerDay != 0 && opsToday >= rules.maxOpsPerDay) {
-            revert PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
+            revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
         }
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
         $.velocity[agent] = Velocity(
@@ -273,13 +132,13 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
     function _classify(address agent, Call memory call) internal view returns (Spend memory) {
         PolicyStorage storage $ = _policyStorage();
         address target = call.target;
-        if (target == address(this) || target == _entryPointAddress()) revert PolicyForbiddenTarget(agent, target);
+        if (target == address(this) || target == _entryPointAddress()) revert IPolicyEngine.PolicyForbiddenTarget(agent, target);
         if (call.data.length == 0) {
-            if (!$.recipients[agent][target]) revert PolicyRecipientNotAllowed(agent, target);
+            if (!$.recipients[agent][target]) revert IPolicyEngine.PolicyRecipientNotAllowed(agent, target);
             return Spend(address(0), call.value, target);
         }
         (bytes4 selector, bool hasSelector) = CallDecoder.selectorOf(call.data);
-        if (!hasSelector) revert PolicyMalformedCall(agent, target);
+        if (!hasSelector) revert IPolicyEngine.PolicyMalformedCall(agent, target);
         // Token calldata is only read as a movement on a token the agent has limits for: an ERC-721 shares
         // `transferFrom`'s selector and is never configured as an asset, so it needs an explicit permission.
         if ($.agentAssets[agent][target].enabled) {
@@ -287,20 +146,20 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
                 call.data
             );
             if (isMovement) {
-                if (call.value != 0) revert PolicyTokenCallWithValue(agent, target, call.value);
+                if (call.value != 0) revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
                 if (selector == CallDecoder.TRANSFER_FROM && from != address(this)) {
-                    revert PolicyTransferFromNotWallet(agent, target, from);
+                    revert IPolicyEngine.PolicyTransferFromNotWallet(agent, target, from);
                 }
-                if (!$.recipients[agent][recipient]) revert PolicyRecipientNotAllowed(agent, recipient);
+                if (!$.recipients[agent][recipient]) revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
                 return Spend(target, amount, recipient);
             }
         }
         CallPermission memory permission = $.permissions[agent][target][selector];
-        if (!permission.allowed) revert PolicyCallNotAllowed(agent, target, selector);
+        if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);
         if (permission.expiresAt != 0 && block.timestamp > permission.expiresAt) {
-            revert PolicyCallPermissionExpired(agent, target, selector, permission.expiresAt);
+            revert IPolicyEngine.PolicyCallPermissionExpired(agent, target, selector, permission.expiresAt);
         }
-        if (call.value > permission.maxValue) revert PolicyCallValueTooHigh(agent, target, call.value, permission.maxValue);
+        if (call.value > permission.maxValue) revert IPolicyEngine.PolicyCallValueTooHigh(agent, target, call.value, permission.maxValue);
         return Spend(address(0), call.value, target);
     }
 
@@ -320,18 +179,18 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
     function _recordEscalation(address agent, uint256 proposalId) internal {
         PolicyStorage storage $ = _policyStorage();
         uint256 pending = $.pendingEscalation[agent];
-        if (pending != 0 && _isProposalOpen(pending)) revert PolicyEscalationPending(agent, pending);
+        if (pending != 0 && _isProposalOpen(pending)) revert IPolicyEngine.PolicyEscalationPending(agent, pending);
         $.pendingEscalation[agent] = proposalId;
     }
 
     function _setUtcOffset(int32 offsetSeconds) internal {
         if (offsetSeconds > Calendar.MAX_OFFSET || offsetSeconds < -Calendar.MAX_OFFSET) {
-            revert PolicyInvalidUtcOffset(offsetSeconds);
+            revert IPolicyEngine.PolicyInvalidUtcOffset(offsetSeconds);
         }
         PolicyStorage storage $ = _policyStorage();
         int256 old = $.utcOffset;
         $.utcOffset = offsetSeconds;
-        emit UtcOffsetChanged(old, offsetSeconds);
+        emit IPolicyEngine.UtcOffsetChanged(old, offsetSeconds);
     }
 
     /// @notice The EntryPoint: agents may never call it (its deposit is the wallet's gas money).
@@ -370,11 +229,11 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
         }
     }
 
-    function _checkAssetAndPerTx(address agent, Spend memory spend) private view returns (AgentAsset storage a) {
+    function _checkAssetAndPerTx(address agent, Spend memory spend) internal view returns (AgentAsset storage a) {
         a = _policyStorage().agentAssets[agent][spend.asset];
-        if (!a.enabled) revert PolicyAssetNotAllowed(agent, spend.asset);
+        if (!a.enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
         if (a.perTx != 0 && spend.amount > a.perTx) {
-            revert PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, a.perTx);
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, a.perTx);
         }
     }
 
@@ -384,21 +243,21 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
         uint256 refused,
         uint256 before,
         uint256 cap
-    ) private pure {
-        if (refused == SpendWindows.DAY) revert PolicyDailyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+    ) internal pure {
+        if (refused == SpendWindows.DAY) revert IPolicyEngine.PolicyDailyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
         if (refused == SpendWindows.WEEK) {
-            revert PolicyWeeklyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+            revert IPolicyEngine.PolicyWeeklyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
         }
-        revert PolicyMonthlyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+        revert IPolicyEngine.PolicyMonthlyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
     }
 
-    function _revertWalletWindow(Spend memory spend, uint256 refused, uint256 before, uint256 cap) private pure {
-        if (refused == SpendWindows.DAY) revert PolicyWalletDailyCapExceeded(spend.asset, before, spend.amount, cap);
-        if (refused == SpendWindows.WEEK) revert PolicyWalletWeeklyCapExceeded(spend.asset, before, spend.amount, cap);
-        revert PolicyWalletMonthlyCapExceeded(spend.asset, before, spend.amount, cap);
+    function _revertWalletWindow(Spend memory spend, uint256 refused, uint256 before, uint256 cap) internal pure {
+        if (refused == SpendWindows.DAY) revert IPolicyEngine.PolicyWalletDailyCapExceeded(spend.asset, before, spend.amount, cap);
+        if (refused == SpendWindows.WEEK) revert IPolicyEngine.PolicyWalletWeeklyCapExceeded(spend.asset, before, spend.amount, cap);
+        revert IPolicyEngine.PolicyWalletMonthlyCapExceeded(spend.asset, before, spend.amount, cap);
     }
 
-    function _writeAssetLimits(address agent, address asset, AssetLimits memory limits, bool enabled) private {
+    function _writeAssetLimits(address agent, address asset, AssetLimits memory limits, bool enabled) internal {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         AssetLimits memory old = AssetLimits(
             a.perTx,
@@ -414,10 +273,10 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
         a.windows.day.cap = limits.daily;
         a.windows.week.cap = limits.weekly;
         a.windows.month.cap = limits.monthly;
-        emit AssetLimitsChanged(agent, asset, old, limits, enabled);
+        emit IPolicyEngine.AssetLimitsChanged(agent, asset, old, limits, enabled);
     }
 
-    function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) private {
+    function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
         uint256[3] memory old = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
@@ -425,34 +284,34 @@ abstract contract PolicyEngine is AgentManager, IPolicyEngine {
         w.windows.day.cap = daily;
         w.windows.week.cap = weekly;
         w.windows.month.cap = monthly;
-        emit WalletCapsChanged(asset, old, [uint256(daily), weekly, monthly], enabled);
+        emit IPolicyEngine.WalletCapsChanged(asset, old, [uint256(daily), weekly, monthly], enabled);
     }
 
-    function _writePermission(address agent, address target, bytes4 selector, CallPermission memory next) private {
+    function _writePermission(address agent, address target, bytes4 selector, CallPermission memory next) internal {
         CallPermission storage p = _policyStorage().permissions[agent][target][selector];
         CallPermission memory old = p;
         p.allowed = next.allowed;
         p.maxValue = next.maxValue;
         p.expiresAt = next.expiresAt;
-        emit CallPermissionChanged(agent, target, selector, old, next);
+        emit IPolicyEngine.CallPermissionChanged(agent, target, selector, old, next);
     }
 
-    function _spentIn(Windows storage w) private view returns (uint256, uint256, uint256) {
+    function _spentIn(Windows storage w) internal view returns (uint256, uint256, uint256) {
         WindowIndexes memory idx = _windowIndexes();
         return (w.day.spentNow(idx.day), w.week.spentNow(idx.week), w.month.spentNow(idx.month));
     }
 
-    function _requireKnownAgent(address agent) private view {
+    function _requireKnownAgent(address agent) internal view {
         AgentStatus status = _agentStatus(agent);
-        if (status == AgentStatus.None) revert AgentNotFound(agent);
-        if (status == AgentStatus.Revoked) revert AgentInvalidStatus(agent, status);
+        if (status == AgentStatus.None) revert IAgentManager.AgentNotFound(agent);
+        if (status == AgentStatus.Revoked) revert IAgentManager.AgentInvalidStatus(agent, status);
     }
 
-    function _requireNotLooser(string memory field, uint256 requested, uint256 current) private pure {
-        if (!_notLooser(requested, current)) revert PolicyNotTighter(field, current, requested);
+    function _requireNotLooser(string memory field, uint256 requested, uint256 current) internal pure {
+        if (!_notLooser(requested, current)) revert IPolicyEngine.PolicyNotTighter(field, current, requested);
     }
 
-    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
     }
 }

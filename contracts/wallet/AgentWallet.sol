@@ -6,10 +6,14 @@ import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
-import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {IAgentWallet} from "../interfaces/IAgentWallet.sol";
+import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
+import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
+import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {IWalletBase} from "../interfaces/IWalletBase.sol";
 import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
@@ -18,22 +22,27 @@ import {ProposalManager} from "./ProposalManager.sol";
 /// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
 /// the policy this contract enforces; owners govern M-of-N, guardians pause, loosening waits out a timelock.
 /// @dev UUPS implementation behind an ERC1967 proxy; all state in ERC-7201 namespaces (see each manager).
-contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgradeable {
+/// The management functions (owners, guardians, timelock, agents, policy, proposals) live in an immutable
+/// `AgentWalletModule` reached by DELEGATECALL from the fallback, so each contract fits EIP-170; talk to a
+/// wallet through `IAgentWallet`, the union of both.
+contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
     bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256("LeashMessage(bytes32 hash)");
 
     IEntryPoint private immutable ENTRY_POINT;
+    address private immutable MODULE;
 
     modifier onlyEntryPoint() {
-        if (msg.sender != address(ENTRY_POINT)) revert WalletOnlyEntryPoint(msg.sender);
+        if (msg.sender != address(ENTRY_POINT)) revert IWalletBase.WalletOnlyEntryPoint(msg.sender);
         _;
     }
 
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IEntryPoint entryPoint_) EIP712("Leash AgentWallet", "1") {
+    constructor(IEntryPoint entryPoint_, address module_) EIP712("Leash AgentWallet", "1") {
         ENTRY_POINT = entryPoint_;
+        MODULE = module_;
         // The implementation itself must never be initialized (and so never owned) by anyone.
         _disableInitializers();
     }
@@ -43,8 +52,8 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         emit Received(msg.sender, msg.value);
     }
 
-    /// @inheritdoc IAgentWallet
-    function initialize(InitConfig calldata config, Call[] calldata setupCalls) external initializer {
+    /// @inheritdoc IAgentWalletCore
+    function initialize(InitConfig calldata config, bytes[] calldata setupData) external initializer {
         _initOwners(config.owners, config.threshold);
         _initGuardians(config.guardians, config.minPauseDuration);
         _initDelays();
@@ -53,21 +62,22 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         // Setup is the owners' initial configuration (agents, policies), committed to by the wallet's
         // counterfactual address, so it runs without the timelock; it may only configure the wallet itself.
         // It runs inside the proxy's constructor, where the proxy has no code yet, so each call is a
-        // delegatecall into the implementation, and `onlySelf` admits it while initializing.
-        if (setupCalls.length > MAX_CALLS) revert ProposalInvalidCallCount(setupCalls.length, MAX_CALLS);
-        address implementation = ERC1967Utils.getImplementation();
-        for (uint256 i = 0; i < setupCalls.length; ++i) {
-            if (setupCalls[i].target != address(this) || setupCalls[i].value != 0) {
-                revert WalletInvalidSetupCall(i, setupCalls[i].target);
-            }
-            (bool ok, bytes memory result) = implementation.delegatecall(setupCalls[i].data);
-            if (!ok) revert WalletCallFailed(i, result);
+        // delegatecall into the module, and `onlySelf` admits it while initializing.
+        if (setupData.length > MAX_CALLS) revert IProposalManager.ProposalInvalidCallCount(setupData.length, MAX_CALLS);
+        for (uint256 i = 0; i < setupData.length; ++i) {
+            (bool ok, bytes memory result) = MODULE.delegatecall(setupData[i]);
+            if (!ok) revert WalletSetupFailed(i, result);
         }
     }
 
-    /// @inheritdoc IAgentWallet
+    /// @inheritdoc IAgentWalletCore
     function entryPoint() external view returns (IEntryPoint) {
         return ENTRY_POINT;
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function module() external view returns (address) {
+        return MODULE;
     }
 
     /// @notice Validates a user operation (ERC-4337). Never reverts on a bad signature or an unknown, inactive
@@ -94,7 +104,7 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         _checkBatch(calls.length);
         if (nonceKey == 0) {
             (bool ok, address[] memory signers) = _ownerSigners(userOpHash, userOp.signature);
-            if (!ok) revert SignatureInvalid(userOpHash);
+            if (!ok) revert IProposalManager.SignatureInvalid(userOpHash);
             _submitApproved(calls, signers);
             return;
         }
@@ -102,7 +112,7 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
         Session memory session = _session(address(uint160(nonceKey)));
         if (session.status != AgentStatus.Active || nonceKey >> 160 != 0) {
-            revert AgentInvalidStatus(session.agent, session.status);
+            revert IAgentManager.AgentInvalidStatus(session.agent, session.status);
         }
         _revertIfPaused();
         _runAgentOp(session.agent, calls);
@@ -113,26 +123,26 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         return _checkOwnerSignatures(replaySafeHash(hash), signature) ? ERC1271_MAGIC : ERC1271_INVALID;
     }
 
-    /// @inheritdoc IAgentWallet
+    /// @inheritdoc IAgentWalletCore
     function replaySafeHash(bytes32 hash) public view returns (bytes32) {
         // Binds the signed hash to this wallet and chain (EIP-712 domain), so the same owners' signature for
         // another wallet is useless here.
         return _hashTypedDataV4(keccak256(abi.encode(LEASH_MESSAGE_TYPEHASH, hash)));
     }
 
-    /// @inheritdoc IAgentWallet
+    /// @inheritdoc IAgentWalletCore
     function withdrawDepositTo(address payable to, uint256 amount) external onlySelf {
         ENTRY_POINT.withdrawTo(to, amount);
     }
 
-    /// @inheritdoc IAgentWallet
+    /// @inheritdoc IAgentWalletCore
     function getDeposit() external view returns (uint256) {
         return ENTRY_POINT.balanceOf(address(this));
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) private view returns (uint256) {
+    function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) internal view returns (uint256) {
         if (userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector) {
             return SIG_VALIDATION_FAILED;
         }
@@ -143,7 +153,7 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));
         Session memory session = _session(key);
-        if (session.status != AgentStatus.Active || paused()) return SIG_VALIDATION_FAILED;
+        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
         // Agents pay gas from the wallet only: no paymaster, and at most `maxOpCost` wei per operation.
         if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
         if (_maxOpCost(userOp) > _rules(session.agent).maxOpCost) return SIG_VALIDATION_FAILED;
@@ -153,13 +163,13 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
     }
 
     /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee.
-    function _maxOpCost(PackedUserOperation calldata userOp) private pure returns (uint256) {
+    function _maxOpCost(PackedUserOperation calldata userOp) internal pure returns (uint256) {
         uint256 limits = uint256(userOp.accountGasLimits);
         uint256 gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    function _runAgentOp(address agent, Call[] memory calls) private {
+    function _runAgentOp(address agent, Call[] memory calls) internal {
         _chargeOperation(agent);
         Spend[] memory spends = _classifyAll(agent, calls);
         WindowIndexes memory idx = _windowIndexes();
@@ -176,7 +186,7 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
         uint256 id = _escalate(agent, calls);
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) {
-                emit ApprovalRequested(id, agent, spends[i].asset, spends[i].amount, spends[i].recipient);
+                emit IPolicyEngine.ApprovalRequested(id, agent, spends[i].asset, spends[i].amount, spends[i].recipient);
             }
         }
     }
@@ -184,6 +194,11 @@ contract AgentWallet is IAgentWallet, ProposalManager, Initializable, UUPSUpgrad
     /// @inheritdoc UUPSUpgradeable
     /// @dev Only an executed owner proposal, which waited out the upgrade delay.
     function _authorizeUpgrade(address) internal view override onlySelf {}
+
+    /// @dev Every selector not implemented here goes to the module (OZ `Proxy` fallback).
+    function _implementation() internal view override returns (address) {
+        return MODULE;
+    }
 
     function _inSetup() internal view override returns (bool) {
         return _isInitializing();

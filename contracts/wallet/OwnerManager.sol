@@ -9,7 +9,7 @@ import {WalletBase} from "./WalletBase.sol";
 /// @notice Owner signatures are a concatenation of entries `signer (20 bytes) ‖ length (2 bytes) ‖ signature`,
 /// with signers in strictly ascending address order (so no owner counts twice). EOA owners sign with ECDSA
 /// (high-s forms refused), contract owners through ERC-1271. Every entry must be a valid owner signature.
-abstract contract OwnerManager is WalletBase, IOwnerManager {
+abstract contract OwnerManager is WalletBase {
     /// @custom:storage-location erc7201:leash.storage.Owners
     struct OwnerStorage {
         address[] owners;
@@ -20,7 +20,7 @@ abstract contract OwnerManager is WalletBase, IOwnerManager {
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant OWNER_STORAGE = 0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
 
-    function _ownerStorage() private pure returns (OwnerStorage storage $) {
+    function _ownerStorage() internal pure returns (OwnerStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
@@ -29,77 +29,48 @@ abstract contract OwnerManager is WalletBase, IOwnerManager {
     }
 
     modifier onlyOwner() {
-        if (!_ownerStorage().isOwner[msg.sender]) revert OwnerUnauthorized(msg.sender);
+        if (!_ownerStorage().isOwner[msg.sender]) revert IOwnerManager.OwnerUnauthorized(msg.sender);
         _;
     }
 
-    /// @inheritdoc IOwnerManager
-    function getOwners() public view returns (address[] memory) {
+    function _getOwners() internal view returns (address[] memory) {
         return _ownerStorage().owners;
     }
 
-    /// @inheritdoc IOwnerManager
-    function isOwner(address account) public view returns (bool) {
+    function _isOwner(address account) internal view returns (bool) {
         return _ownerStorage().isOwner[account];
     }
 
-    /// @inheritdoc IOwnerManager
-    function threshold() public view returns (uint256) {
+    function _threshold() internal view returns (uint256) {
         return _ownerStorage().threshold;
     }
 
-    /// @inheritdoc IOwnerManager
-    function addOwner(address owner) external onlySelf {
-        _addOwner(owner);
-    }
 
-    /// @inheritdoc IOwnerManager
-    function removeOwner(address owner) external onlySelf {
-        OwnerStorage storage $ = _ownerStorage();
-        if (!$.isOwner[owner]) revert OwnerNotFound(owner);
-        uint256 count = $.owners.length;
-        // Removing an owner must never lower the threshold: that is a loosening and goes through
-        // `changeThreshold` and its timelock first.
-        if (count - 1 < $.threshold) revert OwnerInvalidThreshold($.threshold, count - 1);
-        for (uint256 i = 0; i < count; ++i) {
-            if ($.owners[i] == owner) {
-                $.owners[i] = $.owners[count - 1];
-                $.owners.pop();
-                break;
-            }
-        }
-        $.isOwner[owner] = false;
-        emit OwnerRemoved(owner);
-    }
 
-    /// @inheritdoc IOwnerManager
-    function changeThreshold(uint256 newThreshold) external onlySelf {
-        _setThreshold(newThreshold);
-    }
 
     function _initOwners(address[] calldata owners, uint256 newThreshold) internal {
-        if (owners.length > MAX_OWNERS) revert OwnerTooMany(owners.length, MAX_OWNERS);
+        if (owners.length > MAX_OWNERS) revert IOwnerManager.OwnerTooMany(owners.length, MAX_OWNERS);
         for (uint256 i = 0; i < owners.length; ++i) _addOwner(owners[i]);
         _setThreshold(newThreshold);
     }
 
-    function _addOwner(address owner) private {
+    function _addOwner(address owner) internal {
         OwnerStorage storage $ = _ownerStorage();
-        if (owner == address(0) || owner == address(this)) revert OwnerInvalid(owner);
-        if ($.isOwner[owner]) revert OwnerAlreadyExists(owner);
-        if ($.owners.length >= MAX_OWNERS) revert OwnerTooMany($.owners.length + 1, MAX_OWNERS);
+        if (owner == address(0) || owner == address(this)) revert IOwnerManager.OwnerInvalid(owner);
+        if ($.isOwner[owner]) revert IOwnerManager.OwnerAlreadyExists(owner);
+        if ($.owners.length >= MAX_OWNERS) revert IOwnerManager.OwnerTooMany($.owners.length + 1, MAX_OWNERS);
         $.owners.push(owner);
         $.isOwner[owner] = true;
-        emit OwnerAdded(owner);
+        emit IOwnerManager.OwnerAdded(owner);
     }
 
-    function _setThreshold(uint256 newThreshold) private {
+    function _setThreshold(uint256 newThreshold) internal {
         OwnerStorage storage $ = _ownerStorage();
         uint256 count = $.owners.length;
-        if (newThreshold == 0 || newThreshold > count) revert OwnerInvalidThreshold(newThreshold, count);
+        if (newThreshold == 0 || newThreshold > count) revert IOwnerManager.OwnerInvalidThreshold(newThreshold, count);
         uint256 old = $.threshold;
         $.threshold = newThreshold;
-        emit ThresholdChanged(old, newThreshold);
+        emit IOwnerManager.ThresholdChanged(old, newThreshold);
     }
 
     /// @notice Whether `signatures` carries valid signatures of at least `threshold` distinct owners over
@@ -127,7 +98,7 @@ abstract contract OwnerManager is WalletBase, IOwnerManager {
         bytes32 digest,
         bytes calldata signatures,
         address[] memory out
-    ) private view returns (bool ok, uint256 count) {
+    ) internal view returns (bool ok, uint256 count) {
         OwnerStorage storage $ = _ownerStorage();
         uint256 offset = 0;
         uint256 length = signatures.length;

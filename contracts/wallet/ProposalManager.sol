@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {PolicyEngine} from "../policy/PolicyEngine.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
@@ -12,7 +13,7 @@ import {WindowIndexes} from "../policy/SpendWindows.sol";
 /// @notice Approvals are counted among the *current* owners at execution, so removing an owner also removes
 /// its approvals. Escalated agent payments are proposals too: when executed they are checked and counted
 /// against the agent's policy like any agent call, except that they may exceed `approvalAbove`.
-abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient, IProposalManager {
+abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
     /// @dev A queued proposal may execute during this long after its eta, then it is stale.
     uint256 public constant GRACE_PERIOD = 14 days;
     /// @dev A proposal collects approvals for at most this long.
@@ -31,7 +32,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         address proposer;
         uint48 expiresAt;
         uint32 delay;
-        ProposalState state;
+        IProposalManager.ProposalState state;
         address escalatedBy;
         uint48 eta;
         Call[] calls;
@@ -48,7 +49,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant PROPOSAL_STORAGE = 0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
 
-    function _proposalStorage() private pure returns (ProposalStorage storage $) {
+    function _proposalStorage() internal pure returns (ProposalStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
@@ -56,99 +57,14 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         }
     }
 
-    /// @inheritdoc IProposalManager
-    function propose(Call[] calldata calls, uint256 expiresAt) external onlyOwner returns (uint256 id) {
-        _checkBatch(calls.length);
-        uint256 maxExpiry = block.timestamp + MAX_PROPOSAL_LIFETIME;
-        if (expiresAt <= block.timestamp || expiresAt > maxExpiry) revert ProposalInvalidExpiry(expiresAt, maxExpiry);
-        id = _createProposal(msg.sender, address(0), calls, expiresAt);
-        _approve(id, msg.sender);
-    }
 
-    /// @inheritdoc IProposalManager
-    function approve(uint256 id) external onlyOwner {
-        Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Pending) revert ProposalInvalidState(id, p.state);
-        if (block.timestamp > p.expiresAt) revert ProposalExpired(id, p.expiresAt);
-        if (_proposalStorage().approvedBy[id][msg.sender]) revert ProposalAlreadyApproved(id, msg.sender);
-        _approve(id, msg.sender);
-    }
 
-    /// @inheritdoc IProposalManager
-    function revokeApproval(uint256 id) external onlyOwner {
-        ProposalStorage storage $ = _proposalStorage();
-        Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
-        if (!$.approvedBy[id][msg.sender]) revert ProposalNotApproved(id, msg.sender);
-        $.approvedBy[id][msg.sender] = false;
-        uint256 approvals = _countApprovals(id);
-        emit ProposalApprovalRevoked(id, msg.sender, approvals);
-        if (p.state == ProposalState.Queued && approvals < threshold()) {
-            p.state = ProposalState.Pending;
-            p.eta = 0;
-            emit ProposalUnqueued(id);
-        }
-    }
 
-    /// @inheritdoc IProposalManager
-    function execute(uint256 id) external payable nonReentrant {
-        Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
-        if (block.timestamp < p.eta) revert ProposalNotReady(id, p.eta);
-        if (block.timestamp > uint256(p.eta) + GRACE_PERIOD) revert ProposalExpired(id, uint256(p.eta) + GRACE_PERIOD);
-        uint256 approvals = _countApprovals(id);
-        if (approvals < threshold()) revert ProposalInsufficientApprovals(id, approvals, threshold());
-        p.state = ProposalState.Executed;
-        Call[] memory calls = p.calls;
-        address agent = p.escalatedBy;
-        if (agent == address(0)) {
-            _executeCalls(calls);
-        } else {
-            // An escalated payment is agent spending that the owners let pass `approvalAbove`: every other
-            // rule, and the count, still apply.
-            _revertIfPaused();
-            _requireActive(agent);
-            _chargeAndExecuteAgentCalls(agent, calls, _classifyAll(agent, calls), _windowIndexes());
-        }
-        emit ProposalExecuted(id, msg.sender);
-    }
 
-    /// @inheritdoc IProposalManager
-    function cancel(uint256 id) external onlyGuardian {
-        Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
-        p.state = ProposalState.Cancelled;
-        emit ProposalCancelled(id, msg.sender);
-    }
 
-    /// @inheritdoc IProposalManager
-    function executeWithSignatures(
-        Call[] calldata calls,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signatures
-    ) external payable nonReentrant returns (uint256 queuedId) {
-        _checkBatch(calls.length);
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        ProposalStorage storage $ = _proposalStorage();
-        if ($.usedNonces[nonce]) revert SignatureNonceUsed(nonce);
-        bytes32 digest = hashSignedCalls(calls, nonce, deadline);
-        (bool ok, address[] memory signers) = _ownerSigners(digest, signatures);
-        if (!ok) revert SignatureInvalid(digest);
-        $.usedNonces[nonce] = true;
-        queuedId = _submitApproved(calls, signers);
-        if (queuedId == 0) emit SignedCallsExecuted(digest, nonce, signers.length);
-    }
 
-    /// @inheritdoc IProposalManager
-    function invalidateNonce(uint256 nonce) external onlyGuardian {
-        ProposalStorage storage $ = _proposalStorage();
-        if ($.usedNonces[nonce]) revert SignatureNonceUsed(nonce);
-        $.usedNonces[nonce] = true;
-    }
 
-    /// @inheritdoc IProposalManager
-    function hashSignedCalls(Call[] calldata calls, uint256 nonce, uint256 deadline) public view returns (bytes32) {
+    function _hashSignedCalls(Call[] calldata calls, uint256 nonce, uint256 deadline) internal view returns (bytes32) {
         bytes32[] memory callHashes = new bytes32[](calls.length);
         for (uint256 i = 0; i < calls.length; ++i) {
             callHashes[i] = keccak256(
@@ -161,45 +77,10 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
             );
     }
 
-    /// @inheritdoc IProposalManager
-    function isNonceUsed(uint256 nonce) external view returns (bool) {
-        return _proposalStorage().usedNonces[nonce];
-    }
 
-    /// @inheritdoc IProposalManager
-    function getProposal(
-        uint256 id
-    )
-        external
-        view
-        returns (
-            ProposalState state,
-            address proposer,
-            address escalatedBy,
-            uint256 expiresAt,
-            uint256 eta,
-            uint256 delay,
-            uint256 approvals
-        )
-    {
-        Proposal storage p = _proposal(id);
-        return (p.state, p.proposer, p.escalatedBy, p.expiresAt, p.eta, p.delay, _countApprovals(id));
-    }
 
-    /// @inheritdoc IProposalManager
-    function getProposalCalls(uint256 id) external view returns (Call[] memory) {
-        return _proposal(id).calls;
-    }
 
-    /// @inheritdoc IProposalManager
-    function hasApproved(uint256 id, address owner) external view returns (bool) {
-        return _proposalStorage().approvedBy[id][owner];
-    }
 
-    /// @inheritdoc IProposalManager
-    function proposalCount() external view returns (uint256) {
-        return _proposalStorage().count;
-    }
 
     // ---------------------------------------------------------------- internals
 
@@ -215,7 +96,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         ProposalStorage storage $ = _proposalStorage();
         for (uint256 i = 0; i < signers.length; ++i) {
             $.approvedBy[id][signers[i]] = true;
-            emit ProposalApproved(id, signers[i], i + 1);
+            emit IProposalManager.ProposalApproved(id, signers[i], i + 1);
         }
         _queue(id);
     }
@@ -244,26 +125,26 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
             _chargeSpend(agent, spends[i], idx);
             Call memory c = calls[i];
             (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
-            if (!ok) revert WalletCallFailed(i, result);
+            if (!ok) revert IProposalManager.WalletCallFailed(i, result);
             // A token that returns false moved nothing: refuse rather than count a payment that didn't happen.
             if (spends[i].asset != address(0) && result.length != 0) {
                 if (result.length != 32 || abi.decode(result, (uint256)) != 1) {
-                    revert PolicyTokenCallFailed(agent, spends[i].asset);
+                    revert IPolicyEngine.PolicyTokenCallFailed(agent, spends[i].asset);
                 }
             }
-            emit AgentCallExecuted(agent, c.target, spends[i].asset, spends[i].amount);
+            emit IPolicyEngine.AgentCallExecuted(agent, c.target, spends[i].asset, spends[i].amount);
         }
     }
 
     function _checkBatch(uint256 count) internal pure {
-        if (count == 0 || count > MAX_CALLS) revert ProposalInvalidCallCount(count, MAX_CALLS);
+        if (count == 0 || count > MAX_CALLS) revert IProposalManager.ProposalInvalidCallCount(count, MAX_CALLS);
     }
 
     /// @inheritdoc PolicyEngine
     function _isProposalOpen(uint256 id) internal view override returns (bool) {
         Proposal storage p = _proposalStorage().proposals[id];
-        if (p.state == ProposalState.Pending) return block.timestamp <= p.expiresAt;
-        if (p.state == ProposalState.Queued) return block.timestamp <= uint256(p.eta) + GRACE_PERIOD;
+        if (p.state == IProposalManager.ProposalState.Pending) return block.timestamp <= p.expiresAt;
+        if (p.state == IProposalManager.ProposalState.Queued) return block.timestamp <= uint256(p.eta) + GRACE_PERIOD;
         return false;
     }
 
@@ -272,7 +153,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         address escalatedBy,
         Call[] memory calls,
         uint256 expiresAt
-    ) private returns (uint256 id) {
+    ) internal returns (uint256 id) {
         ProposalStorage storage $ = _proposalStorage();
         id = ++$.count;
         Proposal storage p = $.proposals[id];
@@ -280,52 +161,52 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         p.proposer = proposer;
         p.expiresAt = uint48(expiresAt);
         p.delay = uint32(delay);
-        p.state = ProposalState.Pending;
+        p.state = IProposalManager.ProposalState.Pending;
         p.escalatedBy = escalatedBy;
         for (uint256 i = 0; i < calls.length; ++i) p.calls.push(calls[i]);
-        emit ProposalCreated(id, proposer, escalatedBy, calls, expiresAt, delay);
+        emit IProposalManager.ProposalCreated(id, proposer, escalatedBy, calls, expiresAt, delay);
     }
 
-    function _approve(uint256 id, address owner) private {
+    function _approve(uint256 id, address owner) internal {
         _proposalStorage().approvedBy[id][owner] = true;
         uint256 approvals = _countApprovals(id);
-        emit ProposalApproved(id, owner, approvals);
-        if (approvals >= threshold()) _queue(id);
+        emit IProposalManager.ProposalApproved(id, owner, approvals);
+        if (approvals >= _threshold()) _queue(id);
     }
 
-    function _queue(uint256 id) private {
+    function _queue(uint256 id) internal {
         Proposal storage p = _proposalStorage().proposals[id];
         uint256 eta = block.timestamp + p.delay;
-        p.state = ProposalState.Queued;
+        p.state = IProposalManager.ProposalState.Queued;
         p.eta = uint48(eta);
-        emit ProposalQueued(id, eta);
+        emit IProposalManager.ProposalQueued(id, eta);
     }
 
-    function _executeCalls(Call[] memory calls) private {
+    function _executeCalls(Call[] memory calls) internal {
         for (uint256 i = 0; i < calls.length; ++i) {
             (bool ok, bytes memory result) = calls[i].target.call{value: calls[i].value}(calls[i].data);
-            if (!ok) revert WalletCallFailed(i, result);
+            if (!ok) revert IProposalManager.WalletCallFailed(i, result);
         }
     }
 
     /// @dev Loops over the current owners (at most MAX_OWNERS).
-    function _countApprovals(uint256 id) private view returns (uint256 approvals) {
+    function _countApprovals(uint256 id) internal view returns (uint256 approvals) {
         mapping(address => bool) storage approvedBy = _proposalStorage().approvedBy[id];
-        address[] memory owners = getOwners();
+        address[] memory owners = _getOwners();
         for (uint256 i = 0; i < owners.length; ++i) {
             if (approvedBy[owners[i]]) ++approvals;
         }
     }
 
-    function _callsDelay(Call[] memory calls) private view returns (uint256 delay) {
+    function _callsDelay(Call[] memory calls) internal view returns (uint256 delay) {
         for (uint256 i = 0; i < calls.length; ++i) {
             uint256 d = _requiredDelay(calls[i].target, calls[i].data);
             if (d > delay) delay = d;
         }
     }
 
-    function _proposal(uint256 id) private view returns (Proposal storage p) {
+    function _proposal(uint256 id) internal view returns (Proposal storage p) {
         p = _proposalStorage().proposals[id];
-        if (p.state == ProposalState.None) revert ProposalNotFound(id);
+        if (p.state == IProposalManager.ProposalState.None) revert IProposalManager.ProposalNotFound(id);
     }
 }

@@ -15,7 +15,7 @@ import {GuardianManager} from "./GuardianManager.sol";
 /// rescues) and self-calls that can only tighten run as soon as the owners approve; upgrades and delay
 /// changes wait `upgradeDelay`; every other self-call (deny by default) waits `adminDelay`. Functions
 /// classed as tightening enforce that themselves (`tighten*` revert when a value loosens).
-abstract contract Timelock is GuardianManager, ITimelock {
+abstract contract Timelock is GuardianManager {
     uint256 public constant DEFAULT_ADMIN_DELAY = 24 hours;
     uint256 public constant DEFAULT_UPGRADE_DELAY = 7 days;
     uint256 public constant MIN_ADMIN_DELAY = 1 hours;
@@ -31,7 +31,7 @@ abstract contract Timelock is GuardianManager, ITimelock {
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Timelock")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant TIMELOCK_STORAGE = 0x6909ebce0f05237610ec75b8326e559fad5f486810496a391d4d70b6bc89bf00;
 
-    function _timelockStorage() private pure returns (TimelockStorage storage $) {
+    function _timelockStorage() internal pure returns (TimelockStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
@@ -39,57 +39,47 @@ abstract contract Timelock is GuardianManager, ITimelock {
         }
     }
 
-    /// @inheritdoc ITimelock
-    function adminDelay() public view returns (uint256) {
+    function _adminDelay() internal view returns (uint256) {
         return _timelockStorage().adminDelay;
     }
 
-    /// @inheritdoc ITimelock
-    function upgradeDelay() public view returns (uint256) {
+    function _upgradeDelay() internal view returns (uint256) {
         return _timelockStorage().upgradeDelay;
     }
 
-    /// @inheritdoc ITimelock
-    function requiredDelay(address target, bytes calldata data) external view returns (uint256) {
-        return _requiredDelay(target, data);
-    }
 
-    /// @inheritdoc ITimelock
-    function setDelays(uint256 newAdminDelay, uint256 newUpgradeDelay) external onlySelf {
-        _setDelays(newAdminDelay, newUpgradeDelay);
-    }
 
     function _initDelays() internal {
         _setDelays(DEFAULT_ADMIN_DELAY, DEFAULT_UPGRADE_DELAY);
     }
 
-    function _setDelays(uint256 newAdminDelay, uint256 newUpgradeDelay) private {
+    function _setDelays(uint256 newAdminDelay, uint256 newUpgradeDelay) internal {
         if (newAdminDelay < MIN_ADMIN_DELAY || newAdminDelay > MAX_DELAY) {
-            revert TimelockInvalidDelay(newAdminDelay, MIN_ADMIN_DELAY, MAX_DELAY);
+            revert ITimelock.TimelockInvalidDelay(newAdminDelay, MIN_ADMIN_DELAY, MAX_DELAY);
         }
         if (newUpgradeDelay < MIN_UPGRADE_DELAY || newUpgradeDelay > MAX_DELAY) {
-            revert TimelockInvalidDelay(newUpgradeDelay, MIN_UPGRADE_DELAY, MAX_DELAY);
+            revert ITimelock.TimelockInvalidDelay(newUpgradeDelay, MIN_UPGRADE_DELAY, MAX_DELAY);
         }
         TimelockStorage storage $ = _timelockStorage();
         (uint256 oldAdmin, uint256 oldUpgrade) = ($.adminDelay, $.upgradeDelay);
         $.adminDelay = uint32(newAdminDelay);
         $.upgradeDelay = uint32(newUpgradeDelay);
-        emit DelaysChanged(oldAdmin, newAdminDelay, oldUpgrade, newUpgradeDelay);
+        emit ITimelock.DelaysChanged(oldAdmin, newAdminDelay, oldUpgrade, newUpgradeDelay);
     }
 
     /// @notice The delay for one call (see the contract notice).
     function _requiredDelay(address target, bytes memory data) internal view returns (uint256) {
         if (target != address(this)) return 0;
-        if (data.length < 4) return adminDelay();
+        if (data.length < 4) return _adminDelay();
         bytes4 selector = bytes4(data);
         if (selector == UUPSUpgradeable.upgradeToAndCall.selector || selector == ITimelock.setDelays.selector) {
-            return upgradeDelay();
+            return _upgradeDelay();
         }
         if (_isTightening(selector)) return 0;
-        return adminDelay();
+        return _adminDelay();
     }
 
-    function _isTightening(bytes4 selector) private pure returns (bool) {
+    function _isTightening(bytes4 selector) internal pure returns (bool) {
         return
             selector == IGuardianManager.pause.selector ||
             selector == IGuardianManager.unpause.selector || // guarded by the threshold and minPauseDuration

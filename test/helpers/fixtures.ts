@@ -40,9 +40,19 @@ export function ownerSignDigest(owners: Wallet[], digest: string): string {
 export async function deployLeash(ethers: HardhatEthers) {
   const [deployer] = await ethers.getSigners();
   const entryPoint = await ethers.deployContract("EntryPoint");
-  const implementation = await ethers.deployContract("AgentWallet", [await entryPoint.getAddress()]);
+  const entryPointAddress = await entryPoint.getAddress();
+  // The wallet's code is split to fit EIP-170: core -> GovernanceModule -> AgentPolicyModule (fallback chain).
+  const policyModule = await ethers.deployContract("AgentPolicyModule", [entryPointAddress]);
+  const governanceModule = await ethers.deployContract("GovernanceModule", [
+    entryPointAddress,
+    await policyModule.getAddress(),
+  ]);
+  const implementation = await ethers.deployContract("AgentWallet", [
+    entryPointAddress,
+    await governanceModule.getAddress(),
+  ]);
   const factory = await ethers.deployContract("AgentWalletFactory", [await implementation.getAddress()]);
-  return { deployer, entryPoint, implementation, factory };
+  return { deployer, entryPoint, implementation, factory, governanceModule, policyModule };
 }
 
 export type WalletSetup = {
@@ -51,7 +61,8 @@ export type WalletSetup = {
   guardians?: string[];
   utcOffset?: number;
   minPauseDuration?: number;
-  setupCalls?: CallStruct[];
+  /** Calldata of the wallet's own management functions, run at creation without timelock. */
+  setupData?: string[];
   salt?: string;
   fund?: bigint;
 };
@@ -67,10 +78,10 @@ export async function createWallet(ethers: HardhatEthers, factory: any, entryPoi
     minPauseDuration: setup.minPauseDuration ?? 3600,
   };
   const salt = setup.salt ?? zeroPadValue("0x01", 32);
-  const setupCalls = setup.setupCalls ?? [];
+  const setupData = setup.setupData ?? [];
   // `getAddress` collides with ethers' BaseContract.getAddress(): call the contract function explicitly.
-  const address: string = await factory.getFunction("getAddress")(config, setupCalls, salt);
-  await (await factory.createWallet(config, setupCalls, salt)).wait();
+  const address: string = await factory.getFunction("getAddress")(config, setupData, salt);
+  await (await factory.createWallet(config, setupData, salt)).wait();
   const wallet = IAgentWallet__factory.connect(address, deployer) as IAgentWallet;
   const fund = setup.fund ?? ethers.parseEther("10");
   if (fund > 0n) {
@@ -81,6 +92,11 @@ export async function createWallet(ethers: HardhatEthers, factory: any, entryPoi
 }
 
 const walletInterface = IAgentWallet__factory.createInterface();
+
+/** Calldata for one of the wallet's own functions (for setupData). */
+export function encodeWalletCall(fn: string, args: unknown[]): string {
+  return walletInterface.encodeFunctionData(fn, args);
+}
 
 export function encodeSelfCall(fn: string, args: unknown[], walletAddress: string): CallStruct {
   return { target: walletAddress, value: 0n, data: walletInterface.encodeFunctionData(fn, args) };
