@@ -48,4 +48,6 @@ export default defineConfig({
     },
   },
   typechain: { outDir: "typechain-types" },
+  // Ignition modules live in deploy/modules (deployments are written to deploy/deployments, not committed).
+  paths: { ignition: "deploy" },
 });

@@ -14,7 +14,12 @@ contract AgentWalletFactory {
     address public immutable implementation;
 
     /// @notice A wallet was deployed and initialized.
-    event WalletCreated(address indexed wallet, bytes32 indexed salt, address[] owners, uint256 threshold);
+    event WalletCreated(
+        address indexed wallet,
+        bytes32 indexed salt,
+        address[] owners,
+        uint256 threshold
+    );
 
     constructor(address implementation_) {
         implementation = implementation_;
@@ -41,10 +46,20 @@ contract AgentWalletFactory {
         bytes[] calldata setupData,
         bytes32 salt
     ) external view returns (address) {
-        return Create2.computeAddress(salt, _proxyCodeHash(abi.encodeCall(IAgentWalletCore.initialize, (config, setupData))));
+        return
+            Create2.computeAddress(
+                salt,
+                _proxyCodeHash(abi.encodeCall(IAgentWalletCore.initialize, (config, setupData)))
+            );
     }
 
     function _proxyCodeHash(bytes memory initData) private view returns (bytes32) {
-        return keccak256(abi.encodePacked(type(ERC1967Proxy).creationCode, abi.encode(implementation, initData)));
+        return
+            keccak256(
+                abi.encodePacked(
+                    type(ERC1967Proxy).creationCode,
+                    abi.encode(implementation, initData)
+                )
+            );
     }
 }

@@ -7,7 +7,12 @@ import {AgentRules, AgentStatus} from "./LeashTypes.sol";
 /// address of its first key (`agent`); rotation changes the key but keeps the agent, its policy and counters.
 interface IAgentManager {
     /// @notice A new agent with its first session key and rules.
-    event AgentAdded(address indexed agent, uint256 validAfter, uint256 validUntil, AgentRules rules);
+    event AgentAdded(
+        address indexed agent,
+        uint256 validAfter,
+        uint256 validUntil,
+        AgentRules rules
+    );
     /// @notice The agent can't operate until resumed.
     event AgentSuspended(address indexed agent, address indexed by);
     /// @notice A suspended agent may operate again.
@@ -41,7 +46,12 @@ interface IAgentManager {
     error AgentNotTighter(string field, uint256 current, uint256 requested);
 
     /// @notice Adds an agent (self-call, timelocked).
-    function addAgent(address key, uint48 validAfter, uint48 validUntil, AgentRules calldata rules) external;
+    function addAgent(
+        address key,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external;
 
     /// @notice Suspends an agent at once: any guardian or owner, alone.
     function suspendAgent(address agent) external;
@@ -56,7 +66,12 @@ interface IAgentManager {
     function rotateAgentKey(address agent, address newKey) external;
 
     /// @notice Replaces the agent's validity range and rules (self-call, timelocked).
-    function setAgentRules(address agent, uint48 validAfter, uint48 validUntil, AgentRules calldata rules) external;
+    function setAgentRules(
+        address agent,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external;
 
     /// @notice Narrows the agent's validity range and rules; reverts if any field loosens (self-call, immediate).
     function tightenAgentRules(
@@ -69,7 +84,16 @@ interface IAgentManager {
     /// @notice The agent's record.
     function getAgent(
         address agent
-    ) external view returns (address key, AgentStatus status, uint256 validAfter, uint256 validUntil, AgentRules memory rules);
+    )
+        external
+        view
+        returns (
+            address key,
+            AgentStatus status,
+            uint256 validAfter,
+            uint256 validUntil,
+            AgentRules memory rules
+        );
 
     /// @notice The agent a session key belongs to (zero if none).
     function agentOfKey(address key) external view returns (address);

@@ -21,7 +21,12 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     }
 
     /// @notice The wallet was set up with these owners, threshold and guardians.
-    event WalletInitialized(address indexed entryPoint, address[] owners, uint256 threshold, address[] guardians);
+    event WalletInitialized(
+        address indexed entryPoint,
+        address[] owners,
+        uint256 threshold,
+        address[] guardians
+    );
     /// @notice Native currency arrived.
     event Received(address indexed from, uint256 amount);
 

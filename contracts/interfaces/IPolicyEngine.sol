@@ -38,7 +38,12 @@ interface IPolicyEngine {
     event UtcOffsetChanged(int256 oldOffset, int256 newOffset);
 
     /// @notice The agent's call executed: `amount` of `asset` counted toward its limits (zero if none moved).
-    event AgentCallExecuted(address indexed agent, address indexed target, address indexed asset, uint256 amount);
+    event AgentCallExecuted(
+        address indexed agent,
+        address indexed target,
+        address indexed asset,
+        uint256 amount
+    );
     /// @notice A payment above the agent's `approvalAbove` became proposal `proposalId` for the owners.
     event ApprovalRequested(
         uint256 indexed proposalId,
@@ -52,11 +57,29 @@ interface IPolicyEngine {
     /// @dev `amount` is above the agent's per-transaction cap.
     error PolicyPerTxLimitExceeded(address agent, address asset, uint256 amount, uint256 cap);
     /// @dev `spent` today plus `amount` is above the agent's daily cap.
-    error PolicyDailyLimitExceeded(address agent, address asset, uint256 spent, uint256 amount, uint256 cap);
+    error PolicyDailyLimitExceeded(
+        address agent,
+        address asset,
+        uint256 spent,
+        uint256 amount,
+        uint256 cap
+    );
     /// @dev `spent` this ISO week plus `amount` is above the agent's weekly cap.
-    error PolicyWeeklyLimitExceeded(address agent, address asset, uint256 spent, uint256 amount, uint256 cap);
+    error PolicyWeeklyLimitExceeded(
+        address agent,
+        address asset,
+        uint256 spent,
+        uint256 amount,
+        uint256 cap
+    );
     /// @dev `spent` this month plus `amount` is above the agent's monthly cap.
-    error PolicyMonthlyLimitExceeded(address agent, address asset, uint256 spent, uint256 amount, uint256 cap);
+    error PolicyMonthlyLimitExceeded(
+        address agent,
+        address asset,
+        uint256 spent,
+        uint256 amount,
+        uint256 cap
+    );
     /// @dev All agents together would pass the wallet-wide daily cap.
     error PolicyWalletDailyCapExceeded(address asset, uint256 spent, uint256 amount, uint256 cap);
     /// @dev All agents together would pass the wallet-wide weekly cap.
@@ -68,7 +91,12 @@ interface IPolicyEngine {
     /// @dev The agent has no permission to call `selector` on `target`.
     error PolicyCallNotAllowed(address agent, address target, bytes4 selector);
     /// @dev The agent's permission for `selector` on `target` expired at `expiresAt`.
-    error PolicyCallPermissionExpired(address agent, address target, bytes4 selector, uint256 expiresAt);
+    error PolicyCallPermissionExpired(
+        address agent,
+        address target,
+        bytes4 selector,
+        uint256 expiresAt
+    );
     /// @dev The call sends `value`, above the permission's `maxValue`.
     error PolicyCallValueTooHigh(address agent, address target, uint256 value, uint256 maxValue);
     /// @dev Agents may never call `target` (the wallet itself or the EntryPoint).
@@ -146,15 +174,24 @@ interface IPolicyEngine {
     ) external view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly);
 
     /// @notice The agent's limits for `asset` and whether the asset is enabled for it.
-    function getAssetLimits(address agent, address asset) external view returns (AssetLimits memory, bool enabled);
+    function getAssetLimits(
+        address agent,
+        address asset
+    ) external view returns (AssetLimits memory, bool enabled);
 
     /// @notice What the agent spent of `asset` in the current day, week and month.
-    function spent(address agent, address asset) external view returns (uint256 daily, uint256 weekly, uint256 monthly);
+    function spent(
+        address agent,
+        address asset
+    ) external view returns (uint256 daily, uint256 weekly, uint256 monthly);
 
     /// @notice The wallet-wide caps and what all agents spent of `asset` in the current windows.
     function walletCaps(
         address asset
-    ) external view returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows);
+    )
+        external
+        view
+        returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows);
 
     /// @notice Whether `recipient` is on the agent's allowlist.
     function isRecipientAllowed(address agent, address recipient) external view returns (bool);

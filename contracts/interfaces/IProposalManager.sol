@@ -91,7 +91,11 @@ interface IProposalManager {
     function invalidateNonce(uint256 nonce) external;
 
     /// @notice EIP-712 digest the owners sign for `executeWithSignatures`.
-    function hashSignedCalls(Call[] calldata calls, uint256 nonce, uint256 deadline) external view returns (bytes32);
+    function hashSignedCalls(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
 
     /// @notice Whether a signature nonce was used.
     function isNonceUsed(uint256 nonce) external view returns (bool);

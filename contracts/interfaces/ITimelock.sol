@@ -4,7 +4,12 @@ pragma solidity 0.8.28;
 /// @title Delays that loosening proposals wait out before they can execute.
 interface ITimelock {
     /// @notice The delays changed.
-    event DelaysChanged(uint256 oldAdminDelay, uint256 newAdminDelay, uint256 oldUpgradeDelay, uint256 newUpgradeDelay);
+    event DelaysChanged(
+        uint256 oldAdminDelay,
+        uint256 newAdminDelay,
+        uint256 oldUpgradeDelay,
+        uint256 newUpgradeDelay
+    );
 
     /// @dev A delay is below its floor or above the maximum.
     error TimelockInvalidDelay(uint256 delay, uint256 minDelay, uint256 maxDelay);

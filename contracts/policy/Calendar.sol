@@ -40,7 +40,9 @@ library Calendar {
     }
 
     /// @notice The civil date of a day index.
-    function civilFromDays(uint256 day) internal pure returns (uint256 year, uint256 month, uint256 dom) {
+    function civilFromDays(
+        uint256 day
+    ) internal pure returns (uint256 year, uint256 month, uint256 dom) {
         // Shift the epoch to 0000-03-01 so leap days fall at the end of the (March-based) year.
         uint256 z = day + 719468;
         uint256 era = z / 146097;
@@ -54,7 +56,11 @@ library Calendar {
     }
 
     /// @notice The day index of a civil date (inverse of `civilFromDays`), for years from 1970.
-    function daysFromCivil(uint256 year, uint256 month, uint256 dom) internal pure returns (uint256) {
+    function daysFromCivil(
+        uint256 year,
+        uint256 month,
+        uint256 dom
+    ) internal pure returns (uint256) {
         uint256 y = month <= 2 ? year - 1 : year;
         uint256 era = y / 400;
         uint256 yoe = y - era * 400;

@@ -2,7 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
-import {AgentRules, AgentStatus, AssetLimits, Call, CallPermission} from "../interfaces/LeashTypes.sol";
+import {
+    AgentRules,
+    AgentStatus,
+    AssetLimits,
+    Call,
+    CallPermission
+} from "../interfaces/LeashTypes.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentManager} from "../wallet/AgentManager.sol";
 import {Calendar} from "./Calendar.sol";
@@ -60,7 +66,8 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Policy")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant POLICY_STORAGE = 0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
+    bytes32 private constant POLICY_STORAGE =
+        0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
 
     function _policyStorage() internal pure returns (PolicyStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -72,24 +79,7 @@ abstract contract PolicyEngine is AgentManager {
 
     // ---------------------------------------------------------------- configuration (self-calls)
 
-
-
-
-
-
-
-
-
-
-
     // ---------------------------------------------------------------- views
-
-
-
-
-
-
-
 
     // ---------------------------------------------------------------- enforcement
 
@@ -99,10 +89,12 @@ abstract contract PolicyEngine is AgentManager {
         AgentRules memory rules = _rules(agent);
         uint256 local = Calendar.localTime(block.timestamp, $.utcOffset);
         uint256 hour = Calendar.hourOfDay(local);
-        if ((uint256(rules.allowedHours) >> hour) & 1 == 0) revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
+        if ((uint256(rules.allowedHours) >> hour) & 1 == 0)
+            revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
         uint256 day = Calendar.dayIndex(local);
         uint256 weekday = Calendar.dayOfWeek(day);
-        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0) revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0)
+            revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
 
         Velocity memory v = $.velocity[agent];
         if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
@@ -132,9 +124,11 @@ abstract contract PolicyEngine is AgentManager {
     function _classify(address agent, Call memory call) internal view returns (Spend memory) {
         PolicyStorage storage $ = _policyStorage();
         address target = call.target;
-        if (target == address(this) || target == _entryPointAddress()) revert IPolicyEngine.PolicyForbiddenTarget(agent, target);
+        if (target == address(this) || target == _entryPointAddress())
+            revert IPolicyEngine.PolicyForbiddenTarget(agent, target);
         if (call.data.length == 0) {
-            if (!$.recipients[agent][target]) revert IPolicyEngine.PolicyRecipientNotAllowed(agent, target);
+            if (!$.recipients[agent][target])
+                revert IPolicyEngine.PolicyRecipientNotAllowed(agent, target);
             return Spend(address(0), call.value, target);
         }
         (bytes4 selector, bool hasSelector) = CallDecoder.selectorOf(call.data);
@@ -142,24 +136,36 @@ abstract contract PolicyEngine is AgentManager {
         // Token calldata is only read as a movement on a token the agent has limits for: an ERC-721 shares
         // `transferFrom`'s selector and is never configured as an asset, so it needs an explicit permission.
         if ($.agentAssets[agent][target].enabled) {
-            (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder.decodeTokenMovement(
-                call.data
-            );
+            (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
+                .decodeTokenMovement(call.data);
             if (isMovement) {
-                if (call.value != 0) revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
+                if (call.value != 0)
+                    revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
                 if (selector == CallDecoder.TRANSFER_FROM && from != address(this)) {
                     revert IPolicyEngine.PolicyTransferFromNotWallet(agent, target, from);
                 }
-                if (!$.recipients[agent][recipient]) revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
+                if (!$.recipients[agent][recipient])
+                    revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
                 return Spend(target, amount, recipient);
             }
         }
         CallPermission memory permission = $.permissions[agent][target][selector];
         if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);
         if (permission.expiresAt != 0 && block.timestamp > permission.expiresAt) {
-            revert IPolicyEngine.PolicyCallPermissionExpired(agent, target, selector, permission.expiresAt);
+            revert IPolicyEngine.PolicyCallPermissionExpired(
+                agent,
+                target,
+                selector,
+                permission.expiresAt
+            );
         }
-        if (call.value > permission.maxValue) revert IPolicyEngine.PolicyCallValueTooHigh(agent, target, call.value, permission.maxValue);
+        if (call.value > permission.maxValue)
+            revert IPolicyEngine.PolicyCallValueTooHigh(
+                agent,
+                target,
+                call.value,
+                permission.maxValue
+            );
         return Spend(address(0), call.value, target);
     }
 
@@ -171,15 +177,23 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     function _windowIndexes() internal view returns (WindowIndexes memory) {
-        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _policyStorage().utcOffset));
-        return WindowIndexes(uint32(day), uint32(Calendar.weekIndex(day)), uint32(Calendar.monthIndex(day)));
+        uint256 day = Calendar.dayIndex(
+            Calendar.localTime(block.timestamp, _policyStorage().utcOffset)
+        );
+        return
+            WindowIndexes(
+                uint32(day),
+                uint32(Calendar.weekIndex(day)),
+                uint32(Calendar.monthIndex(day))
+            );
     }
 
     /// @notice Reverts if the agent already has an escalation waiting; else records `proposalId` as it.
     function _recordEscalation(address agent, uint256 proposalId) internal {
         PolicyStorage storage $ = _policyStorage();
         uint256 pending = $.pendingEscalation[agent];
-        if (pending != 0 && _isProposalOpen(pending)) revert IPolicyEngine.PolicyEscalationPending(agent, pending);
+        if (pending != 0 && _isProposalOpen(pending))
+            revert IPolicyEngine.PolicyEscalationPending(agent, pending);
         $.pendingEscalation[agent] = proposalId;
     }
 
@@ -216,7 +230,11 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     /// @notice Checks `spend` against every cap without counting it.
-    function _previewSpend(address agent, Spend memory spend, WindowIndexes memory idx) internal view {
+    function _previewSpend(
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx
+    ) internal view {
         if (spend.amount == 0) return;
         PolicyStorage storage $ = _policyStorage();
         AgentAsset storage a = _checkAssetAndPerTx(agent, spend);
@@ -229,11 +247,19 @@ abstract contract PolicyEngine is AgentManager {
         }
     }
 
-    function _checkAssetAndPerTx(address agent, Spend memory spend) internal view returns (AgentAsset storage a) {
+    function _checkAssetAndPerTx(
+        address agent,
+        Spend memory spend
+    ) internal view returns (AgentAsset storage a) {
         a = _policyStorage().agentAssets[agent][spend.asset];
         if (!a.enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
         if (a.perTx != 0 && spend.amount > a.perTx) {
-            revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, a.perTx);
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(
+                agent,
+                spend.asset,
+                spend.amount,
+                a.perTx
+            );
         }
     }
 
@@ -244,20 +270,61 @@ abstract contract PolicyEngine is AgentManager {
         uint256 before,
         uint256 cap
     ) internal pure {
-        if (refused == SpendWindows.DAY) revert IPolicyEngine.PolicyDailyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+        if (refused == SpendWindows.DAY)
+            revert IPolicyEngine.PolicyDailyLimitExceeded(
+                agent,
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
         if (refused == SpendWindows.WEEK) {
-            revert IPolicyEngine.PolicyWeeklyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+            revert IPolicyEngine.PolicyWeeklyLimitExceeded(
+                agent,
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
         }
-        revert IPolicyEngine.PolicyMonthlyLimitExceeded(agent, spend.asset, before, spend.amount, cap);
+        revert IPolicyEngine.PolicyMonthlyLimitExceeded(
+            agent,
+            spend.asset,
+            before,
+            spend.amount,
+            cap
+        );
     }
 
-    function _revertWalletWindow(Spend memory spend, uint256 refused, uint256 before, uint256 cap) internal pure {
-        if (refused == SpendWindows.DAY) revert IPolicyEngine.PolicyWalletDailyCapExceeded(spend.asset, before, spend.amount, cap);
-        if (refused == SpendWindows.WEEK) revert IPolicyEngine.PolicyWalletWeeklyCapExceeded(spend.asset, before, spend.amount, cap);
+    function _revertWalletWindow(
+        Spend memory spend,
+        uint256 refused,
+        uint256 before,
+        uint256 cap
+    ) internal pure {
+        if (refused == SpendWindows.DAY)
+            revert IPolicyEngine.PolicyWalletDailyCapExceeded(
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
+        if (refused == SpendWindows.WEEK)
+            revert IPolicyEngine.PolicyWalletWeeklyCapExceeded(
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
         revert IPolicyEngine.PolicyWalletMonthlyCapExceeded(spend.asset, before, spend.amount, cap);
     }
 
-    function _writeAssetLimits(address agent, address asset, AssetLimits memory limits, bool enabled) internal {
+    function _writeAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits memory limits,
+        bool enabled
+    ) internal {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         AssetLimits memory old = AssetLimits(
             a.perTx,
@@ -278,16 +345,30 @@ abstract contract PolicyEngine is AgentManager {
 
     function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        uint256[3] memory old = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
+        uint256[3] memory old = [
+            uint256(w.windows.day.cap),
+            w.windows.week.cap,
+            w.windows.month.cap
+        ];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
         w.enabled = enabled;
         w.windows.day.cap = daily;
         w.windows.week.cap = weekly;
         w.windows.month.cap = monthly;
-        emit IPolicyEngine.WalletCapsChanged(asset, old, [uint256(daily), weekly, monthly], enabled);
+        emit IPolicyEngine.WalletCapsChanged(
+            asset,
+            old,
+            [uint256(daily), weekly, monthly],
+            enabled
+        );
     }
 
-    function _writePermission(address agent, address target, bytes4 selector, CallPermission memory next) internal {
+    function _writePermission(
+        address agent,
+        address target,
+        bytes4 selector,
+        CallPermission memory next
+    ) internal {
         CallPermission storage p = _policyStorage().permissions[agent][target][selector];
         CallPermission memory old = p;
         p.allowed = next.allowed;
@@ -307,8 +388,13 @@ abstract contract PolicyEngine is AgentManager {
         if (status == AgentStatus.Revoked) revert IAgentManager.AgentInvalidStatus(agent, status);
     }
 
-    function _requireNotLooser(string memory field, uint256 requested, uint256 current) internal pure {
-        if (!_notLooser(requested, current)) revert IPolicyEngine.PolicyNotTighter(field, current, requested);
+    function _requireNotLooser(
+        string memory field,
+        uint256 requested,
+        uint256 current
+    ) internal pure {
+        if (!_notLooser(requested, current))
+            revert IPolicyEngine.PolicyNotTighter(field, current, requested);
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {

@@ -80,13 +80,21 @@ library SpendWindows {
         return cap != 0 && (amount > cap || before > cap - amount);
     }
 
-    function _check(Window storage w, uint32 index, uint256 amount) private view returns (uint256, uint256, uint256) {
+    function _check(
+        Window storage w,
+        uint32 index,
+        uint256 amount
+    ) private view returns (uint256, uint256, uint256) {
         Window memory win = w;
         uint256 before = win.index == index ? win.spent : 0;
         return (exceeds(win.cap, before, amount) ? DAY : NONE, before, win.cap);
     }
 
-    function _charge(Window storage w, uint32 index, uint256 amount) private returns (uint256, uint256, uint256) {
+    function _charge(
+        Window storage w,
+        uint32 index,
+        uint256 amount
+    ) private returns (uint256, uint256, uint256) {
         Window memory win = w;
         uint256 before = win.index == index ? win.spent : 0;
         if (exceeds(win.cap, before, amount)) return (DAY, before, win.cap);

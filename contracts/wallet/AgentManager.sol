@@ -24,7 +24,8 @@ abstract contract AgentManager is Timelock {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Agents")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant AGENT_STORAGE = 0x63a31c8c50d28ad9eee971f05eeb8aacc40d4aee2740a1f2a984da2623e77000;
+    bytes32 private constant AGENT_STORAGE =
+        0x63a31c8c50d28ad9eee971f05eeb8aacc40d4aee2740a1f2a984da2623e77000;
 
     function _agentStorage() internal pure returns (AgentStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -33,15 +34,6 @@ abstract contract AgentManager is Timelock {
             $.slot := AGENT_STORAGE
         }
     }
-
-
-
-
-
-
-
-
-
 
     /// @notice The session of a key, as validation reads it.
     function _session(address key) internal view returns (Session memory) {
@@ -71,10 +63,16 @@ abstract contract AgentManager is Timelock {
         return $.sessions[key];
     }
 
-    function _replaceRules(address agent, uint48 validAfter, uint48 validUntil, AgentRules calldata rules) internal {
+    function _replaceRules(
+        address agent,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) internal {
         AgentStorage storage $ = _agentStorage();
         Session storage s = _sessionOf(agent);
-        if (s.status == AgentStatus.Revoked) revert IAgentManager.AgentInvalidStatus(agent, s.status);
+        if (s.status == AgentStatus.Revoked)
+            revert IAgentManager.AgentInvalidStatus(agent, s.status);
         _checkValidity(validAfter, validUntil);
         _checkRules(rules);
         (uint256 oldAfter, uint256 oldUntil) = (s.validAfter, s.validUntil);
@@ -87,7 +85,11 @@ abstract contract AgentManager is Timelock {
     }
 
     function _checkNewKey(address key) internal view {
-        if (key == address(0) || key == address(this) || _agentStorage().sessions[key].agent != address(0)) {
+        if (
+            key == address(0) ||
+            key == address(this) ||
+            _agentStorage().sessions[key].agent != address(0)
+        ) {
             revert IAgentManager.AgentInvalidKey(key);
         }
     }
@@ -102,7 +104,12 @@ abstract contract AgentManager is Timelock {
     }
 
     function _checkRules(AgentRules calldata rules) internal pure {
-        if (rules.maxOpCost == 0 || rules.allowedHours == 0 || rules.allowedDays == 0 || rules.allowedDays > 0x7f) {
+        if (
+            rules.maxOpCost == 0 ||
+            rules.allowedHours == 0 ||
+            rules.allowedDays == 0 ||
+            rules.allowedDays > 0x7f
+        ) {
             revert IAgentManager.AgentInvalidRules();
         }
     }

@@ -27,7 +27,12 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IAgentManager
-    function addAgent(address key, uint48 validAfter, uint48 validUntil, AgentRules calldata rules) external onlySelf {
+    function addAgent(
+        address key,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external onlySelf {
         AgentStorage storage $ = _agentStorage();
         _checkNewKey(key);
         // The agent id is its first key: it must not collide with an existing agent id either.
@@ -97,9 +102,12 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     ) external onlySelf {
         Session memory s = _sessionOf(agent);
         AgentRules memory r = _agentStorage().rules[agent];
-        if (validAfter < s.validAfter) revert AgentNotTighter("validAfter", s.validAfter, validAfter);
-        if (!_notLooser(validUntil, s.validUntil)) revert AgentNotTighter("validUntil", s.validUntil, validUntil);
-        if (rules.maxOpCost > r.maxOpCost) revert AgentNotTighter("maxOpCost", r.maxOpCost, rules.maxOpCost);
+        if (validAfter < s.validAfter)
+            revert AgentNotTighter("validAfter", s.validAfter, validAfter);
+        if (!_notLooser(validUntil, s.validUntil))
+            revert AgentNotTighter("validUntil", s.validUntil, validUntil);
+        if (rules.maxOpCost > r.maxOpCost)
+            revert AgentNotTighter("maxOpCost", r.maxOpCost, rules.maxOpCost);
         if (!_notLooser(rules.maxOpsPerHour, r.maxOpsPerHour)) {
             revert AgentNotTighter("maxOpsPerHour", r.maxOpsPerHour, rules.maxOpsPerHour);
         }
@@ -107,7 +115,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
             revert AgentNotTighter("maxOpsPerDay", r.maxOpsPerDay, rules.maxOpsPerDay);
         }
         if (rules.minSecondsBetweenOps < r.minSecondsBetweenOps) {
-            revert AgentNotTighter("minSecondsBetweenOps", r.minSecondsBetweenOps, rules.minSecondsBetweenOps);
+            revert AgentNotTighter(
+                "minSecondsBetweenOps",
+                r.minSecondsBetweenOps,
+                rules.minSecondsBetweenOps
+            );
         }
         if (rules.allowedHours & ~r.allowedHours != 0) {
             revert AgentNotTighter("allowedHours", r.allowedHours, rules.allowedHours);
@@ -124,7 +136,13 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     )
         external
         view
-        returns (address key, AgentStatus status, uint256 validAfter, uint256 validUntil, AgentRules memory rules)
+        returns (
+            address key,
+            AgentStatus status,
+            uint256 validAfter,
+            uint256 validUntil,
+            AgentRules memory rules
+        )
     {
         AgentStorage storage $ = _agentStorage();
         key = $.currentKey[agent];
@@ -138,7 +156,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external onlySelf {
+    function setAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits calldata limits
+    ) external onlySelf {
         _requireKnownAgent(agent);
         if (limits.perTx == 0 && limits.daily == 0 && limits.weekly == 0 && limits.monthly == 0) {
             revert PolicyUnboundedAsset(agent, asset);
@@ -147,7 +169,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function tightenAssetLimits(address agent, address asset, AssetLimits calldata limits) external onlySelf {
+    function tightenAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits calldata limits
+    ) external onlySelf {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         if (!a.enabled) revert PolicyAssetNotAllowed(agent, asset);
         _requireNotLooser("perTx", limits.perTx, a.perTx);
@@ -160,17 +186,28 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
 
     /// @inheritdoc IPolicyEngine
     function removeAssetLimits(address agent, address asset) external onlySelf {
-        if (!_policyStorage().agentAssets[agent][asset].enabled) revert PolicyAssetNotAllowed(agent, asset);
+        if (!_policyStorage().agentAssets[agent][asset].enabled)
+            revert PolicyAssetNotAllowed(agent, asset);
         _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
     }
 
     /// @inheritdoc IPolicyEngine
-    function setWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external onlySelf {
+    function setWalletCaps(
+        address asset,
+        uint96 daily,
+        uint96 weekly,
+        uint96 monthly
+    ) external onlySelf {
         _writeWalletCaps(asset, daily, weekly, monthly);
     }
 
     /// @inheritdoc IPolicyEngine
-    function tightenWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external onlySelf {
+    function tightenWalletCaps(
+        address asset,
+        uint96 daily,
+        uint96 weekly,
+        uint96 monthly
+    ) external onlySelf {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
         if (!w.enabled) revert PolicyAssetNotAllowed(address(this), asset);
         _requireNotLooser("walletDaily", daily, w.windows.day.cap);
@@ -182,7 +219,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     /// @inheritdoc IPolicyEngine
     function allowRecipient(address agent, address recipient) external onlySelf {
         _requireKnownAgent(agent);
-        if (recipient == address(this) || recipient == _entryPointAddress() || recipient == address(0)) {
+        if (
+            recipient == address(this) ||
+            recipient == _entryPointAddress() ||
+            recipient == address(0)
+        ) {
             revert PolicyForbiddenTarget(agent, recipient);
         }
         _policyStorage().recipients[agent][recipient] = true;
@@ -216,7 +257,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function revokeCallPermission(address agent, address target, bytes4 selector) external onlySelf {
+    function revokeCallPermission(
+        address agent,
+        address target,
+        bytes4 selector
+    ) external onlySelf {
         if (!_policyStorage().permissions[agent][target][selector].allowed) {
             revert PolicyCallNotAllowed(agent, target, selector);
         }
@@ -254,23 +299,39 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function getAssetLimits(address agent, address asset) external view returns (AssetLimits memory, bool enabled) {
+    function getAssetLimits(
+        address agent,
+        address asset
+    ) external view returns (AssetLimits memory, bool enabled) {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         return (
-            AssetLimits(a.perTx, a.approvalAbove, a.windows.day.cap, a.windows.week.cap, a.windows.month.cap),
+            AssetLimits(
+                a.perTx,
+                a.approvalAbove,
+                a.windows.day.cap,
+                a.windows.week.cap,
+                a.windows.month.cap
+            ),
             a.enabled
         );
     }
 
     /// @inheritdoc IPolicyEngine
-    function spent(address agent, address asset) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
+    function spent(
+        address agent,
+        address asset
+    ) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
         return _spentIn(_policyStorage().agentAssets[agent][asset].windows);
     }
 
     /// @inheritdoc IPolicyEngine
     function walletCaps(
         address asset
-    ) external view returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows) {
+    )
+        external
+        view
+        returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows)
+    {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
         caps = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
         (uint256 d, uint256 wk, uint256 m) = _spentIn(w.windows);

@@ -53,17 +53,26 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @inheritdoc IAgentWalletCore
-    function initialize(InitConfig calldata config, bytes[] calldata setupData) external initializer {
+    function initialize(
+        InitConfig calldata config,
+        bytes[] calldata setupData
+    ) external initializer {
         _initOwners(config.owners, config.threshold);
         _initGuardians(config.guardians, config.minPauseDuration);
         _initDelays();
         _setUtcOffset(config.utcOffset);
-        emit WalletInitialized(address(ENTRY_POINT), config.owners, config.threshold, config.guardians);
+        emit WalletInitialized(
+            address(ENTRY_POINT),
+            config.owners,
+            config.threshold,
+            config.guardians
+        );
         // Setup is the owners' initial configuration (agents, policies), committed to by the wallet's
         // counterfactual address, so it runs without the timelock; it may only configure the wallet itself.
         // It runs inside the proxy's constructor, where the proxy has no code yet, so each call is a
         // delegatecall into the module, and `onlySelf` admits it while initializing.
-        if (setupData.length > MAX_CALLS) revert IProposalManager.ProposalInvalidCallCount(setupData.length, MAX_CALLS);
+        if (setupData.length > MAX_CALLS)
+            revert IProposalManager.ProposalInvalidCallCount(setupData.length, MAX_CALLS);
         for (uint256 i = 0; i < setupData.length; ++i) {
             (bool ok, bytes memory result) = MODULE.delegatecall(setupData[i]);
             if (!ok) revert WalletSetupFailed(i, result);
@@ -98,7 +107,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
 
     /// @notice Executes a validated user operation: owner batches as approved by M owners (loosening calls are
     /// queued), agent batches under the agent's policy, every call checked before it runs.
-    function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external onlyEntryPoint nonReentrant {
+    function executeUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash
+    ) external onlyEntryPoint nonReentrant {
         uint256 nonceKey = userOp.nonce >> 64;
         Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
         _checkBatch(calls.length);
@@ -119,8 +131,14 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.
-    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        return _checkOwnerSignatures(replaySafeHash(hash), signature) ? ERC1271_MAGIC : ERC1271_INVALID;
+    function isValidSignature(
+        bytes32 hash,
+        bytes calldata signature
+    ) external view returns (bytes4) {
+        return
+            _checkOwnerSignatures(replaySafeHash(hash), signature)
+                ? ERC1271_MAGIC
+                : ERC1271_INVALID;
     }
 
     /// @inheritdoc IAgentWalletCore
@@ -142,8 +160,13 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
 
     // ---------------------------------------------------------------- internals
 
-    function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) internal view returns (uint256) {
-        if (userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector) {
+    function _validateUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash
+    ) internal view returns (uint256) {
+        if (
+            userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
+        ) {
             return SIG_VALIDATION_FAILED;
         }
         uint256 nonceKey = userOp.nonce >> 64;
@@ -186,7 +209,13 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         uint256 id = _escalate(agent, calls);
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) {
-                emit IPolicyEngine.ApprovalRequested(id, agent, spends[i].asset, spends[i].amount, spends[i].recipient);
+                emit IPolicyEngine.ApprovalRequested(
+                    id,
+                    agent,
+                    spends[i].asset,
+                    spends[i].amount,
+                    spends[i].recipient
+                );
             }
         }
     }

@@ -72,7 +72,11 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IProposalManager
-    function hashSignedCalls(Call[] calldata calls, uint256 nonce, uint256 deadline) external view returns (bytes32) {
+    function hashSignedCalls(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
         return _hashSignedCalls(calls, nonce, deadline);
     }
 
@@ -177,10 +181,14 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IProposalManager
-    function propose(Call[] calldata calls, uint256 expiresAt) external onlyOwner returns (uint256 id) {
+    function propose(
+        Call[] calldata calls,
+        uint256 expiresAt
+    ) external onlyOwner returns (uint256 id) {
         _checkBatch(calls.length);
         uint256 maxExpiry = block.timestamp + MAX_PROPOSAL_LIFETIME;
-        if (expiresAt <= block.timestamp || expiresAt > maxExpiry) revert ProposalInvalidExpiry(expiresAt, maxExpiry);
+        if (expiresAt <= block.timestamp || expiresAt > maxExpiry)
+            revert ProposalInvalidExpiry(expiresAt, maxExpiry);
         id = _createProposal(msg.sender, address(0), calls, expiresAt);
         _approve(id, msg.sender);
     }
@@ -190,7 +198,8 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Pending) revert ProposalInvalidState(id, p.state);
         if (block.timestamp > p.expiresAt) revert ProposalExpired(id, p.expiresAt);
-        if (_proposalStorage().approvedBy[id][msg.sender]) revert ProposalAlreadyApproved(id, msg.sender);
+        if (_proposalStorage().approvedBy[id][msg.sender])
+            revert ProposalAlreadyApproved(id, msg.sender);
         _approve(id, msg.sender);
     }
 
@@ -198,7 +207,8 @@ contract GovernanceModule is
     function revokeApproval(uint256 id) external onlyOwner {
         ProposalStorage storage $ = _proposalStorage();
         Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
+        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
+            revert ProposalInvalidState(id, p.state);
         if (!$.approvedBy[id][msg.sender]) revert ProposalNotApproved(id, msg.sender);
         $.approvedBy[id][msg.sender] = false;
         uint256 approvals = _countApprovals(id);
@@ -215,9 +225,11 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
         if (block.timestamp < p.eta) revert ProposalNotReady(id, p.eta);
-        if (block.timestamp > uint256(p.eta) + GRACE_PERIOD) revert ProposalExpired(id, uint256(p.eta) + GRACE_PERIOD);
+        if (block.timestamp > uint256(p.eta) + GRACE_PERIOD)
+            revert ProposalExpired(id, uint256(p.eta) + GRACE_PERIOD);
         uint256 approvals = _countApprovals(id);
-        if (approvals < _threshold()) revert ProposalInsufficientApprovals(id, approvals, _threshold());
+        if (approvals < _threshold())
+            revert ProposalInsufficientApprovals(id, approvals, _threshold());
         p.state = ProposalState.Executed;
         Call[] memory calls = p.calls;
         address agent = p.escalatedBy;
@@ -236,7 +248,8 @@ contract GovernanceModule is
     /// @inheritdoc IProposalManager
     function cancel(uint256 id) external onlyGuardian {
         Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
+        if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
+            revert ProposalInvalidState(id, p.state);
         p.state = ProposalState.Cancelled;
         emit ProposalCancelled(id, msg.sender);
     }
@@ -289,7 +302,15 @@ contract GovernanceModule is
         )
     {
         Proposal storage p = _proposal(id);
-        return (p.state, p.proposer, p.escalatedBy, p.expiresAt, p.eta, p.delay, _countApprovals(id));
+        return (
+            p.state,
+            p.proposer,
+            p.escalatedBy,
+            p.expiresAt,
+            p.eta,
+            p.delay,
+            _countApprovals(id)
+        );
     }
 
     /// @inheritdoc IProposalManager

@@ -20,7 +20,8 @@ abstract contract GuardianManager is OwnerManager {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Guardians")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant GUARDIAN_STORAGE = 0x6941f2cfbfeb563f6251ce0bc1bc9a6ba3497ab15199c701a91c194022fe6f00;
+    bytes32 private constant GUARDIAN_STORAGE =
+        0x6941f2cfbfeb563f6251ce0bc1bc9a6ba3497ab15199c701a91c194022fe6f00;
 
     function _guardianStorage() internal pure returns (GuardianStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -32,7 +33,8 @@ abstract contract GuardianManager is OwnerManager {
 
     /// @dev Guardians, owners, and the wallet itself (an owner proposal) may tighten.
     modifier onlyGuardian() {
-        if (msg.sender != address(this) && !_isGuardian(msg.sender)) revert IGuardianManager.GuardianUnauthorized(msg.sender);
+        if (msg.sender != address(this) && !_isGuardian(msg.sender))
+            revert IGuardianManager.GuardianUnauthorized(msg.sender);
         _;
     }
 
@@ -40,36 +42,32 @@ abstract contract GuardianManager is OwnerManager {
         return _guardianStorage().isGuardian[account] || _isOwner(account);
     }
 
-
     function _isPaused() internal view returns (bool) {
         return _guardianStorage().paused;
     }
 
-
-
-
-
-
-
-
     function _initGuardians(address[] calldata guardians, uint256 pauseDuration) internal {
-        if (guardians.length > MAX_GUARDIANS) revert IGuardianManager.GuardianTooMany(guardians.length, MAX_GUARDIANS);
+        if (guardians.length > MAX_GUARDIANS)
+            revert IGuardianManager.GuardianTooMany(guardians.length, MAX_GUARDIANS);
         for (uint256 i = 0; i < guardians.length; ++i) _addGuardian(guardians[i]);
         _setMinPauseDuration(pauseDuration);
     }
 
     function _addGuardian(address guardian) internal {
         GuardianStorage storage $ = _guardianStorage();
-        if (guardian == address(0) || guardian == address(this)) revert IGuardianManager.GuardianInvalid(guardian);
+        if (guardian == address(0) || guardian == address(this))
+            revert IGuardianManager.GuardianInvalid(guardian);
         if ($.isGuardian[guardian]) revert IGuardianManager.GuardianAlreadyExists(guardian);
-        if ($.guardians.length >= MAX_GUARDIANS) revert IGuardianManager.GuardianTooMany($.guardians.length + 1, MAX_GUARDIANS);
+        if ($.guardians.length >= MAX_GUARDIANS)
+            revert IGuardianManager.GuardianTooMany($.guardians.length + 1, MAX_GUARDIANS);
         $.guardians.push(guardian);
         $.isGuardian[guardian] = true;
         emit IGuardianManager.GuardianAdded(guardian);
     }
 
     function _setMinPauseDuration(uint256 duration) internal {
-        if (duration > MAX_MIN_PAUSE_DURATION) revert IGuardianManager.WalletInvalidPauseDuration(duration, MAX_MIN_PAUSE_DURATION);
+        if (duration > MAX_MIN_PAUSE_DURATION)
+            revert IGuardianManager.WalletInvalidPauseDuration(duration, MAX_MIN_PAUSE_DURATION);
         GuardianStorage storage $ = _guardianStorage();
         uint256 old = $.minPauseDuration;
         $.minPauseDuration = uint32(duration);

@@ -18,7 +18,8 @@ abstract contract OwnerManager is WalletBase {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant OWNER_STORAGE = 0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
+    bytes32 private constant OWNER_STORAGE =
+        0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
 
     function _ownerStorage() internal pure returns (OwnerStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -29,7 +30,8 @@ abstract contract OwnerManager is WalletBase {
     }
 
     modifier onlyOwner() {
-        if (!_ownerStorage().isOwner[msg.sender]) revert IOwnerManager.OwnerUnauthorized(msg.sender);
+        if (!_ownerStorage().isOwner[msg.sender])
+            revert IOwnerManager.OwnerUnauthorized(msg.sender);
         _;
     }
 
@@ -45,11 +47,9 @@ abstract contract OwnerManager is WalletBase {
         return _ownerStorage().threshold;
     }
 
-
-
-
     function _initOwners(address[] calldata owners, uint256 newThreshold) internal {
-        if (owners.length > MAX_OWNERS) revert IOwnerManager.OwnerTooMany(owners.length, MAX_OWNERS);
+        if (owners.length > MAX_OWNERS)
+            revert IOwnerManager.OwnerTooMany(owners.length, MAX_OWNERS);
         for (uint256 i = 0; i < owners.length; ++i) _addOwner(owners[i]);
         _setThreshold(newThreshold);
     }
@@ -58,7 +58,8 @@ abstract contract OwnerManager is WalletBase {
         OwnerStorage storage $ = _ownerStorage();
         if (owner == address(0) || owner == address(this)) revert IOwnerManager.OwnerInvalid(owner);
         if ($.isOwner[owner]) revert IOwnerManager.OwnerAlreadyExists(owner);
-        if ($.owners.length >= MAX_OWNERS) revert IOwnerManager.OwnerTooMany($.owners.length + 1, MAX_OWNERS);
+        if ($.owners.length >= MAX_OWNERS)
+            revert IOwnerManager.OwnerTooMany($.owners.length + 1, MAX_OWNERS);
         $.owners.push(owner);
         $.isOwner[owner] = true;
         emit IOwnerManager.OwnerAdded(owner);
@@ -67,7 +68,8 @@ abstract contract OwnerManager is WalletBase {
     function _setThreshold(uint256 newThreshold) internal {
         OwnerStorage storage $ = _ownerStorage();
         uint256 count = $.owners.length;
-        if (newThreshold == 0 || newThreshold > count) revert IOwnerManager.OwnerInvalidThreshold(newThreshold, count);
+        if (newThreshold == 0 || newThreshold > count)
+            revert IOwnerManager.OwnerInvalidThreshold(newThreshold, count);
         uint256 old = $.threshold;
         $.threshold = newThreshold;
         emit IOwnerManager.ThresholdChanged(old, newThreshold);
@@ -75,14 +77,20 @@ abstract contract OwnerManager is WalletBase {
 
     /// @notice Whether `signatures` carries valid signatures of at least `threshold` distinct owners over
     /// `digest`. Never reverts on malformed input: it returns false, as ERC-4337 validation requires.
-    function _checkOwnerSignatures(bytes32 digest, bytes calldata signatures) internal view returns (bool) {
+    function _checkOwnerSignatures(
+        bytes32 digest,
+        bytes calldata signatures
+    ) internal view returns (bool) {
         (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, new address[](0));
         return ok && count >= _ownerStorage().threshold;
     }
 
     /// @notice The owners who signed `digest`, or `ok == false` if any entry is malformed or invalid or there
     /// are fewer than `threshold` of them.
-    function _ownerSigners(bytes32 digest, bytes calldata signatures) internal view returns (bool, address[] memory) {
+    function _ownerSigners(
+        bytes32 digest,
+        bytes calldata signatures
+    ) internal view returns (bool, address[] memory) {
         address[] memory signers = new address[](MAX_OWNERS);
         (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, signers);
         // solhint-disable-next-line no-inline-assembly
@@ -117,7 +125,8 @@ abstract contract OwnerManager is WalletBase {
             if (signer <= previous) return (false, count);
             previous = signer;
             if (!$.isOwner[signer]) return (false, count);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) return (false, count);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signature))
+                return (false, count);
             if (out.length > count) out[count] = signer;
             ++count;
         }

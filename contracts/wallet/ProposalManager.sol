@@ -21,11 +21,12 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     /// @dev How long owners have to approve an escalated agent payment.
     uint256 public constant ESCALATION_LIFETIME = 7 days;
 
-    bytes32 private constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
-    bytes32 private constant EXECUTE_TYPEHASH =
-        keccak256(
-            "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline)Call(address target,uint256 value,bytes data)"
-        );
+    bytes32 private constant CALL_TYPEHASH = keccak256(
+        "Call(address target,uint256 value,bytes data)"
+    );
+    bytes32 private constant EXECUTE_TYPEHASH = keccak256(
+        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline)Call(address target,uint256 value,bytes data)"
+    );
 
     /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.
     struct Proposal {
@@ -47,7 +48,8 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant PROPOSAL_STORAGE = 0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
+    bytes32 private constant PROPOSAL_STORAGE =
+        0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
 
     function _proposalStorage() internal pure returns (ProposalStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -57,14 +59,11 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         }
     }
 
-
-
-
-
-
-
-
-    function _hashSignedCalls(Call[] calldata calls, uint256 nonce, uint256 deadline) internal view returns (bytes32) {
+    function _hashSignedCalls(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
         bytes32[] memory callHashes = new bytes32[](calls.length);
         for (uint256 i = 0; i < calls.length; ++i) {
             callHashes[i] = keccak256(
@@ -73,20 +72,25 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         }
         return
             _hashTypedDataV4(
-                keccak256(abi.encode(EXECUTE_TYPEHASH, keccak256(abi.encodePacked(callHashes)), nonce, deadline))
+                keccak256(
+                    abi.encode(
+                        EXECUTE_TYPEHASH,
+                        keccak256(abi.encodePacked(callHashes)),
+                        nonce,
+                        deadline
+                    )
+                )
             );
     }
-
-
-
-
-
 
     // ---------------------------------------------------------------- internals
 
     /// @notice Runs a batch the owners approved (M signatures): at once if nothing in it loosens, else as a
     /// queued proposal carrying the signers' approvals. Returns the queued proposal id, or 0.
-    function _submitApproved(Call[] memory calls, address[] memory signers) internal returns (uint256 id) {
+    function _submitApproved(
+        Call[] memory calls,
+        address[] memory signers
+    ) internal returns (uint256 id) {
         uint256 delay = _callsDelay(calls);
         if (delay == 0) {
             _executeCalls(calls);
@@ -108,7 +112,10 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     }
 
     /// @notice What each call of an agent batch moves, after the allow checks.
-    function _classifyAll(address agent, Call[] memory calls) internal view returns (Spend[] memory spends) {
+    function _classifyAll(
+        address agent,
+        Call[] memory calls
+    ) internal view returns (Spend[] memory spends) {
         spends = new Spend[](calls.length);
         for (uint256 i = 0; i < calls.length; ++i) spends[i] = _classify(agent, calls[i]);
     }
@@ -132,19 +139,27 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
                     revert IPolicyEngine.PolicyTokenCallFailed(agent, spends[i].asset);
                 }
             }
-            emit IPolicyEngine.AgentCallExecuted(agent, c.target, spends[i].asset, spends[i].amount);
+            emit IPolicyEngine.AgentCallExecuted(
+                agent,
+                c.target,
+                spends[i].asset,
+                spends[i].amount
+            );
         }
     }
 
     function _checkBatch(uint256 count) internal pure {
-        if (count == 0 || count > MAX_CALLS) revert IProposalManager.ProposalInvalidCallCount(count, MAX_CALLS);
+        if (count == 0 || count > MAX_CALLS)
+            revert IProposalManager.ProposalInvalidCallCount(count, MAX_CALLS);
     }
 
     /// @inheritdoc PolicyEngine
     function _isProposalOpen(uint256 id) internal view override returns (bool) {
         Proposal storage p = _proposalStorage().proposals[id];
-        if (p.state == IProposalManager.ProposalState.Pending) return block.timestamp <= p.expiresAt;
-        if (p.state == IProposalManager.ProposalState.Queued) return block.timestamp <= uint256(p.eta) + GRACE_PERIOD;
+        if (p.state == IProposalManager.ProposalState.Pending)
+            return block.timestamp <= p.expiresAt;
+        if (p.state == IProposalManager.ProposalState.Queued)
+            return block.timestamp <= uint256(p.eta) + GRACE_PERIOD;
         return false;
     }
 
@@ -184,7 +199,9 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     function _executeCalls(Call[] memory calls) internal {
         for (uint256 i = 0; i < calls.length; ++i) {
-            (bool ok, bytes memory result) = calls[i].target.call{value: calls[i].value}(calls[i].data);
+            (bool ok, bytes memory result) = calls[i].target.call{value: calls[i].value}(
+                calls[i].data
+            );
             if (!ok) revert IProposalManager.WalletCallFailed(i, result);
         }
     }
@@ -207,6 +224,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     function _proposal(uint256 id) internal view returns (Proposal storage p) {
         p = _proposalStorage().proposals[id];
-        if (p.state == IProposalManager.ProposalState.None) revert IProposalManager.ProposalNotFound(id);
+        if (p.state == IProposalManager.ProposalState.None)
+            revert IProposalManager.ProposalNotFound(id);
     }
 }

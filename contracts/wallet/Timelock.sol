@@ -29,7 +29,8 @@ abstract contract Timelock is GuardianManager {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Timelock")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant TIMELOCK_STORAGE = 0x6909ebce0f05237610ec75b8326e559fad5f486810496a391d4d70b6bc89bf00;
+    bytes32 private constant TIMELOCK_STORAGE =
+        0x6909ebce0f05237610ec75b8326e559fad5f486810496a391d4d70b6bc89bf00;
 
     function _timelockStorage() internal pure returns (TimelockStorage storage $) {
         // solhint-disable-next-line no-inline-assembly
@@ -46,8 +47,6 @@ abstract contract Timelock is GuardianManager {
     function _upgradeDelay() internal view returns (uint256) {
         return _timelockStorage().upgradeDelay;
     }
-
-
 
     function _initDelays() internal {
         _setDelays(DEFAULT_ADMIN_DELAY, DEFAULT_UPGRADE_DELAY);
@@ -72,7 +71,10 @@ abstract contract Timelock is GuardianManager {
         if (target != address(this)) return 0;
         if (data.length < 4) return _adminDelay();
         bytes4 selector = bytes4(data);
-        if (selector == UUPSUpgradeable.upgradeToAndCall.selector || selector == ITimelock.setDelays.selector) {
+        if (
+            selector == UUPSUpgradeable.upgradeToAndCall.selector ||
+            selector == ITimelock.setDelays.selector
+        ) {
             return _upgradeDelay();
         }
         if (_isTightening(selector)) return 0;

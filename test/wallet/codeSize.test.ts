@@ -4,7 +4,12 @@ import hre from "hardhat";
 // EIP-170: contracts above 24,576 bytes of runtime code can't be deployed on Ethereum mainnet. The tests run
 // with the production compiler settings and without `allowUnlimitedContractSize`, so this is the real size.
 const EIP170_LIMIT = 24_576;
-const DEPLOYED_CONTRACTS = ["AgentWallet", "GovernanceModule", "AgentPolicyModule", "AgentWalletFactory"];
+const DEPLOYED_CONTRACTS = [
+  "AgentWallet",
+  "GovernanceModule",
+  "AgentPolicyModule",
+  "AgentWalletFactory",
+];
 
 describe("EIP-170 code size", function () {
   for (const name of DEPLOYED_CONTRACTS) {

@@ -48,7 +48,10 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
       encodeSelfCall("setAssetLimits", [agentKey.address, NATIVE, limits], address),
       encodeSelfCall("allowRecipient", [agentKey.address, recipient.address], address),
     ];
-    let op = await buildUserOp(entryPoint, address, 0n, setup, { verification: 500_000n, call: 2_000_000n });
+    let op = await buildUserOp(entryPoint, address, 0n, setup, {
+      verification: 500_000n,
+      call: 2_000_000n,
+    });
     op = await signOwnerOp(entryPoint, op, [o1, o2]);
     await (await entryPoint.handleOps([op], bundler.address)).wait();
     expect(await wallet.proposalCount()).to.equal(1n);
@@ -65,7 +68,9 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
     agentOp = await signAgentOp(entryPoint, agentOp, agentKey);
     const before = await ethers.provider.getBalance(recipient.address);
     const receipt = await (await entryPoint.handleOps([agentOp], bundler.address)).wait();
-    expect(await ethers.provider.getBalance(recipient.address)).to.equal(before + ethers.parseEther("0.3"));
+    expect(await ethers.provider.getBalance(recipient.address)).to.equal(
+      before + ethers.parseEther("0.3"),
+    );
     console.log("      agent native op gasUsed", receipt!.gasUsed.toString());
     const [, daily] = await wallet.spent(agentKey.address, NATIVE);
     expect(daily).to.equal(ethers.parseEther("0.3"));
