@@ -10,6 +10,9 @@ const solcPath = require.resolve("solc/soljson.js");
 
 const compilerSettings = {
   version: SOLC_VERSION,
+  // Isolated builds compile LeashTypes.sol (only structs and enums) on its own; EDR then fails to parse a
+  // build-info without `contracts` (ignition deploy). One shared build per profile avoids that.
+  isolated: false,
   path: solcPath,
   settings: {
     evmVersion: "cancun",

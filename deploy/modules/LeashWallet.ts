@@ -1,4 +1,5 @@
-import { buildModule, type IgnitionModuleBuilder } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 
 /** The canonical ERC-4337 EntryPoint v0.8 on public chains. */
 export const CANONICAL_ENTRY_POINT_V08 = "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108";
@@ -7,12 +8,7 @@ export const CANONICAL_ENTRY_POINT_V08 = "0x4337084D9E255Ff0702461CF8895CE9E3b5F
  * Adds the wallet stack on `entryPoint` to a module: the two management modules, the wallet implementation
  * (its code is split under EIP-170: core -> GovernanceModule -> AgentPolicyModule) and the factory.
  */
-export function addWalletStack(
-  m: IgnitionModuleBuilder,
-  entryPoint: Parameters<IgnitionModuleBuilder["contract"]>[1] extends (infer A)[] | undefined
-    ? A
-    : never,
-) {
+export function addWalletStack(m: IgnitionModuleBuilder, entryPoint: ArgumentType) {
   const policyModule = m.contract("AgentPolicyModule", [entryPoint]);
   const governanceModule = m.contract("GovernanceModule", [entryPoint, policyModule]);
   const implementation = m.contract("AgentWallet", [entryPoint, governanceModule]);
