@@ -32,6 +32,7 @@ export default defineConfig({
       "@account-abstraction/contracts/core/EntryPoint.sol",
       "@account-abstraction/contracts/accounts/SimpleAccount.sol",
       "@account-abstraction/contracts/accounts/SimpleAccountFactory.sol",
+      "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
     ],
   },
   test: {

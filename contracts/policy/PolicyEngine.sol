@@ -62,7 +62,6 @@ abstract contract PolicyEngine is AgentManager {
         mapping(address agent => mapping(address target => mapping(bytes4 selector => CallPermission))) permissions;
         mapping(address agent => Velocity) velocity;
         mapping(address agent => uint256 proposalId) pendingEscalation;
-        int32 utcOffset;
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Policy")) - 1)) & ~bytes32(uint256(0xff))
@@ -87,7 +86,7 @@ abstract contract PolicyEngine is AgentManager {
     function _chargeOperation(address agent) internal {
         PolicyStorage storage $ = _policyStorage();
         AgentRules memory rules = _rules(agent);
-        uint256 local = Calendar.localTime(block.timestamp, $.utcOffset);
+        uint256 local = Calendar.localTime(block.timestamp, _hot().utcOffset);
         uint256 hour = Calendar.hourOfDay(local);
         if ((uint256(rules.allowedHours) >> hour) & 1 == 0)
             revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
@@ -110,13 +109,20 @@ abstract contract PolicyEngine is AgentManager {
             revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
         }
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
-        $.velocity[agent] = Velocity(
-            uint40(block.timestamp),
-            uint32(hourIndex),
-            uint16(_min(opsThisHour + 1, type(uint16).max)),
-            uint32(day),
-            uint16(_min(opsToday + 1, type(uint16).max))
-        );
+        uint256 packed =
+            uint256(uint40(block.timestamp)) |
+                (uint256(uint32(hourIndex)) << 40) |
+                (_min(opsThisHour + 1, type(uint16).max) << 72) |
+                (uint256(uint32(day)) << 88) |
+                (_min(opsToday + 1, type(uint16).max) << 120);
+        Velocity storage slot = $.velocity[agent];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
+            // bits (40 + 32 + 16 + 32 + 16 bits) exactly as Solidity lays them out; the legacy optimizer would
+            // otherwise read-modify-write the slot once per field.
+            sstore(slot.slot, packed)
+        }
     }
 
     /// @notice What `call` moves, after checking that the agent may make it at all (target, selector,
@@ -177,9 +183,7 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     function _windowIndexes() internal view returns (WindowIndexes memory) {
-        uint256 day = Calendar.dayIndex(
-            Calendar.localTime(block.timestamp, _policyStorage().utcOffset)
-        );
+        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
         return
             WindowIndexes(
                 uint32(day),
@@ -201,7 +205,7 @@ abstract contract PolicyEngine is AgentManager {
         if (offsetSeconds > Calendar.MAX_OFFSET || offsetSeconds < -Calendar.MAX_OFFSET) {
             revert IPolicyEngine.PolicyInvalidUtcOffset(offsetSeconds);
         }
-        PolicyStorage storage $ = _policyStorage();
+        HotState storage $ = _hot();
         int256 old = $.utcOffset;
         $.utcOffset = offsetSeconds;
         emit IPolicyEngine.UtcOffsetChanged(old, offsetSeconds);
@@ -215,36 +219,28 @@ abstract contract PolicyEngine is AgentManager {
 
     // ---------------------------------------------------------------- internals
 
-    /// @notice Checks `spend` against every cap and counts it (agent and wallet-wide).
-    function _chargeSpend(address agent, Spend memory spend, WindowIndexes memory idx) internal {
-        if (spend.amount == 0) return;
-        PolicyStorage storage $ = _policyStorage();
-        AgentAsset storage a = _checkAssetAndPerTx(agent, spend);
-        (uint256 refused, uint256 before, uint256 cap) = a.windows.charge(idx, spend.amount);
-        if (refused != SpendWindows.NONE) _revertAgentWindow(agent, spend, refused, before, cap);
-        WalletAsset storage w = $.walletAssets[spend.asset];
-        if (w.enabled) {
-            (refused, before, cap) = w.windows.charge(idx, spend.amount);
-            if (refused != SpendWindows.NONE) _revertWalletWindow(spend, refused, before, cap);
-        }
-    }
-
-    /// @notice Checks `spend` against every cap without counting it.
-    function _previewSpend(
+    /// @notice Checks `spend` against every cap (agent and wallet-wide) and, when `record`, counts it.
+    /// Escalations check without counting: the count happens once, when the owners execute them.
+    function _checkSpend(
         address agent,
         Spend memory spend,
-        WindowIndexes memory idx
-    ) internal view {
+        WindowIndexes memory idx,
+        bool record
+    ) internal {
         if (spend.amount == 0) return;
-        PolicyStorage storage $ = _policyStorage();
         AgentAsset storage a = _checkAssetAndPerTx(agent, spend);
-        (uint256 refused, uint256 before, uint256 cap) = a.windows.preview(idx, spend.amount);
+        (uint256 refused, uint256 before, uint256 cap) = record
+            ? a.windows.charge(idx, spend.amount)
+            : a.windows.preview(idx, spend.amount);
         if (refused != SpendWindows.NONE) _revertAgentWindow(agent, spend, refused, before, cap);
-        WalletAsset storage w = $.walletAssets[spend.asset];
-        if (w.enabled) {
-            (refused, before, cap) = w.windows.preview(idx, spend.amount);
-            if (refused != SpendWindows.NONE) _revertWalletWindow(spend, refused, before, cap);
-        }
+        // Most wallets set no wallet-wide caps: the hot slot (already read) says so without another lookup.
+        if (_hot().walletCapAssets == 0) return;
+        WalletAsset storage w = _policyStorage().walletAssets[spend.asset];
+        if (!w.enabled) return;
+        (refused, before, cap) = record
+            ? w.windows.charge(idx, spend.amount)
+            : w.windows.preview(idx, spend.amount);
+        if (refused != SpendWindows.NONE) _revertWalletWindow(spend, refused, before, cap);
     }
 
     function _checkAssetAndPerTx(
@@ -351,6 +347,11 @@ abstract contract PolicyEngine is AgentManager {
             w.windows.month.cap
         ];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
+        if (enabled != w.enabled) {
+            // Bounded by the number of distinct assets owners configure; 2^16 is far beyond any real wallet.
+            HotState storage hot = _hot();
+            hot.walletCapAssets = enabled ? hot.walletCapAssets + 1 : hot.walletCapAssets - 1;
+        }
         w.enabled = enabled;
         w.windows.day.cap = daily;
         w.windows.week.cap = weekly;

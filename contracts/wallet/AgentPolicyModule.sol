@@ -287,7 +287,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         weekly = a.windows.week.left(idx.week);
         monthly = a.windows.month.left(idx.month);
         WalletAsset storage w = $.walletAssets[asset];
-        if (w.enabled) {
+        if (_hot().walletCapAssets != 0 && w.enabled) {
             daily = _min(daily, w.windows.day.left(idx.day));
             weekly = _min(weekly, w.windows.week.left(idx.week));
             monthly = _min(monthly, w.windows.month.left(idx.month));
@@ -354,7 +354,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
 
     /// @inheritdoc IPolicyEngine
     function utcOffset() external view returns (int256) {
-        return _policyStorage().utcOffset;
+        return _hot().utcOffset;
     }
 
     function _inSetup() internal view override returns (bool) {

@@ -205,7 +205,7 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
             return;
         }
         // Above the approval threshold but within every hard cap: nothing runs, the owners decide.
-        for (uint256 i = 0; i < spends.length; ++i) _previewSpend(agent, spends[i], idx);
+        for (uint256 i = 0; i < spends.length; ++i) _checkSpend(agent, spends[i], idx, false);
         uint256 id = _escalate(agent, calls);
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) {

@@ -116,17 +116,17 @@ contract GovernanceModule is
 
     /// @inheritdoc IGuardianManager
     function pausedAt() external view returns (uint256) {
-        return _guardianStorage().pausedAt;
+        return _hot().pausedAt;
     }
 
     /// @inheritdoc IGuardianManager
     function minPauseDuration() external view returns (uint256) {
-        return _guardianStorage().minPauseDuration;
+        return _hot().minPauseDuration;
     }
 
     /// @inheritdoc IGuardianManager
     function pause() external onlyGuardian {
-        GuardianStorage storage $ = _guardianStorage();
+        HotState storage $ = _hot();
         if ($.paused) revert WalletPaused();
         $.paused = true;
         $.pausedAt = uint48(block.timestamp);
@@ -135,7 +135,7 @@ contract GovernanceModule is
 
     /// @inheritdoc IGuardianManager
     function unpause() external onlySelf {
-        GuardianStorage storage $ = _guardianStorage();
+        HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;
         if (block.timestamp < earliest) revert WalletPauseTooShort($.pausedAt, earliest);

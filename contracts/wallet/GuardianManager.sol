@@ -11,10 +11,6 @@ abstract contract GuardianManager is OwnerManager {
 
     /// @custom:storage-location erc7201:leash.storage.Guardians
     struct GuardianStorage {
-        // One slot read by every agent validation.
-        bool paused;
-        uint48 pausedAt;
-        uint32 minPauseDuration;
         address[] guardians;
         mapping(address account => bool) isGuardian;
     }
@@ -43,7 +39,7 @@ abstract contract GuardianManager is OwnerManager {
     }
 
     function _isPaused() internal view returns (bool) {
-        return _guardianStorage().paused;
+        return _hot().paused;
     }
 
     function _initGuardians(address[] calldata guardians, uint256 pauseDuration) internal {
@@ -68,13 +64,13 @@ abstract contract GuardianManager is OwnerManager {
     function _setMinPauseDuration(uint256 duration) internal {
         if (duration > MAX_MIN_PAUSE_DURATION)
             revert IGuardianManager.WalletInvalidPauseDuration(duration, MAX_MIN_PAUSE_DURATION);
-        GuardianStorage storage $ = _guardianStorage();
+        HotState storage $ = _hot();
         uint256 old = $.minPauseDuration;
         $.minPauseDuration = uint32(duration);
         emit IGuardianManager.MinPauseDurationChanged(old, duration);
     }
 
     function _revertIfPaused() internal view {
-        if (_guardianStorage().paused) revert IGuardianManager.WalletPaused();
+        if (_hot().paused) revert IGuardianManager.WalletPaused();
     }
 }

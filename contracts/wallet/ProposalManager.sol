@@ -129,7 +129,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         WindowIndexes memory idx
     ) internal {
         for (uint256 i = 0; i < calls.length; ++i) {
-            _chargeSpend(agent, spends[i], idx);
+            _checkSpend(agent, spends[i], idx, true);
             Call memory c = calls[i];
             (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
             if (!ok) revert IProposalManager.WalletCallFailed(i, result);
