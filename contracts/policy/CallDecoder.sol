@@ -17,6 +17,15 @@ library CallDecoder {
         return (bytes4(data), true);
     }
 
+    /// @notice Whether `selector` is one of the four ERC-20 movement selectors.
+    function isMovementSelector(bytes4 selector) internal pure returns (bool) {
+        return
+            selector == TRANSFER ||
+            selector == TRANSFER_FROM ||
+            selector == APPROVE ||
+            selector == INCREASE_ALLOWANCE;
+    }
+
     /// @notice Decodes an ERC-20 movement.
     /// @return isMovement whether `data` is one of the four movement calls, well-formed.
     /// @return recipient who receives the tokens or the allowance.

@@ -154,6 +154,10 @@ abstract contract PolicyEngine is AgentManager {
                     revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
                 return Spend(target, amount, recipient);
             }
+            // A movement selector that didn't decode (trailing bytes, dirty address words) on a tracked asset
+            // is refused outright: no permission may turn it into an uncounted transfer.
+            if (CallDecoder.isMovementSelector(selector))
+                revert IPolicyEngine.PolicyMalformedCall(agent, target);
         }
         CallPermission memory permission = $.permissions[agent][target][selector];
         if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);

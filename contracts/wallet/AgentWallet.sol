@@ -107,10 +107,12 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
 
     /// @notice Executes a validated user operation: owner batches as approved by M owners (loosening calls are
     /// queued), agent batches under the agent's policy, every call checked before it runs.
+    /// @dev No reentrancy guard here: only the EntryPoint may call, and its `handleOps` is itself
+    /// non-reentrant; a guard would stop owner operations from calling `execute(id)`, which has its own.
     function executeUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
-    ) external onlyEntryPoint nonReentrant {
+    ) external onlyEntryPoint {
         uint256 nonceKey = userOp.nonce >> 64;
         Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
         _checkBatch(calls.length);

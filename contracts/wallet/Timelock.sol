@@ -96,6 +96,8 @@ abstract contract Timelock is GuardianManager {
             selector == IPolicyEngine.removeRecipient.selector ||
             selector == IPolicyEngine.revokeCallPermission.selector ||
             selector == IProposalManager.invalidateNonce.selector ||
+            selector == IProposalManager.cancel.selector || // a veto
+            selector == IProposalManager.execute.selector || // the proposal already waited out its own delay
             selector == bytes4(keccak256("withdrawDepositTo(address,uint256)")); // moving funds: like a payment
     }
 }

@@ -11,7 +11,7 @@ const DEPLOYED_CONTRACTS = [
   "AgentWalletFactory",
 ];
 
-describe("EIP-170 code size", function () {
+describe("EIP-170 code size @productionBuild", function () {
   for (const name of DEPLOYED_CONTRACTS) {
     it(`test_codeSize_${name}_fitsEip170`, async function () {
       const artifact = await hre.artifacts.readArtifact(name);

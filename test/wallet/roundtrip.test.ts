@@ -20,8 +20,6 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
     const { entryPoint, factory } = await deployLeash(ethers);
     const [o1, o2, o3, agentKey, recipient] = testWallets(5);
     const [bundler] = await ethers.getSigners();
-    const walletAddressPlaceholder = "0x0000000000000000000000000000000000000000";
-    // Setup calls need the wallet's own address: compute it first with an empty setup, then with the real one.
     const rules = {
       maxOpCost: ethers.parseEther("0.1"),
       maxOpsPerHour: 10,
@@ -41,7 +39,6 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
       owners: [o1, o2, o3],
       threshold: 2,
     });
-    expect(walletAddressPlaceholder).to.equal(NATIVE);
     // Owners configure the agent with a 2-of-3 owner user operation (loosening: queued behind the timelock).
     const setup = [
       encodeSelfCall("addAgent", [agentKey.address, 0, 0, rules], address),
@@ -58,7 +55,20 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
     const [state, , , , eta] = await wallet.getProposal(1n);
     expect(state).to.equal(2n); // Queued
     await ethers.provider.send("evm_setNextBlockTimestamp", [Number(eta)]);
-    await (await wallet.execute(1n)).wait();
+    // Owners need no ETH: they execute the queued proposal with another owner user operation.
+    let executeOp = await buildUserOp(
+      entryPoint,
+      address,
+      0n,
+      [encodeSelfCall("execute", [1n], address)],
+      {
+        verification: 500_000n,
+        call: 2_000_000n,
+      },
+    );
+    executeOp = await signOwnerOp(entryPoint, executeOp, [o2, o3]);
+    await (await entryPoint.handleOps([executeOp], bundler.address)).wait();
+    expect((await wallet.getProposal(1n))[0]).to.equal(3n); // Executed
     expect((await wallet.getAgent(agentKey.address))[1]).to.equal(1n); // Active
 
     // The agent pays 0.3 ETH: within limits, executes.
