@@ -30,6 +30,8 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice Native currency arrived.
     event Received(address indexed from, uint256 amount);
 
+    /// @dev A user operation reached execution with a nonce key that is neither 0 (owners) nor an address.
+    error WalletInvalidNonceKey(uint256 nonceKey);
     /// @dev Setup call `index` reverted with `reason`.
     error WalletSetupFailed(uint256 index, bytes reason);
 

@@ -50,10 +50,18 @@ abstract contract AgentManager is Timelock {
         return $.sessions[$.currentKey[agent]].status;
     }
 
-    /// @notice Reverts unless `agent` exists and is active.
+    /// @notice Reverts unless `agent` exists, is active and its key is inside its validity range now (for
+    /// escalated payments, which execute outside the EntryPoint's time-range check).
     function _requireActive(address agent) internal view {
-        AgentStatus status = _agentStatus(agent);
-        if (status != AgentStatus.Active) revert IAgentManager.AgentInvalidStatus(agent, status);
+        AgentStorage storage $ = _agentStorage();
+        Session memory s = $.sessions[$.currentKey[agent]];
+        if (s.status != AgentStatus.Active)
+            revert IAgentManager.AgentInvalidStatus(agent, s.status);
+        if (
+            block.timestamp < s.validAfter || (s.validUntil != 0 && block.timestamp > s.validUntil)
+        ) {
+            revert IAgentManager.AgentInvalidValidity(s.validAfter, s.validUntil);
+        }
     }
 
     function _sessionOf(address agent) internal view returns (Session storage s) {

@@ -34,9 +34,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         AgentRules calldata rules
     ) external onlySelf {
         AgentStorage storage $ = _agentStorage();
+        // The agent id is its first key; `_checkNewKey` also refuses every existing agent id, since an agent's
+        // first key keeps its session record (as a tombstone after rotation).
         _checkNewKey(key);
-        // The agent id is its first key: it must not collide with an existing agent id either.
-        if ($.currentKey[key] != address(0)) revert AgentInvalidKey(key);
         _checkValidity(validAfter, validUntil);
         _checkRules(rules);
         $.sessions[key] = Session(key, uint40(validAfter), uint40(validUntil), AgentStatus.Active);
@@ -358,7 +358,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     function _inSetup() internal view override returns (bool) {
-        return _isInitializing();
+        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
+        // every self-only function to whoever it calls.
+        return _isInitializing() && address(this).code.length == 0;
     }
 
     function _entryPointAddress() internal view override returns (address) {

@@ -122,10 +122,11 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
             _submitApproved(calls, signers);
             return;
         }
+        if (nonceKey >> 160 != 0) revert WalletInvalidNonceKey(nonceKey);
         // Validation accepted only keys of active agents; re-check, as an owner operation earlier in the same
         // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
         Session memory session = _session(address(uint160(nonceKey)));
-        if (session.status != AgentStatus.Active || nonceKey >> 160 != 0) {
+        if (session.status != AgentStatus.Active) {
             revert IAgentManager.AgentInvalidStatus(session.agent, session.status);
         }
         _revertIfPaused();
@@ -232,7 +233,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     function _inSetup() internal view override returns (bool) {
-        return _isInitializing();
+        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
+        // every self-only function to whoever it calls.
+        return _isInitializing() && address(this).code.length == 0;
     }
 
     function _entryPointAddress() internal view override returns (address) {

@@ -334,7 +334,9 @@ contract GovernanceModule is
     }
 
     function _inSetup() internal view override returns (bool) {
-        return _isInitializing();
+        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
+        // every self-only function to whoever it calls.
+        return _isInitializing() && address(this).code.length == 0;
     }
 
     function _entryPointAddress() internal view override returns (address) {
