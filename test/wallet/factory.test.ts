@@ -108,9 +108,7 @@ describe("AgentWalletFactory and initialization", function () {
       [{ target: predicted, value: 1n, data: "0x" }],
     ]);
     await expect(
-      ethers.deployContract("TestERC1967Proxy", [await fx.implementation.getAddress(), initData], {
-        value: 1n,
-      }),
+      ethers.deployContract("TestERC1967Proxy", [await fx.implementation.getAddress(), initData]),
     )
       .to.be.revertedWithCustomError(fx.wallet, "WalletInvalidSetupCall")
       .withArgs(0n, predicted);
