@@ -14,7 +14,8 @@ contract AgentWalletV2Mock is AgentWallet {
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.V2Mock")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant V2_STORAGE = 0x0f1dba1ddb673b51ab524fabee6e3772e39f084d49b52f9e5cf76554a9339700;
+    bytes32 private constant V2_STORAGE =
+        0x0f1dba1ddb673b51ab524fabee6e3772e39f084d49b52f9e5cf76554a9339700;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(IEntryPoint entryPoint_) AgentWallet(entryPoint_) {}

@@ -20,10 +20,16 @@ contract ERC1271OwnerMock is IERC1271 {
         rejectAll = reject;
     }
 
-    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+    function isValidSignature(
+        bytes32 hash,
+        bytes calldata signature
+    ) external view returns (bytes4) {
         if (rejectAll) return 0xffffffff;
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
-        return err == ECDSA.RecoverError.NoError && recovered == signer ? bytes4(0x1626ba7e) : bytes4(0xffffffff);
+        return
+            err == ECDSA.RecoverError.NoError && recovered == signer
+                ? bytes4(0x1626ba7e)
+                : bytes4(0xffffffff);
     }
 
     function exec(address target, bytes calldata data) external returns (bytes memory result) {

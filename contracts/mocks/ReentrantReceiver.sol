@@ -5,21 +5,21 @@ pragma solidity 0.8.28;
 /// @notice With `bubble` set, a failed callback reverts with the callback's revert data, so the wallet's
 /// `WalletCallFailed(index, reason)` shows why the re-entry was refused.
 contract ReentrantReceiver {
-    address public target;
+    address public callbackTarget;
     bytes public callbackData;
     bool public bubble;
     uint256 public received;
 
     function setCallback(address target_, bytes calldata data, bool bubble_) external {
-        target = target_;
+        callbackTarget = target_;
         callbackData = data;
         bubble = bubble_;
     }
 
     receive() external payable {
         received += msg.value;
-        if (target == address(0)) return;
-        (bool ok, bytes memory result) = target.call(callbackData);
+        if (callbackTarget == address(0)) return;
+        (bool ok, bytes memory result) = callbackTarget.call(callbackData);
         if (!ok && bubble) {
             // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {

@@ -25,7 +25,7 @@ import {
 } from "./fixtures.js";
 import type { CallStruct, PackedUserOp } from "./fixtures.js";
 
-export type Conn = NetworkConnection<"l1">;
+export type Conn = NetworkConnection<"generic">;
 
 export const ProposalState = { None: 0n, Pending: 1n, Queued: 2n, Executed: 3n, Cancelled: 4n };
 export const AgentStatus = { None: 0n, Active: 1n, Suspended: 2n, Revoked: 3n };

@@ -41,7 +41,7 @@ import {
 } from "../helpers/wallet.js";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
 
-const conn = (await network.create()) as Conn;
+const conn: Conn = await network.create();
 const { ethers, networkHelpers } = conn;
 const load = () => networkHelpers.loadFixture(walletFixture);
 
