@@ -1,16 +1,5 @@
 import { network } from "hardhat";
-import {
-  Interface,
-  Wallet,
-  ZeroAddress,
-  AbiCoder,
-  concat,
-  getBytes,
-  keccak256,
-  toBeHex,
-  zeroPadValue,
-  solidityPacked,
-} from "ethers";
+import { Interface, Wallet, ZeroAddress, AbiCoder, concat, getBytes, keccak256, toBeHex, zeroPadValue, solidityPacked } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
 import type { IAgentWallet } from "../../typechain-types/index.js";
@@ -35,12 +24,7 @@ export function sortByAddress<T extends { address: string }>(items: T[]): T[] {
 export function packOwnerSignatures(entries: { signer: string; signature: string }[]): string {
   const sorted = [...entries].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
   return concat(
-    sorted.map((e) =>
-      solidityPacked(
-        ["address", "uint16", "bytes"],
-        [e.signer, getBytes(e.signature).length, e.signature],
-      ),
-    ),
+    sorted.map((e) => solidityPacked(["address", "uint16", "bytes"], [e.signer, getBytes(e.signature).length, e.signature])),
   );
 }
 
@@ -50,20 +34,14 @@ export function signDigest(wallet: Wallet, digest: string): string {
 }
 
 export function ownerSignDigest(owners: Wallet[], digest: string): string {
-  return packOwnerSignatures(
-    owners.map((o) => ({ signer: o.address, signature: signDigest(o, digest) })),
-  );
+  return packOwnerSignatures(owners.map((o) => ({ signer: o.address, signature: signDigest(o, digest) })));
 }
 
 export async function deployLeash(ethers: HardhatEthers) {
   const [deployer] = await ethers.getSigners();
   const entryPoint = await ethers.deployContract("EntryPoint");
-  const implementation = await ethers.deployContract("AgentWallet", [
-    await entryPoint.getAddress(),
-  ]);
-  const factory = await ethers.deployContract("AgentWalletFactory", [
-    await implementation.getAddress(),
-  ]);
+  const implementation = await ethers.deployContract("AgentWallet", [await entryPoint.getAddress()]);
+  const factory = await ethers.deployContract("AgentWalletFactory", [await implementation.getAddress()]);
   return { deployer, entryPoint, implementation, factory };
 }
 
@@ -79,12 +57,7 @@ export type WalletSetup = {
 };
 
 /** Creates a wallet through the factory, funds it and its EntryPoint deposit. */
-export async function createWallet(
-  ethers: HardhatEthers,
-  factory: any,
-  entryPoint: any,
-  setup: WalletSetup,
-) {
+export async function createWallet(ethers: HardhatEthers, factory: any, entryPoint: any, setup: WalletSetup) {
   const [deployer] = await ethers.getSigners();
   const config = {
     owners: setup.owners.map((o) => o.address),
@@ -110,18 +83,11 @@ export async function createWallet(
 const walletInterface = IAgentWallet__factory.createInterface();
 
 export function encodeSelfCall(fn: string, args: unknown[], walletAddress: string): CallStruct {
-  return {
-    target: walletAddress,
-    value: 0n,
-    data: (walletInterface as unknown as Interface).encodeFunctionData(fn, args),
-  };
+  return { target: walletAddress, value: 0n, data: (walletInterface as unknown as Interface).encodeFunctionData(fn, args) };
 }
 
 export function executeUserOpCallData(calls: CallStruct[]): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["tuple(address target,uint256 value,bytes data)[]"],
-    [calls],
-  );
+  const encoded = AbiCoder.defaultAbiCoder().encode(["tuple(address target,uint256 value,bytes data)[]"], [calls]);
   return concat([walletInterface.getFunction("executeUserOp")!.selector, encoded]);
 }
 
@@ -146,13 +112,7 @@ export async function buildUserOp(
   sender: string,
   nonceKey: bigint,
   calls: CallStruct[],
-  gas: {
-    verification?: bigint;
-    call?: bigint;
-    preVerification?: bigint;
-    maxFee?: bigint;
-    priorityFee?: bigint;
-  } = {},
+  gas: { verification?: bigint; call?: bigint; preVerification?: bigint; maxFee?: bigint; priorityFee?: bigint } = {},
 ): Promise<PackedUserOp> {
   const nonce: bigint = await entryPoint.getNonce(sender, nonceKey);
   return {
@@ -168,20 +128,12 @@ export async function buildUserOp(
   };
 }
 
-export async function signAgentOp(
-  entryPoint: any,
-  op: PackedUserOp,
-  agentKey: Wallet,
-): Promise<PackedUserOp> {
+export async function signAgentOp(entryPoint: any, op: PackedUserOp, agentKey: Wallet): Promise<PackedUserOp> {
   const hash: string = await entryPoint.getUserOpHash(op);
   return { ...op, signature: signDigest(agentKey, hash) };
 }
 
-export async function signOwnerOp(
-  entryPoint: any,
-  op: PackedUserOp,
-  owners: Wallet[],
-): Promise<PackedUserOp> {
+export async function signOwnerOp(entryPoint: any, op: PackedUserOp, owners: Wallet[]): Promise<PackedUserOp> {
   const hash: string = await entryPoint.getUserOpHash(op);
   return { ...op, signature: ownerSignDigest(owners, hash) };
 }
