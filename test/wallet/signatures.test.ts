@@ -598,6 +598,30 @@ describe("isValidSignature (ERC-1271)", function () {
     expect(await fx.wallet.isValidSignature(hash, sigs)).to.equal(ERC1271_INVALID);
   });
 
+  it("test_isValidSignature_atMostSixteenEntries", async function () {
+    const fx = await load();
+    const owners = testWallets(16, "sixteen").sort((a, b) =>
+      BigInt(a.address) < BigInt(b.address) ? -1 : 1,
+    );
+    const { wallet } = await createWallet(ethers, fx.factory, fx.entryPoint, {
+      owners,
+      threshold: 16,
+      salt: zeroPadValue("0x16", 32),
+      fund: 0n,
+    });
+    const safe = await wallet.replaySafeHash(hash);
+    const all = ownerSignDigest(owners, safe);
+    expect(await wallet.isValidSignature(hash, all)).to.equal(ERC1271_MAGIC);
+    // A 17th entry (even a well-formed one) makes the set invalid: the parser stops at MAX_OWNERS.
+    const [extra] = testWallets(1, "seventeenth");
+    expect(
+      await wallet.isValidSignature(
+        hash,
+        concat([all, entry(extra.address, signDigest(extra, safe))]),
+      ),
+    ).to.equal(ERC1271_INVALID);
+  });
+
   it("test_isValidSignature_implementationHasNoOwners", async function () {
     const fx = await load();
     const impl = IAgentWallet__factory.connect(

@@ -506,6 +506,40 @@ describe("user operations through the real EntryPoint", function () {
       expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0]).to.equal(amount);
     });
 
+    it("test_handleOps_oneOpenEscalationPerAgent", async function () {
+      const fx = await networkHelpers.loadFixture(escalationFixture);
+      const big = ethers.parseEther("0.8");
+      const escalate = async () => {
+        const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, big)]);
+        return { op, tx: fx.entryPoint.handleOps([op], fx.bundler.address) };
+      };
+      await (await (await escalate()).tx).wait();
+      // Pending (2) and then queued (2): a second escalation is refused with the open one's id.
+      const pendingError = errorData("PolicyEscalationPending(address,uint256)", [
+        fx.agentKey.address,
+        2n,
+      ]);
+      for (const step of ["pending", "queued"]) {
+        if (step === "queued") {
+          await (await fx.wallet.connect(fx.ownerSigners[0]).approve(2n)).wait();
+          await (await fx.wallet.connect(fx.ownerSigners[1]).approve(2n)).wait();
+          expect((await fx.wallet.getProposal(2n))[0]).to.equal(ProposalState.Queued);
+        }
+        const { op, tx } = await escalate();
+        await expect(tx)
+          .to.emit(fx.entryPoint, "UserOperationRevertReason")
+          .withArgs(await fx.entryPoint.getUserOpHash(op), fx.address, op.nonce, pendingError);
+      }
+      // Once the open one is cancelled, the agent may escalate again.
+      await (await fx.wallet.connect(fx.guardian).cancel(2n)).wait();
+      await expect((await escalate()).tx)
+        .to.emit(fx.wallet, "ApprovalRequested")
+        .withArgs(3n, fx.agentKey.address, NATIVE, big, fx.recipient.address);
+      // A pending escalation past its expiry (7 days) no longer blocks either.
+      await networkHelpers.time.increase(7n * 86400n + 1n);
+      await expect((await escalate()).tx).to.emit(fx.wallet, "ApprovalRequested");
+    });
+
     it("test_execute_escalatedPaymentRefusedWhilePausedOrAgentSuspended", async function () {
       const fx = await networkHelpers.loadFixture(escalationFixture);
       const op = await agentOp(fx, fx.agentKey, [
