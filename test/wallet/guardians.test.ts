@@ -13,6 +13,7 @@ import {
   pay,
   queuedFrom,
   self,
+  signCalls,
   signedExec,
   validateAsEntryPoint,
   walletFixture,
@@ -271,6 +272,33 @@ describe("GuardianManager and the emergency pause", function () {
       expect([...(await fx.wallet.getGuardians())].sort()).to.deep.equal(
         [fx.stranger.address, fx.outsider.address].sort(),
       );
+    });
+  });
+
+  describe("a hostile guardian", function () {
+    it("test_removeGuardian_ownersOutrunGuardianVetoesWithUserOp", async function () {
+      const fx = await load();
+      const g = fx.guardian.address;
+      const removal = [self(fx, "removeGuardian", [g])];
+      // The guardian burns the nonce of the owners' signed batch...
+      const nonce = 555_555n;
+      const deadline = (await latest(conn)) + 3600n;
+      const sigs = await signCalls(fx.wallet, removal, fx.owners.slice(0, 2), nonce, deadline);
+      await (await fx.wallet.connect(fx.guardian).invalidateNonce(nonce)).wait();
+      await expect(fx.wallet.executeWithSignatures(removal, nonce, deadline, sigs))
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
+        .withArgs(nonce);
+      // ...and vetoes the on-chain proposal.
+      await (await fx.wallet.connect(fx.ownerSigners[0]).propose(removal, deadline)).wait();
+      await (await fx.wallet.connect(fx.guardian).cancel(1n)).wait();
+      // An owner user operation uses the EntryPoint's nonce and creates no proposal: nothing to veto.
+      const op = await ownerOp(fx, removal);
+      await expect(fx.entryPoint.handleOps([op], fx.bundler.address))
+        .to.emit(fx.wallet, "GuardianRemoved")
+        .withArgs(g);
+      await expect(fx.wallet.connect(fx.guardian).cancel(1n))
+        .to.be.revertedWithCustomError(fx.wallet, "GuardianUnauthorized")
+        .withArgs(g);
     });
   });
 
