@@ -170,7 +170,11 @@ export async function queuedFrom(
 }
 
 /** Owners apply a loosening batch: signed, queued, wait out the delay, execute. */
-export async function applyLoosening(conn: Conn, fx: WalletFx, calls: CallStruct[]): Promise<bigint> {
+export async function applyLoosening(
+  conn: Conn,
+  fx: WalletFx,
+  calls: CallStruct[],
+): Promise<bigint> {
   const { id: pid, eta } = await queuedFrom(fx, await signedExec(conn, fx, calls));
   await conn.networkHelpers.time.increaseTo(eta);
   await (await fx.wallet.execute(pid)).wait();
@@ -220,7 +224,13 @@ export async function agentOp(
   gas: Parameters<typeof buildUserOp>[4] = {},
   nonceKeyOf: Wallet = key,
 ): Promise<PackedUserOp> {
-  const op = await buildUserOp(fx.entryPoint, fx.address, agentNonceKey(nonceKeyOf.address), calls, gas);
+  const op = await buildUserOp(
+    fx.entryPoint,
+    fx.address,
+    agentNonceKey(nonceKeyOf.address),
+    calls,
+    gas,
+  );
   return signAgentOp(fx.entryPoint, op, key);
 }
 
@@ -253,7 +263,11 @@ export async function validateAsEntryPoint(
 }
 
 /** Packs validationData the way the EntryPoint reads it: validAfter(48) ‖ validUntil(48) ‖ aggregator(160). */
-export function packValidationData(sigFailed: boolean, validUntil: bigint, validAfter: bigint): bigint {
+export function packValidationData(
+  sigFailed: boolean,
+  validUntil: bigint,
+  validAfter: bigint,
+): bigint {
   return (validAfter << 208n) | (validUntil << 160n) | (sigFailed ? 1n : 0n);
 }
 
