@@ -197,6 +197,41 @@ describe("executeWithSignatures", function () {
       .withArgs(digest, nonce, 2n);
   });
 
+  it("test_propose_erc1271ContractOwnerOnChainAndSignatures", async function () {
+    const fx = await load();
+    const [contractKey, eoa] = testWallets(2, "contract-owner-2");
+    const contractOwner = await deployContractOwner(conn, contractKey);
+    const contractOwnerAddress = await contractOwner.getAddress();
+    const { wallet, address } = await createWallet(ethers, fx.factory, fx.entryPoint, {
+      owners: [eoa, { address: contractOwnerAddress } as Wallet],
+      threshold: 2,
+      salt: zeroPadValue("0x56", 32),
+    });
+    // The contract owner proposes on-chain (as msg.sender), the EOA owner approves, anyone executes.
+    const calls = [pay(fx.recipient.address, 9n)];
+    const expiresAt = (await latest(conn)) + 3600n;
+    const proposeData = wallet.interface.encodeFunctionData("propose", [calls, expiresAt]);
+    await expect(contractOwner.exec(address, proposeData))
+      .to.emit(wallet, "ProposalApproved")
+      .withArgs(1n, contractOwnerAddress, 1n);
+    await networkHelpers.setBalance(eoa.address, ethers.parseEther("1"));
+    const eoaSigner = await ethers.getImpersonatedSigner(eoa.address);
+    await expect(wallet.connect(eoaSigner).approve(1n)).to.emit(wallet, "ProposalQueued");
+    const before = await ethers.provider.getBalance(fx.recipient.address);
+    await (await wallet.execute(1n)).wait();
+    expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(before + 9n);
+    // ERC-1271 for the wallet itself: the contract owner's signature counts like an EOA's.
+    const hash = keccak256("0xbeef");
+    const safe = await wallet.replaySafeHash(hash);
+    const sigs = packOwnerSignatures([
+      { signer: eoa.address, signature: signDigest(eoa, safe) },
+      { signer: contractOwnerAddress, signature: signDigest(contractKey, safe) },
+    ]);
+    expect(await wallet.isValidSignature(hash, sigs)).to.equal(ERC1271_MAGIC);
+    await (await contractOwner.setRejectAll(true)).wait();
+    expect(await wallet.isValidSignature(hash, sigs)).to.equal(ERC1271_INVALID);
+  });
+
   it("test_executeWithSignatures_revertsWithFewerThanThreshold", async function () {
     const fx = await load();
     const { calls, nonce, deadline, digest } = await setup(fx);
