@@ -98,7 +98,6 @@ describe("Timelock", function () {
         ["setCallPermission", [a, fx.recipient.address, "0x12345678", 0, 0]],
         ["setUtcOffset", [3600]],
         ["execute", [1]],
-        ["cancel", [1]],
         ["propose", [[], 1]],
         ["executeWithSignatures", [[], 1, 1, "0x"]],
       ];
