@@ -421,23 +421,24 @@ describe("validateUserOp", function () {
     );
   });
 
-  it("test_handleOps_agentOpBeforeValidAfterOrAfterValidUntilFails", async function () {
+  it("test_handleOps_agentOpOutsideValidityRangeFailsAA22", async function () {
     const fx = await load();
     const now = await latest(conn);
     const validAfter = now + 2n * 86400n;
     const validUntil = now + 3n * 86400n;
     await addAgent(conn, fx, fx.agentKey, { validAfter, validUntil });
-    const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-    await networkHelpers.time.setNextBlockTimestamp(validAfter - 1n);
-    await expect(fx.entryPoint.handleOps([op], fx.bundler.address))
+    // The EntryPoint accepts validAfter < block.timestamp <= validUntil: check both edges of both ends.
+    const attempt = async (at: bigint) => {
+      const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
+      await networkHelpers.time.setNextBlockTimestamp(at);
+      return fx.entryPoint.handleOps([op], fx.bundler.address);
+    };
+    await expect(attempt(validAfter))
       .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
       .withArgs(0n, "AA22 expired or not due");
-    // Inside the range (the EntryPoint's check is validAfter < now <= validUntil... our op sits in the middle).
-    await networkHelpers.time.setNextBlockTimestamp(validAfter + 10n);
-    await (await fx.entryPoint.handleOps([op], fx.bundler.address)).wait();
-    const late = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-    await networkHelpers.time.setNextBlockTimestamp(validUntil + 1n);
-    await expect(fx.entryPoint.handleOps([late], fx.bundler.address))
+    await expect(attempt(validAfter + 1n)).to.emit(fx.wallet, "AgentCallExecuted");
+    await expect(attempt(validUntil)).to.emit(fx.wallet, "AgentCallExecuted");
+    await expect(attempt(validUntil + 1n))
       .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
       .withArgs(0n, "AA22 expired or not due");
   });
