@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {IAgentWallet} from "../../contracts/interfaces/IAgentWallet.sol";
 import {IOwnerManager} from "../../contracts/interfaces/IOwnerManager.sol";
+import {IGuardianManager} from "../../contracts/interfaces/IGuardianManager.sol";
+import {IProposalManager} from "../../contracts/interfaces/IProposalManager.sol";
 import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {AgentRules, Call} from "../../contracts/interfaces/LeashTypes.sol";
 import {LeashTestBase} from "../helpers/LeashTestBase.sol";
@@ -259,5 +261,86 @@ contract ValidationRangeFuzzTest is LeashTestBase {
         op.signature = signature;
         vm.prank(ENTRY_POINT);
         if (wallet.validateUserOp(op, hash, 0) != 1) _fail("unknown key accepted");
+    }
+}
+
+/// @title Proposals: whatever the order of approvals, revocations, owner changes and time, a proposal executes
+/// only when queued, at or after its eta, within the grace period, with M approvals of current owners.
+contract ProposalLifecycleFuzzTest is LeashTestBase {
+    IAgentWallet internal wallet;
+    address[] internal owners;
+    address internal constant NEW_GUARDIAN = address(0x6A6A);
+
+    function setUp() public {
+        owners.push(address(0x1001));
+        owners.push(address(0x1002));
+        owners.push(address(0x1003));
+        owners.push(address(0x1004));
+        wallet = _deployWallet(owners, 2);
+        vm.warp(1_700_000_000);
+    }
+
+    function testFuzz_execute_onlyQueuedPastEtaWithThreshold(
+        uint8[24] calldata actions,
+        uint32[24] calldata args
+    ) public {
+        Call[] memory calls = new Call[](1);
+        calls[0] = Call(
+            address(wallet),
+            0,
+            abi.encodeCall(IGuardianManager.addGuardian, (NEW_GUARDIAN))
+        );
+        vm.prank(owners[0]);
+        uint256 id = wallet.propose(calls, block.timestamp + 30 days);
+        bool executed = false;
+        for (uint256 i = 0; i < actions.length && !executed; ++i) {
+            uint256 action = actions[i] % 6;
+            address who = owners[args[i] % owners.length];
+            if (action == 0) {
+                vm.prank(who);
+                (bool ok, ) = address(wallet).call(abi.encodeCall(IProposalManager.approve, (id)));
+                ok;
+            } else if (action == 1) {
+                vm.prank(who);
+                (bool ok, ) = address(wallet).call(
+                    abi.encodeCall(IProposalManager.revokeApproval, (id))
+                );
+                ok;
+            } else if (action == 2) {
+                vm.warp(block.timestamp + (args[i] % 3 days));
+            } else if (action == 3) {
+                vm.prank(address(wallet));
+                (bool ok, ) = address(wallet).call(
+                    abi.encodeCall(IOwnerManager.removeOwner, (who))
+                );
+                ok;
+            } else if (action == 4) {
+                vm.prank(address(wallet));
+                (bool ok, ) = address(wallet).call(
+                    abi.encodeCall(IOwnerManager.changeThreshold, (1 + (args[i] % 4)))
+                );
+                ok;
+            } else {
+                (
+                    IProposalManager.ProposalState state,
+                    ,
+                    ,
+                    ,
+                    uint256 eta,
+                    ,
+                    uint256 approvals
+                ) = wallet.getProposal(id);
+                bool mayRun =
+                    state == IProposalManager.ProposalState.Queued &&
+                        block.timestamp >= eta &&
+                        block.timestamp <= eta + 14 days &&
+                        approvals >= wallet.threshold();
+                (bool ok, ) = address(wallet).call(abi.encodeCall(IProposalManager.execute, (id)));
+                if (ok != mayRun) _fail("execute decision wrong");
+                if (ok && eta < 1_700_000_000 + 24 hours) _fail("eta earlier than the admin delay");
+                executed = ok;
+            }
+            if (wallet.isGuardian(NEW_GUARDIAN) != executed) _fail("effect without execution");
+        }
     }
 }
