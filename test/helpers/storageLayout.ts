@@ -85,11 +85,12 @@ export class StorageLayouts {
     return core.getStorageLayout(this.data, this.version(contractName));
   }
 
-  /** upgrades-core's compatibility report for upgrading `from` to `to`. */
-  upgradeReport(from: string, to: string): LayoutReport {
+  /** upgrades-core's compatibility report for upgrading `from` to `to` (contract names or layouts). */
+  upgradeReport(from: string | Json, to: string | Json): LayoutReport {
+    const resolve = (x: string | Json) => (typeof x === "string" ? this.layout(x) : x);
     return core.getStorageUpgradeReport(
-      this.layout(from),
-      this.layout(to),
+      resolve(from),
+      resolve(to),
       core.withValidationDefaults({}),
     );
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder, keccak256, toBeHex, toUtf8Bytes } from "ethers";
@@ -49,6 +50,20 @@ describe("storage layout and upgrade safety", function () {
     expect(Object.keys(layouts.layout("AgentWalletV2Mock").namespaces)).to.include(
       "erc7201:leash.storage.V2Mock",
     );
+  });
+
+  it("test_storageLayout_compatibleWithDeployedV1Snapshot", async function () {
+    // `layouts/AgentWallet.v1.json` is the layout of the first released implementation (what live proxies
+    // hold). Every later implementation, including the module split, must upgrade cleanly from it. Never
+    // regenerate it to make this pass; add a new snapshot per release instead.
+    const v1 = JSON.parse(
+      readFileSync(new URL("./layouts/AgentWallet.v1.json", import.meta.url), "utf8"),
+    );
+    for (const name of ["AgentWallet", "AgentWalletV2Mock"]) {
+      const report = layouts.upgradeReport(v1, name);
+      expect(report.ok, `${name}: ${report.explain(false)}`).to.equal(true);
+    }
+    expect(layouts.upgradeReport(v1, "AgentWalletBadLayoutMock").ok).to.equal(false);
   });
 
   it("test_storageLayout_reorderedNamespaceIsRejected", async function () {
