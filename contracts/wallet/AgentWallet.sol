@@ -107,8 +107,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
 
     /// @notice Executes a validated user operation: owner batches as approved by M owners (loosening calls are
     /// queued), agent batches under the agent's policy, every call checked before it runs.
-    /// @dev No reentrancy guard here: only the EntryPoint may call, and its `handleOps` is itself
-    /// non-reentrant; a guard would stop owner operations from calling `execute(id)`, which has its own.
+    /// @dev Agent batches run under the reentrancy guard (`_runAgentOp`): nothing an agent pays can re-enter
+    /// the wallet. Owner batches don't, so that owners without ETH can run `execute(id)` (guarded itself).
     function executeUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
@@ -166,7 +166,7 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     function _validateUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
-    ) internal view returns (uint256) {
+    ) private view returns (uint256) {
         if (
             userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
         ) {
@@ -189,13 +189,13 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee.
-    function _maxOpCost(PackedUserOperation calldata userOp) internal pure returns (uint256) {
+    function _maxOpCost(PackedUserOperation calldata userOp) private pure returns (uint256) {
         uint256 limits = uint256(userOp.accountGasLimits);
         uint256 gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    function _runAgentOp(address agent, Call[] memory calls) internal {
+    function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
         _chargeOperation(agent);
         Spend[] memory spends = _classifyAll(agent, calls);
         WindowIndexes memory idx = _windowIndexes();
