@@ -232,7 +232,19 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         if (spend.amount == 0) return;
-        AgentAsset storage a = _checkAssetAndPerTx(agent, spend);
+        _checkAssetAndPerTx(agent, spend);
+        _checkWindows(agent, spend, idx, record);
+    }
+
+    /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
+    /// `record`, counts it. The asset must be enabled for the agent (checked by the caller).
+    function _checkWindows(
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx,
+        bool record
+    ) internal {
+        AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
         (uint256 refused, uint256 before, uint256 cap) = record
             ? a.windows.charge(idx, spend.amount)
             : a.windows.preview(idx, spend.amount);

@@ -207,8 +207,13 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
             _chargeAndExecuteAgentCalls(agent, calls, spends, idx);
             return;
         }
-        // Above the approval threshold but within every hard cap: nothing runs, the owners decide.
-        for (uint256 i = 0; i < spends.length; ++i) _checkSpend(agent, spends[i], idx, false);
+        // Above the approval threshold but within every hard cap: nothing runs, the owners decide. The caps
+        // apply to the batch as it would be counted: per call for the per-tx cap, per asset for the windows.
+        for (uint256 i = 0; i < spends.length; ++i) {
+            if (spends[i].amount != 0) _checkAssetAndPerTx(agent, spends[i]);
+        }
+        Spend[] memory totals = _totalsByAsset(spends);
+        for (uint256 i = 0; i < totals.length; ++i) _checkWindows(agent, totals[i], idx, false);
         uint256 id = _escalate(agent, calls);
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) {
@@ -220,6 +225,24 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
                     spends[i].recipient
                 );
             }
+        }
+    }
+
+    /// @dev The amounts of a batch summed per asset (at most MAX_CALLS entries, so the quadratic scan is bounded).
+    function _totalsByAsset(Spend[] memory spends) private pure returns (Spend[] memory totals) {
+        totals = new Spend[](spends.length);
+        uint256 count = 0;
+        for (uint256 i = 0; i < spends.length; ++i) {
+            if (spends[i].amount == 0) continue;
+            uint256 j = 0;
+            while (j < count && totals[j].asset != spends[i].asset) ++j;
+            if (j == count) totals[count++] = Spend(spends[i].asset, 0, spends[i].recipient);
+            totals[j].amount += spends[i].amount;
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: shrinks the array length in place; `count <= spends.length`, the allocated length.
+            mstore(totals, count)
         }
     }
 
