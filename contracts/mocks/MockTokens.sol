@@ -109,7 +109,7 @@ contract FeeOnTransferToken is ERC20 {
 /// @notice Test-only ERC-20 that, on transfer, calls back `target` with `data` once (a malicious token or
 /// recipient hook). The reentrant call's outcome is recorded, not bubbled, so the test can inspect it.
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public callbackTarget;
     bytes public data;
     bool public armed;
     bool public reentered;
@@ -123,7 +123,7 @@ contract ReentrantToken is ERC20 {
     }
 
     function arm(address target_, bytes calldata data_) external {
-        target = target_;
+        callbackTarget = target_;
         data = data_;
         armed = true;
     }
@@ -133,7 +133,7 @@ contract ReentrantToken is ERC20 {
         if (armed && from != address(0)) {
             armed = false;
             reentered = true;
-            (reentryOk, reentryResult) = target.call(data);
+            (reentryOk, reentryResult) = callbackTarget.call(data);
         }
     }
 }
@@ -149,21 +149,21 @@ contract MockERC721 is ERC721 {
 
 /// @notice Test-only contract recipient that calls back `target` with `data` when it receives native value.
 contract ReentrantReceiver {
-    address public target;
+    address public callbackTarget;
     bytes public data;
     bool public reentered;
     bool public reentryOk;
     bytes public reentryResult;
 
     function arm(address target_, bytes calldata data_) external {
-        target = target_;
+        callbackTarget = target_;
         data = data_;
     }
 
     receive() external payable {
-        if (target != address(0) && !reentered) {
+        if (callbackTarget != address(0) && !reentered) {
             reentered = true;
-            (reentryOk, reentryResult) = target.call(data);
+            (reentryOk, reentryResult) = callbackTarget.call(data);
         }
     }
 }

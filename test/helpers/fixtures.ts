@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { Wallet, ZeroAddress, AbiCoder, concat, getBytes, keccak256, toBeHex, zeroPadValue, solidityPacked } from "ethers";
+import { Interface, Wallet, ZeroAddress, AbiCoder, concat, getBytes, keccak256, toBeHex, zeroPadValue, solidityPacked } from "ethers";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
 import type { IAgentWallet } from "../../typechain-types/index.js";
@@ -83,7 +83,7 @@ export async function createWallet(ethers: HardhatEthers, factory: any, entryPoi
 const walletInterface = IAgentWallet__factory.createInterface();
 
 export function encodeSelfCall(fn: string, args: unknown[], walletAddress: string): CallStruct {
-  return { target: walletAddress, value: 0n, data: walletInterface.encodeFunctionData(fn, args) };
+  return { target: walletAddress, value: 0n, data: (walletInterface as unknown as Interface).encodeFunctionData(fn, args) };
 }
 
 export function executeUserOpCallData(calls: CallStruct[]): string {
