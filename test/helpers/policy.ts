@@ -11,6 +11,7 @@ import type {
   ErrorDescription,
   LogDescription,
 } from "ethers";
+import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import {
   ALL_DAYS,
@@ -116,6 +117,24 @@ export type OpResult = {
   walletEvents: LogDescription[];
   timestamp: bigint;
 };
+
+/**
+ * A fixture on its own simulated chain: `loadFixture` snapshots are per chain, and a fixture first loaded after
+ * other tests moved the clock would otherwise start in their future (tests pin absolute calendar dates).
+ */
+export function isolatedFixture<T>(
+  fixture: (conn: NetworkConnection) => Promise<T>,
+): () => Promise<T> {
+  let conn: Promise<NetworkConnection> | undefined;
+  // A named, stable function: loadFixture refuses anonymous ones and keys its snapshot on the function.
+  async function isolated(c: NetworkConnection): Promise<T> {
+    return fixture(c);
+  }
+  return async () => {
+    conn ??= network.create();
+    return (await conn).networkHelpers.loadFixture(isolated);
+  };
+}
 
 /** One wallet, three owners (2-of-3), one extra guardian (a Hardhat signer), agent keys and recipients. */
 export async function deployPolicyWorld(
