@@ -12,7 +12,6 @@ import type {
   LogDescription,
 } from "ethers";
 import { network } from "hardhat";
-import type { NetworkConnection } from "hardhat/types/network";
 import {
   ALL_DAYS,
   ALL_HOURS,
@@ -84,8 +83,8 @@ export type AgentConfig = {
   permissions?: { target: string; selector: string; maxValue?: bigint; expiresAt?: number }[];
 };
 
-type Ethers = NetworkConnection["ethers"];
-type Helpers = NetworkConnection["networkHelpers"];
+/** A simulated-chain connection as `network.create()` returns it. */
+export type Connection = Awaited<ReturnType<typeof network.create>>;
 
 export const walletInterface = IAgentWallet__factory.createInterface();
 
@@ -122,12 +121,10 @@ export type OpResult = {
  * A fixture on its own simulated chain: `loadFixture` snapshots are per chain, and a fixture first loaded after
  * other tests moved the clock would otherwise start in their future (tests pin absolute calendar dates).
  */
-export function isolatedFixture<T>(
-  fixture: (conn: NetworkConnection) => Promise<T>,
-): () => Promise<T> {
-  let conn: Promise<NetworkConnection> | undefined;
+export function isolatedFixture<T>(fixture: (conn: Connection) => Promise<T>): () => Promise<T> {
+  let conn: Promise<Connection> | undefined;
   // A named, stable function: loadFixture refuses anonymous ones and keys its snapshot on the function.
-  async function isolated(c: NetworkConnection): Promise<T> {
+  async function isolated(c: Connection): Promise<T> {
     return fixture(c);
   }
   return async () => {
@@ -137,10 +134,7 @@ export function isolatedFixture<T>(
 }
 
 /** One wallet, three owners (2-of-3), one extra guardian (a Hardhat signer), agent keys and recipients. */
-export async function deployPolicyWorld(
-  connection: NetworkConnection,
-  opts: { utcOffset?: number } = {},
-) {
+export async function deployPolicyWorld(connection: Connection, opts: { utcOffset?: number } = {}) {
   const { ethers, networkHelpers } = connection;
   const { entryPoint, factory } = await deployLeash(ethers);
   const [bundler, guardian, stranger] = await ethers.getSigners();

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { network } from "hardhat";
 import {
+  type Connection,
   NATIVE,
   type PolicyWorld,
   addAgent,
@@ -15,8 +15,6 @@ import {
   spentOf,
   utc,
 } from "../helpers/policy.js";
-
-type Connection = Awaited<ReturnType<typeof network.create>>;
 
 const HOUR = 3600n;
 const DAY = 86400n;
