@@ -286,6 +286,19 @@ export async function sendAgentOp(
     .handleOps([op], bundler.address) as Promise<ContractTransactionResponse>;
 }
 
+/** A signed agent operation whose nonce is `offset` ahead of the agent's next one (not sent). */
+export async function buildAgentOpFor(
+  world: PolicyWorld,
+  key: Wallet,
+  calls: CallStruct[],
+  offset = 0n,
+) {
+  const op = await buildUserOp(world.entryPoint, world.address, agentNonceKey(key.address), calls, {
+    call: 1_500_000n,
+  });
+  return signAgentOp(world.entryPoint, { ...op, nonce: op.nonce + offset }, key);
+}
+
 /** Sends an agent operation that passes validation and reports how its execution went. */
 export async function agentOp(
   world: PolicyWorld,
