@@ -196,19 +196,36 @@ export function selfCall(world: PolicyWorld, fn: string, args: unknown[]): CallS
  * at once; loosening ones are queued: this waits out the timelock and executes the proposal.
  */
 export async function ownersRun(world: PolicyWorld, calls: CallStruct[]): Promise<void> {
+  const queued = await ownersSubmit(world, calls);
+  if (!queued) return;
+  const { networkHelpers, wallet } = world;
+  if (queued.eta > BigInt(await networkHelpers.time.latest()))
+    await networkHelpers.time.increaseTo(queued.eta);
+  await (await wallet.execute(queued.id)).wait();
+}
+
+/** The owners' signed `executeWithSignatures` transaction for `calls` (not awaited: for revert assertions). */
+export async function ownersSignedTx(
+  world: PolicyWorld,
+  calls: CallStruct[],
+): Promise<ContractTransactionResponse> {
   const { wallet, networkHelpers } = world;
   const nonce = world.nonce++;
   const deadline = (await networkHelpers.time.latest()) + 30 * 86400;
   const digest = await wallet.hashSignedCalls(calls, nonce, deadline);
   const signatures = ownerSignDigest(world.owners.slice(0, 2), digest);
-  const receipt = await (
-    await wallet.executeWithSignatures(calls, nonce, deadline, signatures)
-  ).wait();
+  return wallet.executeWithSignatures(calls, nonce, deadline, signatures);
+}
+
+/** Submits `calls` signed by the owners: returns the queued proposal (loosening) or undefined (ran at once). */
+export async function ownersSubmit(
+  world: PolicyWorld,
+  calls: CallStruct[],
+): Promise<{ id: bigint; eta: bigint } | undefined> {
+  const receipt = await (await ownersSignedTx(world, calls)).wait();
   const queued = parseWalletLogs(world, receipt!).find((l) => l.name === "ProposalQueued");
-  if (!queued) return;
-  const [id, eta] = [queued.args[0] as bigint, queued.args[1] as bigint];
-  if (eta > BigInt(await networkHelpers.time.latest())) await networkHelpers.time.increaseTo(eta);
-  await (await wallet.execute(id)).wait();
+  if (!queued) return undefined;
+  return { id: queued.args[0] as bigint, eta: queued.args[1] as bigint };
 }
 
 /** The self-calls that add an agent with its rules, assets, recipients and permissions. */
