@@ -126,7 +126,13 @@ describe("Policy: changing the rules", function () {
         ["approvalAbove", 50n, 0n],
       );
       const [l] = await world.wallet.getAssetLimits(a.address, NATIVE);
-      expect(l.toArray()).to.deep.equal([100n, 0n, 250n, 600n, 1_000n]);
+      expect([l.perTx, l.approvalAbove, l.daily, l.weekly, l.monthly]).to.deep.equal([
+        100n,
+        0n,
+        250n,
+        600n,
+        1_000n,
+      ]);
     });
 
     it("test_tightenAssetLimits_stricter_appliesImmediately", async function () {
@@ -137,7 +143,13 @@ describe("Policy: changing the rules", function () {
       ]);
       expect(queued).to.equal(undefined); // ran at once, no timelock
       const [l] = await world.wallet.getAssetLimits(a.address, NATIVE);
-      expect(l.toArray()).to.deep.equal([50n, 40n, 250n, 600n, 1_000n]);
+      expect([l.perTx, l.approvalAbove, l.daily, l.weekly, l.monthly]).to.deep.equal([
+        50n,
+        40n,
+        250n,
+        600n,
+        1_000n,
+      ]);
       expectOpError(
         await agentOp(world, a, [nativePay(r0, 51n)], { at: T }),
         "PolicyPerTxLimitExceeded",
