@@ -198,6 +198,30 @@ contract PolicyHandler {
         _runAgentOp(i, calls);
     }
 
+    /// @notice Spends everything `remaining()` allows (in payments under the approval threshold, a minute apart),
+    /// then optionally tries one wei more: drives the windows, and the wallet-wide caps, to their exact edge.
+    function drain(uint256 agentSeed, bool useToken, bool probeOneMore) external {
+        uint256 i = agentSeed % N_AGENTS;
+        address asset = useToken ? address(token) : NATIVE;
+        for (uint256 n = 0; n < 6; ++n) {
+            (uint256 left, , , ) = wallet.remaining(agents[i], asset);
+            if (left == 0 || left > 1e30) break;
+            if (!useToken && i == 0 && left > 1 ether) left = 1 ether; // agent 0 escalates above 1 ether
+            _payOne(i, useToken, left);
+            vm.warp(block.timestamp + 61);
+        }
+        if (probeOneMore) {
+            (uint256 left, , , ) = wallet.remaining(agents[i], asset);
+            if (left < 1e30) _payOne(i, useToken, left + 1);
+        }
+    }
+
+    function _payOne(uint256 i, bool useToken, uint256 amount) internal {
+        Call[] memory calls = new Call[](1);
+        calls[0] = useToken ? _tokenTransfer(r0, amount) : Call(r0, amount, "");
+        _runAgentOp(i, calls);
+    }
+
     /// @notice Several payments in one batch (cumulative counting inside a batch).
     function payBatch(
         uint256 agentSeed,
