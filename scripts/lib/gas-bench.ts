@@ -57,14 +57,14 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
   async function handle(op: Awaited<ReturnType<typeof buildUserOp>>): Promise<number> {
     const receipt = await (await entryPoint.handleOps([op], bundler.address)).wait();
     const parsed = receipt!.logs
-      .map((l: { topics: string[]; data: string }) => {
+      .map((l) => {
         try {
           return entryPoint.interface.parseLog(l);
         } catch {
           return null;
         }
       })
-      .find((e: { name: string } | null) => e?.name === "UserOperationEvent");
+      .find((e) => e?.name === "UserOperationEvent");
     if (!parsed?.args.success) throw new Error("benchmark operation reverted");
     return Number(receipt!.gasUsed);
   }
@@ -83,7 +83,7 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
     op.callData = simpleAccount.encodeFunctionData("execute", [target, value, data]);
     if (first) {
       op.initCode = concat([
-        await saFactory.getAddress(),
+        saFactory.target as string, // getAddress() is overloaded by the factory's own getAddress(owner, salt)
         simpleAccount.encodeFunctionData("createAccount", [saOwner.address, 0n]),
       ]);
       op.accountGasLimits = packUint128Pair(1_000_000n, GAS.call);
