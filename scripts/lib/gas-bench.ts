@@ -43,7 +43,11 @@ function key(label: string): Wallet {
   return new Wallet(keccak256(toUtf8Bytes(`leash-gas-bench-${label}`)));
 }
 
-export async function measureGas(connection: Connection): Promise<GasReport> {
+/** `onOp(label, txHash)` is told about every measured bundle (e.g. to trace it). */
+export async function measureGas(
+  connection: Connection,
+  onOp: (label: string, txHash: string) => void = () => {},
+): Promise<GasReport> {
   const { ethers, networkHelpers } = connection;
   const [bundler] = await ethers.getSigners();
   const { entryPoint, factory } = await deployLeash(ethers);
@@ -54,8 +58,9 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
   await networkHelpers.setBalance(recipient, parseEther("1"));
   await (await token.mint(recipient, 1n)).wait();
 
-  async function handle(op: Awaited<ReturnType<typeof buildUserOp>>): Promise<number> {
+  async function handle(op: Awaited<ReturnType<typeof buildUserOp>>, label = ""): Promise<number> {
     const receipt = await (await entryPoint.handleOps([op], bundler.address)).wait();
+    if (label) onOp(label, receipt!.hash);
     const parsed = receipt!.logs
       .map((l) => {
         try {
@@ -78,7 +83,7 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
   await networkHelpers.setBalance(saAddress, parseEther("10"));
   await (await entryPoint.depositTo(saAddress, { value: parseEther("1") })).wait();
   await (await token.mint(saAddress, 1_000_000n)).wait();
-  async function simpleOp(target: string, value: bigint, data: string, first = false) {
+  async function simpleOp(target: string, value: bigint, data: string, first = false, label = "") {
     const op = await buildUserOp(entryPoint, saAddress, 0n, [], GAS);
     op.callData = simpleAccount.encodeFunctionData("execute", [target, value, data]);
     if (first) {
@@ -89,14 +94,15 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
       op.accountGasLimits = packUint128Pair(1_000_000n, GAS.call);
     }
     op.signature = signDigest(saOwner, await entryPoint.getUserOpHash(op));
-    return handle(op);
+    return handle(op, label);
   }
   const sa: number[] = [];
   sa.push(await simpleOp(recipient, 1n, "0x", true));
   sa.push(await simpleOp(recipient, 1n, "0x"));
-  sa.push(await simpleOp(recipient, 1n, "0x"));
+  sa.push(await simpleOp(recipient, 1n, "0x", false, "simpleAccountNative"));
   const saToken = erc20.encodeFunctionData("transfer", [recipient, 1n]);
-  for (let i = 0; i < 3; i++) sa.push(await simpleOp(tokenAddress, 0n, saToken));
+  for (let i = 0; i < 3; i++)
+    sa.push(await simpleOp(tokenAddress, 0n, saToken, false, i === 2 ? "simpleAccountErc20" : ""));
 
   // ---------------------------------------------------------------- Leash agent
   const owners = [key("owner-1"), key("owner-2")];
@@ -140,20 +146,23 @@ export async function measureGas(connection: Connection): Promise<GasReport> {
   await networkHelpers.time.increase(24 * 3600);
   await (await wallet.execute(1n)).wait();
 
-  async function leashOp(call: CallStruct) {
+  async function leashOp(call: CallStruct, label = "") {
     let op = await buildUserOp(entryPoint, address, agentNonceKey(agent.address), [call], GAS);
     op = await signAgentOp(entryPoint, op, agent);
-    return handle(op);
+    return handle(op, label);
   }
   const leash: number[] = [];
-  for (let i = 0; i < 3; i++)
-    leash.push(await leashOp({ target: recipient, value: 1n, data: "0x" }));
+  for (let i = 0; i < 3; i++) {
+    const label = i === 2 ? "leashAgentNative" : "";
+    leash.push(await leashOp({ target: recipient, value: 1n, data: "0x" }, label));
+  }
   const leashToken = {
     target: tokenAddress,
     value: 0n,
     data: erc20.encodeFunctionData("transfer", [recipient, 1n]),
   };
-  for (let i = 0; i < 3; i++) leash.push(await leashOp(leashToken));
+  for (let i = 0; i < 3; i++)
+    leash.push(await leashOp(leashToken, i === 2 ? "leashAgentErc20" : ""));
 
   const report = {
     simpleAccountNative: sa[2],
