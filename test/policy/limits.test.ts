@@ -308,6 +308,28 @@ describe("Policy: spend limits at their boundaries", function () {
       expectOpError(res, "PolicyWalletMonthlyCapExceeded", [NATIVE, 900n, 1n, 900n]);
     });
 
+    it("test_walletCaps_countOnlyWhileEnabled", async function () {
+      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const [a] = world.agents;
+      const r = world.recipients[0];
+      expectSuccess(await agentOp(world, a, [nativePay(r, 100n)], { at: MON })); // no wallet caps yet
+      await withWalletCaps(world, [150n, 0n, 0n]); // timelocked: enabled on Tuesday
+      const tue = MON + DAY + 100n;
+      expectSuccess(await agentOp(world, a, [nativePay(r, 100n)], { at: tue }));
+      expectSuccess(await agentOp(world, a, [nativePay(r, 50n)], { at: tue + 1n }));
+      expect(await walletSpent(world, NATIVE)).to.deep.equal([150n, 150n, 150n]);
+      expectOpError(
+        await agentOp(world, a, [nativePay(r, 1n)], { at: tue + 2n }),
+        "PolicyWalletDailyCapExceeded",
+        [NATIVE, 150n, 1n, 150n],
+      );
+      await withWalletCaps(world, [0n, 0n, 0n]); // disabled on Wednesday
+      expectSuccess(await agentOp(world, a, [nativePay(r, 100n)], { at: MON + 2n * DAY + 200n }));
+      const [enabled, , spent] = await world.wallet.walletCaps(NATIVE);
+      expect(enabled).to.equal(false);
+      expect(spent).to.deep.equal([0n, 150n, 150n]); // Wednesday's 100 is not counted wallet-wide
+    });
+
     it("test_walletCaps_disabledAsset_notCountedUntilEnabled", async function () {
       const { world } = await networkHelpers.loadFixture(limitsFixture);
       const [a] = world.agents;

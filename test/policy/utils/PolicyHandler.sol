@@ -25,7 +25,11 @@ import {Vm} from "./TestBase.sol";
 /// @notice Drives a real Leash wallet through the real EntryPoint (agents sign with `vm.sign`, a bundler calls
 /// `handleOps`) and through its owners and guardian (pranked), while keeping an independent ground truth of what
 /// moved. Every breach it sees is counted in a public counter that the invariants require to stay zero.
+// solhint-disable-next-line max-states-count
 contract PolicyHandler {
+    error UnknownAgent(address agent);
+
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     int256 public constant OFFSET = 1 hours; // the wallet's UTC offset: windows roll at 23:00 UTC
@@ -156,10 +160,10 @@ contract PolicyHandler {
         _setLimits(agents[i], NATIVE, native);
     }
 
-    function _setLimits(address agent, address asset, AssetLimits memory l) internal {
+    function _setLimits(address agent, address asset, AssetLimits memory lim) internal {
         vm.prank(address(wallet));
-        wallet.setAssetLimits(agent, asset, l);
-        _setCaps(agent, asset, [uint256(l.daily), l.weekly, l.monthly]);
+        wallet.setAssetLimits(agent, asset, lim);
+        _setCaps(agent, asset, [uint256(lim.daily), lim.weekly, lim.monthly]);
     }
 
     function _setCaps(address scope, address asset, uint256[3] memory caps) internal {
@@ -530,7 +534,7 @@ contract PolicyHandler {
 
     function _agentIndex(address agent) internal view returns (uint256) {
         for (uint256 i = 0; i < N_AGENTS; ++i) if (agents[i] == agent) return i;
-        revert("unknown agent");
+        revert UnknownAgent(agent);
     }
 
     function _snapshot(uint256) internal view returns (Snapshot memory s) {

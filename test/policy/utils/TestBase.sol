@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 /// @notice The few Foundry-compatible cheatcodes these tests use (Hardhat 3 / EDR implements them).
+// solhint-disable-next-line interface-starts-with-i
 interface Vm {
     function warp(uint256 timestamp) external;
     function prank(address sender) external;
@@ -20,6 +21,7 @@ interface Vm {
 
 /// @notice Minimal assertions and helpers (no forge-std).
 abstract contract TestBase {
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     error AssertionFailed(string what, uint256 left, uint256 right);
