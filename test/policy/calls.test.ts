@@ -22,6 +22,7 @@ import {
   tokenPay,
   utc,
 } from "../helpers/policy.js";
+import { ownerSignDigest } from "../helpers/fixtures.js";
 
 const T = utc(2030, 7, 2, 10);
 const EXPIRES = utc(2030, 7, 2, 12);
@@ -246,6 +247,33 @@ describe("Policy: what an agent's calls may do", function () {
         addr.erc20,
         1n,
       ]);
+    });
+  });
+
+  describe("zero amounts and signatures", function () {
+    it("test_tokenTransfer_zeroAmount_executesAndCountsNothing", async function () {
+      const { world, addr, a, r0 } = await callsFixture();
+      const res = await agentOp(world, a, [tokenPay(addr.erc20, r0, 0n)], { at: T });
+      expectSuccess(res);
+      expect(
+        res.walletEvents.find((e) => e.name === "AgentCallExecuted")!.args.toArray(),
+      ).to.deep.equal([a.address, addr.erc20, addr.erc20, 0n]);
+      expect(await spentOf(world, a.address, addr.erc20)).to.deep.equal([0n, 0n, 0n]);
+    });
+
+    it("test_isValidSignature_agentKeyCanNeverSignForTheWallet", async function () {
+      const { world, a } = await callsFixture();
+      const hash = id("pay me");
+      const safe = await world.wallet.replaySafeHash(hash);
+      for (const digest of [hash, safe]) {
+        const raw = a.signingKey.sign(digest).serialized;
+        expect(await world.wallet.isValidSignature(hash, raw)).to.equal("0xffffffff");
+        const packed = concat([a.address, "0x0041", raw]); // the owners' packed format, signed by the agent
+        expect(await world.wallet.isValidSignature(hash, packed)).to.equal("0xffffffff");
+      }
+      // Control: the owners' threshold signature over the same replay-safe hash is accepted.
+      const owners = ownerSignDigest(world.owners.slice(0, 2), safe);
+      expect(await world.wallet.isValidSignature(hash, owners)).to.equal("0x1626ba7e");
     });
   });
 
