@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { network } from "hardhat";
 import {
+  type Connection,
   MAX_UINT,
   NATIVE,
   type PolicyWorld,
@@ -10,6 +10,7 @@ import {
   deployTokens,
   expectOpError,
   expectSuccess,
+  isolatedFixture,
   limits,
   nativePay,
   ownersRun,
@@ -20,16 +21,13 @@ import {
   walletSpent,
 } from "../helpers/policy.js";
 
-const connection = await network.create();
-const { networkHelpers } = connection;
-
 // Monday 1 July 2030, 10:00 UTC: a month that starts on a Monday, so weeks 1-4 lie inside it.
 const MON = utc(2030, 7, 1, 10);
 const DAY = 86400n;
 const NATIVE_LIMITS = limits({ perTx: 100n, daily: 250n, weekly: 600n, monthly: 1000n });
 const TOKEN_LIMITS = limits({ perTx: 1_000n, daily: 2_500n, weekly: 6_000n, monthly: 10_000n });
 
-async function limitsFixture(conn: typeof connection) {
+const limitsFixture = isolatedFixture(async function limitsFixture(conn: Connection) {
   const world = await deployPolicyWorld(conn);
   const tokens = await deployTokens(world);
   const [a, b] = world.agents;
@@ -44,7 +42,7 @@ async function limitsFixture(conn: typeof connection) {
     });
   }
   return { world, tokens, token };
-}
+});
 
 async function balance(world: PolicyWorld, who: string): Promise<bigint> {
   return world.ethers.provider.getBalance(who);
@@ -53,7 +51,7 @@ async function balance(world: PolicyWorld, who: string): Promise<bigint> {
 describe("Policy: spend limits at their boundaries", function () {
   describe("per-transaction cap", function () {
     it("test_perTx_exactlyAtCap_executes", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       const before = await balance(world, r);
@@ -64,7 +62,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_perTx_capPlusOneWei_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       const before = await balance(world, r);
@@ -75,7 +73,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_perTx_tokenExactlyAtCapAndPlusOne", async function () {
-      const { world, tokens, token } = await networkHelpers.loadFixture(limitsFixture);
+      const { world, tokens, token } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       expectSuccess(await agentOp(world, a, [tokenPay(token, r, 1_000n)], { at: MON }));
@@ -88,7 +86,7 @@ describe("Policy: spend limits at their boundaries", function () {
 
   describe("daily cap", function () {
     it("test_daily_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       expectSuccess(await agentOp(world, a, [nativePay(r, 100n)], { at: MON }));
@@ -101,7 +99,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_daily_splitPaymentsUnderPerTx_stoppedByDailyCap", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       const before = await balance(world, r);
@@ -113,7 +111,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_daily_batchCountsCumulatively_andRevertsWhole", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const [r0, r1] = world.recipients;
       const before = [await balance(world, r0), await balance(world, r1)];
@@ -132,7 +130,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_daily_batchExactlyAtCap_executesAndCountsEveryCall", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const [r0, r1] = world.recipients;
       const res = await agentOp(
@@ -150,7 +148,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_daily_tokenBatchPlusNativeCountSeparately", async function () {
-      const { world, token } = await networkHelpers.loadFixture(limitsFixture);
+      const { world, token } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       const res = await agentOp(
@@ -172,7 +170,7 @@ describe("Policy: spend limits at their boundaries", function () {
 
   describe("weekly and monthly caps", function () {
     it("test_weekly_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       // Monday 250, Tuesday 250, Wednesday 100: 600 = the weekly cap, each day under its own cap.
@@ -193,7 +191,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_monthly_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       // Week 1: 250 + 250 + 100 = 600. Week 2: 250 + 150 = 400. Month: 1000 = the monthly cap.
@@ -228,17 +226,18 @@ describe("Policy: spend limits at their boundaries", function () {
     }
 
     it("test_walletDaily_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       await withWalletCaps(world, [400n, 700n, 900n]);
       const [a, b] = world.agents;
       const r = world.recipients[0];
-      for (const [i, [agent, v]] of [
+      const plan: [typeof a, bigint][] = [
         [a, 100n],
         [a, 100n],
         [a, 50n],
         [b, 100n],
         [b, 50n],
-      ].entries() as IterableIterator<[number, [typeof a, bigint]]>) {
+      ];
+      for (const [i, [agent, v]] of plan.entries()) {
         expectSuccess(await agentOp(world, agent, [nativePay(r, v)], { at: MON + BigInt(i) }));
       }
       expect(await walletSpent(world, NATIVE)).to.deep.equal([400n, 400n, 400n]);
@@ -249,9 +248,9 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_walletWeekly_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       await withWalletCaps(world, [400n, 700n, 900n]);
-      const [a, b] = world.agents;
+      const b = world.agents[1];
       const r = world.recipients[0];
       const plan: [number, bigint, bigint][] = [
         [0, 0n, 100n],
@@ -274,11 +273,10 @@ describe("Policy: spend limits at their boundaries", function () {
       expect(await walletSpent(world, NATIVE)).to.deep.equal([300n, 700n, 700n]);
       const res = await agentOp(world, b, [nativePay(r, 1n)], { at: MON + DAY + 100n });
       expectOpError(res, "PolicyWalletWeeklyCapExceeded", [NATIVE, 700n, 1n, 700n]);
-      void a;
     });
 
     it("test_walletMonthly_exactlyAtCap_executes_thenOneWeiMore_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       await withWalletCaps(world, [400n, 700n, 900n]);
       const r = world.recipients[0];
       const plan: [number, bigint, bigint][] = [
@@ -309,7 +307,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_walletCaps_countOnlyWhileEnabled", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       expectSuccess(await agentOp(world, a, [nativePay(r, 100n)], { at: MON })); // no wallet caps yet
@@ -331,7 +329,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_walletCaps_disabledAsset_notCountedUntilEnabled", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       expectSuccess(await agentOp(world, a, [nativePay(world.recipients[0], 100n)], { at: MON }));
       const [enabled, caps, spent] = await world.wallet.walletCaps(NATIVE);
@@ -343,7 +341,7 @@ describe("Policy: spend limits at their boundaries", function () {
 
   describe("zero and dust amounts", function () {
     it("test_native_zeroAmountToAllowlisted_executesAndCountsNothing", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const res = await agentOp(world, a, [nativePay(world.recipients[0], 0n)], { at: MON });
       expectSuccess(res);
@@ -353,7 +351,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_native_zeroAmountToStranger_reverts", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const stranger = world.recipients[3];
       const res = await agentOp(world, a, [nativePay(stranger, 0n)], { at: MON });
@@ -361,7 +359,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_native_dustPaymentsCountEveryWei", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       const r = world.recipients[0];
       const dust = Array.from({ length: 25 }, () => nativePay(r, 10n)); // 25 x 10 = 250: the daily cap
@@ -374,7 +372,7 @@ describe("Policy: spend limits at their boundaries", function () {
 
   describe("remaining()", function () {
     it("test_remaining_exactValuesAfterSpending", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       expect(await world.wallet.remaining(a.address, NATIVE)).to.deep.equal([
         100n,
@@ -391,7 +389,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_remaining_lowerOfAgentAndWalletCaps", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       await ownersRun(world, [selfCall(world, "setWalletCaps", [NATIVE, 400n, 500n, 0n])]);
       const [a, b] = world.agents;
       const r = world.recipients[0];
@@ -405,7 +403,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_remaining_uncappedIsMaxAndUnknownIsZero", async function () {
-      const { world, token } = await networkHelpers.loadFixture(limitsFixture);
+      const { world, token } = await limitsFixture();
       const [a, , c] = world.agents;
       await addAgent(world, c.address, { assets: [[token, limits({ monthly: 5n })]] });
       expect(await world.wallet.remaining(c.address, token)).to.deep.equal([5n, 5n, 5n, 5n]);
@@ -434,7 +432,7 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_remaining_zeroForSuspendedAgent", async function () {
-      const { world } = await networkHelpers.loadFixture(limitsFixture);
+      const { world } = await limitsFixture();
       const [a] = world.agents;
       await (await world.wallet.connect(world.guardian).suspendAgent(a.address)).wait();
       expect(await world.wallet.remaining(a.address, NATIVE)).to.deep.equal([0n, 0n, 0n, 0n]);
