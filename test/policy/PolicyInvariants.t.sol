@@ -67,6 +67,7 @@ contract PolicyInvariantTest is TestBase {
 
     function invariant_noExecutionBySuspendedRevokedOrExpiredKey() public view {
         assertEq(handler.inactiveExecutions(), 0, "executed with an inactive key");
+        assertEq(handler.retiredKeyExecutions(), 0, "executed with a rotated-away key");
     }
 
     function invariant_timeMasksAndVelocityHold() public view {
@@ -112,8 +113,14 @@ contract PolicyInvariantTest is TestBase {
         handler.pay(0, 0.1 ether, false, 2); // executes
         handler.warp(1 days + 2);
         handler.pay(0, 0.1 ether, false, 2); // executes
-        assertEq(handler.opsExecuted(), 5, "executed");
-        assertEq(handler.opsRefused(), 4, "refused");
+        handler.rotate(0, 42);
+        assertEq(handler.rotations(), 1, "rotated");
+        handler.payWithRetiredKey(0, 0, 0.1 ether); // the old key: refused
+        handler.warp(61);
+        handler.pay(0, 0.1 ether, false, 2); // the new key, same agent and counters: executes
+        assertEq(handler.opsExecuted(), 6, "executed");
+        assertEq(handler.opsRefused(), 5, "refused");
+        assertEq(handler.retiredKeyExecutions(), 0, "old key refused");
         assertEq(handler.attackSuccesses(), 0, "attacks refused");
         assertEq(
             handler.capBreaches() + handler.pausedExecutions() + handler.inactiveExecutions(),

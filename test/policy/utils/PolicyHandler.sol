@@ -48,7 +48,9 @@ contract PolicyHandler {
     address public r1 = address(0x1002);
     address public stranger = address(0x1003);
 
-    uint256[N_AGENTS] internal agentPk;
+    uint256[N_AGENTS] internal agentPk; // first keys: the agents' ids
+    uint256[N_AGENTS] internal keyPk; // current keys (rotation changes them)
+    mapping(uint256 agentIndex => uint256[] pks) internal retiredPk;
     address[N_AGENTS] public agents;
     uint256 public startTime;
     uint256 public initialNative;
@@ -66,6 +68,7 @@ contract PolicyHandler {
     uint256 public capBreaches; // a window's ground-truth spend passed its cap
     uint256 public pausedExecutions; // an agent op or escalation executed while paused
     uint256 public inactiveExecutions; // executed with a suspended, revoked, expired or not-yet-valid key
+    uint256 public retiredKeyExecutions; // executed with a key that was rotated away
     uint256 public ruleBreaches; // executed outside allowed hours/days, too soon, or above the ops/hour max
     uint256 public partialExecutions; // a batch moved something but not exactly what it asked
     uint256 public agentStateChanges; // an agent op changed the wallet's configuration
@@ -75,6 +78,7 @@ contract PolicyHandler {
 
     // ------------------------------------------------------------ statistics (for the report)
     uint256 public opsExecuted;
+    uint256 public rotations;
     uint256 public opsRefused;
     uint256 public escalationsCreated;
     uint256 public escalationsExecuted;
@@ -89,6 +93,7 @@ contract PolicyHandler {
         vm.warp(startTime);
         agentPk = [uint256(0xA11CE0), 0xA11CE1, 0xA11CE2];
         for (uint256 i = 0; i < N_AGENTS; ++i) agents[i] = vm.addr(agentPk[i]);
+        keyPk = agentPk;
         _deployWallet();
         _configure();
         initialNative = address(wallet).balance;
@@ -320,6 +325,34 @@ contract PolicyHandler {
         try wallet.revokeAgent(agents[2]) {} catch {}
     }
 
+    /// @notice Owners rotate an agent's key: the agent keeps its policy and counters, the old key is dead.
+    function rotate(uint256 agentSeed, uint256 salt) external {
+        uint256 i = agentSeed % N_AGENTS;
+        uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141; // secp256k1 order
+        uint256 pk = 1 + (uint256(keccak256(abi.encode("rotate", i, salt, rotations))) % (n - 1));
+        vm.prank(address(wallet));
+        try wallet.rotateAgentKey(agents[i], vm.addr(pk)) {
+            retiredPk[i].push(keyPk[i]);
+            keyPk[i] = pk;
+            ++rotations;
+        } catch {}
+    }
+
+    /// @notice A rotated-away key signs a payment: it must never execute.
+    function payWithRetiredKey(uint256 agentSeed, uint256 pick, uint256 amountSeed) external {
+        uint256 i = agentSeed % N_AGENTS;
+        uint256 count = retiredPk[i].length;
+        if (count == 0) return;
+        Call[] memory calls = new Call[](1);
+        calls[0] = Call(r0, amountSeed % 1 ether, "");
+        Snapshot memory before = _snapshot(i);
+        _sendOpWithKey(retiredPk[i][pick % count], calls);
+        Snapshot memory afterOp = _snapshot(i);
+        if (_moved(before, afterOp) || afterOp.proposals != before.proposals)
+            ++retiredKeyExecutions;
+        ++opsRefused;
+    }
+
     function pause() external {
         vm.prank(guardian);
         try wallet.pause() {} catch {}
@@ -474,8 +507,12 @@ contract PolicyHandler {
 
     /// @dev Signs and submits one agent op through the EntryPoint; false when the bundle reverted (validation).
     function _sendOp(uint256 i, Call[] memory calls) internal returns (bool) {
+        return _sendOpWithKey(keyPk[i], calls);
+    }
+
+    function _sendOpWithKey(uint256 pk, Call[] memory calls) internal returns (bool) {
         PackedUserOperation[] memory ops = new PackedUserOperation[](1);
-        uint192 key = uint192(uint160(agents[i]));
+        uint192 key = uint192(uint160(vm.addr(pk)));
         ops[0] = PackedUserOperation({
             sender: address(wallet),
             nonce: entryPoint.getNonce(address(wallet), key),
@@ -487,7 +524,7 @@ contract PolicyHandler {
             paymasterAndData: "",
             signature: ""
         });
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(agentPk[i], entryPoint.getUserOpHash(ops[0]));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, entryPoint.getUserOpHash(ops[0]));
         ops[0].signature = abi.encodePacked(r, s, v);
         vm.prank(bundler, bundler);
         try entryPoint.handleOps(ops, payable(bundler)) {
