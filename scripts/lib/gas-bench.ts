@@ -1,0 +1,210 @@
+/**
+ * Gas of one agent payment through a Leash wallet vs the same payment through eth-infinitism's SimpleAccount,
+ * both on the same EntryPoint v0.8 in the same chain. Each figure is `handleOps` gasUsed for a bundle of one op,
+ * on a warm account (the 3rd operation of its kind: the account exists, its counters and the recipient's balance
+ * are already non-zero), with identical gas limits and fees.
+ */
+import { Interface, Wallet, ZeroAddress, concat, keccak256, parseEther, toUtf8Bytes } from "ethers";
+import type { network } from "hardhat";
+import {
+  ALL_DAYS,
+  ALL_HOURS,
+  type CallStruct,
+  agentNonceKey,
+  buildUserOp,
+  createWallet,
+  deployLeash,
+  encodeSelfCall,
+  ownerSignDigest,
+  packUint128Pair,
+  signAgentOp,
+  signDigest,
+} from "../../test/helpers/fixtures.js";
+
+type Connection = Awaited<ReturnType<typeof network.create>>;
+
+export type GasReport = {
+  simpleAccountNative: number;
+  leashAgentNative: number;
+  ratioNative: number;
+  simpleAccountErc20: number;
+  leashAgentErc20: number;
+  ratioErc20: number;
+};
+
+const GAS = { verification: 300_000n, call: 500_000n, preVerification: 60_000n };
+const erc20 = new Interface(["function transfer(address to, uint256 amount)"]);
+const simpleAccount = new Interface([
+  "function execute(address target, uint256 value, bytes data)",
+  "function createAccount(address owner, uint256 salt)",
+]);
+
+function key(label: string): Wallet {
+  return new Wallet(keccak256(toUtf8Bytes(`leash-gas-bench-${label}`)));
+}
+
+/** `onOp(label, txHash)` is told about every measured bundle (e.g. to trace it). */
+export async function measureGas(
+  connection: Connection,
+  onOp: (label: string, txHash: string) => void = () => {},
+): Promise<GasReport> {
+  const { ethers, networkHelpers } = connection;
+  const [bundler] = await ethers.getSigners();
+  const { entryPoint, factory } = await deployLeash(ethers);
+  const token = await ethers.deployContract("MockERC20", ["Bench", "BNC"]);
+  const tokenAddress = await token.getAddress();
+  const recipient = key("recipient").address;
+  // The recipient already holds ETH and tokens: no new-account or zero-to-non-zero surcharge on either side.
+  await networkHelpers.setBalance(recipient, parseEther("1"));
+  await (await token.mint(recipient, 1n)).wait();
+
+  async function handle(op: Awaited<ReturnType<typeof buildUserOp>>, label = ""): Promise<number> {
+    const receipt = await (await entryPoint.handleOps([op], bundler.address)).wait();
+    if (label) onOp(label, receipt!.hash);
+    const parsed = receipt!.logs
+      .map((l) => {
+        try {
+          return entryPoint.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((e) => e?.name === "UserOperationEvent");
+    if (!parsed?.args.success) throw new Error("benchmark operation reverted");
+    return Number(receipt!.gasUsed);
+  }
+
+  // ---------------------------------------------------------------- SimpleAccount
+  const saFactory = await ethers.deployContract("SimpleAccountFactory", [
+    await entryPoint.getAddress(),
+  ]);
+  const saOwner = key("simple-owner");
+  const saAddress: string = await saFactory.getFunction("getAddress")(saOwner.address, 0n);
+  await networkHelpers.setBalance(saAddress, parseEther("10"));
+  await (await entryPoint.depositTo(saAddress, { value: parseEther("1") })).wait();
+  await (await token.mint(saAddress, 1_000_000n)).wait();
+  async function simpleOp(target: string, value: bigint, data: string, first = false, label = "") {
+    const op = await buildUserOp(entryPoint, saAddress, 0n, [], GAS);
+    op.callData = simpleAccount.encodeFunctionData("execute", [target, value, data]);
+    if (first) {
+      op.initCode = concat([
+        saFactory.target as string, // getAddress() is overloaded by the factory's own getAddress(owner, salt)
+        simpleAccount.encodeFunctionData("createAccount", [saOwner.address, 0n]),
+      ]);
+      op.accountGasLimits = packUint128Pair(1_000_000n, GAS.call);
+    }
+    op.signature = signDigest(saOwner, await entryPoint.getUserOpHash(op));
+    return handle(op, label);
+  }
+  const sa: number[] = [];
+  sa.push(await simpleOp(recipient, 1n, "0x", true));
+  sa.push(await simpleOp(recipient, 1n, "0x"));
+  sa.push(await simpleOp(recipient, 1n, "0x", false, "simpleAccountNative"));
+  const saToken = erc20.encodeFunctionData("transfer", [recipient, 1n]);
+  for (let i = 0; i < 3; i++)
+    sa.push(await simpleOp(tokenAddress, 0n, saToken, false, i === 2 ? "simpleAccountErc20" : ""));
+
+  // ---------------------------------------------------------------- Leash agent
+  const owners = [key("owner-1"), key("owner-2")];
+  const agent = key("agent");
+  const { wallet, address } = await createWallet(ethers, factory, entryPoint, {
+    owners,
+    threshold: 2,
+    fund: parseEther("10"),
+  });
+  await (await token.mint(address, 1_000_000n)).wait();
+  const rules = {
+    maxOpCost: parseEther("1"),
+    maxOpsPerHour: 100,
+    maxOpsPerDay: 1_000,
+    minSecondsBetweenOps: 1,
+    allowedHours: ALL_HOURS,
+    allowedDays: ALL_DAYS,
+  };
+  const limits = (unit: bigint) => ({
+    perTx: unit,
+    approvalAbove: 0n,
+    daily: 2n * unit,
+    weekly: 5n * unit,
+    monthly: 10n * unit,
+  });
+  const setup: CallStruct[] = [
+    encodeSelfCall("addAgent", [agent.address, 0, 0, rules], address),
+    encodeSelfCall(
+      "setAssetLimits",
+      [agent.address, ZeroAddress, limits(parseEther("1"))],
+      address,
+    ),
+    encodeSelfCall("setAssetLimits", [agent.address, tokenAddress, limits(1_000n)], address),
+    encodeSelfCall("allowRecipient", [agent.address, recipient], address),
+  ];
+  const deadline = (await networkHelpers.time.latest()) + 86_400;
+  const digest = await wallet.hashSignedCalls(setup, 1n, deadline);
+  await (
+    await wallet.executeWithSignatures(setup, 1n, deadline, ownerSignDigest(owners, digest))
+  ).wait();
+  await networkHelpers.time.increase(24 * 3600);
+  await (await wallet.execute(1n)).wait();
+
+  async function leashOp(call: CallStruct, label = "") {
+    let op = await buildUserOp(entryPoint, address, agentNonceKey(agent.address), [call], GAS);
+    op = await signAgentOp(entryPoint, op, agent);
+    return handle(op, label);
+  }
+  const leash: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const label = i === 2 ? "leashAgentNative" : "";
+    leash.push(await leashOp({ target: recipient, value: 1n, data: "0x" }, label));
+  }
+  const leashToken = {
+    target: tokenAddress,
+    value: 0n,
+    data: erc20.encodeFunctionData("transfer", [recipient, 1n]),
+  };
+  for (let i = 0; i < 3; i++)
+    leash.push(await leashOp(leashToken, i === 2 ? "leashAgentErc20" : ""));
+
+  const report = {
+    simpleAccountNative: sa[2],
+    leashAgentNative: leash[2],
+    simpleAccountErc20: sa[5],
+    leashAgentErc20: leash[5],
+  };
+  return {
+    simpleAccountNative: report.simpleAccountNative,
+    leashAgentNative: report.leashAgentNative,
+    ratioNative: round(report.leashAgentNative / report.simpleAccountNative),
+    simpleAccountErc20: report.simpleAccountErc20,
+    leashAgentErc20: report.leashAgentErc20,
+    ratioErc20: round(report.leashAgentErc20 / report.simpleAccountErc20),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function formatTable(r: GasReport): string {
+  const rows = [
+    ["operation", "SimpleAccount", "Leash agent", "ratio"],
+    [
+      "native transfer",
+      String(r.simpleAccountNative),
+      String(r.leashAgentNative),
+      r.ratioNative.toFixed(3),
+    ],
+    [
+      "ERC-20 transfer",
+      String(r.simpleAccountErc20),
+      String(r.leashAgentErc20),
+      r.ratioErc20.toFixed(3),
+    ],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join("  ");
+  return [
+    line(rows[0]),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.slice(1).map(line),
+  ].join("\n");
+}

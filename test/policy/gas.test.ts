@@ -1,0 +1,30 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { network } from "hardhat";
+import { type GasReport, formatTable, measureGas } from "../../scripts/lib/gas-bench.js";
+
+const TOLERANCE = 1.02;
+const GAS_KEYS = [
+  "simpleAccountNative",
+  "leashAgentNative",
+  "simpleAccountErc20",
+  "leashAgentErc20",
+] as const;
+
+describe("Gas: Leash agent op vs SimpleAccount (gas-snapshot.json)", function () {
+  it("test_gas_agentOpsWithinTwoPercentOfSnapshot", async function () {
+    const snapshot = JSON.parse(
+      readFileSync(new URL("../../gas-snapshot.json", import.meta.url), "utf8"),
+    ) as GasReport;
+    const connection = await network.create();
+    const current = await measureGas(connection);
+    console.log(`\n${formatTable(current)}\n      snapshot: ${JSON.stringify(snapshot)}`);
+    for (const k of GAS_KEYS) {
+      expect(
+        current[k],
+        `${k}: ${current[k]} gas vs snapshot ${snapshot[k]} (+2% allowed)`,
+      ).to.be.at.most(Math.floor(snapshot[k] * TOLERANCE));
+    }
+    await connection.close();
+  });
+});
