@@ -27,6 +27,10 @@ export const accountInterface = new Interface([
   // SimpleAccount's own errors, so its reverts decode out of the box.
   "error ExecuteError(uint256 index, bytes innerError)",
   "error NotFromEntryPoint(address msgSender, address entity, address entryPoint)",
+  // OpenZeppelin ECDSA errors (malformed signatures revert instead of failing validation).
+  "error ECDSAInvalidSignature()",
+  "error ECDSAInvalidSignatureLength(uint256 length)",
+  "error ECDSAInvalidSignatureS(bytes32 s)",
 ]);
 
 /** `executeUserOp(PackedUserOperation,bytes32)` selector: the account wants the op and its hash. */
