@@ -157,7 +157,7 @@ export class Bundler {
       maxFeePerGas: maxFeePerGas.toString(),
       maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
       gasLimit: "21000",
-      attempt: 1,
+      attempt: (await this.deps.store.listTransactions(this.signerAddress, nonce)).length + 1,
       createdAt: Date.now(),
       opCount: 0,
     });
@@ -168,9 +168,9 @@ export class Bundler {
     if (pending.length > 0) {
       await this.trackPending(pending);
       const still = await this.deps.store.listPendingTransactions(this.signerAddress);
-      // One bundle in flight at a time: the next bundle is simulated against the state the
-      // previous one produced, so ops never depend on an unmined sibling.
-      if (still.length > 0) return;
+      // Several bundles may be pending (consecutive nonces). Each is simulated against the
+      // latest state; a bundle invalidated by an earlier one reverts and its ops are requeued.
+      if (new Set(still.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles) return;
     }
     if (this.stopping) return;
     await this.buildAndSendBundle();
@@ -433,9 +433,29 @@ export class Bundler {
           nonce: tx.nonce,
           error: message.slice(0, 300),
         });
+        if (tx.opCount > 0) {
+          await this.retireRejectedBundle(tx, message);
+          return;
+        }
       }
     }
     await this.deps.store.markTransactionSent(tx.hash, blockNumber);
+  }
+
+  /**
+   * The node refused the bundle outright (e.g. gas above its cap): it will never be mined. Its
+   * ops go back to the queue and its nonce is taken by a no-op self-transfer, so later bundles
+   * (which may already hold higher nonces) are not stuck behind a gap.
+   */
+  private async retireRejectedBundle(tx: TxRecord, message: string): Promise<void> {
+    await this.deps.store.abandonBundle({
+      signer: this.signerAddress,
+      nonce: tx.nonce,
+      reason: `bundle rejected by the node: ${message.slice(0, 200)}`,
+      maxAttempts: this.deps.config.maxBundleAttempts,
+      now: Date.now(),
+    });
+    await this.fillNonceGap(tx.nonce);
   }
 
   private async buildAndSendBundle(): Promise<void> {

@@ -30,7 +30,10 @@ export interface InputLimits {
 
 export interface BundlerConfig {
   maxOpsPerBundle: number;
+  /** Gas limit cap of one bundle tx; must stay under the node's per-tx cap (2^24 since Osaka). */
   maxBundleGas: bigint;
+  /** Bundles (consecutive signer nonces) that may be pending at once. */
+  maxInFlightBundles: number;
   pollIntervalMs: number;
   /** Replace a bundle transaction not mined after this many blocks. */
   replaceAfterBlocks: number;
@@ -89,7 +92,8 @@ export const DEFAULT_LIMITS: InputLimits = {
 
 export const DEFAULT_BUNDLER: BundlerConfig = {
   maxOpsPerBundle: 200,
-  maxBundleGas: 25_000_000n,
+  maxBundleGas: 15_000_000n,
+  maxInFlightBundles: 3,
   pollIntervalMs: 100,
   replaceAfterBlocks: 3,
   feeBumpPercent: 15,
@@ -105,7 +109,11 @@ export type RelayerConfigInput = Pick<RelayerConfig, "rpcUrl" | "entryPoint" | "
     bundler?: Partial<BundlerConfig>;
   };
 
-export function resolveConfig(input: RelayerConfigInput): RelayerConfig {
+export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
+  // An explicit `undefined` (e.g. an unset flag) must not override a default.
+  const input = Object.fromEntries(
+    Object.entries(rawInput).filter(([, value]) => value !== undefined),
+  ) as RelayerConfigInput;
   if (!/^0x[0-9a-fA-F]{40}$/.test(input.entryPoint))
     throw new Error("config: entryPoint must be an address");
   const bundler = { ...DEFAULT_BUNDLER, ...input.bundler };

@@ -1,5 +1,4 @@
 /** Wires the relayer together: `startRelayer(config)` returns `{ url, close() }`. */
-import { randomBytes } from "node:crypto";
 import { getAddress } from "ethers";
 import { RateLimiter } from "./auth/rateLimiter.js";
 import { Bundler } from "./bundler.js";
@@ -27,26 +26,20 @@ const BASE_FEE_CACHE_MS = 500;
 
 export async function startRelayer(input: RelayerConfigInput): Promise<RunningRelayer> {
   const config = resolveConfig(input);
-  const instanceId = config.instanceId ?? `relayer-${randomBytes(4).toString("hex")}`;
-  const logger = createLogger({
-    level: config.logLevel,
-    sink: config.logSink,
-    fields: { instance: instanceId },
-  });
-  const log = logger.child({ component: "relayer" });
+  const bootLogger = createLogger({ level: config.logLevel, sink: config.logSink });
   const entryPoint = getAddress(config.entryPoint.toLowerCase());
 
   const chain = new ChainClient({
     url: config.rpcUrl,
     timeoutMs: config.rpcTimeoutMs,
     retry: { attempts: 6, initialDelayMs: 100, maxDelayMs: 2_000 },
-    logger: logger.child({ component: "chain" }),
+    logger: bootLogger.child({ component: "chain" }),
   });
   const requestChain = new ChainClient({
     url: config.rpcUrl,
     timeoutMs: Math.min(config.rpcTimeoutMs, 3_000),
     retry: { attempts: config.acceptRetryAttempts, initialDelayMs: 50, maxDelayMs: 200 },
-    logger: logger.child({ component: "chain" }),
+    logger: bootLogger.child({ component: "chain" }),
   });
 
   // Startup waits for the node a little longer: a relayer restarted alongside its node is normal.
@@ -54,6 +47,11 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     .request<string>("eth_chainId", [], { attempts: 20, initialDelayMs: 100, maxDelayMs: 2_000 })
     .then(BigInt);
   const signer = await loadSigner(config.signer, chainId);
+  // The lease owner must survive restarts (a restarted instance takes back its own leases at
+  // once) and differ between instances: each instance has its own signer, so derive it from that.
+  const instanceId = config.instanceId ?? `signer-${signer.address.toLowerCase()}`;
+  const logger = bootLogger.child({ instance: instanceId });
+  const log = logger.child({ component: "relayer" });
   const beneficiary = config.beneficiary
     ? getAddress(config.beneficiary.toLowerCase())
     : signer.address;

@@ -372,3 +372,96 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
   };
 }
+
+/** A TCP proxy in front of the node that the test can cut (refuse connections) and restore. */
+export interface NodeProxy {
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startNodeProxy(targetPort: number): Promise<NodeProxy> {
+  const net = await import("node:net");
+  const port = await freePort();
+  const sockets = new Set<import("node:net").Socket>();
+  let server: import("node:net").Server | null = null;
+  const listen = () =>
+    new Promise<void>((resolveListen, reject) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(targetPort, "127.0.0.1");
+        sockets.add(client).add(upstream);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on("error", drop).on("close", drop);
+        upstream.on("error", drop).on("close", drop);
+        client.pipe(upstream).pipe(client);
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolveListen());
+    });
+  const stop = () =>
+    new Promise<void>((resolveStop) => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      if (!server) return resolveStop();
+      server.close(() => resolveStop());
+      server = null;
+    });
+  await listen();
+  return { url: `http://127.0.0.1:${port}`, cut: stop, restore: listen, close: stop };
+}
+
+export interface RelayerProcess {
+  url: string;
+  output: () => string;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `src/relayer/main.ts` in its own Node process (tsx loader), as an operator would. */
+export async function spawnRelayer(
+  args: string[],
+  env: Record<string, string>,
+): Promise<RelayerProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "src/relayer/main.ts"), ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, NODE_NO_WARNINGS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  trackChild(child);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relayer did not start:\n${output}`)), 30_000);
+    const check = () => {
+      const match = /"msg":"listening","url":"([^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout!.on("data", check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`relayer exited during start:\n${output}`));
+    });
+  });
+  return {
+    url,
+    output: () => output,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
