@@ -20,12 +20,31 @@ import type { RevertDecoder } from "./decodeRevert.js";
 import type { Logger } from "./logger.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { type Simulator, encodeHandleOps } from "./simulation.js";
-import type { OpOutcome, OpRecord, OpRemoval, RelayerStore, TxRecord } from "./store/types.js";
+import type {
+  NewTxRecord,
+  OpOutcome,
+  OpRecord,
+  OpRemoval,
+  RelayerStore,
+  TxRecord,
+} from "./store/types.js";
 import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
 
 // handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
 const BUNDLE_OVERHEAD_GAS = 100_000n;
 const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
+// Per op on top of its limits: the EntryPoint's inner-call bookkeeping around each op.
+const PER_OP_BUNDLE_OVERHEAD_GAS = 15_000n;
+
+/**
+ * Gas an op can need inside handleOps: its limits, plus 1/63 of the gas forwarded to its
+ * execution and postOp (EIP-150 keeps that back; the EntryPoint checks it, AA95), plus overhead.
+ */
+function bundleGasFor(op: UserOperation): bigint {
+  const forwarded = op.callGasLimit + op.paymasterPostOpGasLimit;
+  return userOpGasTotal(op) + forwarded / 63n + 1n + PER_OP_BUNDLE_OVERHEAD_GAS;
+}
+
 // A consumed nonce whose receipt we cannot find is re-checked this many ticks before requeueing.
 const CONSUMED_NONCE_GRACE_TICKS = 20;
 
@@ -136,6 +155,11 @@ export class Bundler {
   }
 
   private async fillNonceGap(nonce: number): Promise<void> {
+    await this.deps.store.recordReplacementTransaction(await this.signNoOp(nonce));
+  }
+
+  /** A 0-value self-transfer: the cheapest transaction that consumes a nonce. */
+  private async signNoOp(nonce: number): Promise<NewTxRecord> {
     const { maxFeePerGas, maxPriorityFeePerGas } = await this.currentFees();
     const tx = Transaction.from({
       type: 2,
@@ -149,7 +173,7 @@ export class Bundler {
       maxPriorityFeePerGas,
     });
     const raw = await this.deps.signer.signTransaction(tx);
-    await this.deps.store.recordReplacementTransaction({
+    return {
       hash: keccak256(raw),
       signer: this.signerAddress,
       nonce,
@@ -160,7 +184,7 @@ export class Bundler {
       attempt: (await this.deps.store.listTransactions(this.signerAddress, nonce)).length + 1,
       createdAt: Date.now(),
       opCount: 0,
-    });
+    };
   }
 
   async tick(): Promise<void> {
@@ -433,7 +457,10 @@ export class Bundler {
           nonce: tx.nonce,
           error: message.slice(0, 300),
         });
-        if (tx.opCount > 0) {
+        // Some nodes (automining ones) mine a reverting tx and still answer with an error: only
+        // a transaction the node does not know at all is really refused.
+        const known = await this.deps.chain.getTransactionByHash(tx.hash);
+        if (!known && tx.opCount > 0) {
           await this.retireRejectedBundle(tx, message);
           return;
         }
@@ -454,8 +481,8 @@ export class Bundler {
       reason: `bundle rejected by the node: ${message.slice(0, 200)}`,
       maxAttempts: this.deps.config.maxBundleAttempts,
       now: Date.now(),
+      replacement: await this.signNoOp(tx.nonce),
     });
-    await this.fillNonceGap(tx.nonce);
   }
 
   private async buildAndSendBundle(): Promise<void> {
@@ -535,7 +562,7 @@ export class Bundler {
     const selected: typeof candidates = [];
     let gas = BUNDLE_OVERHEAD_GAS;
     for (const candidate of candidates) {
-      const opGas = userOpGasTotal(candidate.op);
+      const opGas = bundleGasFor(candidate.op);
       if (gas + opGas > config.maxBundleGas && selected.length > 0) break;
       selected.push(candidate);
       gas += opGas;

@@ -529,6 +529,7 @@ export class SqlRelayerStore implements RelayerStore {
     reason: string;
     maxAttempts: number;
     now: number;
+    replacement?: NewTxRecord;
   }): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.run(
@@ -558,6 +559,7 @@ export class SqlRelayerStore implements RelayerStore {
         );
       }
       await this.removeOpsIn(tx, removals, args.now);
+      if (args.replacement) await this.insertTx(tx, args.replacement);
     });
   }
 

@@ -167,6 +167,8 @@ export interface RelayerStore {
     reason: string;
     maxAttempts: number;
     now: number;
+    /** Stored in the same transaction: a tx that takes over the nonce (no gap, even on crash). */
+    replacement?: NewTxRecord;
   }): Promise<void>;
 
   getSignerNonce(signer: string): Promise<number | null>;
