@@ -499,6 +499,20 @@ export class Bundler {
       record,
       op: deserializeUserOperation(record.opJson),
     }));
+    // Fit the bundle under its gas cap before simulating (dropping ops later only shrinks it).
+    let plannedGas = BUNDLE_OVERHEAD_GAS;
+    let fits = 0;
+    for (const candidate of candidates) {
+      const opGas = bundleGasFor(candidate.op);
+      if (plannedGas + opGas > config.maxBundleGas && fits > 0) break;
+      plannedGas += opGas;
+      fits++;
+    }
+    await store.releaseOps(
+      instanceId,
+      candidates.slice(fits).map((c) => c.record.hash),
+    );
+    candidates = candidates.slice(0, fits);
     const removals: OpRemoval[] = [];
     const included: OpOutcome[] = [];
 
@@ -559,28 +573,10 @@ export class Bundler {
     await store.recordOpOutcomes(included, Date.now());
     await store.removeOps(removals, Date.now());
 
-    const selected: typeof candidates = [];
+    if (candidates.length === 0) return;
     let gas = BUNDLE_OVERHEAD_GAS;
-    for (const candidate of candidates) {
-      const opGas = bundleGasFor(candidate.op);
-      if (gas + opGas > config.maxBundleGas && selected.length > 0) break;
-      selected.push(candidate);
-      gas += opGas;
-    }
-    const leftOver = candidates.slice(selected.length).map((c) => c.record.hash);
-    await store.releaseOps(instanceId, leftOver);
-    if (selected.length === 0) return;
-    if (leftOver.length > 0) {
-      // The smaller bundle changes what each op sees only if ops interact; re-check once.
-      const recheck = await simulator.simulateValidation(selected.map((c) => c.op));
-      if (!recheck.ok) {
-        await store.releaseOps(
-          instanceId,
-          selected.map((c) => c.record.hash),
-        );
-        return;
-      }
-    }
+    for (const candidate of candidates) gas += bundleGasFor(candidate.op);
+    const selected = candidates;
     await this.signAndSend(
       selected.map((c) => c.op),
       selected.map((c) => c.record),

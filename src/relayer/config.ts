@@ -91,7 +91,7 @@ export const DEFAULT_LIMITS: InputLimits = {
 };
 
 export const DEFAULT_BUNDLER: BundlerConfig = {
-  maxOpsPerBundle: 200,
+  maxOpsPerBundle: 100,
   maxBundleGas: 15_000_000n,
   maxInFlightBundles: 3,
   pollIntervalMs: 100,

@@ -1,4 +1,7 @@
-/** Opens the store named by a URL: `sqlite:<path>` (default backend) or `postgres://...`. */
+/**
+ * Opens the store named by a URL: `sqlite:<path>` (default backend; append
+ * `?synchronous=normal` to trade power-loss durability for speed) or `postgres://...`.
+ */
 import { PostgresDriver, SqliteDriver } from "./sqlDriver.js";
 import { SqlRelayerStore } from "./sqlStore.js";
 import type { RelayerStore } from "./types.js";
@@ -7,9 +10,13 @@ export type { RelayerStore } from "./types.js";
 
 export async function openStore(url: string): Promise<RelayerStore> {
   if (url.startsWith("sqlite:")) {
-    const path = url.slice("sqlite:".length);
+    const [path, query = ""] = url.slice("sqlite:".length).split("?", 2);
     if (!path) throw new Error("sqlite store URL needs a path: sqlite:<path>");
-    return SqlRelayerStore.open(new SqliteDriver(path));
+    const synchronous = new URLSearchParams(query).get("synchronous") ?? "full";
+    if (synchronous !== "full" && synchronous !== "normal") {
+      throw new Error("sqlite synchronous must be full or normal");
+    }
+    return SqlRelayerStore.open(new SqliteDriver(path, synchronous));
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     return SqlRelayerStore.open(new PostgresDriver(url));

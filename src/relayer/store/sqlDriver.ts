@@ -42,11 +42,16 @@ export class SqliteDriver implements SqlDriver {
   private readonly mutex = new Mutex();
   private readonly executor: SqlExecutor;
 
-  constructor(path: string) {
+  /**
+   * `synchronous`: FULL (default) fsyncs every commit, so an acknowledged op survives power loss;
+   * NORMAL (WAL) survives process crashes (SIGKILL) but may lose the last commits on an OS crash,
+   * and is much faster because node:sqlite's synchronous fsync otherwise blocks the event loop.
+   */
+  constructor(path: string, synchronous: "full" | "normal" = "full") {
     this.db = new DatabaseSync(path);
     // WAL: readers don't block the writer, and a killed process leaves a consistent database.
     this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec(`PRAGMA synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.executor = {
       query: async <T>(sql: string, params: SqlValue[] = []) =>

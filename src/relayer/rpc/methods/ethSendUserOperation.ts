@@ -115,9 +115,12 @@ async function simulate(
 ): Promise<boolean> {
   try {
     checkOpFees(op, await relayer.baseFee(), relayer.config.limits);
-    const validation = await relayer.simulator.simulateValidation([op]);
+    // Both simulations read the same state: run them side by side. Validation failures win.
+    const [validation, execution] = await Promise.all([
+      relayer.simulator.simulateValidation([op]),
+      relayer.simulator.simulateExecution(op, hash),
+    ]);
     if (!validation.ok) throw validation.error;
-    const execution = await relayer.simulator.simulateExecution(op, hash);
     if (execution) throw execution;
     return false;
   } catch (error) {
