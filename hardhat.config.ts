@@ -10,12 +10,19 @@ const solcPath = require.resolve("solc/soljson.js");
 
 const compilerSettings = {
   version: SOLC_VERSION,
+  // Isolated builds compile LeashTypes.sol (only structs and enums) on its own; EDR then fails to parse a
+  // build-info without `contracts` (ignition deploy). One shared build per profile avoids that.
+  isolated: false,
   path: solcPath,
   settings: {
     evmVersion: "cancun",
     optimizer: { enabled: true, runs: 200 },
   },
 };
+
+// Coverage instruments the contracts, which makes their code larger than what gets deployed: tests that measure
+// the production build (tagged @productionBuild, e.g. the EIP-170 size check) run in `npm test`, not in coverage.
+const coverageRun = process.argv.includes("--coverage");
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
@@ -29,9 +36,11 @@ export default defineConfig({
       "@account-abstraction/contracts/core/EntryPoint.sol",
       "@account-abstraction/contracts/accounts/SimpleAccount.sol",
       "@account-abstraction/contracts/accounts/SimpleAccountFactory.sol",
+      "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
     ],
   },
   test: {
+    mocha: coverageRun ? { grep: "@productionBuild", invert: true } : {},
     solidity: {
       profiles: {
         // CI profile: fast enough for every push.
@@ -47,8 +56,7 @@ export default defineConfig({
       },
     },
   },
-  networks: {
-    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-  },
   typechain: { outDir: "typechain-types" },
+  // Ignition modules live in deploy/modules (deployments are written to deploy/deployments, not committed).
+  paths: { ignition: "deploy" },
 });

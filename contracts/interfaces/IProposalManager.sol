@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Call} from "./LeashTypes.sol";
+
+/// @title Owner proposals: on-chain approvals or off-chain EIP-712 signatures, then a timelock for loosening.
+interface IProposalManager {
+    enum ProposalState {
+        None,
+        Pending, // collecting approvals
+        Queued, // approved by the threshold, waiting for its eta
+        Executed,
+        Cancelled
+    }
+
+    /// @notice A proposal was created. `escalatedBy` is the agent whose payment needs approval, or zero.
+    event ProposalCreated(
+        uint256 indexed id,
+        address indexed proposer,
+        address indexed escalatedBy,
+        Call[] calls,
+        uint256 expiresAt,
+        uint256 delay
+    );
+    /// @notice `owner` approved proposal `id`; `approvals` is the new count.
+    event ProposalApproved(uint256 indexed id, address indexed owner, uint256 approvals);
+    /// @notice `owner` took back its approval.
+    event ProposalApprovalRevoked(uint256 indexed id, address indexed owner, uint256 approvals);
+    /// @notice Proposal `id` reached the threshold and can execute from `eta`.
+    event ProposalQueued(uint256 indexed id, uint256 eta);
+    /// @notice A queued proposal fell below the threshold again and went back to pending.
+    event ProposalUnqueued(uint256 indexed id);
+    /// @notice Proposal `id` executed.
+    event ProposalExecuted(uint256 indexed id, address indexed executor);
+    /// @notice Proposal `id` was cancelled (or vetoed) by `by`.
+    event ProposalCancelled(uint256 indexed id, address indexed by);
+    /// @notice A batch signed off-chain by the owners executed at once (no timelock needed).
+    event SignedCallsExecuted(bytes32 indexed digest, uint256 nonce, uint256 signers);
+
+    /// @dev No proposal `id`.
+    error ProposalNotFound(uint256 id);
+    /// @dev Proposal `id` is in `state`, which does not allow this action.
+    error ProposalInvalidState(uint256 id, ProposalState state);
+    /// @dev Proposal `id` expired at `expiresAt`.
+    error ProposalExpired(uint256 id, uint256 expiresAt);
+    /// @dev `expiresAt` must be in the future and at most `maxExpiry`.
+    error ProposalInvalidExpiry(uint256 expiresAt, uint256 maxExpiry);
+    /// @dev `owner` already approved proposal `id`.
+    error ProposalAlreadyApproved(uint256 id, address owner);
+    /// @dev `owner` has not approved proposal `id`.
+    error ProposalNotApproved(uint256 id, address owner);
+    /// @dev Proposal `id` has `approvals` valid approvals, fewer than `threshold`.
+    error ProposalInsufficientApprovals(uint256 id, uint256 approvals, uint256 threshold);
+    /// @dev Proposal `id` can execute from `eta` (timelock).
+    error ProposalNotReady(uint256 id, uint256 eta);
+    /// @dev A batch must have between 1 and `max` calls.
+    error ProposalInvalidCallCount(uint256 count, uint256 max);
+    /// @dev Call `index` of a batch reverted; `reason` is its revert data.
+    error WalletCallFailed(uint256 index, bytes reason);
+    /// @dev The owners' signatures over the digest are missing, invalid, unsorted, or fewer than the threshold.
+    error SignatureInvalid(bytes32 digest);
+    /// @dev The signed batch expired at `deadline`.
+    error SignatureExpired(uint256 deadline);
+    /// @dev Signature nonce `nonce` was already used or invalidated.
+    error SignatureNonceUsed(uint256 nonce);
+
+    /// @notice Proposes a batch; the proposer's approval counts. Returns the proposal id.
+    function propose(Call[] calldata calls, uint256 expiresAt) external returns (uint256 id);
+
+    /// @notice Approves a pending proposal.
+    function approve(uint256 id) external;
+
+    /// @notice Takes back an approval (a queued proposal below the threshold goes back to pending).
+    function revokeApproval(uint256 id) external;
+
+    /// @notice Executes a queued proposal past its eta. Anyone may call.
+    function execute(uint256 id) external payable;
+
+    /// @notice Cancels a pending or queued proposal: any owner or guardian (a veto).
+    function cancel(uint256 id) external;
+
+    /// @notice Executes (or queues, when a call loosens) a batch signed off-chain by M owners.
+    function executeWithSignatures(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external payable returns (uint256 queuedId);
+
+    /// @notice Marks a signature nonce used so signatures over it can never execute (self-call).
+    function invalidateNonce(uint256 nonce) external;
+
+    /// @notice EIP-712 digest the owners sign for `executeWithSignatures`.
+    function hashSignedCalls(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
+
+    /// @notice Whether a signature nonce was used.
+    function isNonceUsed(uint256 nonce) external view returns (bool);
+
+    /// @notice A proposal's state, times and approval count among the current owners.
+    function getProposal(
+        uint256 id
+    )
+        external
+        view
+        returns (
+            ProposalState state,
+            address proposer,
+            address escalatedBy,
+            uint256 expiresAt,
+            uint256 eta,
+            uint256 delay,
+            uint256 approvals
+        );
+
+    /// @notice A proposal's calls.
+    function getProposalCalls(uint256 id) external view returns (Call[] memory);
+
+    /// @notice Whether `owner` approved proposal `id`.
+    function hasApproved(uint256 id, address owner) external view returns (bool);
+
+    /// @notice Number of proposals ever created (ids are 1..proposalCount).
+    function proposalCount() external view returns (uint256);
+}

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Access errors shared by every manager of the wallet.
+interface IWalletBase {
+    /// @dev Only the wallet itself (an executed owner proposal) may call this; `caller` tried.
+    error WalletOnlySelf(address caller);
+    /// @dev Only the EntryPoint may call this; `caller` tried.
+    error WalletOnlyEntryPoint(address caller);
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
+import {
+    AgentRules,
+    AgentStatus,
+    AssetLimits,
+    Call,
+    CallPermission
+} from "../interfaces/LeashTypes.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
+import {AgentManager} from "../wallet/AgentManager.sol";
+import {Calendar} from "./Calendar.sol";
+import {CallDecoder} from "./CallDecoder.sol";
+import {SpendWindows, Window, WindowIndexes, Windows} from "./SpendWindows.sol";
+
+/// @title The agents' spending policy: per-asset caps in calendar windows, wallet-wide caps, velocity,
+/// time windows, allowlists and escalation of large payments to the owners.
+/// @notice Deny by default: a call is allowed only as a native transfer to an allowlisted recipient, an
+/// ERC-20 movement (transfer, transferFrom from the wallet, approve, increaseAllowance) of an asset the agent
+/// has limits for, to an allowlisted recipient, or a call with an explicit (target, selector) permission.
+abstract contract PolicyEngine is AgentManager {
+    using SpendWindows for Windows;
+    using SpendWindows for Window;
+
+    /// @notice One agent's limits and spend for one asset: 4 slots (limits, day, week, month).
+    struct AgentAsset {
+        uint96 perTx;
+        uint96 approvalAbove;
+        bool enabled;
+        Windows windows;
+    }
+
+    /// @notice All agents' spend of one asset against the wallet-wide caps.
+    struct WalletAsset {
+        bool enabled;
+        Windows windows;
+    }
+
+    /// @notice An agent's operation count, one slot (40 + 32 + 16 + 32 + 16 = 136 bits).
+    struct Velocity {
+        uint40 lastOpAt;
+        uint32 hourIndex;
+        uint16 opsThisHour;
+        uint32 dayIndex;
+        uint16 opsToday;
+    }
+
+    /// @notice What one call of an agent moves: `amount` of `asset` (address(0) = native) to `recipient`.
+    struct Spend {
+        address asset;
+        uint256 amount;
+        address recipient;
+    }
+
+    /// @custom:storage-location erc7201:leash.storage.Policy
+    struct PolicyStorage {
+        mapping(address agent => mapping(address asset => AgentAsset)) agentAssets;
+        mapping(address asset => WalletAsset) walletAssets;
+        mapping(address agent => mapping(address recipient => bool)) recipients;
+        mapping(address agent => mapping(address target => mapping(bytes4 selector => CallPermission))) permissions;
+        mapping(address agent => Velocity) velocity;
+        mapping(address agent => uint256 proposalId) pendingEscalation;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("leash.storage.Policy")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant POLICY_STORAGE =
+        0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
+
+    function _policyStorage() internal pure returns (PolicyStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
+            $.slot := POLICY_STORAGE
+        }
+    }
+
+    // ---------------------------------------------------------------- configuration (self-calls)
+
+    // ---------------------------------------------------------------- views
+
+    // ---------------------------------------------------------------- enforcement
+
+    /// @notice Counts one operation of `agent` against its time windows and velocity limits.
+    function _chargeOperation(address agent) internal {
+        PolicyStorage storage $ = _policyStorage();
+        AgentRules memory rules = _rules(agent);
+        uint256 local = Calendar.localTime(block.timestamp, _hot().utcOffset);
+        uint256 hour = Calendar.hourOfDay(local);
+        if ((uint256(rules.allowedHours) >> hour) & 1 == 0)
+            revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
+        uint256 day = Calendar.dayIndex(local);
+        uint256 weekday = Calendar.dayOfWeek(day);
+        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0)
+            revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+
+        Velocity memory v = $.velocity[agent];
+        if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
+            revert IPolicyEngine.PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
+        }
+        uint256 hourIndex = local / 1 hours;
+        uint256 opsThisHour = v.hourIndex == hourIndex ? v.opsThisHour : 0;
+        if (rules.maxOpsPerHour != 0 && opsThisHour >= rules.maxOpsPerHour) {
+            revert IPolicyEngine.PolicyHourlyOpsExceeded(agent, opsThisHour, rules.maxOpsPerHour);
+        }
+        uint256 opsToday = v.dayIndex == day ? v.opsToday : 0;
+        if (rules.maxOpsPerDay != 0 && opsToday >= rules.maxOpsPerDay) {
+            revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
+        }
+        // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
+        uint256 packed =
+            uint256(uint40(block.timestamp)) |
+                (uint256(uint32(hourIndex)) << 40) |
+                (_min(opsThisHour + 1, type(uint16).max) << 72) |
+                (uint256(uint32(day)) << 88) |
+                (_min(opsToday + 1, type(uint16).max) << 120);
+        Velocity storage slot = $.velocity[agent];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
+            // bits (40 + 32 + 16 + 32 + 16 bits) exactly as Solidity lays them out; the legacy optimizer would
+            // otherwise read-modify-write the slot once per field.
+            sstore(slot.slot, packed)
+        }
+    }
+
+    /// @notice What `call` moves, after checking that the agent may make it at all (target, selector,
+    /// recipient, permission). Reverts with the rule that refuses it.
+    function _classify(address agent, Call memory call) internal view returns (Spend memory) {
+        PolicyStorage storage $ = _policyStorage();
+        address target = call.target;
+        if (target == address(this) || target == _entryPointAddress())
+            revert IPolicyEngine.PolicyForbiddenTarget(agent, target);
+        if (call.data.length == 0) {
+            if (!$.recipients[agent][target])
+                revert IPolicyEngine.PolicyRecipientNotAllowed(agent, target);
+            return Spend(address(0), call.value, target);
+        }
+        (bytes4 selector, bool hasSelector) = CallDecoder.selectorOf(call.data);
+        if (!hasSelector) revert IPolicyEngine.PolicyMalformedCall(agent, target);
+        // Token calldata is only read as a movement on a token the agent has limits for: an ERC-721 shares
+        // `transferFrom`'s selector and is never configured as an asset, so it needs an explicit permission.
+        if ($.agentAssets[agent][target].enabled) {
+            (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
+                .decodeTokenMovement(call.data);
+            if (isMovement) {
+                if (call.value != 0)
+                    revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
+                if (selector == CallDecoder.TRANSFER_FROM && from != address(this)) {
+                    revert IPolicyEngine.PolicyTransferFromNotWallet(agent, target, from);
+                }
+                if (!$.recipients[agent][recipient])
+                    revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
+                return Spend(target, amount, recipient);
+            }
+            // A movement selector that didn't decode (trailing bytes, dirty address words) on a tracked asset
+            // is refused outright: no permission may turn it into an uncounted transfer.
+            if (CallDecoder.isMovementSelector(selector))
+                revert IPolicyEngine.PolicyMalformedCall(agent, target);
+        }
+        CallPermission memory permission = $.permissions[agent][target][selector];
+        if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);
+        if (permission.expiresAt != 0 && block.timestamp > permission.expiresAt) {
+            revert IPolicyEngine.PolicyCallPermissionExpired(
+                agent,
+                target,
+                selector,
+                permission.expiresAt
+            );
+        }
+        if (call.value > permission.maxValue)
+            revert IPolicyEngine.PolicyCallValueTooHigh(
+                agent,
+                target,
+                call.value,
+                permission.maxValue
+            );
+        return Spend(address(0), call.value, target);
+    }
+
+    /// @notice Whether `spend` is above the agent's approval threshold for its asset.
+    function _needsApproval(address agent, Spend memory spend) internal view returns (bool) {
+        if (spend.amount == 0) return false;
+        uint256 approvalAbove = _policyStorage().agentAssets[agent][spend.asset].approvalAbove;
+        return approvalAbove != 0 && spend.amount > approvalAbove;
+    }
+
+    function _windowIndexes() internal view returns (WindowIndexes memory) {
+        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
+        return
+            WindowIndexes(
+                uint32(day),
+                uint32(Calendar.weekIndex(day)),
+                uint32(Calendar.monthIndex(day))
+            );
+    }
+
+    /// @notice Reverts if the agent already has an escalation waiting; else records `proposalId` as it.
+    function _recordEscalation(address agent, uint256 proposalId) internal {
+        PolicyStorage storage $ = _policyStorage();
+        uint256 pending = $.pendingEscalation[agent];
+        if (pending != 0 && _isProposalOpen(pending))
+            revert IPolicyEngine.PolicyEscalationPending(agent, pending);
+        $.pendingEscalation[agent] = proposalId;
+    }
+
+    function _setUtcOffset(int32 offsetSeconds) internal {
+        if (offsetSeconds > Calendar.MAX_OFFSET || offsetSeconds < -Calendar.MAX_OFFSET) {
+            revert IPolicyEngine.PolicyInvalidUtcOffset(offsetSeconds);
+        }
+        HotState storage $ = _hot();
+        int256 old = $.utcOffset;
+        $.utcOffset = offsetSeconds;
+        emit IPolicyEngine.UtcOffsetChanged(old, offsetSeconds);
+    }
+
+    /// @notice The EntryPoint: agents may never call it (its deposit is the wallet's gas money).
+    function _entryPointAddress() internal view virtual returns (address);
+
+    /// @notice Whether proposal `id` can still be approved or executed.
+    function _isProposalOpen(uint256 id) internal view virtual returns (bool);
+
+    // ---------------------------------------------------------------- internals
+
+    /// @notice Checks `spend` against every cap (agent and wallet-wide) and, when `record`, counts it.
+    /// Escalations check without counting: the count happens once, when the owners execute them.
+    function _checkSpend(
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx,
+        bool record
+    ) internal {
+        if (spend.amount == 0) return;
+        AgentAsset storage a = _checkAssetAndPerTx(agent, spend);
+        (uint256 refused, uint256 before, uint256 cap) = record
+            ? a.windows.charge(idx, spend.amount)
+            : a.windows.preview(idx, spend.amount);
+        if (refused != SpendWindows.NONE) _revertAgentWindow(agent, spend, refused, before, cap);
+        // Most wallets set no wallet-wide caps: the hot slot (already read) says so without another lookup.
+        if (_hot().walletCapAssets == 0) return;
+        WalletAsset storage w = _policyStorage().walletAssets[spend.asset];
+        if (!w.enabled) return;
+        (refused, before, cap) = record
+            ? w.windows.charge(idx, spend.amount)
+            : w.windows.preview(idx, spend.amount);
+        if (refused != SpendWindows.NONE) _revertWalletWindow(spend, refused, before, cap);
+    }
+
+    function _checkAssetAndPerTx(
+        address agent,
+        Spend memory spend
+    ) internal view returns (AgentAsset storage a) {
+        a = _policyStorage().agentAssets[agent][spend.asset];
+        if (!a.enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
+        if (a.perTx != 0 && spend.amount > a.perTx) {
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(
+                agent,
+                spend.asset,
+                spend.amount,
+                a.perTx
+            );
+        }
+    }
+
+    function _revertAgentWindow(
+        address agent,
+        Spend memory spend,
+        uint256 refused,
+        uint256 before,
+        uint256 cap
+    ) internal pure {
+        if (refused == SpendWindows.DAY)
+            revert IPolicyEngine.PolicyDailyLimitExceeded(
+                agent,
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
+        if (refused == SpendWindows.WEEK) {
+            revert IPolicyEngine.PolicyWeeklyLimitExceeded(
+                agent,
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
+        }
+        revert IPolicyEngine.PolicyMonthlyLimitExceeded(
+            agent,
+            spend.asset,
+            before,
+            spend.amount,
+            cap
+        );
+    }
+
+    function _revertWalletWindow(
+        Spend memory spend,
+        uint256 refused,
+        uint256 before,
+        uint256 cap
+    ) internal pure {
+        if (refused == SpendWindows.DAY)
+            revert IPolicyEngine.PolicyWalletDailyCapExceeded(
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
+        if (refused == SpendWindows.WEEK)
+            revert IPolicyEngine.PolicyWalletWeeklyCapExceeded(
+                spend.asset,
+                before,
+                spend.amount,
+                cap
+            );
+        revert IPolicyEngine.PolicyWalletMonthlyCapExceeded(spend.asset, before, spend.amount, cap);
+    }
+
+    function _writeAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits memory limits,
+        bool enabled
+    ) internal {
+        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        AssetLimits memory old = AssetLimits(
+            a.perTx,
+            a.approvalAbove,
+            a.windows.day.cap,
+            a.windows.week.cap,
+            a.windows.month.cap
+        );
+        a.perTx = limits.perTx;
+        a.approvalAbove = limits.approvalAbove;
+        a.enabled = enabled;
+        // Only the caps change: what was spent in the current windows stays counted.
+        a.windows.day.cap = limits.daily;
+        a.windows.week.cap = limits.weekly;
+        a.windows.month.cap = limits.monthly;
+        emit IPolicyEngine.AssetLimitsChanged(agent, asset, old, limits, enabled);
+    }
+
+    function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
+        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        uint256[3] memory old = [
+            uint256(w.windows.day.cap),
+            w.windows.week.cap,
+            w.windows.month.cap
+        ];
+        bool enabled = daily != 0 || weekly != 0 || monthly != 0;
+        if (enabled != w.enabled) {
+            // Bounded by the number of distinct assets owners configure; 2^16 is far beyond any real wallet.
+            HotState storage hot = _hot();
+            hot.walletCapAssets = enabled ? hot.walletCapAssets + 1 : hot.walletCapAssets - 1;
+        }
+        w.enabled = enabled;
+        w.windows.day.cap = daily;
+        w.windows.week.cap = weekly;
+        w.windows.month.cap = monthly;
+        emit IPolicyEngine.WalletCapsChanged(
+            asset,
+            old,
+            [uint256(daily), weekly, monthly],
+            enabled
+        );
+    }
+
+    function _writePermission(
+        address agent,
+        address target,
+        bytes4 selector,
+        CallPermission memory next
+    ) internal {
+        CallPermission storage p = _policyStorage().permissions[agent][target][selector];
+        CallPermission memory old = p;
+        p.allowed = next.allowed;
+        p.maxValue = next.maxValue;
+        p.expiresAt = next.expiresAt;
+        emit IPolicyEngine.CallPermissionChanged(agent, target, selector, old, next);
+    }
+
+    function _spentIn(Windows storage w) internal view returns (uint256, uint256, uint256) {
+        WindowIndexes memory idx = _windowIndexes();
+        return (w.day.spentNow(idx.day), w.week.spentNow(idx.week), w.month.spentNow(idx.month));
+    }
+
+    function _requireKnownAgent(address agent) internal view {
+        AgentStatus status = _agentStatus(agent);
+        if (status == AgentStatus.None) revert IAgentManager.AgentNotFound(agent);
+        if (status == AgentStatus.Revoked) revert IAgentManager.AgentInvalidStatus(agent, status);
+    }
+
+    function _requireNotLooser(
+        string memory field,
+        uint256 requested,
+        uint256 current
+    ) internal pure {
+        if (!_notLooser(requested, current))
+            revert IPolicyEngine.PolicyNotTighter(field, current, requested);
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
+import {AgentRules, AgentStatus, AssetLimits, CallPermission} from "../interfaces/LeashTypes.sol";
+import {Window, WindowIndexes, Windows, SpendWindows} from "../policy/SpendWindows.sol";
+import {ProposalManager} from "./ProposalManager.sol";
+
+/// @title Agent and policy management of a Leash wallet: agents and session keys, limits, caps, allowlists,
+/// permissions, and the policy views (`remaining`, `spent`, ...).
+/// @notice Runs only by DELEGATECALL (wallet fallback -> `GovernanceModule` fallback -> here), on the wallet's
+/// ERC-7201 storage. Immutable, deployed with the implementation.
+contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPolicyEngine {
+    using SpendWindows for Windows;
+    using SpendWindows for Window;
+
+    IEntryPoint private immutable ENTRY_POINT;
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IEntryPoint entryPoint_) EIP712("Leash AgentWallet", "1") {
+        ENTRY_POINT = entryPoint_;
+        _disableInitializers();
+    }
+
+    /// @inheritdoc IAgentManager
+    function addAgent(
+        address key,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external onlySelf {
+        AgentStorage storage $ = _agentStorage();
+        // The agent id is its first key; `_checkNewKey` also refuses every existing agent id, since an agent's
+        // first key keeps its session record (as a tombstone after rotation).
+        _checkNewKey(key);
+        _checkValidity(validAfter, validUntil);
+        _checkRules(rules);
+        $.sessions[key] = Session(key, uint40(validAfter), uint40(validUntil), AgentStatus.Active);
+        $.currentKey[key] = key;
+        $.rules[key] = rules;
+        emit AgentAdded(key, validAfter, validUntil, rules);
+    }
+
+    /// @inheritdoc IAgentManager
+    function suspendAgent(address agent) external onlyGuardian {
+        Session storage s = _sessionOf(agent);
+        if (s.status != AgentStatus.Active) revert AgentInvalidStatus(agent, s.status);
+        s.status = AgentStatus.Suspended;
+        emit AgentSuspended(agent, msg.sender);
+    }
+
+    /// @inheritdoc IAgentManager
+    function resumeAgent(address agent) external onlySelf {
+        Session storage s = _sessionOf(agent);
+        if (s.status != AgentStatus.Suspended) revert AgentInvalidStatus(agent, s.status);
+        s.status = AgentStatus.Active;
+        emit AgentResumed(agent);
+    }
+
+    /// @inheritdoc IAgentManager
+    function revokeAgent(address agent) external onlyGuardian {
+        Session storage s = _sessionOf(agent);
+        if (s.status == AgentStatus.Revoked) revert AgentInvalidStatus(agent, s.status);
+        s.status = AgentStatus.Revoked;
+        emit AgentRevoked(agent, msg.sender);
+    }
+
+    /// @inheritdoc IAgentManager
+    function rotateAgentKey(address agent, address newKey) external onlySelf {
+        AgentStorage storage $ = _agentStorage();
+        Session memory old = _sessionOf(agent);
+        if (old.status == AgentStatus.Revoked) revert AgentInvalidStatus(agent, old.status);
+        _checkNewKey(newKey);
+        address oldKey = $.currentKey[agent];
+        $.sessions[newKey] = old;
+        // The old key stays as a revoked tombstone: it can never sign for this wallet again.
+        $.sessions[oldKey].status = AgentStatus.Revoked;
+        $.currentKey[agent] = newKey;
+        emit AgentKeyRotated(agent, oldKey, newKey);
+    }
+
+    /// @inheritdoc IAgentManager
+    function setAgentRules(
+        address agent,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external onlySelf {
+        _replaceRules(agent, validAfter, validUntil, rules);
+    }
+
+    /// @inheritdoc IAgentManager
+    function tightenAgentRules(
+        address agent,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) external onlySelf {
+        Session memory s = _sessionOf(agent);
+        AgentRules memory r = _agentStorage().rules[agent];
+        if (validAfter < s.validAfter)
+            revert AgentNotTighter("validAfter", s.validAfter, validAfter);
+        if (!_notLooser(validUntil, s.validUntil))
+            revert AgentNotTighter("validUntil", s.validUntil, validUntil);
+        if (rules.maxOpCost > r.maxOpCost)
+            revert AgentNotTighter("maxOpCost", r.maxOpCost, rules.maxOpCost);
+        if (!_notLooser(rules.maxOpsPerHour, r.maxOpsPerHour)) {
+            revert AgentNotTighter("maxOpsPerHour", r.maxOpsPerHour, rules.maxOpsPerHour);
+        }
+        if (!_notLooser(rules.maxOpsPerDay, r.maxOpsPerDay)) {
+            revert AgentNotTighter("maxOpsPerDay", r.maxOpsPerDay, rules.maxOpsPerDay);
+        }
+        if (rules.minSecondsBetweenOps < r.minSecondsBetweenOps) {
+            revert AgentNotTighter(
+                "minSecondsBetweenOps",
+                r.minSecondsBetweenOps,
+                rules.minSecondsBetweenOps
+            );
+        }
+        if (rules.allowedHours & ~r.allowedHours != 0) {
+            revert AgentNotTighter("allowedHours", r.allowedHours, rules.allowedHours);
+        }
+        if (rules.allowedDays & ~r.allowedDays != 0) {
+            revert AgentNotTighter("allowedDays", r.allowedDays, rules.allowedDays);
+        }
+        _replaceRules(agent, validAfter, validUntil, rules);
+    }
+
+    /// @inheritdoc IAgentManager
+    function getAgent(
+        address agent
+    )
+        external
+        view
+        returns (
+            address key,
+            AgentStatus status,
+            uint256 validAfter,
+            uint256 validUntil,
+            AgentRules memory rules
+        )
+    {
+        AgentStorage storage $ = _agentStorage();
+        key = $.currentKey[agent];
+        Session memory s = $.sessions[key];
+        return (key, s.status, s.validAfter, s.validUntil, $.rules[agent]);
+    }
+
+    /// @inheritdoc IAgentManager
+    function agentOfKey(address key) external view returns (address) {
+        return _agentStorage().sessions[key].agent;
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function setAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits calldata limits
+    ) external onlySelf {
+        _requireKnownAgent(agent);
+        if (limits.perTx == 0 && limits.daily == 0 && limits.weekly == 0 && limits.monthly == 0) {
+            revert PolicyUnboundedAsset(agent, asset);
+        }
+        _writeAssetLimits(agent, asset, limits, true);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function tightenAssetLimits(
+        address agent,
+        address asset,
+        AssetLimits calldata limits
+    ) external onlySelf {
+        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        if (!a.enabled) revert PolicyAssetNotAllowed(agent, asset);
+        _requireNotLooser("perTx", limits.perTx, a.perTx);
+        _requireNotLooser("approvalAbove", limits.approvalAbove, a.approvalAbove);
+        _requireNotLooser("daily", limits.daily, a.windows.day.cap);
+        _requireNotLooser("weekly", limits.weekly, a.windows.week.cap);
+        _requireNotLooser("monthly", limits.monthly, a.windows.month.cap);
+        _writeAssetLimits(agent, asset, limits, true);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function removeAssetLimits(address agent, address asset) external onlySelf {
+        if (!_policyStorage().agentAssets[agent][asset].enabled)
+            revert PolicyAssetNotAllowed(agent, asset);
+        _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function setWalletCaps(
+        address asset,
+        uint96 daily,
+        uint96 weekly,
+        uint96 monthly
+    ) external onlySelf {
+        _writeWalletCaps(asset, daily, weekly, monthly);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function tightenWalletCaps(
+        address asset,
+        uint96 daily,
+        uint96 weekly,
+        uint96 monthly
+    ) external onlySelf {
+        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        if (!w.enabled) revert PolicyAssetNotAllowed(address(this), asset);
+        _requireNotLooser("walletDaily", daily, w.windows.day.cap);
+        _requireNotLooser("walletWeekly", weekly, w.windows.week.cap);
+        _requireNotLooser("walletMonthly", monthly, w.windows.month.cap);
+        _writeWalletCaps(asset, daily, weekly, monthly);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function allowRecipient(address agent, address recipient) external onlySelf {
+        _requireKnownAgent(agent);
+        if (
+            recipient == address(this) ||
+            recipient == _entryPointAddress() ||
+            recipient == address(0)
+        ) {
+            revert PolicyForbiddenTarget(agent, recipient);
+        }
+        _policyStorage().recipients[agent][recipient] = true;
+        emit RecipientAllowed(agent, recipient);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function removeRecipient(address agent, address recipient) external onlySelf {
+        PolicyStorage storage $ = _policyStorage();
+        if (!$.recipients[agent][recipient]) revert PolicyRecipientNotAllowed(agent, recipient);
+        $.recipients[agent][recipient] = false;
+        emit RecipientRemoved(agent, recipient);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function setCallPermission(
+        address agent,
+        address target,
+        bytes4 selector,
+        uint96 maxValue,
+        uint48 expiresAt
+    ) external onlySelf {
+        _requireKnownAgent(agent);
+        if (target == address(this) || target == _entryPointAddress() || target == address(0)) {
+            revert PolicyForbiddenTarget(agent, target);
+        }
+        if (expiresAt != 0 && expiresAt <= block.timestamp) {
+            revert PolicyCallPermissionExpired(agent, target, selector, expiresAt);
+        }
+        _writePermission(agent, target, selector, CallPermission(true, maxValue, expiresAt));
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function revokeCallPermission(
+        address agent,
+        address target,
+        bytes4 selector
+    ) external onlySelf {
+        if (!_policyStorage().permissions[agent][target][selector].allowed) {
+            revert PolicyCallNotAllowed(agent, target, selector);
+        }
+        _writePermission(agent, target, selector, CallPermission(false, 0, 0));
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function setUtcOffset(int32 offsetSeconds) external onlySelf {
+        _setUtcOffset(offsetSeconds);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function remaining(
+        address agent,
+        address asset
+    ) external view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
+        PolicyStorage storage $ = _policyStorage();
+        AgentAsset storage a = $.agentAssets[agent][asset];
+        if (!a.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
+        WindowIndexes memory idx = _windowIndexes();
+        perTx = a.perTx == 0 ? type(uint256).max : a.perTx;
+        daily = a.windows.day.left(idx.day);
+        weekly = a.windows.week.left(idx.week);
+        monthly = a.windows.month.left(idx.month);
+        WalletAsset storage w = $.walletAssets[asset];
+        if (_hot().walletCapAssets != 0 && w.enabled) {
+            daily = _min(daily, w.windows.day.left(idx.day));
+            weekly = _min(weekly, w.windows.week.left(idx.week));
+            monthly = _min(monthly, w.windows.month.left(idx.month));
+        }
+        // Nothing can pass a longer window's cap, so each figure is capped by the longer ones.
+        weekly = _min(weekly, monthly);
+        daily = _min(daily, weekly);
+        perTx = _min(perTx, daily);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function getAssetLimits(
+        address agent,
+        address asset
+    ) external view returns (AssetLimits memory, bool enabled) {
+        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        return (
+            AssetLimits(
+                a.perTx,
+                a.approvalAbove,
+                a.windows.day.cap,
+                a.windows.week.cap,
+                a.windows.month.cap
+            ),
+            a.enabled
+        );
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function spent(
+        address agent,
+        address asset
+    ) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
+        return _spentIn(_policyStorage().agentAssets[agent][asset].windows);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function walletCaps(
+        address asset
+    )
+        external
+        view
+        returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows)
+    {
+        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        caps = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
+        (uint256 d, uint256 wk, uint256 m) = _spentIn(w.windows);
+        return (w.enabled, caps, [d, wk, m]);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function isRecipientAllowed(address agent, address recipient) external view returns (bool) {
+        return _policyStorage().recipients[agent][recipient];
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function getCallPermission(
+        address agent,
+        address target,
+        bytes4 selector
+    ) external view returns (CallPermission memory) {
+        return _policyStorage().permissions[agent][target][selector];
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function utcOffset() external view returns (int256) {
+        return _hot().utcOffset;
+    }
+
+    function _inSetup() internal view override returns (bool) {
+        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
+        // every self-only function to whoever it calls.
+        return _isInitializing() && address(this).code.length == 0;
+    }
+
+    function _entryPointAddress() internal view override returns (address) {
+        return address(ENTRY_POINT);
+    }
+}

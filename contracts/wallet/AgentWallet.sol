@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {_packValidationData} from "@account-abstraction/contracts/core/Helpers.sol";
+import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
+import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
+import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {IWalletBase} from "../interfaces/IWalletBase.sol";
+import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
+import {WindowIndexes} from "../policy/SpendWindows.sol";
+import {ProposalManager} from "./ProposalManager.sol";
+
+/// @title Leash AgentWallet
+/// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
+/// the policy this contract enforces; owners govern M-of-N, guardians pause, loosening waits out a timelock.
+/// @dev UUPS implementation behind an ERC1967 proxy; all state in ERC-7201 namespaces (see each manager).
+/// The management functions (owners, guardians, timelock, agents, policy, proposals) live in an immutable
+/// `AgentWalletModule` reached by DELEGATECALL from the fallback, so each contract fits EIP-170; talk to a
+/// wallet through `IAgentWallet`, the union of both.
+contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
+    uint256 private constant SIG_VALIDATION_FAILED = 1;
+    bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
+    bytes4 private constant ERC1271_INVALID = 0xffffffff;
+    bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256("LeashMessage(bytes32 hash)");
+
+    IEntryPoint private immutable ENTRY_POINT;
+    address private immutable MODULE;
+
+    modifier onlyEntryPoint() {
+        if (msg.sender != address(ENTRY_POINT)) revert IWalletBase.WalletOnlyEntryPoint(msg.sender);
+        _;
+    }
+
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IEntryPoint entryPoint_, address module_) EIP712("Leash AgentWallet", "1") {
+        ENTRY_POINT = entryPoint_;
+        MODULE = module_;
+        // The implementation itself must never be initialized (and so never owned) by anyone.
+        _disableInitializers();
+    }
+
+    /// @notice Native currency sent to the wallet; logged so the event stream shows every deposit.
+    receive() external payable {
+        emit Received(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function initialize(
+        InitConfig calldata config,
+        bytes[] calldata setupData
+    ) external initializer {
+        _initOwners(config.owners, config.threshold);
+        _initGuardians(config.guardians, config.minPauseDuration);
+        _initDelays();
+        _setUtcOffset(config.utcOffset);
+        emit WalletInitialized(
+            address(ENTRY_POINT),
+            config.owners,
+            config.threshold,
+            config.guardians
+        );
+        // Setup is the owners' initial configuration (agents, policies), committed to by the wallet's
+        // counterfactual address, so it runs without the timelock; it may only configure the wallet itself.
+        // It runs inside the proxy's constructor, where the proxy has no code yet, so each call is a
+        // delegatecall into the module, and `onlySelf` admits it while initializing.
+        if (setupData.length > MAX_CALLS)
+            revert IProposalManager.ProposalInvalidCallCount(setupData.length, MAX_CALLS);
+        for (uint256 i = 0; i < setupData.length; ++i) {
+            (bool ok, bytes memory result) = MODULE.delegatecall(setupData[i]);
+            if (!ok) revert WalletSetupFailed(i, result);
+        }
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function entryPoint() external view returns (IEntryPoint) {
+        return ENTRY_POINT;
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function module() external view returns (address) {
+        return MODULE;
+    }
+
+    /// @notice Validates a user operation (ERC-4337). Never reverts on a bad signature or an unknown, inactive
+    /// or paused agent: it returns SIG_VALIDATION_FAILED. Reads only this account's storage and uses no
+    /// banned opcode (time checks are returned in the validation data for the EntryPoint to apply).
+    function validateUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash,
+        uint256 missingAccountFunds
+    ) external onlyEntryPoint returns (uint256 validationData) {
+        validationData = _validateUserOp(userOp, userOpHash);
+        if (missingAccountFunds != 0) {
+            // The EntryPoint checks the deposit itself; a failed transfer makes validation fail there.
+            (bool ok, ) = payable(msg.sender).call{value: missingAccountFunds}("");
+            (ok);
+        }
+    }
+
+    /// @notice Executes a validated user operation: owner batches as approved by M owners (loosening calls are
+    /// queued), agent batches under the agent's policy, every call checked before it runs.
+    /// @dev Agent batches run under the reentrancy guard (`_runAgentOp`): nothing an agent pays can re-enter
+    /// the wallet. Owner batches don't, so that owners without ETH can run `execute(id)` (guarded itself).
+    function executeUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash
+    ) external onlyEntryPoint {
+        uint256 nonceKey = userOp.nonce >> 64;
+        Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
+        _checkBatch(calls.length);
+        if (nonceKey == 0) {
+            (bool ok, address[] memory signers) = _ownerSigners(userOpHash, userOp.signature);
+            if (!ok) revert IProposalManager.SignatureInvalid(userOpHash);
+            _submitApproved(calls, signers);
+            return;
+        }
+        if (nonceKey >> 160 != 0) revert WalletInvalidNonceKey(nonceKey);
+        // Validation accepted only keys of active agents; re-check, as an owner operation earlier in the same
+        // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
+        Session memory session = _session(address(uint160(nonceKey)));
+        if (session.status != AgentStatus.Active) {
+            revert IAgentManager.AgentInvalidStatus(session.agent, session.status);
+        }
+        _revertIfPaused();
+        _runAgentOp(session.agent, calls);
+    }
+
+    /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.
+    function isValidSignature(
+        bytes32 hash,
+        bytes calldata signature
+    ) external view returns (bytes4) {
+        return
+            _checkOwnerSignatures(replaySafeHash(hash), signature)
+                ? ERC1271_MAGIC
+                : ERC1271_INVALID;
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function replaySafeHash(bytes32 hash) public view returns (bytes32) {
+        // Binds the signed hash to this wallet and chain (EIP-712 domain), so the same owners' signature for
+        // another wallet is useless here.
+        return _hashTypedDataV4(keccak256(abi.encode(LEASH_MESSAGE_TYPEHASH, hash)));
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function withdrawDepositTo(address payable to, uint256 amount) external onlySelf {
+        ENTRY_POINT.withdrawTo(to, amount);
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function getDeposit() external view returns (uint256) {
+        return ENTRY_POINT.balanceOf(address(this));
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _validateUserOp(
+        PackedUserOperation calldata userOp,
+        bytes32 userOpHash
+    ) private view returns (uint256) {
+        if (
+            userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
+        ) {
+            return SIG_VALIDATION_FAILED;
+        }
+        uint256 nonceKey = userOp.nonce >> 64;
+        if (nonceKey == 0) {
+            return _checkOwnerSignatures(userOpHash, userOp.signature) ? 0 : SIG_VALIDATION_FAILED;
+        }
+        if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
+        address key = address(uint160(nonceKey));
+        Session memory session = _session(key);
+        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
+        // Agents pay gas from the wallet only: no paymaster, and at most `maxOpCost` wei per operation.
+        if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
+        if (_maxOpCost(userOp) > _rules(session.agent).maxOpCost) return SIG_VALIDATION_FAILED;
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(userOpHash, userOp.signature);
+        if (err != ECDSA.RecoverError.NoError || signer != key) return SIG_VALIDATION_FAILED;
+        return _packValidationData(false, session.validUntil, session.validAfter);
+    }
+
+    /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee.
+    function _maxOpCost(PackedUserOperation calldata userOp) private pure returns (uint256) {
+        uint256 limits = uint256(userOp.accountGasLimits);
+        uint256 gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;
+        return gas * uint128(uint256(userOp.gasFees));
+    }
+
+    function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
+        _chargeOperation(agent);
+        Spend[] memory spends = _classifyAll(agent, calls);
+        WindowIndexes memory idx = _windowIndexes();
+        bool escalate = false;
+        for (uint256 i = 0; i < spends.length; ++i) {
+            if (_needsApproval(agent, spends[i])) escalate = true;
+        }
+        if (!escalate) {
+            _chargeAndExecuteAgentCalls(agent, calls, spends, idx);
+            return;
+        }
+        // Above the approval threshold but within every hard cap: nothing runs, the owners decide.
+        for (uint256 i = 0; i < spends.length; ++i) _checkSpend(agent, spends[i], idx, false);
+        uint256 id = _escalate(agent, calls);
+        for (uint256 i = 0; i < spends.length; ++i) {
+            if (_needsApproval(agent, spends[i])) {
+                emit IPolicyEngine.ApprovalRequested(
+                    id,
+                    agent,
+                    spends[i].asset,
+                    spends[i].amount,
+                    spends[i].recipient
+                );
+            }
+        }
+    }
+
+    /// @inheritdoc UUPSUpgradeable
+    /// @dev Only an executed owner proposal, which waited out the upgrade delay.
+    function _authorizeUpgrade(address) internal view override onlySelf {}
+
+    /// @dev Every selector not implemented here goes to the module (OZ `Proxy` fallback).
+    function _implementation() internal view override returns (address) {
+        return MODULE;
+    }
+
+    function _inSetup() internal view override returns (bool) {
+        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
+        // every self-only function to whoever it calls.
+        return _isInitializing() && address(this).code.length == 0;
+    }
+
+    function _entryPointAddress() internal view override returns (address) {
+        return address(ENTRY_POINT);
+    }
+}

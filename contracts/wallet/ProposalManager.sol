@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Call} from "../interfaces/LeashTypes.sol";
+import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
+import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {PolicyEngine} from "../policy/PolicyEngine.sol";
+import {WindowIndexes} from "../policy/SpendWindows.sol";
+
+/// @title Owner proposals, off-chain owner signatures, and the execution of approved batches.
+/// @notice Approvals are counted among the *current* owners at execution, so removing an owner also removes
+/// its approvals. Escalated agent payments are proposals too: when executed they are checked and counted
+/// against the agent's policy like any agent call, except that they may exceed `approvalAbove`.
+abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
+    /// @dev A queued proposal may execute during this long after its eta, then it is stale.
+    uint256 public constant GRACE_PERIOD = 14 days;
+    /// @dev A proposal collects approvals for at most this long.
+    uint256 public constant MAX_PROPOSAL_LIFETIME = 90 days;
+    /// @dev How long owners have to approve an escalated agent payment.
+    uint256 public constant ESCALATION_LIFETIME = 7 days;
+
+    bytes32 private constant CALL_TYPEHASH = keccak256(
+        "Call(address target,uint256 value,bytes data)"
+    );
+    bytes32 private constant EXECUTE_TYPEHASH = keccak256(
+        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline)Call(address target,uint256 value,bytes data)"
+    );
+
+    /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.
+    struct Proposal {
+        address proposer;
+        uint48 expiresAt;
+        uint32 delay;
+        IProposalManager.ProposalState state;
+        address escalatedBy;
+        uint48 eta;
+        Call[] calls;
+    }
+
+    /// @custom:storage-location erc7201:leash.storage.Proposals
+    struct ProposalStorage {
+        uint256 count;
+        mapping(uint256 id => Proposal) proposals;
+        mapping(uint256 id => mapping(address owner => bool)) approvedBy;
+        mapping(uint256 nonce => bool) usedNonces;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant PROPOSAL_STORAGE =
+        0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
+
+    function _proposalStorage() internal pure returns (ProposalStorage storage $) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
+            $.slot := PROPOSAL_STORAGE
+        }
+    }
+
+    function _hashSignedCalls(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
+        bytes32[] memory callHashes = new bytes32[](calls.length);
+        for (uint256 i = 0; i < calls.length; ++i) {
+            callHashes[i] = keccak256(
+                abi.encode(CALL_TYPEHASH, calls[i].target, calls[i].value, keccak256(calls[i].data))
+            );
+        }
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        EXECUTE_TYPEHASH,
+                        keccak256(abi.encodePacked(callHashes)),
+                        nonce,
+                        deadline
+                    )
+                )
+            );
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @notice Runs a batch the owners approved (M signatures): at once if nothing in it loosens, else as a
+    /// queued proposal carrying the signers' approvals. Returns the queued proposal id, or 0.
+    function _submitApproved(
+        Call[] memory calls,
+        address[] memory signers
+    ) internal returns (uint256 id) {
+        uint256 delay = _callsDelay(calls);
+        if (delay == 0) {
+            _executeCalls(calls);
+            return 0;
+        }
+        id = _createProposal(address(this), address(0), calls, block.timestamp + delay);
+        ProposalStorage storage $ = _proposalStorage();
+        for (uint256 i = 0; i < signers.length; ++i) {
+            $.approvedBy[id][signers[i]] = true;
+            emit IProposalManager.ProposalApproved(id, signers[i], i + 1);
+        }
+        _queue(id);
+    }
+
+    /// @notice Turns an agent batch into a proposal for the owners (one open escalation per agent).
+    function _escalate(address agent, Call[] memory calls) internal returns (uint256 id) {
+        id = _createProposal(agent, agent, calls, block.timestamp + ESCALATION_LIFETIME);
+        _recordEscalation(agent, id);
+    }
+
+    /// @notice What each call of an agent batch moves, after the allow checks.
+    function _classifyAll(
+        address agent,
+        Call[] memory calls
+    ) internal view returns (Spend[] memory spends) {
+        spends = new Spend[](calls.length);
+        for (uint256 i = 0; i < calls.length; ++i) spends[i] = _classify(agent, calls[i]);
+    }
+
+    /// @notice Counts then makes each call of an agent batch. Counting happens before each call
+    /// (checks-effects-interactions); a failed call reverts the whole batch, counts included.
+    function _chargeAndExecuteAgentCalls(
+        address agent,
+        Call[] memory calls,
+        Spend[] memory spends,
+        WindowIndexes memory idx
+    ) internal {
+        for (uint256 i = 0; i < calls.length; ++i) {
+            _checkSpend(agent, spends[i], idx, true);
+            Call memory c = calls[i];
+            (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
+            if (!ok) revert IProposalManager.WalletCallFailed(i, result);
+            // A token that returns false moved nothing: refuse rather than count a payment that didn't happen.
+            if (spends[i].asset != address(0) && result.length != 0) {
+                if (result.length != 32 || abi.decode(result, (uint256)) != 1) {
+                    revert IPolicyEngine.PolicyTokenCallFailed(agent, spends[i].asset);
+                }
+            }
+            emit IPolicyEngine.AgentCallExecuted(
+                agent,
+                c.target,
+                spends[i].asset,
+                spends[i].amount
+            );
+        }
+    }
+
+    function _checkBatch(uint256 count) internal pure {
+        if (count == 0 || count > MAX_CALLS)
+            revert IProposalManager.ProposalInvalidCallCount(count, MAX_CALLS);
+    }
+
+    /// @inheritdoc PolicyEngine
+    function _isProposalOpen(uint256 id) internal view override returns (bool) {
+        Proposal storage p = _proposalStorage().proposals[id];
+        if (p.state == IProposalManager.ProposalState.Pending)
+            return block.timestamp <= p.expiresAt;
+        if (p.state == IProposalManager.ProposalState.Queued)
+            return block.timestamp <= uint256(p.eta) + GRACE_PERIOD;
+        return false;
+    }
+
+    function _createProposal(
+        address proposer,
+        address escalatedBy,
+        Call[] memory calls,
+        uint256 expiresAt
+    ) internal returns (uint256 id) {
+        ProposalStorage storage $ = _proposalStorage();
+        id = ++$.count;
+        Proposal storage p = $.proposals[id];
+        uint256 delay = _callsDelay(calls);
+        p.proposer = proposer;
+        p.expiresAt = uint48(expiresAt);
+        p.delay = uint32(delay);
+        p.state = IProposalManager.ProposalState.Pending;
+        p.escalatedBy = escalatedBy;
+        for (uint256 i = 0; i < calls.length; ++i) p.calls.push(calls[i]);
+        emit IProposalManager.ProposalCreated(id, proposer, escalatedBy, calls, expiresAt, delay);
+    }
+
+    function _approve(uint256 id, address owner) internal {
+        _proposalStorage().approvedBy[id][owner] = true;
+        uint256 approvals = _countApprovals(id);
+        emit IProposalManager.ProposalApproved(id, owner, approvals);
+        if (approvals >= _threshold()) _queue(id);
+    }
+
+    function _queue(uint256 id) internal {
+        Proposal storage p = _proposalStorage().proposals[id];
+        uint256 eta = block.timestamp + p.delay;
+        p.state = IProposalManager.ProposalState.Queued;
+        p.eta = uint48(eta);
+        emit IProposalManager.ProposalQueued(id, eta);
+    }
+
+    function _executeCalls(Call[] memory calls) internal {
+        for (uint256 i = 0; i < calls.length; ++i) {
+            (bool ok, bytes memory result) = calls[i].target.call{value: calls[i].value}(
+                calls[i].data
+            );
+            if (!ok) revert IProposalManager.WalletCallFailed(i, result);
+        }
+    }
+
+    /// @dev Loops over the current owners (at most MAX_OWNERS).
+    function _countApprovals(uint256 id) internal view returns (uint256 approvals) {
+        mapping(address => bool) storage approvedBy = _proposalStorage().approvedBy[id];
+        address[] memory owners = _getOwners();
+        for (uint256 i = 0; i < owners.length; ++i) {
+            if (approvedBy[owners[i]]) ++approvals;
+        }
+    }
+
+    function _callsDelay(Call[] memory calls) internal view returns (uint256 delay) {
+        for (uint256 i = 0; i < calls.length; ++i) {
+            uint256 d = _requiredDelay(calls[i].target, calls[i].data);
+            if (d > delay) delay = d;
+        }
+    }
+
+    function _proposal(uint256 id) internal view returns (Proposal storage p) {
+        p = _proposalStorage().proposals[id];
+        if (p.state == IProposalManager.ProposalState.None)
+            revert IProposalManager.ProposalNotFound(id);
+    }
+}
