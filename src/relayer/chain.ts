@@ -48,10 +48,28 @@ export interface ChainClientOptions {
   logger: Logger;
 }
 
+const MAX_BATCH = 50;
+
+interface PendingCall {
+  id: number;
+  method: string;
+  params: unknown[];
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface RpcAnswer {
+  id?: number;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ChainClient {
   private nextId = 1;
+  private queue: PendingCall[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly options: ChainClientOptions) {}
 
@@ -71,8 +89,45 @@ export class ChainClient {
     }
   }
 
-  private async requestOnce<T>(method: string, params: unknown[]): Promise<T> {
-    const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
+  /**
+   * Requests issued in the same turn of the event loop go out as one JSON-RPC batch: under load
+   * this saves the node most of its per-HTTP-request overhead. `eth_sendRawTransaction` is never
+   * batched, so a broadcast's outcome is always its own.
+   */
+  private requestOnce<T>(method: string, params: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending: PendingCall = {
+        id: this.nextId++,
+        method,
+        params,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (method === "eth_sendRawTransaction") {
+        void this.flush([pending]);
+        return;
+      }
+      this.queue.push(pending);
+      if (this.queue.length >= MAX_BATCH) {
+        void this.flush(this.queue.splice(0));
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (this.queue.length > 0) void this.flush(this.queue.splice(0));
+        });
+      }
+    });
+  }
+
+  private async flush(calls: PendingCall[]): Promise<void> {
+    const label = calls.length === 1 ? calls[0].method : `batch of ${calls.length}`;
+    const failAll = (error: Error) => calls.forEach((c) => c.reject(error));
+    const body = JSON.stringify(
+      calls.length === 1
+        ? { jsonrpc: "2.0", id: calls[0].id, method: calls[0].method, params: calls[0].params }
+        : calls.map((c) => ({ jsonrpc: "2.0", id: c.id, method: c.method, params: c.params })),
+    );
     let response: Response;
     try {
       response = await fetch(this.options.url, {
@@ -82,23 +137,34 @@ export class ChainClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      throw new NodeUnavailableError(`${method}: ${(error as Error).message}`);
+      return failAll(new NodeUnavailableError(`${label}: ${(error as Error).message}`));
     }
     if (response.status >= 500 || response.status === 429) {
-      throw new NodeUnavailableError(`${method}: HTTP ${response.status}`);
+      return failAll(new NodeUnavailableError(`${label}: HTTP ${response.status}`));
     }
-    let payload: { result?: T; error?: { code: number; message: string; data?: unknown } };
+    let payload: unknown;
     try {
-      payload = (await response.json()) as typeof payload;
+      payload = await response.json();
     } catch (error) {
-      throw new NodeUnavailableError(
-        `${method}: unreadable response (${(error as Error).message})`,
+      return failAll(
+        new NodeUnavailableError(`${label}: unreadable response (${(error as Error).message})`),
       );
     }
-    if (payload.error) {
-      throw new NodeRpcError(payload.error.code, String(payload.error.message), payload.error.data);
+    const answers = Array.isArray(payload) ? (payload as RpcAnswer[]) : [payload as RpcAnswer];
+    const byId = new Map(answers.map((a) => [a?.id, a]));
+    for (const call of calls) {
+      const answer =
+        byId.get(call.id) ?? (answers.length === 1 && calls.length === 1 ? answers[0] : undefined);
+      if (!answer) {
+        call.reject(new NodeUnavailableError(`${call.method}: no answer in the batch response`));
+      } else if (answer.error) {
+        call.reject(
+          new NodeRpcError(answer.error.code, String(answer.error.message), answer.error.data),
+        );
+      } else {
+        call.resolve(answer.result);
+      }
     }
-    return payload.result as T;
   }
 
   async chainId(): Promise<bigint> {

@@ -4,7 +4,15 @@
  * The hash is computed locally (EIP-712, as EntryPoint v0.8 does) so an op can be accepted and
  * identified while the node is briefly unreachable.
  */
-import { AbiCoder, TypedDataEncoder, concat, getAddress, toBeHex, zeroPadValue } from "ethers";
+import {
+  AbiCoder,
+  concat,
+  getAddress,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  zeroPadValue,
+} from "ethers";
 import { z } from "zod";
 
 const UINT256_MAX = (1n << 256n) - 1n;
@@ -153,18 +161,38 @@ export function packUserOperation(op: UserOperation): PackedUserOperation {
   };
 }
 
-const PACKED_USER_OP_TYPES = {
-  PackedUserOperation: [
-    { name: "sender", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "initCode", type: "bytes" },
-    { name: "callData", type: "bytes" },
-    { name: "accountGasLimits", type: "bytes32" },
-    { name: "preVerificationGas", type: "uint256" },
-    { name: "gasFees", type: "bytes32" },
-    { name: "paymasterAndData", type: "bytes" },
-  ],
-};
+// EIP-712 pieces of EntryPoint v0.8's getUserOpHash, encoded by hand: ethers' generic
+// TypedDataEncoder rebuilds its type tables on every call, which shows up under load.
+const PACKED_USER_OP_TYPEHASH = keccak256(
+  toUtf8Bytes(
+    "PackedUserOperation(address sender,uint256 nonce,bytes initCode,bytes callData,bytes32 accountGasLimits,uint256 preVerificationGas,bytes32 gasFees,bytes paymasterAndData)",
+  ),
+);
+const EIP712_DOMAIN_TYPEHASH = keccak256(
+  toUtf8Bytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+);
+const domainSeparators = new Map<string, string>();
+
+function domainSeparator(entryPoint: string, chainId: bigint): string {
+  const key = `${entryPoint.toLowerCase()}:${chainId}`;
+  let separator = domainSeparators.get(key);
+  if (!separator) {
+    separator = keccak256(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+        [
+          EIP712_DOMAIN_TYPEHASH,
+          keccak256(toUtf8Bytes("ERC4337")),
+          keccak256(toUtf8Bytes("1")),
+          chainId,
+          entryPoint,
+        ],
+      ),
+    );
+    if (domainSeparators.size < 16) domainSeparators.set(key, separator);
+  }
+  return separator;
+}
 
 /** EntryPoint v0.8 `getUserOpHash`: the EIP-712 hash under domain ("ERC4337", "1"). */
 export function getUserOperationHash(
@@ -173,9 +201,35 @@ export function getUserOperationHash(
   chainId: bigint,
 ): string {
   const packed = packUserOperation(op);
-  const domain = { name: "ERC4337", version: "1", chainId, verifyingContract: entryPoint };
-  const { signature: _signature, ...message } = packed;
-  return TypedDataEncoder.hash(domain, PACKED_USER_OP_TYPES, message).toLowerCase();
+  const structHash = keccak256(
+    AbiCoder.defaultAbiCoder().encode(
+      [
+        "bytes32",
+        "address",
+        "uint256",
+        "bytes32",
+        "bytes32",
+        "bytes32",
+        "uint256",
+        "bytes32",
+        "bytes32",
+      ],
+      [
+        PACKED_USER_OP_TYPEHASH,
+        packed.sender,
+        packed.nonce,
+        keccak256(packed.initCode),
+        keccak256(packed.callData),
+        packed.accountGasLimits,
+        packed.preVerificationGas,
+        packed.gasFees,
+        keccak256(packed.paymasterAndData),
+      ],
+    ),
+  );
+  return keccak256(
+    concat(["0x1901", domainSeparator(entryPoint, chainId), structHash]),
+  ).toLowerCase();
 }
 
 /** RPC (hex) form of an op, as returned by eth_getUserOperationByHash. */

@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 `;
 
+// Bounds one group commit (SQLite): a burst of ops is split over several transactions.
+const MAX_GROUP_COMMIT = 200;
+
 // Any constant: serialises audit appends (and migrations) across PostgreSQL instances.
 const AUDIT_LOCK_ID = 4_337_001;
 const MIGRATION_LOCK_ID = 4_337_002;
@@ -182,6 +185,13 @@ function placeholders(count: number): string {
 
 export class SqlRelayerStore implements RelayerStore {
   readonly kind: "sqlite" | "postgres";
+  private readonly insertQueue: {
+    op: NewOpRecord;
+    audit: AuditInput;
+    resolve(result: InsertOpResult): void;
+    reject(error: Error): void;
+  }[] = [];
+  private insertFlushScheduled = false;
 
   private constructor(private readonly db: SqlDriver) {
     this.kind = db.dialect;
@@ -228,34 +238,73 @@ export class SqlRelayerStore implements RelayerStore {
     );
   }
 
-  async insertOp(op: NewOpRecord, audit: AuditInput): Promise<InsertOpResult> {
-    return this.db.transaction(async (tx) => {
-      const existing = await tx.query<Row>("SELECT hash FROM user_ops WHERE hash = ?", [op.hash]);
-      if (existing.length > 0) return "duplicate-hash";
-      const open = await tx.query<Row>(
-        "SELECT hash FROM user_ops WHERE sender = ? AND nonce = ? AND status IN ('received', 'submitted')",
-        [op.sender, op.nonce],
-      );
-      if (open.length > 0) return "duplicate-nonce";
-      await tx.run(
-        `INSERT INTO user_ops (hash, entry_point, sender, nonce, op_json, status, needs_simulation,
-           attempts, api_key_id, received_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'received', ?, 0, ?, ?, ?)`,
-        [
-          op.hash,
-          op.entryPoint,
-          op.sender,
-          op.nonce,
-          op.opJson,
-          op.needsSimulation ? 1 : 0,
-          op.apiKeyId,
-          op.receivedAt,
-          op.receivedAt,
-        ],
-      );
-      await this.appendAuditIn(tx, audit, op.receivedAt);
-      return "inserted";
+  /**
+   * Persists an op and its audit row before the caller acknowledges it. On SQLite, inserts that
+   * arrive in the same event-loop turn share one transaction (group commit): every caller still
+   * resolves only after the commit, but the fsync cost is paid once per group.
+   */
+  insertOp(op: NewOpRecord, audit: AuditInput): Promise<InsertOpResult> {
+    if (this.db.dialect !== "sqlite") {
+      return this.db.transaction((tx) => this.insertOpIn(tx, op, audit));
+    }
+    return new Promise<InsertOpResult>((resolve, reject) => {
+      this.insertQueue.push({ op, audit, resolve, reject });
+      this.scheduleInsertFlush();
     });
+  }
+
+  private scheduleInsertFlush(): void {
+    if (this.insertFlushScheduled) return;
+    this.insertFlushScheduled = true;
+    setImmediate(() => void this.flushInserts());
+  }
+
+  private async flushInserts(): Promise<void> {
+    this.insertFlushScheduled = false;
+    const batch = this.insertQueue.splice(0, MAX_GROUP_COMMIT);
+    if (this.insertQueue.length > 0) this.scheduleInsertFlush();
+    try {
+      const results = await this.db.transaction(async (tx) => {
+        const out: InsertOpResult[] = [];
+        for (const item of batch) out.push(await this.insertOpIn(tx, item.op, item.audit));
+        return out;
+      });
+      batch.forEach((item, i) => item.resolve(results[i]));
+    } catch (error) {
+      batch.forEach((item) => item.reject(error as Error));
+    }
+  }
+
+  private async insertOpIn(
+    tx: SqlExecutor,
+    op: NewOpRecord,
+    audit: AuditInput,
+  ): Promise<InsertOpResult> {
+    const existing = await tx.query<Row>("SELECT hash FROM user_ops WHERE hash = ?", [op.hash]);
+    if (existing.length > 0) return "duplicate-hash";
+    const open = await tx.query<Row>(
+      "SELECT hash FROM user_ops WHERE sender = ? AND nonce = ? AND status IN ('received', 'submitted')",
+      [op.sender, op.nonce],
+    );
+    if (open.length > 0) return "duplicate-nonce";
+    await tx.run(
+      `INSERT INTO user_ops (hash, entry_point, sender, nonce, op_json, status, needs_simulation,
+         attempts, api_key_id, received_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'received', ?, 0, ?, ?, ?)`,
+      [
+        op.hash,
+        op.entryPoint,
+        op.sender,
+        op.nonce,
+        op.opJson,
+        op.needsSimulation ? 1 : 0,
+        op.apiKeyId,
+        op.receivedAt,
+        op.receivedAt,
+      ],
+    );
+    await this.appendAuditIn(tx, audit, op.receivedAt);
+    return "inserted";
   }
 
   async getOp(hash: string): Promise<OpRecord | null> {
