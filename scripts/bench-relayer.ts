@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       ])
     ).result as Record<string, string>;
     if (!estimate) throw new Error("estimate failed");
+    say(`per-op limits from eth_estimateUserOperationGas: ${JSON.stringify(estimate)}`);
 
     // Sign everything up front so the measurement is the relayer, not the agents' signing.
     const block = await chain.provider.getBlock("latest");

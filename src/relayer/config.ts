@@ -92,7 +92,7 @@ export const DEFAULT_LIMITS: InputLimits = {
 
 export const DEFAULT_BUNDLER: BundlerConfig = {
   maxOpsPerBundle: 100,
-  maxBundleGas: 15_000_000n,
+  maxBundleGas: 16_000_000n,
   maxInFlightBundles: 3,
   pollIntervalMs: 100,
   replaceAfterBlocks: 3,

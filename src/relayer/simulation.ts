@@ -25,6 +25,13 @@ import {
 
 const byteLength = (hex: string) => (hex.length - 2) / 2;
 
+/** Gas a transaction pays before executing: base cost plus calldata (EIP-2028 prices). */
+export function intrinsicGas(data: string): bigint {
+  let gas = 21_000n;
+  for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === "00" ? 4n : 16n;
+  return gas;
+}
+
 /** Static checks: sizes, gas bounds, fee relations. Throws InvalidParamsError. */
 export function checkOpFields(op: UserOperation, limits: InputLimits): void {
   const fail = (message: string) => {
@@ -184,7 +191,9 @@ export class Simulator {
         ])
       : op.callData;
     const outcome = await this.callWithRetry(
-      { from: this.entryPoint, to: op.sender, data, gas: op.callGasLimit },
+      // The EntryPoint gives the account callGasLimit for an inner call; as a top-level
+      // eth_call the same work also pays the intrinsic cost, so add it to the limit.
+      { from: this.entryPoint, to: op.sender, data, gas: op.callGasLimit + intrinsicGas(data) },
       retry,
     );
     if (!outcome.reverted) return null;

@@ -14,7 +14,7 @@ import {
   UnavailableError,
   ValidationRejectedError,
 } from "../../errors.js";
-import { checkOpFields, packedTuple } from "../../simulation.js";
+import { checkOpFields, intrinsicGas, packedTuple } from "../../simulation.js";
 import {
   address,
   getUserOperationHash,
@@ -150,7 +150,11 @@ export const ethEstimateUserOperationGas = defineMethod({
       phase: "validation" | "execution",
     ): Promise<bigint> {
       try {
-        return await chain.estimateGas(tx);
+        // eth_estimateGas prices a whole transaction; the EntryPoint makes an inner call, which
+        // pays neither the 21000 base cost nor calldata gas: take the intrinsic part out.
+        const whole = await chain.estimateGas(tx);
+        const inner = whole - intrinsicGas(tx.data);
+        return inner > 0n ? inner : whole;
       } catch (error) {
         if (!(error instanceof NodeRpcError)) throw error;
         const decoded = relayer.decoder.decode(error.revertData);
