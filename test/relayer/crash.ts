@@ -194,8 +194,10 @@ describe("relayer crash safety", function () {
       } finally {
         await store.close();
       }
-      await last.kill("SIGTERM");
+      // Graceful shutdown: SIGTERM finishes in-flight work and exits cleanly.
+      expect(await last.kill("SIGTERM")).to.equal(0);
       outputs += last.output();
+      expect(last.output()).to.include('"msg":"stopped"');
       expect(outputs.toLowerCase()).not.to.include(signerKey.slice(2).toLowerCase());
     } finally {
       await stream.stop();
