@@ -137,14 +137,12 @@ async function main(): Promise<void> {
     while (final.size < hashes.length && Date.now() < deadline) {
       const open = hashes.filter((h) => !final.has(h));
       for (let i = 0; i < open.length; i += 50) {
-        const batch = open
-          .slice(i, i + 50)
-          .map((hash, j) => ({
-            jsonrpc: "2.0",
-            id: j,
-            method: "leash_getUserOperationStatus",
-            params: [hash],
-          }));
+        const batch = open.slice(i, i + 50).map((hash, j) => ({
+          jsonrpc: "2.0",
+          id: j,
+          method: "leash_getUserOperationStatus",
+          params: [hash],
+        }));
         const response = (await (
           await fetch(relayer.url, {
             method: "POST",
