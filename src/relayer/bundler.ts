@@ -15,11 +15,12 @@ import {
   entryPointInterface,
 } from "./abi.js";
 import { type ChainClient, NodeRpcError, NodeUnavailableError, type RpcReceipt } from "./chain.js";
-import type { BundlerConfig } from "./config.js";
+import type { BundlerConfig, InputLimits } from "./config.js";
 import type { RevertDecoder } from "./decodeRevert.js";
 import type { Logger } from "./logger.js";
 import type { RelayerMetrics } from "./metrics.js";
-import { type Simulator, encodeHandleOps } from "./simulation.js";
+import { RpcError } from "./errors.js";
+import { type Simulator, checkOpFees, encodeHandleOps } from "./simulation.js";
 import type {
   NewTxRecord,
   OpOutcome,
@@ -56,6 +57,8 @@ export interface BundlerDeps {
   entryPoint: string;
   beneficiary: string;
   config: BundlerConfig;
+  /** Input limits, for the fee check of ops accepted while the node was down. */
+  limits: InputLimits;
   simulator: Simulator;
   decoder: RevertDecoder;
   metrics: RelayerMetrics;
@@ -517,11 +520,24 @@ export class Bundler {
     const included: OpOutcome[] = [];
 
     // Ops acknowledged while the node was down have not had their execution simulated yet.
+    let baseFee: bigint | undefined;
     const simulated: string[] = [];
     const kept: typeof candidates = [];
     for (const candidate of candidates) {
       if (candidate.record.needsSimulation) {
-        const error = await simulator.simulateExecution(candidate.op, candidate.record.hash);
+        // Everything acceptance skipped while the node was down: fees, then execution.
+        let error: RpcError | null = null;
+        try {
+          checkOpFees(
+            candidate.op,
+            (baseFee ??= await this.deps.chain.latestBaseFee()),
+            this.deps.limits,
+          );
+        } catch (feeError) {
+          if (!(feeError instanceof RpcError)) throw feeError;
+          error = feeError;
+        }
+        error ??= await simulator.simulateExecution(candidate.op, candidate.record.hash);
         if (error) {
           removals.push({
             hash: candidate.record.hash,

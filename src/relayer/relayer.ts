@@ -67,6 +67,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     entryPoint,
     beneficiary,
     config: config.bundler,
+    limits: config.limits,
     simulator: new Simulator(chain, entryPoint, signer.address, beneficiary, decoder),
     decoder,
     metrics,

@@ -230,6 +230,14 @@ describe("relayer crash safety", function () {
       await proxy.cut();
       const health = await fetch(new URL("/health", relayer.url));
       expect(health.status, "health reports the node down").to.equal(503);
+      // Calls that need the node answer with the retryable -32003 instead of hanging.
+      const estimate = await call(relayer.url, "eth_estimateUserOperationGas", [
+        rpcOp(await buildOp(chain, accounts[0], { nonceKey: 1n })),
+        chain.entryPointAddress,
+      ]);
+      expect(estimate.error?.code).to.equal(-32003);
+      expect((estimate.error?.data as { retryable: boolean }).retryable).to.equal(true);
+      expect((await call(relayer.url, "eth_blockNumber")).error?.code).to.equal(-32003);
       await sleep(4_000);
       const duringOutage = stream.acknowledged.length - beforeOutage;
       expect(duringOutage, "ops acknowledged while the node was down").to.be.greaterThan(5);
@@ -245,6 +253,12 @@ describe("relayer crash safety", function () {
       await assertInvariants(chain, relayer.store, signer, final);
       const included = [...final.values()].filter((s) => s.status === "included").length;
       expect(included).to.equal(stream.acknowledged.length);
+      // Ops acknowledged during the outage were queued unsimulated and simulated later.
+      const audit = await relayer.store.readAudit(0, 100_000);
+      const unsimulated = audit.filter(
+        (r) => r.event === "accepted" && JSON.parse(r.detailJson).simulated === false,
+      );
+      expect(unsimulated.length).to.be.greaterThan(0);
     } finally {
       await stream.stop();
       await relayer.close();
