@@ -20,6 +20,7 @@ import {
   spawnRelayer,
   startChain,
   startNodeProxy,
+  startPostgres,
   tempDir,
   type TestAccount,
   type TestChain,
@@ -145,11 +146,14 @@ async function assertInvariants(
 describe("relayer crash safety", function () {
   this.timeout(240_000);
 
-  it("survives 10 SIGKILLs at random points mid-stream: every acknowledged op final exactly once, no nonce gap", async () => {
+  async function crashLoop(
+    db: (dir: string) => Promise<{ url: string; stop(): Promise<void> }>,
+    rounds: number,
+  ) {
     const chain = await startChain();
     const accounts = await createAccounts(chain, 4);
     await chain.setIntervalMining(400);
-    const dbPath = `${tempDir()}/crash.sqlite`;
+    const database = await db(tempDir());
     const port = await freePort();
     const signerKey = HARDHAT_KEYS[3];
     const args = [
@@ -160,7 +164,7 @@ describe("relayer crash safety", function () {
       "--port",
       String(port),
       "--db",
-      `sqlite:${dbPath}`,
+      database.url,
       "--no-auth",
     ];
     const env = { LEASH_RELAYER_PRIVATE_KEY: signerKey };
@@ -168,7 +172,7 @@ describe("relayer crash safety", function () {
     let outputs = "";
     try {
       stream.start();
-      for (let round = 0; round < 10; round++) {
+      for (let round = 0; round < rounds; round++) {
         const relayer = await spawnRelayer(args, env);
         stream.url = relayer.url;
         await sleep(300 + Math.floor(Math.random() * 900));
@@ -186,7 +190,7 @@ describe("relayer crash safety", function () {
       ).to.be.greaterThan(30);
       const final = await waitAllFinal(last.url, acknowledged, 60_000);
       const signer = new (await import("ethers")).Wallet(signerKey).address;
-      const store = await openStore(`sqlite:${dbPath}`);
+      const store = await openStore(database.url);
       try {
         await assertInvariants(chain, store, signer, final);
         const included = [...final.values()].filter((s) => s.status === "included").length;
@@ -202,7 +206,19 @@ describe("relayer crash safety", function () {
     } finally {
       await stream.stop();
       await chain.stop();
+      await database.stop();
     }
+  }
+
+  it("survives 10 SIGKILLs at random points mid-stream (SQLite): every acknowledged op final exactly once, no nonce gap", async () => {
+    await crashLoop(
+      async (dir) => ({ url: `sqlite:${dir}/crash.sqlite`, stop: async () => {} }),
+      10,
+    );
+  });
+
+  it("survives 10 SIGKILLs at random points mid-stream (PostgreSQL): same guarantees", async () => {
+    await crashLoop(() => startPostgres(), 10);
   });
 
   it("keeps accepting ops while the node is unreachable for seconds, then includes them exactly once", async () => {
