@@ -207,13 +207,19 @@ export class Bundler {
     const { chain } = this.deps;
     const byNonce = new Map<number, TxRecord[]>();
     for (const tx of pending) byNonce.set(tx.nonce, [...(byNonce.get(tx.nonce) ?? []), tx]);
-    let latestNonce: number | null = null;
-    let blockNumber: number | null = null;
+    // One round trip for everything tracking needs (the chain client batches parallel calls):
+    // under load each sequential call waits behind the node's whole queue.
+    const [receipts, latestNonce, blockNumber] = await Promise.all([
+      Promise.all(pending.map((tx) => chain.getTransactionReceipt(tx.hash))),
+      chain.transactionCount(this.signerAddress, "latest"),
+      chain.blockNumber(),
+    ]);
+    const receiptOf = new Map(pending.map((tx, i) => [tx.hash, receipts[i]]));
     for (const [nonce, attempts] of [...byNonce.entries()].sort(([a], [b]) => a - b)) {
       if (this.stopping) return;
       let mined = false;
       for (const attempt of [...attempts].reverse()) {
-        const receipt = await chain.getTransactionReceipt(attempt.hash);
+        const receipt = receiptOf.get(attempt.hash);
         if (receipt && receipt.blockNumber) {
           await this.onMined(nonce, attempt, receipt);
           mined = true;
@@ -224,7 +230,6 @@ export class Bundler {
         this.consumedTicks.delete(nonce);
         continue;
       }
-      latestNonce ??= await chain.transactionCount(this.signerAddress, "latest");
       if (latestNonce > nonce) {
         const ticks = (this.consumedTicks.get(nonce) ?? 0) + 1;
         this.consumedTicks.set(nonce, ticks);
@@ -243,7 +248,6 @@ export class Bundler {
         }
         continue;
       }
-      blockNumber ??= await chain.blockNumber();
       const newest = attempts[attempts.length - 1];
       if (newest.sentBlock === null) {
         // Persisted but never broadcast (crash in between): send the same bytes now.
@@ -365,13 +369,14 @@ export class Bundler {
 
   private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     const { chain } = this.deps;
-    const baseFee = await chain.latestBaseFee();
-    let priority = DEFAULT_PRIORITY_FEE;
-    try {
-      priority = BigInt(await chain.request<string>("eth_maxPriorityFeePerGas", []));
-    } catch (error) {
-      if (error instanceof NodeUnavailableError) throw error;
-    }
+    const [baseFee, suggested] = await Promise.all([
+      chain.latestBaseFee(),
+      chain.request<string>("eth_maxPriorityFeePerGas", []).then(BigInt, (error: unknown) => {
+        if (error instanceof NodeUnavailableError) throw error;
+        return DEFAULT_PRIORITY_FEE; // node without the method
+      }),
+    ]);
+    const priority = suggested;
     return { maxFeePerGas: baseFee * 2n + priority, maxPriorityFeePerGas: priority };
   }
 
@@ -606,9 +611,12 @@ export class Bundler {
     gasLimit: bigint,
   ): Promise<void> {
     const { chain, store, signer, chainId, entryPoint, beneficiary, metrics } = this.deps;
-    const nonce = await store.getSignerNonce(this.signerAddress);
+    const [nonce, { maxFeePerGas, maxPriorityFeePerGas }, blockNumber] = await Promise.all([
+      store.getSignerNonce(this.signerAddress),
+      this.currentFees(),
+      chain.blockNumber(),
+    ]);
     if (nonce === null) throw new Error("signer nonce not initialised");
-    const { maxFeePerGas, maxPriorityFeePerGas } = await this.currentFees();
     const tx = Transaction.from({
       type: 2,
       chainId,
@@ -645,7 +653,6 @@ export class Bundler {
       ops: ops.length,
       gasLimit: record.gasLimit,
     });
-    const blockNumber = await chain.blockNumber();
     await this.broadcast(
       { ...record, status: "pending", sentBlock: null, receiptJson: null },
       blockNumber,
