@@ -66,8 +66,6 @@ export interface BundlerDeps {
   instanceId: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function bump(value: bigint, percent: number): bigint {
   return (value * BigInt(100 + percent)) / 100n + 1n;
 }
@@ -699,5 +697,3 @@ interface ParsedOpEvent {
   actualGasUsed: string;
   revertReason: string | null;
 }
-
-export { sleep };

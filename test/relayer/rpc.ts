@@ -6,11 +6,7 @@ import { expect } from "chai";
 import { AbiCoder, Wallet, getAddress, type Contract } from "ethers";
 import { verifyAuditLog } from "../../src/relayer/audit.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
-import {
-  getUserOperationHash,
-  toRpcUserOperation,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
+import { getUserOperationHash, type UserOperation } from "../../src/relayer/userOp.js";
 import { POLICY_ERRORS_ABI, deployFixture } from "./fixtures.js";
 import {
   HARDHAT_KEYS,
@@ -297,6 +293,18 @@ describe("relayer RPC methods", function () {
       await call(chain.url, "evm_setAutomine", [false]);
       const op = await buildOp(chain, accounts[2], { nonceKey: 10n });
       expect((await send(op)).error).to.equal(undefined);
+      // While pending: known by hash, no block yet, no receipt, status not final.
+      const hash = getUserOperationHash(op, ep, chain.chainId);
+      const pending = (await call(relayer.url, "eth_getUserOperationByHash", [hash]))
+        .result as Record<string, unknown>;
+      expect(pending).to.include({ blockNumber: null, blockHash: null, transactionHash: null });
+      expect((await call(relayer.url, "eth_getUserOperationReceipt", [hash])).result).to.equal(
+        null,
+      );
+      const status = (await call(relayer.url, "leash_getUserOperationStatus", [hash])).result as {
+        status: string;
+      };
+      expect(["received", "submitted"]).to.include(status.status);
       const again = await send(op);
       expect(again.error?.code).to.equal(-32602);
       expect(again.error?.message).to.match(/already known/);
@@ -467,5 +475,3 @@ function toRpcPacked(op: UserOperation): { accountGasLimits: string; gasFees: st
     gasFees: "0x" + pad(op.maxPriorityFeePerGas) + pad(op.maxFeePerGas),
   };
 }
-
-export { toRpcUserOperation };
