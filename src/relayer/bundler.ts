@@ -643,6 +643,7 @@ export class Bundler {
     await store.recordBundleTransaction(
       record,
       records.map((r) => r.hash),
+      this.deps.instanceId,
     );
     metrics.bundleSize.observe(ops.length);
     this.log.info("bundle signed", {

@@ -131,6 +131,7 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
       await store.recordBundleTransaction(
         tx,
         leased.map((r) => r.hash),
+        "A",
       );
       expect(await store.getSignerNonce(SIGNER)).to.equal(8);
       expect((await store.getBundleOps(SIGNER, 7)).length).to.equal(3);
@@ -140,13 +141,38 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
 
       let refused: unknown;
       try {
-        await store.recordBundleTransaction({ ...tx, hash: "0x" + "ab".repeat(32), nonce: 8 }, [
-          leased[0].hash,
-        ]);
+        await store.recordBundleTransaction(
+          { ...tx, hash: "0x" + "ab".repeat(32), nonce: 8 },
+          [leased[0].hash],
+          "A",
+        );
       } catch (error) {
         refused = error;
       }
       expect(String(refused)).to.match(/lost/);
+
+      // An op whose lease expired and was taken by another instance cannot be bundled by the first.
+      const stolen = { ...op(40), receivedAt: 0 };
+      await store.insertOp(stolen, audit(stolen));
+      const [mine] = await store.leaseOps("A", EP, 1, 10, 150_000);
+      expect(mine.hash).to.equal(stolen.hash);
+      const [theirs] = await store.leaseOps("B", EP, 1, 10_000, 150_100);
+      expect(theirs.hash).to.equal(stolen.hash);
+      refused = undefined;
+      try {
+        await store.recordBundleTransaction(
+          { ...tx, hash: "0x" + "ac".repeat(32), nonce: 8 },
+          [stolen.hash],
+          "A",
+        );
+      } catch (error) {
+        refused = error;
+      }
+      expect(String(refused)).to.match(/lost/);
+      await store.removeOps(
+        [{ hash: stolen.hash, status: "dropped", reason: "test cleanup" }],
+        150_200,
+      );
       expect(await store.getSignerNonce(SIGNER)).to.equal(8);
       expect(await store.getTransaction("0x" + "ab".repeat(32))).to.equal(null);
 
@@ -217,9 +243,11 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
         createdAt: 200_001,
         opCount: 1,
       };
-      await store.recordBundleTransaction({ ...base, hash: "0x" + "d1".repeat(32), nonce: 8 }, [
-        leased[0].hash,
-      ]);
+      await store.recordBundleTransaction(
+        { ...base, hash: "0x" + "d1".repeat(32), nonce: 8 },
+        [leased[0].hash],
+        "A",
+      );
       await store.abandonBundle({
         signer: SIGNER,
         nonce: 8,
@@ -230,9 +258,11 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
       expect((await store.getOp(leased[0].hash))?.status).to.equal("received");
       const again = await store.leaseOps("A", EP, 50, 10_000, 300_000);
       const sameOp = again.find((r) => r.hash === leased[0].hash)!;
-      await store.recordBundleTransaction({ ...base, hash: "0x" + "d2".repeat(32), nonce: 9 }, [
-        sameOp.hash,
-      ]);
+      await store.recordBundleTransaction(
+        { ...base, hash: "0x" + "d2".repeat(32), nonce: 9 },
+        [sameOp.hash],
+        "A",
+      );
       await store.releaseOps(
         "A",
         again.filter((r) => r.hash !== sameOp.hash).map((r) => r.hash),

@@ -427,14 +427,18 @@ export class SqlRelayerStore implements RelayerStore {
     );
   }
 
-  async recordBundleTransaction(record: NewTxRecord, opHashes: string[]): Promise<void> {
+  async recordBundleTransaction(
+    record: NewTxRecord,
+    opHashes: string[],
+    leaseOwner: string,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.insertTx(tx, record);
       const updated = await tx.run(
         `UPDATE user_ops SET status = 'submitted', bundle_signer = ?, bundle_nonce = ?, tx_hash = ?,
            updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-         WHERE status = 'received' AND hash IN (${placeholders(opHashes.length)})`,
-        [record.signer, record.nonce, record.hash, record.createdAt, ...opHashes],
+         WHERE status = 'received' AND lease_owner = ? AND hash IN (${placeholders(opHashes.length)})`,
+        [record.signer, record.nonce, record.hash, record.createdAt, leaseOwner, ...opHashes],
       );
       if (updated !== opHashes.length) {
         // Someone else took an op (lease expired and re-leased): refuse the whole bundle.

@@ -138,8 +138,11 @@ export interface RelayerStore {
   markOpsSimulated(hashes: string[]): Promise<void>;
   removeOps(removals: OpRemoval[], now: number): Promise<void>;
 
-  /** Atomically: store the signed bundle tx, move its ops to submitted, advance the signer nonce. */
-  recordBundleTransaction(tx: NewTxRecord, opHashes: string[]): Promise<void>;
+  /**
+   * Atomically: store the signed bundle tx, move its ops to submitted, advance the signer nonce.
+   * Refuses (throws, nothing written) unless `leaseOwner` still holds every op's lease.
+   */
+  recordBundleTransaction(tx: NewTxRecord, opHashes: string[], leaseOwner: string): Promise<void>;
   /** Stores a fee-bumped replacement of a bundle (same signer and nonce). */
   recordReplacementTransaction(tx: NewTxRecord): Promise<void>;
   markTransactionSent(hash: string, block: number): Promise<void>;
