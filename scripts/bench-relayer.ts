@@ -2,7 +2,7 @@
  * Relayer benchmark: streams user ops from several SimpleAccount agents through the relayer to
  * a local Hardhat node mining a block every second, and reports throughput and latency.
  *
- *   npm run bench:relayer -- [--ops 1000] [--agents 10] [--concurrency 16] [--sqlite-sync full|normal] [--json]
+ *   npm run bench:relayer -- [--ops 1000] [--agents 10] [--concurrency 24] [--sqlite-sync full|normal] [--json]
  *
  * Latency is accept -> included as recorded by the relayer (ack time to the moment it saw the
  * op's UserOperationEvent in a mined bundle). Throughput is ops over the span from the first
@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     ops: { type: "string", default: "1000" },
     agents: { type: "string", default: "10" },
-    concurrency: { type: "string", default: "16" },
+    concurrency: { type: "string", default: "24" },
     "block-time": { type: "string", default: "1000" },
     json: { type: "boolean", default: false },
     // full (default, fsync per commit) or normal (survives process crashes, not power loss)
