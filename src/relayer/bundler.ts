@@ -1,0 +1,700 @@
+/**
+ * The submission loop of one relayer instance (one signer). Each tick:
+ *   1. track this signer's pending bundle transactions: receipt -> record outcomes; nonce consumed
+ *      by something else -> requeue; not known to the node -> rebroadcast the persisted raw bytes;
+ *      stuck for N blocks -> replace with bumped fees (same nonce, same calldata);
+ *   2. when nothing is in flight, lease queued ops, re-simulate them as one bundle (dropping ops
+ *      that fail), sign `handleOps`, persist the signed tx, then broadcast it.
+ * The signed transaction is always persisted before it is broadcast, so after a crash the same
+ * bytes (same nonce) are rebroadcast rather than a second bundle being built.
+ */
+import { Transaction, type Wallet, keccak256 } from "ethers";
+import {
+  USER_OPERATION_EVENT_TOPIC,
+  USER_OPERATION_REVERT_REASON_TOPIC,
+  entryPointInterface,
+} from "./abi.js";
+import { type ChainClient, NodeRpcError, NodeUnavailableError, type RpcReceipt } from "./chain.js";
+import type { BundlerConfig, InputLimits } from "./config.js";
+import type { RevertDecoder } from "./decodeRevert.js";
+import type { Logger } from "./logger.js";
+import type { RelayerMetrics } from "./metrics.js";
+import { RpcError } from "./errors.js";
+import { type Simulator, checkOpFees, encodeHandleOps } from "./simulation.js";
+import type {
+  NewTxRecord,
+  OpOutcome,
+  OpRecord,
+  OpRemoval,
+  RelayerStore,
+  TxRecord,
+} from "./store/types.js";
+import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
+
+// handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
+const BUNDLE_OVERHEAD_GAS = 100_000n;
+const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
+// Per op on top of its limits: the EntryPoint's inner-call bookkeeping around each op.
+const PER_OP_BUNDLE_OVERHEAD_GAS = 15_000n;
+
+/**
+ * Gas an op can need inside handleOps: its limits, plus 1/63 of the gas forwarded to its
+ * execution and postOp (EIP-150 keeps that back; the EntryPoint checks it, AA95), plus overhead.
+ */
+function bundleGasFor(op: UserOperation): bigint {
+  const forwarded = op.callGasLimit + op.paymasterPostOpGasLimit;
+  return userOpGasTotal(op) + forwarded / 63n + 1n + PER_OP_BUNDLE_OVERHEAD_GAS;
+}
+
+// A consumed nonce whose receipt we cannot find is re-checked this many ticks before requeueing.
+const CONSUMED_NONCE_GRACE_TICKS = 20;
+
+export interface BundlerDeps {
+  chain: ChainClient;
+  store: RelayerStore;
+  signer: Wallet;
+  chainId: bigint;
+  entryPoint: string;
+  beneficiary: string;
+  config: BundlerConfig;
+  /** Input limits, for the fee check of ops accepted while the node was down. */
+  limits: InputLimits;
+  simulator: Simulator;
+  decoder: RevertDecoder;
+  metrics: RelayerMetrics;
+  logger: Logger;
+  instanceId: string;
+}
+
+function bump(value: bigint, percent: number): bigint {
+  return (value * BigInt(100 + percent)) / 100n + 1n;
+}
+
+export class Bundler {
+  private stopping = false;
+  private loopDone: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly consumedTicks = new Map<number, number>();
+  private readonly log: Logger;
+  readonly signerAddress: string;
+
+  constructor(private readonly deps: BundlerDeps) {
+    this.log = deps.logger.child({ component: "bundler" });
+    this.signerAddress = deps.signer.address;
+  }
+
+  async start(): Promise<void> {
+    await this.reconcileNonce();
+    this.loopDone = this.loop();
+  }
+
+  /** Finishes the current tick (so no DB write is cut in half), then stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  /** Lets a freshly accepted op be bundled without waiting for the next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    let backoffMs = this.deps.config.pollIntervalMs;
+    while (!this.stopping) {
+      try {
+        await this.tick();
+        backoffMs = this.deps.config.pollIntervalMs;
+      } catch (error) {
+        const unavailable = error instanceof NodeUnavailableError;
+        this.log[unavailable ? "warn" : "error"]("bundler tick failed", {
+          error,
+          retryInMs: backoffMs,
+        });
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+      if (this.stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /**
+   * Makes the stored next nonce agree with the chain. The store can be ahead of the node (signed,
+   * persisted, never broadcast: those txs are rebroadcast by tracking) but must never leave a gap;
+   * if the chain is ahead, the key was used elsewhere and we continue from the chain.
+   */
+  async reconcileNonce(): Promise<void> {
+    const { chain, store } = this.deps;
+    const signer = this.signerAddress;
+    const chainPending = await chain.transactionCount(signer, "pending");
+    const stored = await store.getSignerNonce(signer);
+    if (stored === null || chainPending > stored) {
+      if (stored !== null)
+        this.log.warn("signer nonce advanced outside this relayer", { stored, chainPending });
+      await store.setSignerNonce(signer, chainPending);
+      return;
+    }
+    const chainLatest = await chain.transactionCount(signer, "latest");
+    const open = new Set((await store.listPendingTransactions(signer)).map((tx) => tx.nonce));
+    // Every nonce between what the chain has mined and what we have handed out must be covered
+    // by a persisted transaction; fill any hole with a no-op self-transfer so later txs can mine.
+    for (let nonce = chainLatest; nonce < stored; nonce++) {
+      if (open.has(nonce)) continue;
+      const byNonce = await store.listTransactions(signer, nonce);
+      if (byNonce.some((tx) => tx.status === "mined")) continue;
+      this.log.error("nonce gap found, filling it with a self-transfer", { nonce });
+      await this.fillNonceGap(nonce);
+    }
+  }
+
+  private async fillNonceGap(nonce: number): Promise<void> {
+    await this.deps.store.recordReplacementTransaction(await this.signNoOp(nonce));
+  }
+
+  /** A 0-value self-transfer: the cheapest transaction that consumes a nonce. */
+  private async signNoOp(nonce: number): Promise<NewTxRecord> {
+    const { maxFeePerGas, maxPriorityFeePerGas } = await this.currentFees();
+    const tx = Transaction.from({
+      type: 2,
+      chainId: this.deps.chainId,
+      nonce,
+      to: this.signerAddress,
+      value: 0n,
+      data: "0x",
+      gasLimit: 21_000n,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    });
+    const raw = await this.deps.signer.signTransaction(tx);
+    return {
+      hash: keccak256(raw),
+      signer: this.signerAddress,
+      nonce,
+      raw,
+      maxFeePerGas: maxFeePerGas.toString(),
+      maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+      gasLimit: "21000",
+      attempt: (await this.deps.store.listTransactions(this.signerAddress, nonce)).length + 1,
+      createdAt: Date.now(),
+      opCount: 0,
+    };
+  }
+
+  async tick(): Promise<void> {
+    const pending = await this.deps.store.listPendingTransactions(this.signerAddress);
+    if (pending.length > 0) {
+      await this.trackPending(pending);
+      const still = await this.deps.store.listPendingTransactions(this.signerAddress);
+      // Several bundles may be pending (consecutive nonces). Each is simulated against the
+      // latest state; a bundle invalidated by an earlier one reverts and its ops are requeued.
+      if (new Set(still.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles) return;
+    }
+    if (this.stopping) return;
+    await this.buildAndSendBundle();
+  }
+
+  private async trackPending(pending: TxRecord[]): Promise<void> {
+    const { chain } = this.deps;
+    const byNonce = new Map<number, TxRecord[]>();
+    for (const tx of pending) byNonce.set(tx.nonce, [...(byNonce.get(tx.nonce) ?? []), tx]);
+    // One round trip for everything tracking needs (the chain client batches parallel calls):
+    // under load each sequential call waits behind the node's whole queue.
+    const [receipts, latestNonce, blockNumber] = await Promise.all([
+      Promise.all(pending.map((tx) => chain.getTransactionReceipt(tx.hash))),
+      chain.transactionCount(this.signerAddress, "latest"),
+      chain.blockNumber(),
+    ]);
+    const receiptOf = new Map(pending.map((tx, i) => [tx.hash, receipts[i]]));
+    for (const [nonce, attempts] of [...byNonce.entries()].sort(([a], [b]) => a - b)) {
+      if (this.stopping) return;
+      let mined = false;
+      for (const attempt of [...attempts].reverse()) {
+        const receipt = receiptOf.get(attempt.hash);
+        if (receipt && receipt.blockNumber) {
+          await this.onMined(nonce, attempt, receipt);
+          mined = true;
+          break;
+        }
+      }
+      if (mined) {
+        this.consumedTicks.delete(nonce);
+        continue;
+      }
+      if (latestNonce > nonce) {
+        const ticks = (this.consumedTicks.get(nonce) ?? 0) + 1;
+        this.consumedTicks.set(nonce, ticks);
+        if (ticks >= CONSUMED_NONCE_GRACE_TICKS) {
+          this.log.error("bundle nonce consumed by an unknown transaction; requeueing its ops", {
+            nonce,
+          });
+          await this.deps.store.abandonBundle({
+            signer: this.signerAddress,
+            nonce,
+            reason: "bundle nonce consumed by another transaction",
+            maxAttempts: this.deps.config.maxBundleAttempts,
+            now: Date.now(),
+          });
+          this.consumedTicks.delete(nonce);
+        }
+        continue;
+      }
+      const newest = attempts[attempts.length - 1];
+      if (newest.sentBlock === null) {
+        // Persisted but never broadcast (crash in between): send the same bytes now.
+        await this.broadcast(newest, blockNumber);
+      } else if (blockNumber - newest.sentBlock >= this.deps.config.replaceAfterBlocks) {
+        await this.replace(nonce, attempts, blockNumber);
+      } else if (
+        blockNumber > newest.sentBlock &&
+        (await chain.getTransactionByHash(newest.hash)) === null
+      ) {
+        // The node lost it (restart, mempool eviction): rebroadcast the same signed bytes.
+        this.log.warn("bundle transaction unknown to the node, rebroadcasting", {
+          nonce,
+          tx: newest.hash,
+        });
+        await this.broadcast(newest, blockNumber);
+      }
+    }
+  }
+
+  private async onMined(nonce: number, attempt: TxRecord, receipt: RpcReceipt): Promise<void> {
+    const { store, decoder, metrics } = this.deps;
+    const ops = await store.getBundleOps(this.signerAddress, nonce);
+    const now = Date.now();
+    const outcomes: OpOutcome[] = [];
+    const requeue: { hash: string; reason: string }[] = [];
+    const removals: OpRemoval[] = [];
+    const succeeded = BigInt(receipt.status) === 1n;
+    const events = succeeded ? this.parseOpEvents(receipt) : new Map<string, ParsedOpEvent>();
+    for (const op of ops) {
+      const event = events.get(op.hash);
+      if (event) {
+        const revert = event.revertReason !== null ? decoder.decode(event.revertReason) : null;
+        outcomes.push({
+          hash: op.hash,
+          status: event.success ? "included" : "failed",
+          success: event.success,
+          reason: event.success
+            ? null
+            : revert
+              ? `execution reverted: ${decoder.describe(revert)}`
+              : "execution reverted",
+          revertJson: revert ? JSON.stringify(revert) : null,
+          txHash: receipt.transactionHash,
+          actualGasCost: event.actualGasCost,
+          actualGasUsed: event.actualGasUsed,
+          blockNumber: Number(BigInt(receipt.blockNumber)),
+          blockHash: receipt.blockHash,
+        });
+        metrics.opsTotal.inc({
+          outcome: event.success ? "included" : "failed",
+          reason: event.success ? "" : "execution_reverted",
+        });
+        metrics.inclusionLatency.observe((now - op.receivedAt) / 1000);
+      } else {
+        const reason = succeeded
+          ? "op missing from its bundle receipt"
+          : "bundle transaction reverted";
+        if (op.attempts + 1 >= this.deps.config.maxBundleAttempts) {
+          removals.push({
+            hash: op.hash,
+            status: "failed",
+            reason: `${reason} (gave up after ${op.attempts + 1} bundles)`,
+          });
+          metrics.opsTotal.inc({ outcome: "failed", reason: "bundle_failed" });
+        } else {
+          requeue.push({ hash: op.hash, reason });
+        }
+      }
+    }
+    await store.finalizeBundle({
+      signer: this.signerAddress,
+      nonce,
+      minedTxHash: attempt.hash,
+      receiptJson: JSON.stringify(receipt),
+      outcomes,
+      requeue,
+      removals,
+      now,
+    });
+    this.log.info("bundle mined", {
+      nonce,
+      tx: attempt.hash,
+      status: succeeded ? "success" : "reverted",
+      included: outcomes.filter((o) => o.success).length,
+      failed: outcomes.filter((o) => !o.success).length + removals.length,
+      requeued: requeue.length,
+    });
+  }
+
+  private parseOpEvents(receipt: RpcReceipt): Map<string, ParsedOpEvent> {
+    const events = new Map<string, ParsedOpEvent>();
+    const revertReasons = new Map<string, string>();
+    const entryPoint = this.deps.entryPoint.toLowerCase();
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== entryPoint) continue;
+      if (log.topics[0] === USER_OPERATION_REVERT_REASON_TOPIC) {
+        const parsed = entryPointInterface.parseLog(log);
+        if (parsed)
+          revertReasons.set(log.topics[1].toLowerCase(), String(parsed.args.revertReason));
+      }
+      if (log.topics[0] === USER_OPERATION_EVENT_TOPIC) {
+        const parsed = entryPointInterface.parseLog(log);
+        if (!parsed) continue;
+        events.set(log.topics[1].toLowerCase(), {
+          success: Boolean(parsed.args.success),
+          actualGasCost: "0x" + BigInt(parsed.args.actualGasCost).toString(16),
+          actualGasUsed: "0x" + BigInt(parsed.args.actualGasUsed).toString(16),
+          revertReason: null,
+        });
+      }
+    }
+    for (const [hash, reason] of revertReasons) {
+      const event = events.get(hash);
+      if (event) event.revertReason = reason;
+    }
+    return events;
+  }
+
+  private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const { chain } = this.deps;
+    const [baseFee, suggested] = await Promise.all([
+      chain.latestBaseFee(),
+      chain.request<string>("eth_maxPriorityFeePerGas", []).then(BigInt, (error: unknown) => {
+        if (error instanceof NodeUnavailableError) throw error;
+        return DEFAULT_PRIORITY_FEE; // node without the method
+      }),
+    ]);
+    const priority = suggested;
+    return { maxFeePerGas: baseFee * 2n + priority, maxPriorityFeePerGas: priority };
+  }
+
+  private async replace(nonce: number, attempts: TxRecord[], blockNumber: number): Promise<void> {
+    const newest = attempts[attempts.length - 1];
+    const previous = Transaction.from(newest.raw);
+    const highestFee = attempts.reduce(
+      (m, a) => (BigInt(a.maxFeePerGas) > m ? BigInt(a.maxFeePerGas) : m),
+      0n,
+    );
+    const highestTip = attempts.reduce(
+      (m, a) => (BigInt(a.maxPriorityFeePerGas) > m ? BigInt(a.maxPriorityFeePerGas) : m),
+      0n,
+    );
+    const current = await this.currentFees();
+    const percent = this.deps.config.feeBumpPercent;
+    const maxPriorityFeePerGas = [bump(highestTip, percent), current.maxPriorityFeePerGas].reduce(
+      (a, b) => (a > b ? a : b),
+    );
+    const maxFeePerGas = [
+      bump(highestFee, percent),
+      current.maxFeePerGas,
+      maxPriorityFeePerGas,
+    ].reduce((a, b) => (a > b ? a : b));
+    const tx = Transaction.from({
+      type: 2,
+      chainId: this.deps.chainId,
+      nonce,
+      to: previous.to,
+      value: previous.value,
+      data: previous.data,
+      gasLimit: previous.gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    });
+    const raw = await this.deps.signer.signTransaction(tx);
+    const record = {
+      hash: keccak256(raw),
+      signer: this.signerAddress,
+      nonce,
+      raw,
+      maxFeePerGas: maxFeePerGas.toString(),
+      maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+      gasLimit: previous.gasLimit.toString(),
+      attempt: newest.attempt + 1,
+      createdAt: Date.now(),
+      opCount: newest.opCount,
+    };
+    await this.deps.store.recordReplacementTransaction(record);
+    this.deps.metrics.replacements.inc();
+    this.log.warn("replacing stuck bundle transaction", {
+      nonce,
+      previousTx: newest.hash,
+      tx: record.hash,
+      maxFeePerGas: record.maxFeePerGas,
+      maxPriorityFeePerGas: record.maxPriorityFeePerGas,
+    });
+    await this.broadcast(
+      { ...record, status: "pending", sentBlock: null, receiptJson: null },
+      blockNumber,
+    );
+  }
+
+  /**
+   * Sends persisted raw bytes. "already known" and "nonce too low" mean the network already has
+   * this (or a sibling) transaction: never build a new bundle for it, tracking will find the receipt.
+   */
+  private async broadcast(tx: TxRecord, blockNumber: number): Promise<void> {
+    try {
+      await this.deps.chain.sendRawTransaction(tx.raw);
+    } catch (error) {
+      if (error instanceof NodeUnavailableError) throw error;
+      const message = error instanceof NodeRpcError ? error.message.toLowerCase() : String(error);
+      if (/already known|already imported|known transaction|already exists/.test(message)) {
+        this.log.debug("transaction already known to the node", { tx: tx.hash });
+      } else if (/nonce too low|nonce has already been used|nonce is too low/.test(message)) {
+        this.log.info("nonce already used on chain; waiting for the receipt", {
+          tx: tx.hash,
+          nonce: tx.nonce,
+        });
+      } else if (/underpriced|fee too low|replacement/.test(message)) {
+        this.log.warn("replacement underpriced; will bump again", { tx: tx.hash, nonce: tx.nonce });
+      } else {
+        this.log.error("broadcast rejected by the node", {
+          tx: tx.hash,
+          nonce: tx.nonce,
+          error: message.slice(0, 300),
+        });
+        // Some nodes (automining ones) mine a reverting tx and still answer with an error: only
+        // a transaction the node does not know at all is really refused.
+        const known = await this.deps.chain.getTransactionByHash(tx.hash);
+        if (!known && tx.opCount > 0) {
+          await this.retireRejectedBundle(tx, message);
+          return;
+        }
+      }
+    }
+    await this.deps.store.markTransactionSent(tx.hash, blockNumber);
+  }
+
+  /**
+   * The node refused the bundle outright (e.g. gas above its cap): it will never be mined. Its
+   * ops go back to the queue and its nonce is taken by a no-op self-transfer, so later bundles
+   * (which may already hold higher nonces) are not stuck behind a gap.
+   */
+  private async retireRejectedBundle(tx: TxRecord, message: string): Promise<void> {
+    await this.deps.store.abandonBundle({
+      signer: this.signerAddress,
+      nonce: tx.nonce,
+      reason: `bundle rejected by the node: ${message.slice(0, 200)}`,
+      maxAttempts: this.deps.config.maxBundleAttempts,
+      now: Date.now(),
+      replacement: await this.signNoOp(tx.nonce),
+    });
+  }
+
+  private async buildAndSendBundle(): Promise<void> {
+    const { store, config, simulator, instanceId, entryPoint, metrics } = this.deps;
+    const leased = await store.leaseOps(
+      instanceId,
+      entryPoint,
+      config.maxOpsPerBundle,
+      config.leaseMs,
+      Date.now(),
+    );
+    if (leased.length === 0) return;
+    let candidates = leased.map((record) => ({
+      record,
+      op: deserializeUserOperation(record.opJson),
+    }));
+    // Fit the bundle under its gas cap before simulating (dropping ops later only shrinks it).
+    let plannedGas = BUNDLE_OVERHEAD_GAS;
+    let fits = 0;
+    for (const candidate of candidates) {
+      const opGas = bundleGasFor(candidate.op);
+      if (plannedGas + opGas > config.maxBundleGas && fits > 0) break;
+      plannedGas += opGas;
+      fits++;
+    }
+    await store.releaseOps(
+      instanceId,
+      candidates.slice(fits).map((c) => c.record.hash),
+    );
+    candidates = candidates.slice(0, fits);
+    const removals: OpRemoval[] = [];
+    const included: OpOutcome[] = [];
+
+    // Ops acknowledged while the node was down have not had their execution simulated yet.
+    let baseFee: bigint | undefined;
+    const simulated: string[] = [];
+    const kept: typeof candidates = [];
+    for (const candidate of candidates) {
+      if (candidate.record.needsSimulation) {
+        // Everything acceptance skipped while the node was down: fees, then execution.
+        let error: RpcError | null = null;
+        try {
+          checkOpFees(
+            candidate.op,
+            (baseFee ??= await this.deps.chain.latestBaseFee()),
+            this.deps.limits,
+          );
+        } catch (feeError) {
+          if (!(feeError instanceof RpcError)) throw feeError;
+          error = feeError;
+        }
+        error ??= await simulator.simulateExecution(candidate.op, candidate.record.hash);
+        if (error) {
+          removals.push({
+            hash: candidate.record.hash,
+            status: "dropped",
+            reason: error.message,
+            revertJson: JSON.stringify(error.data ?? null),
+          });
+          metrics.opsTotal.inc({ outcome: "dropped", reason: "execution_reverted" });
+          continue;
+        }
+        simulated.push(candidate.record.hash);
+      }
+      kept.push(candidate);
+    }
+    candidates = kept;
+    await store.markOpsSimulated(simulated);
+
+    // Re-simulate the bundle as a whole; each round drops the op the EntryPoint names.
+    for (let round = 0; round <= leased.length && candidates.length > 0; round++) {
+      const result = await simulator.simulateValidation(candidates.map((c) => c.op));
+      if (result.ok) break;
+      if (result.opIndex === null) {
+        this.log.error("bundle simulation failed without naming an op; releasing leases", {
+          error: result.error.message,
+        });
+        await store.releaseOps(
+          instanceId,
+          candidates.map((c) => c.record.hash),
+        );
+        await store.removeOps(removals, Date.now());
+        return;
+      }
+      const [failing] = candidates.splice(result.opIndex, 1);
+      const found = result.error.message.includes("AA25")
+        ? await this.findInclusion(failing.record)
+        : null;
+      if (found) {
+        included.push(found);
+        continue;
+      }
+      removals.push({
+        hash: failing.record.hash,
+        status: "dropped",
+        reason: result.error.message,
+        revertJson: JSON.stringify(result.error.data ?? null),
+      });
+      metrics.opsTotal.inc({ outcome: "dropped", reason: "revalidation_failed" });
+    }
+    await store.recordOpOutcomes(included, Date.now());
+    await store.removeOps(removals, Date.now());
+
+    if (candidates.length === 0) return;
+    let gas = BUNDLE_OVERHEAD_GAS;
+    for (const candidate of candidates) gas += bundleGasFor(candidate.op);
+    const selected = candidates;
+    await this.signAndSend(
+      selected.map((c) => c.op),
+      selected.map((c) => c.record),
+      gas,
+    );
+  }
+
+  private async signAndSend(
+    ops: UserOperation[],
+    records: OpRecord[],
+    gasLimit: bigint,
+  ): Promise<void> {
+    const { chain, store, signer, chainId, entryPoint, beneficiary, metrics } = this.deps;
+    const [nonce, { maxFeePerGas, maxPriorityFeePerGas }, blockNumber] = await Promise.all([
+      store.getSignerNonce(this.signerAddress),
+      this.currentFees(),
+      chain.blockNumber(),
+    ]);
+    if (nonce === null) throw new Error("signer nonce not initialised");
+    const tx = Transaction.from({
+      type: 2,
+      chainId,
+      nonce,
+      to: entryPoint,
+      value: 0n,
+      data: encodeHandleOps(ops, beneficiary),
+      gasLimit,
+      maxFeePerGas,
+      maxPriorityFeePerGas,
+    });
+    const raw = await signer.signTransaction(tx);
+    const record = {
+      hash: keccak256(raw),
+      signer: this.signerAddress,
+      nonce,
+      raw,
+      maxFeePerGas: maxFeePerGas.toString(),
+      maxPriorityFeePerGas: maxPriorityFeePerGas.toString(),
+      gasLimit: gasLimit.toString(),
+      attempt: 1,
+      createdAt: Date.now(),
+      opCount: ops.length,
+    };
+    // Persist first: if we crash after this line, recovery rebroadcasts these exact bytes.
+    await store.recordBundleTransaction(
+      record,
+      records.map((r) => r.hash),
+      this.deps.instanceId,
+    );
+    metrics.bundleSize.observe(ops.length);
+    this.log.info("bundle signed", {
+      nonce,
+      tx: record.hash,
+      ops: ops.length,
+      gasLimit: record.gasLimit,
+    });
+    await this.broadcast(
+      { ...record, status: "pending", sentBlock: null, receiptJson: null },
+      blockNumber,
+    );
+  }
+
+  /** Finds an op's UserOperationEvent on-chain (bounded look-back), e.g. after a lost receipt. */
+  private async findInclusion(record: OpRecord): Promise<OpOutcome | null> {
+    const { chain, config, entryPoint } = this.deps;
+    const latest = await chain.blockNumber();
+    const logs = await chain.getLogs({
+      address: entryPoint,
+      topics: [USER_OPERATION_EVENT_TOPIC, record.hash],
+      fromBlock: "0x" + Math.max(0, latest - config.inclusionLookbackBlocks).toString(16),
+      toBlock: "latest",
+    });
+    const log = logs.find((l) => !l.removed);
+    if (!log) return null;
+    const parsed = entryPointInterface.parseLog(log);
+    if (!parsed) return null;
+    const success = Boolean(parsed.args.success);
+    this.log.warn("op was already included; recording instead of resubmitting", {
+      op: record.hash,
+      tx: log.transactionHash,
+    });
+    return {
+      hash: record.hash,
+      status: success ? "included" : "failed",
+      success,
+      reason: success ? null : "execution reverted",
+      revertJson: null,
+      txHash: log.transactionHash,
+      actualGasCost: "0x" + BigInt(parsed.args.actualGasCost).toString(16),
+      actualGasUsed: "0x" + BigInt(parsed.args.actualGasUsed).toString(16),
+      blockNumber: Number(BigInt(log.blockNumber)),
+      blockHash: log.blockHash,
+    };
+  }
+}
+
+interface ParsedOpEvent {
+  success: boolean;
+  actualGasCost: string;
+  actualGasUsed: string;
+  revertReason: string | null;
+}

@@ -1,0 +1,265 @@
+/**
+ * A minimal JSON-RPC client for the node. We don't use ethers' provider here because the relayer
+ * needs exact control over timeouts, retries and the difference between "the node is down"
+ * (retry with backoff) and "the node answered with an error" (e.g. a revert: never retried).
+ */
+import type { Logger } from "./logger.js";
+
+export class NodeUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeUnavailableError";
+  }
+}
+
+export class NodeRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message);
+    this.name = "NodeRpcError";
+  }
+
+  /** Revert bytes of a failed eth_call / eth_estimateGas, wherever the node put them. */
+  get revertData(): string | undefined {
+    const d = this.data as unknown;
+    if (typeof d === "string" && d.startsWith("0x")) return d;
+    if (d && typeof d === "object" && typeof (d as { data?: unknown }).data === "string") {
+      return (d as { data: string }).data;
+    }
+    return undefined;
+  }
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const NO_RETRY: RetryPolicy = { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 };
+
+export interface ChainClientOptions {
+  url: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  logger: Logger;
+}
+
+const MAX_BATCH = 50;
+
+interface PendingCall {
+  id: number;
+  method: string;
+  params: unknown[];
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface RpcAnswer {
+  id?: number;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class ChainClient {
+  private nextId = 1;
+  private queue: PendingCall[] = [];
+  private flushScheduled = false;
+
+  constructor(private readonly options: ChainClientOptions) {}
+
+  /** Sends one request; retries only when the node is unreachable, with exponential backoff. */
+  async request<T = unknown>(method: string, params: unknown[], retry?: RetryPolicy): Promise<T> {
+    const policy = retry ?? this.options.retry;
+    let delay = policy.initialDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, params);
+      } catch (error) {
+        if (!(error instanceof NodeUnavailableError) || attempt >= policy.attempts) throw error;
+        this.options.logger.warn("node unreachable, retrying", { method, attempt, delayMs: delay });
+        await sleep(delay);
+        delay = Math.min(delay * 2, policy.maxDelayMs);
+      }
+    }
+  }
+
+  /**
+   * Requests issued in the same turn of the event loop go out as one JSON-RPC batch: under load
+   * this saves the node most of its per-HTTP-request overhead. `eth_sendRawTransaction` is never
+   * batched, so a broadcast's outcome is always its own.
+   */
+  private requestOnce<T>(method: string, params: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending: PendingCall = {
+        id: this.nextId++,
+        method,
+        params,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (method === "eth_sendRawTransaction") {
+        void this.flush([pending]);
+        return;
+      }
+      this.queue.push(pending);
+      if (this.queue.length >= MAX_BATCH) {
+        void this.flush(this.queue.splice(0));
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (this.queue.length > 0) void this.flush(this.queue.splice(0));
+        });
+      }
+    });
+  }
+
+  private async flush(calls: PendingCall[]): Promise<void> {
+    const label = calls.length === 1 ? calls[0].method : `batch of ${calls.length}`;
+    const failAll = (error: Error) => calls.forEach((c) => c.reject(error));
+    const body = JSON.stringify(
+      calls.length === 1
+        ? { jsonrpc: "2.0", id: calls[0].id, method: calls[0].method, params: calls[0].params }
+        : calls.map((c) => ({ jsonrpc: "2.0", id: c.id, method: c.method, params: c.params })),
+    );
+    let response: Response;
+    try {
+      response = await fetch(this.options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      return failAll(new NodeUnavailableError(`${label}: ${(error as Error).message}`));
+    }
+    if (response.status >= 500 || response.status === 429) {
+      return failAll(new NodeUnavailableError(`${label}: HTTP ${response.status}`));
+    }
+    let payload: unknown;
+    try {
+      payload = await response.json();
+    } catch (error) {
+      return failAll(
+        new NodeUnavailableError(`${label}: unreadable response (${(error as Error).message})`),
+      );
+    }
+    const answers = Array.isArray(payload) ? (payload as RpcAnswer[]) : [payload as RpcAnswer];
+    const byId = new Map(answers.map((a) => [a?.id, a]));
+    for (const call of calls) {
+      const answer =
+        byId.get(call.id) ?? (answers.length === 1 && calls.length === 1 ? answers[0] : undefined);
+      if (!answer) {
+        call.reject(new NodeUnavailableError(`${call.method}: no answer in the batch response`));
+      } else if (answer.error) {
+        call.reject(
+          new NodeRpcError(answer.error.code, String(answer.error.message), answer.error.data),
+        );
+      } else {
+        call.resolve(answer.result);
+      }
+    }
+  }
+
+  async chainId(): Promise<bigint> {
+    return BigInt(await this.request<string>("eth_chainId", []));
+  }
+
+  async blockNumber(): Promise<number> {
+    return Number(BigInt(await this.request<string>("eth_blockNumber", [])));
+  }
+
+  async latestBaseFee(): Promise<bigint> {
+    const block = await this.request<{ baseFeePerGas?: string } | null>("eth_getBlockByNumber", [
+      "latest",
+      false,
+    ]);
+    return BigInt(block?.baseFeePerGas ?? "0x0");
+  }
+
+  async transactionCount(address: string, tag: "latest" | "pending"): Promise<number> {
+    return Number(BigInt(await this.request<string>("eth_getTransactionCount", [address, tag])));
+  }
+
+  async balance(address: string): Promise<bigint> {
+    return BigInt(await this.request<string>("eth_getBalance", [address, "latest"]));
+  }
+
+  async getCode(address: string): Promise<string> {
+    return await this.request<string>("eth_getCode", [address, "latest"]);
+  }
+
+  /** eth_call; a revert becomes `{ reverted: true, data }`, any other node error is thrown. */
+  async call(
+    tx: { from?: string; to: string; data: string; gas?: bigint },
+    block: string = "latest",
+    retry?: RetryPolicy,
+  ): Promise<
+    { reverted: false; result: string } | { reverted: true; data: string; message: string }
+  > {
+    const callObject: Record<string, string> = { to: tx.to, data: tx.data };
+    if (tx.from) callObject.from = tx.from;
+    if (tx.gas !== undefined) callObject.gas = "0x" + tx.gas.toString(16);
+    try {
+      const result = await this.request<string>("eth_call", [callObject, block], retry);
+      return { reverted: false, result };
+    } catch (error) {
+      if (
+        error instanceof NodeRpcError &&
+        (error.revertData !== undefined || /revert/i.test(error.message))
+      ) {
+        return { reverted: true, data: error.revertData ?? "0x", message: error.message };
+      }
+      throw error;
+    }
+  }
+
+  async estimateGas(tx: { from?: string; to: string; data: string }): Promise<bigint> {
+    return BigInt(await this.request<string>("eth_estimateGas", [tx]));
+  }
+
+  async sendRawTransaction(raw: string): Promise<string> {
+    return await this.request<string>("eth_sendRawTransaction", [raw], NO_RETRY);
+  }
+
+  async getTransactionReceipt(hash: string): Promise<RpcReceipt | null> {
+    return await this.request<RpcReceipt | null>("eth_getTransactionReceipt", [hash]);
+  }
+
+  async getTransactionByHash(hash: string): Promise<Record<string, unknown> | null> {
+    return await this.request<Record<string, unknown> | null>("eth_getTransactionByHash", [hash]);
+  }
+
+  async getLogs(filter: Record<string, unknown>): Promise<RpcLog[]> {
+    return await this.request<RpcLog[]>("eth_getLogs", [filter]);
+  }
+}
+
+export interface RpcLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  transactionIndex: string;
+  logIndex: string;
+  removed?: boolean;
+}
+
+export interface RpcReceipt {
+  transactionHash: string;
+  blockHash: string;
+  blockNumber: string;
+  status: string;
+  gasUsed: string;
+  effectiveGasPrice?: string;
+  logs: RpcLog[];
+  [key: string]: unknown;
+}

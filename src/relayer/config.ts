@@ -1,0 +1,134 @@
+/** Relayer configuration: every bound an attacker could push against is a number here. */
+import type { InterfaceAbi } from "ethers";
+import type { RateLimitTiers } from "./auth/rateLimiter.js";
+import type { LogLevel, LogSink } from "./logger.js";
+
+export interface SignerConfig {
+  /** Path to an encrypted JSON keystore (ethers / geth format). */
+  keystorePath?: string;
+  keystorePassword?: string;
+  /** Raw private key: accepted only on local chains (31337 / 1337). */
+  privateKey?: string;
+}
+
+export interface InputLimits {
+  maxBodyBytes: number;
+  maxBatchSize: number;
+  maxCallDataBytes: number;
+  maxInitCodeBytes: number;
+  maxSignatureBytes: number;
+  maxPaymasterDataBytes: number;
+  maxVerificationGasLimit: bigint;
+  maxCallGasLimit: bigint;
+  maxPreVerificationGas: bigint;
+  maxPaymasterGasLimit: bigint;
+  minPriorityFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  /** maxFeePerGas must be >= latest base fee × this percentage / 100. */
+  minBaseFeePercent: bigint;
+}
+
+export interface BundlerConfig {
+  maxOpsPerBundle: number;
+  /** Gas limit cap of one bundle tx; must stay under the node's per-tx cap (2^24 since Osaka). */
+  maxBundleGas: bigint;
+  /** Bundles (consecutive signer nonces) that may be pending at once. */
+  maxInFlightBundles: number;
+  pollIntervalMs: number;
+  /** Replace a bundle transaction not mined after this many blocks. */
+  replaceAfterBlocks: number;
+  /** Fee bump for replacements, percent (>= 10 as nodes require). */
+  feeBumpPercent: number;
+  leaseMs: number;
+  /** An op whose bundle fails this many times is reported failed. */
+  maxBundleAttempts: number;
+  /** Health turns 503 when the signer balance is below this. */
+  minSignerBalanceWei: bigint;
+  /** How far back to search logs when checking whether an op was already included. */
+  inclusionLookbackBlocks: number;
+}
+
+export interface RelayerConfig {
+  rpcUrl: string;
+  /** The EntryPoint v0.8 this relayer bundles for (one signer, one nonce sequence). */
+  entryPoint: string;
+  host: string;
+  port: number;
+  /** `sqlite:<path>` or a postgres:// URL. */
+  db: string;
+  signer: SignerConfig;
+  /** Receives the bundle fees; defaults to the signer. */
+  beneficiary?: string;
+  authRequired: boolean;
+  rateLimits: { perKey: RateLimitTiers; perSender: RateLimitTiers };
+  limits: InputLimits;
+  bundler: BundlerConfig;
+  /** ABI (error fragments) of wallet contracts, so their reverts decode as `{ rule, args }`. */
+  walletErrorAbi?: InterfaceAbi;
+  /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
+  instanceId?: string;
+  rpcTimeoutMs: number;
+  /** Attempts for node calls made while accepting an op (kept short: the client is waiting). */
+  acceptRetryAttempts: number;
+  logLevel: LogLevel;
+  logSink?: LogSink;
+}
+
+export const DEFAULT_LIMITS: InputLimits = {
+  maxBodyBytes: 512 * 1024,
+  maxBatchSize: 50,
+  maxCallDataBytes: 32 * 1024,
+  maxInitCodeBytes: 16 * 1024,
+  maxSignatureBytes: 2 * 1024,
+  maxPaymasterDataBytes: 4 * 1024,
+  maxVerificationGasLimit: 3_000_000n,
+  maxCallGasLimit: 10_000_000n,
+  maxPreVerificationGas: 2_000_000n,
+  maxPaymasterGasLimit: 3_000_000n,
+  minPriorityFeePerGas: 0n,
+  maxPriorityFeePerGas: 1_000_000_000_000n,
+  minBaseFeePercent: 100n,
+};
+
+export const DEFAULT_BUNDLER: BundlerConfig = {
+  maxOpsPerBundle: 100,
+  maxBundleGas: 16_000_000n,
+  maxInFlightBundles: 3,
+  pollIntervalMs: 100,
+  replaceAfterBlocks: 3,
+  feeBumpPercent: 15,
+  leaseMs: 30_000,
+  maxBundleAttempts: 3,
+  minSignerBalanceWei: 10n ** 16n,
+  inclusionLookbackBlocks: 5_000,
+};
+
+export type RelayerConfigInput = Pick<RelayerConfig, "rpcUrl" | "entryPoint" | "db" | "signer"> &
+  Partial<Omit<RelayerConfig, "limits" | "bundler">> & {
+    limits?: Partial<InputLimits>;
+    bundler?: Partial<BundlerConfig>;
+  };
+
+export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
+  // An explicit `undefined` (e.g. an unset flag) must not override a default.
+  const input = Object.fromEntries(
+    Object.entries(rawInput).filter(([, value]) => value !== undefined),
+  ) as RelayerConfigInput;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(input.entryPoint))
+    throw new Error("config: entryPoint must be an address");
+  const bundler = { ...DEFAULT_BUNDLER, ...input.bundler };
+  if (bundler.feeBumpPercent < 10) throw new Error("config: feeBumpPercent must be >= 10");
+  if (bundler.maxOpsPerBundle < 1) throw new Error("config: maxOpsPerBundle must be >= 1");
+  return {
+    host: "127.0.0.1",
+    port: 4337,
+    authRequired: true,
+    rateLimits: { perKey: {}, perSender: {} },
+    rpcTimeoutMs: 10_000,
+    acceptRetryAttempts: 2,
+    logLevel: "info",
+    ...input,
+    limits: { ...DEFAULT_LIMITS, ...input.limits },
+    bundler,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * `npm run relayer -- [flags]`. Configuration, lowest to highest precedence: a JSON file
+ * (--config or LEASH_RELAYER_CONFIG), environment variables, flags. Secrets only come from the
+ * environment (LEASH_KEYSTORE_PASSWORD, LEASH_RELAYER_PRIVATE_KEY), never from flags or files,
+ * so they don't end up in shell history or process listings.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { RelayerConfigInput } from "./config.js";
+import { startRelayer } from "./relayer.js";
+
+const BIGINT_LIMITS = new Set([
+  "maxVerificationGasLimit",
+  "maxCallGasLimit",
+  "maxPreVerificationGas",
+  "maxPaymasterGasLimit",
+  "minPriorityFeePerGas",
+  "maxPriorityFeePerGas",
+  "minBaseFeePercent",
+  "maxBundleGas",
+  "minSignerBalanceWei",
+]);
+
+function reviveBigints(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] =
+      BIGINT_LIMITS.has(k) && (typeof v === "string" || typeof v === "number")
+        ? BigInt(v)
+        : reviveBigints(v);
+  }
+  return out;
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfigInput {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      "rpc-url": { type: "string" },
+      "entry-point": { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      db: { type: "string" },
+      keystore: { type: "string" },
+      "instance-id": { type: "string" },
+      "no-auth": { type: "boolean" },
+      "log-level": { type: "string" },
+    },
+    strict: true,
+  });
+  const file = values.config ?? env.LEASH_RELAYER_CONFIG;
+  const fromFile = file
+    ? (reviveBigints(JSON.parse(readFileSync(file, "utf8"))) as Partial<RelayerConfigInput>)
+    : {};
+  const pick = (flag: string | undefined, envName: string): string | undefined =>
+    flag ?? env[envName];
+
+  const rpcUrl = pick(values["rpc-url"], "LEASH_RPC_URL") ?? fromFile.rpcUrl;
+  const entryPoint = pick(values["entry-point"], "LEASH_ENTRY_POINT") ?? fromFile.entryPoint;
+  if (!rpcUrl) throw new Error("missing RPC URL (--rpc-url or LEASH_RPC_URL)");
+  if (!entryPoint) throw new Error("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
+  const port = pick(values.port, "LEASH_RELAYER_PORT");
+  const keystorePath = pick(values.keystore, "LEASH_KEYSTORE") ?? fromFile.signer?.keystorePath;
+  return {
+    ...fromFile,
+    rpcUrl,
+    entryPoint,
+    db: pick(values.db, "LEASH_RELAYER_DB") ?? fromFile.db ?? "sqlite:.leash/relayer.sqlite",
+    host: pick(values.host, "LEASH_RELAYER_HOST") ?? fromFile.host,
+    port: port !== undefined ? Number(port) : fromFile.port,
+    instanceId: pick(values["instance-id"], "LEASH_RELAYER_INSTANCE_ID") ?? fromFile.instanceId,
+    authRequired: values["no-auth"]
+      ? false
+      : env.LEASH_RELAYER_AUTH === "off"
+        ? false
+        : (fromFile.authRequired ?? true),
+    logLevel:
+      (pick(values["log-level"], "LEASH_LOG_LEVEL") as RelayerConfigInput["logLevel"]) ??
+      fromFile.logLevel,
+    signer: {
+      keystorePath,
+      keystorePassword: env.LEASH_KEYSTORE_PASSWORD,
+      privateKey: keystorePath ? undefined : env.LEASH_RELAYER_PRIVATE_KEY,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.argv.slice(2), process.env);
+  const relayer = await startRelayer(config);
+  // Tests and supervisors read this line to learn the bound port.
+  process.stdout.write(
+    JSON.stringify({ level: "info", msg: "listening", url: relayer.url }) + "\n",
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(JSON.stringify({ level: "info", msg: "signal received", signal }) + "\n");
+    relayer.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().catch((error: unknown) => {
+    // Only the message: a config error must not dump an object that might hold a secret.
+    process.stderr.write(
+      JSON.stringify({
+        level: "error",
+        msg: "relayer failed to start",
+        error: (error as Error).message,
+      }) + "\n",
+    );
+    process.exit(1);
+  });
+}

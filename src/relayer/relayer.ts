@@ -1,0 +1,135 @@
+/** Wires the relayer together: `startRelayer(config)` returns `{ url, close() }`. */
+import { getAddress } from "ethers";
+import { RateLimiter } from "./auth/rateLimiter.js";
+import { Bundler } from "./bundler.js";
+import { ChainClient } from "./chain.js";
+import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./config.js";
+import { RevertDecoder } from "./decodeRevert.js";
+import { createLogger } from "./logger.js";
+import { RelayerMetrics } from "./metrics.js";
+import { RpcServer } from "./rpc/server.js";
+import type { RelayerContext } from "./rpc/types.js";
+import { loadSigner } from "./signer.js";
+import { Simulator } from "./simulation.js";
+import { openStore } from "./store/index.js";
+import type { RelayerStore } from "./store/types.js";
+
+export interface RunningRelayer {
+  url: string;
+  config: RelayerConfig;
+  signerAddress: string;
+  store: RelayerStore;
+  close(): Promise<void>;
+}
+
+const BASE_FEE_CACHE_MS = 500;
+
+export async function startRelayer(input: RelayerConfigInput): Promise<RunningRelayer> {
+  const config = resolveConfig(input);
+  const bootLogger = createLogger({ level: config.logLevel, sink: config.logSink });
+  const entryPoint = getAddress(config.entryPoint.toLowerCase());
+
+  const chain = new ChainClient({
+    url: config.rpcUrl,
+    timeoutMs: config.rpcTimeoutMs,
+    retry: { attempts: 6, initialDelayMs: 100, maxDelayMs: 2_000 },
+    logger: bootLogger.child({ component: "chain" }),
+  });
+  const requestChain = new ChainClient({
+    url: config.rpcUrl,
+    timeoutMs: Math.min(config.rpcTimeoutMs, 3_000),
+    retry: { attempts: config.acceptRetryAttempts, initialDelayMs: 50, maxDelayMs: 200 },
+    logger: bootLogger.child({ component: "chain" }),
+  });
+
+  // Startup waits for the node a little longer: a relayer restarted alongside its node is normal.
+  const chainId = await chain
+    .request<string>("eth_chainId", [], { attempts: 20, initialDelayMs: 100, maxDelayMs: 2_000 })
+    .then(BigInt);
+  const signer = await loadSigner(config.signer, chainId);
+  // The lease owner must survive restarts (a restarted instance takes back its own leases at
+  // once) and differ between instances: each instance has its own signer, so derive it from that.
+  const instanceId = config.instanceId ?? `signer-${signer.address.toLowerCase()}`;
+  const logger = bootLogger.child({ instance: instanceId });
+  const log = logger.child({ component: "relayer" });
+  const beneficiary = config.beneficiary
+    ? getAddress(config.beneficiary.toLowerCase())
+    : signer.address;
+  const store = await openStore(config.db);
+  const decoder = new RevertDecoder(config.walletErrorAbi);
+  const metrics = new RelayerMetrics();
+
+  const bundler = new Bundler({
+    chain,
+    store,
+    signer,
+    chainId,
+    entryPoint,
+    beneficiary,
+    config: config.bundler,
+    limits: config.limits,
+    simulator: new Simulator(chain, entryPoint, signer.address, beneficiary, decoder),
+    decoder,
+    metrics,
+    logger,
+    instanceId,
+  });
+
+  let cachedBaseFee: { value: bigint; at: number } | null = null;
+  const ctx: RelayerContext = {
+    config,
+    chainId,
+    entryPoint,
+    signerAddress: signer.address,
+    beneficiary,
+    chain,
+    requestChain,
+    store,
+    simulator: new Simulator(requestChain, entryPoint, signer.address, beneficiary, decoder),
+    decoder,
+    metrics,
+    logger,
+    bundler,
+    senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
+    baseFee: async () => {
+      if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
+        return cachedBaseFee.value;
+      const value = await requestChain.latestBaseFee();
+      cachedBaseFee = { value, at: Date.now() };
+      return value;
+    },
+  };
+
+  try {
+    await bundler.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const server = new RpcServer(ctx, new RateLimiter(config.rateLimits.perKey));
+  const port = await server.listen(config.port, config.host);
+  const url = `http://${config.host}:${port}/`;
+  log.info("relayer started", {
+    url,
+    chainId: chainId.toString(),
+    entryPoint,
+    signer: signer.address,
+    store: store.kind,
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    config,
+    signerAddress: signer.address,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        log.info("shutting down");
+        await server.close();
+        await bundler.stop();
+        await store.close();
+        log.info("stopped");
+      })()),
+  };
+}

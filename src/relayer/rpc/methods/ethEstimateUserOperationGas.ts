@@ -1,0 +1,176 @@
+/**
+ * eth_estimateUserOperationGas. Without a tracing node we estimate each phase with eth_estimateGas
+ * as the EntryPoint would call it: `validateUserOp` from the EntryPoint (a dummy signature makes
+ * it return SIG_VALIDATION_FAILED without reverting, and costs the same), the factory call from
+ * the EntryPoint's SenderCreator for first ops, and the execution call from the EntryPoint.
+ * Margins cover the EntryPoint's own bookkeeping around each phase.
+ */
+import { z } from "zod";
+import { accountInterface, entryPointInterface, EXECUTE_USER_OP_SELECTOR } from "../../abi.js";
+import { NodeRpcError, NodeUnavailableError } from "../../chain.js";
+import {
+  ExecutionRevertedError,
+  InvalidParamsError,
+  UnavailableError,
+  ValidationRejectedError,
+} from "../../errors.js";
+import { checkOpFields, intrinsicGas, packedTuple } from "../../simulation.js";
+import {
+  address,
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  normalizeUserOperation,
+  packUserOperation,
+  rpcUserOperationSchema,
+  type UserOperation,
+} from "../../userOp.js";
+import { defineMethod } from "../types.js";
+
+const estimationOpSchema = rpcUserOperationSchema.partial({
+  callGasLimit: true,
+  verificationGasLimit: true,
+  preVerificationGas: true,
+  maxFeePerGas: true,
+  maxPriorityFeePerGas: true,
+});
+
+const VALIDATION_OVERHEAD = 35_000n;
+const EXECUTION_OVERHEAD = 10_000n;
+const UNDEPLOYED_VALIDATION_DEFAULT = 60_000n;
+const PVG_MARGIN = 1_000n;
+const q = (v: bigint) => "0x" + v.toString(16);
+const withMargin = (v: bigint, percent: bigint) => v + (v * percent) / 100n;
+
+export const ethEstimateUserOperationGas = defineMethod({
+  name: "eth_estimateUserOperationGas",
+  scope: "read",
+  // The optional third param (state override set) is accepted for compatibility and ignored.
+  params: z.union([
+    z.tuple([estimationOpSchema, address("entryPoint")]),
+    z.tuple([estimationOpSchema, address("entryPoint"), z.record(z.unknown())]),
+  ]),
+  handler: async ([parsed, entryPoint], { relayer }) => {
+    if (entryPoint !== relayer.entryPoint)
+      throw new InvalidParamsError(`unsupported entry point ${entryPoint}`);
+    const { limits } = relayer.config;
+    const op: UserOperation = normalizeUserOperation({
+      ...parsed,
+      callGasLimit: parsed.callGasLimit ?? 0n,
+      verificationGasLimit: parsed.verificationGasLimit ?? limits.maxVerificationGasLimit,
+      preVerificationGas: parsed.preVerificationGas ?? 0n,
+      maxFeePerGas: parsed.maxFeePerGas ?? 0n,
+      maxPriorityFeePerGas: parsed.maxPriorityFeePerGas ?? 0n,
+    });
+    try {
+      const chain = relayer.requestChain;
+      const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
+      const deployed = (await chain.getCode(op.sender)) !== "0x";
+      let verificationGasLimit: bigint;
+      let callGasLimit: bigint;
+      if (deployed) {
+        if (op.factory) throw new ValidationRejectedError("AA10 sender already constructed");
+        const validateData = accountInterface.encodeFunctionData("validateUserOp", [
+          packedTuple(packUserOperation(op)),
+          hash,
+          0n,
+        ]);
+        verificationGasLimit = await estimate(
+          chain,
+          { from: entryPoint, to: op.sender, data: validateData },
+          "validation",
+        );
+        verificationGasLimit = withMargin(verificationGasLimit, 20n) + VALIDATION_OVERHEAD;
+        const executeData = op.callData.startsWith(EXECUTE_USER_OP_SELECTOR)
+          ? accountInterface.encodeFunctionData("executeUserOp", [
+              packedTuple(packUserOperation(op)),
+              hash,
+            ])
+          : op.callData;
+        callGasLimit =
+          op.callData === "0x"
+            ? 0n
+            : withMargin(
+                await estimate(
+                  chain,
+                  { from: entryPoint, to: op.sender, data: executeData },
+                  "execution",
+                ),
+                10n,
+              ) + EXECUTION_OVERHEAD;
+      } else {
+        if (!op.factory) throw new ValidationRejectedError("AA20 account not deployed");
+        const lookup = await chain.call({
+          to: entryPoint,
+          data: entryPointInterface.encodeFunctionData("senderCreator", []),
+        });
+        if (lookup.reverted)
+          throw new ValidationRejectedError("entry point did not return its SenderCreator");
+        const [senderCreator] = entryPointInterface.decodeFunctionResult(
+          "senderCreator",
+          lookup.result,
+        ) as unknown as [string];
+        const creation = await estimate(
+          chain,
+          { from: senderCreator, to: op.factory, data: op.factoryData },
+          "validation",
+        );
+        verificationGasLimit =
+          withMargin(creation, 20n) + UNDEPLOYED_VALIDATION_DEFAULT + VALIDATION_OVERHEAD;
+        // Execution cannot be estimated before the account exists: a generous fixed budget.
+        callGasLimit = op.callData === "0x" ? 0n : 200_000n;
+      }
+      const estimated = { ...op, verificationGasLimit, callGasLimit };
+      const preVerificationGas = minimumPreVerificationGas(estimated) + PVG_MARGIN;
+      checkOpFields(
+        { ...estimated, preVerificationGas, maxPriorityFeePerGas: 0n, maxFeePerGas: 0n },
+        {
+          ...limits,
+          minPriorityFeePerGas: 0n,
+        },
+      );
+      return {
+        preVerificationGas: q(preVerificationGas),
+        verificationGasLimit: q(verificationGasLimit),
+        callGasLimit: q(callGasLimit),
+        ...(op.paymaster
+          ? {
+              paymasterVerificationGasLimit: q(op.paymasterVerificationGasLimit || 100_000n),
+              paymasterPostOpGasLimit: q(op.paymasterPostOpGasLimit),
+            }
+          : {}),
+      };
+    } catch (error) {
+      if (error instanceof NodeUnavailableError) throw new UnavailableError();
+      throw error;
+    }
+
+    async function estimate(
+      chain: typeof relayer.requestChain,
+      tx: { from: string; to: string; data: string },
+      phase: "validation" | "execution",
+    ): Promise<bigint> {
+      try {
+        // eth_estimateGas prices a whole transaction; the EntryPoint makes an inner call, which
+        // pays neither the 21000 base cost nor calldata gas: take the intrinsic part out.
+        const whole = await chain.estimateGas(tx);
+        const inner = whole - intrinsicGas(tx.data);
+        return inner > 0n ? inner : whole;
+      } catch (error) {
+        if (!(error instanceof NodeRpcError)) throw error;
+        const decoded = relayer.decoder.decode(error.revertData);
+        const reason = relayer.decoder.describe(decoded);
+        if (phase === "execution") {
+          throw new ExecutionRevertedError(`execution reverted: ${reason}`, {
+            reason,
+            ...(decoded.kind === "custom" ? { rule: decoded.rule, args: decoded.args } : {}),
+            revert: decoded,
+          });
+        }
+        throw new ValidationRejectedError(`validation reverted: ${reason}`, {
+          reason,
+          revert: decoded,
+        });
+      }
+    }
+  },
+});

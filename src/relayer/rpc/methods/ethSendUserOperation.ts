@@ -1,0 +1,131 @@
+/**
+ * eth_sendUserOperation: check everything that can be checked before spending gas, persist the
+ * op (with its audit row) and only then acknowledge it with its hash.
+ *
+ * When the node is unreachable the op is still accepted after the local checks and queued with
+ * `needsSimulation`: the bundler simulates it (validation and execution) when the node is back
+ * and drops it with a reason if it would fail. Clients see that through
+ * `leash_getUserOperationStatus`. We chose this over rejecting so agents keep working through
+ * short node outages; no gas is spent on an unsimulated op either way.
+ */
+import { z } from "zod";
+import { NodeUnavailableError } from "../../chain.js";
+import { ForbiddenError, InvalidParamsError, RpcError, ThrottledError } from "../../errors.js";
+import { checkOpFees, checkOpFields } from "../../simulation.js";
+import {
+  address,
+  getUserOperationHash,
+  normalizeUserOperation,
+  rpcUserOperationSchema,
+  serializeUserOperation,
+  type UserOperation,
+} from "../../userOp.js";
+import { type CallContext, defineMethod } from "../types.js";
+
+export const ethSendUserOperation = defineMethod({
+  name: "eth_sendUserOperation",
+  scope: "send",
+  params: z.tuple([rpcUserOperationSchema, address("entryPoint")]),
+  handler: async ([parsedOp, entryPoint], ctx) => {
+    const { relayer, apiKey } = ctx;
+    if (entryPoint !== relayer.entryPoint) {
+      throw new InvalidParamsError(`unsupported entry point ${entryPoint}`);
+    }
+    const op = normalizeUserOperation(parsedOp);
+    if (apiKey && apiKey.sender !== "*" && apiKey.sender !== op.sender) {
+      throw new ForbiddenError("this API key may not send operations for this sender");
+    }
+    const limit = relayer.senderRateLimiter.take(op.sender.toLowerCase());
+    if (!limit.allowed) {
+      relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: "throttled" });
+      throw new ThrottledError(
+        `rate limit for this sender exceeded (${limit.tier})`,
+        limit.retryAfterMs,
+      );
+    }
+    const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
+    try {
+      checkOpFields(op, relayer.config.limits);
+      const needsSimulation = await simulate(op, hash, ctx);
+      const result = await relayer.store.insertOp(
+        {
+          hash,
+          entryPoint,
+          sender: op.sender,
+          nonce: "0x" + op.nonce.toString(16),
+          opJson: serializeUserOperation(op),
+          needsSimulation,
+          apiKeyId: apiKey?.id ?? null,
+          receivedAt: Date.now(),
+        },
+        {
+          event: "accepted",
+          opHash: hash,
+          sender: op.sender,
+          detail: {
+            nonce: "0x" + op.nonce.toString(16),
+            apiKeyId: apiKey?.id ?? null,
+            simulated: !needsSimulation,
+          },
+        },
+      );
+      if (result === "duplicate-hash") throw new InvalidParamsError("user operation already known");
+      if (result === "duplicate-nonce") {
+        throw new InvalidParamsError(
+          "another user operation with this sender and nonce is already pending",
+        );
+      }
+      relayer.metrics.opsTotal.inc({
+        outcome: "accepted",
+        reason: needsSimulation ? "unsimulated" : "",
+      });
+      ctx.logger.info("user operation accepted", {
+        op: hash,
+        sender: op.sender,
+        simulated: !needsSimulation,
+      });
+      relayer.bundler.nudge();
+      return hash;
+    } catch (error) {
+      if (error instanceof RpcError) {
+        relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: String(error.code) });
+        await relayer.store.appendAudit({
+          event: "rejected",
+          opHash: hash,
+          sender: op.sender,
+          detail: { code: error.code, reason: error.message.slice(0, 500) },
+        });
+        ctx.logger.info("user operation rejected", {
+          op: hash,
+          sender: op.sender,
+          code: error.code,
+          reason: error.message,
+        });
+      }
+      throw error;
+    }
+  },
+});
+
+/** Returns true when the node was unreachable and the op must be simulated later. */
+async function simulate(
+  op: UserOperation,
+  hash: string,
+  { relayer, logger }: CallContext,
+): Promise<boolean> {
+  try {
+    checkOpFees(op, await relayer.baseFee(), relayer.config.limits);
+    // Both simulations read the same state: run them side by side. Validation failures win.
+    const [validation, execution] = await Promise.all([
+      relayer.simulator.simulateValidation([op]),
+      relayer.simulator.simulateExecution(op, hash),
+    ]);
+    if (!validation.ok) throw validation.error;
+    if (execution) throw execution;
+    return false;
+  } catch (error) {
+    if (!(error instanceof NodeUnavailableError)) throw error;
+    logger.warn("node unreachable while accepting; queueing op for later simulation", { op: hash });
+    return true;
+  }
+}

@@ -1,0 +1,24 @@
+import type { RpcMethod } from "../types.js";
+import { ethChainId } from "./ethChainId.js";
+import { ethEstimateUserOperationGas } from "./ethEstimateUserOperationGas.js";
+import { ethGetUserOperationByHash } from "./ethGetUserOperationByHash.js";
+import { ethGetUserOperationReceipt } from "./ethGetUserOperationReceipt.js";
+import { ethSendUserOperation } from "./ethSendUserOperation.js";
+import { ethSupportedEntryPoints } from "./ethSupportedEntryPoints.js";
+import { forwardedMethods } from "./forwardReadOnly.js";
+import { leashGetUserOperationStatus } from "./leashGetUserOperationStatus.js";
+
+const methods: RpcMethod[] = [
+  ethChainId as RpcMethod,
+  ethSupportedEntryPoints as RpcMethod,
+  ethSendUserOperation as RpcMethod,
+  ethEstimateUserOperationGas as RpcMethod,
+  ethGetUserOperationByHash as RpcMethod,
+  ethGetUserOperationReceipt as RpcMethod,
+  leashGetUserOperationStatus as RpcMethod,
+  ...forwardedMethods,
+];
+
+export const methodRegistry: ReadonlyMap<string, RpcMethod> = new Map(
+  methods.map((m) => [m.name, m]),
+);

@@ -1,0 +1,371 @@
+/**
+ * HTTP front door: JSON-RPC 2.0 on POST, /health and /metrics on GET. Everything a caller
+ * controls is bounded (body size, batch size, id and method length) and every failure becomes a
+ * JSON-RPC error object; no stack trace ever leaves the process.
+ */
+import { type IncomingMessage, type ServerResponse, createServer, type Server } from "node:http";
+import type { ZodError } from "zod";
+import { type ApiKeyInfo, verifyApiKey } from "../auth/apiKeys.js";
+import type { RateLimiter } from "../auth/rateLimiter.js";
+import { NodeUnavailableError } from "../chain.js";
+import {
+  ForbiddenError,
+  InternalError,
+  InvalidParamsError,
+  InvalidRequestError,
+  MethodNotFoundError,
+  ParseError,
+  RpcError,
+  ThrottledError,
+  UnauthorizedError,
+  UnavailableError,
+} from "../errors.js";
+import { methodRegistry } from "./methods/index.js";
+import type { RelayerContext } from "./types.js";
+
+type JsonRpcId = string | number | null;
+
+interface JsonRpcResponse {
+  jsonrpc: "2.0";
+  id: JsonRpcId;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+class BodyTooLargeError extends Error {}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > maxBytes) {
+      reject(new BodyTooLargeError());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new BodyTooLargeError());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function zodMessage(error: ZodError): {
+  message: string;
+  issues: { path: string; message: string }[];
+} {
+  const issues = error.issues.slice(0, 5).map((issue) => ({
+    path: issue.path.join(".").slice(0, 100),
+    message: issue.message.slice(0, 200),
+  }));
+  const first = issues[0];
+  return {
+    message: `invalid params: ${first ? `${first.path || "params"}: ${first.message}` : "bad input"}`,
+    issues,
+  };
+}
+
+function presentedKey(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (typeof header === "string" && header.toLowerCase().startsWith("bearer "))
+    return header.slice(7).trim();
+  const apiKey = req.headers["x-api-key"];
+  if (typeof apiKey === "string") return apiKey.trim();
+  return null;
+}
+
+const isValidId = (id: unknown): id is JsonRpcId =>
+  id === null ||
+  (typeof id === "string" && id.length <= 128) ||
+  (typeof id === "number" && Number.isFinite(id));
+
+export class RpcServer {
+  readonly server: Server;
+  private inFlight = 0;
+  private accepting = true;
+  private idle: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: RelayerContext,
+    private readonly keyRateLimiter: RateLimiter,
+  ) {
+    this.server = createServer((req, res) => {
+      this.inFlight++;
+      this.route(req, res)
+        .catch((error: unknown) => {
+          ctx.logger.error("unhandled request error", { error });
+          if (!res.headersSent)
+            this.sendJson(res, 500, {
+              jsonrpc: "2.0",
+              id: null,
+              error: new InternalError().toJSON(),
+            });
+        })
+        .finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0) this.idle?.();
+        });
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        const address = this.server.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
+    });
+  }
+
+  /** Stops accepting connections and waits for in-flight requests (and their DB writes). */
+  async close(): Promise<void> {
+    this.accepting = false;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private sendJson(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body, (_k, v) =>
+      typeof v === "bigint" ? "0x" + v.toString(16) : v,
+    );
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (!this.accepting) {
+      res.writeHead(503, { connection: "close" }).end();
+      return;
+    }
+    if (req.method === "GET" && path === "/health") return this.health(res);
+    if (req.method === "GET" && path === "/metrics") return this.metrics(res);
+    if (req.method !== "POST" || (path !== "/" && path !== "/rpc")) {
+      this.sendJson(res, 404, { error: "not found" });
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.ctx.config.limits.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader("connection", "close");
+        this.sendJson(res, 413, {
+          jsonrpc: "2.0",
+          id: null,
+          error: new InvalidRequestError(
+            `request body exceeds ${this.ctx.config.limits.maxBodyBytes} bytes`,
+          ).toJSON(),
+        });
+        return;
+      }
+      throw error;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      this.sendJson(res, 200, { jsonrpc: "2.0", id: null, error: new ParseError().toJSON() });
+      return;
+    }
+
+    let apiKey: ApiKeyInfo | null = null;
+    if (this.ctx.config.authRequired) {
+      const presented = presentedKey(req);
+      const check = presented ? await verifyApiKey(this.ctx.store, presented) : null;
+      if (!check || !check.ok) {
+        this.ctx.logger.info("authentication failed", { reason: check ? check.reason : "missing" });
+        this.sendJson(res, 401, {
+          jsonrpc: "2.0",
+          id: null,
+          error: new UnauthorizedError().toJSON(),
+        });
+        return;
+      }
+      apiKey = check.info;
+    }
+
+    if (Array.isArray(payload)) {
+      if (payload.length === 0) {
+        this.sendJson(res, 200, {
+          jsonrpc: "2.0",
+          id: null,
+          error: new InvalidRequestError("empty batch").toJSON(),
+        });
+        return;
+      }
+      if (payload.length > this.ctx.config.limits.maxBatchSize) {
+        this.sendJson(res, 200, {
+          jsonrpc: "2.0",
+          id: null,
+          error: new InvalidRequestError(
+            `batch exceeds ${this.ctx.config.limits.maxBatchSize} requests`,
+          ).toJSON(),
+        });
+        return;
+      }
+      const responses: JsonRpcResponse[] = [];
+      // Sequential on purpose: a batch cannot multiply the work done concurrently.
+      for (const message of payload) {
+        const response = await this.handleMessage(message, apiKey);
+        if (response) responses.push(response);
+      }
+      if (responses.length === 0) res.writeHead(204).end();
+      else this.sendJson(res, 200, responses);
+      return;
+    }
+    const response = await this.handleMessage(payload, apiKey);
+    if (response) this.sendJson(res, 200, response);
+    else res.writeHead(204).end();
+  }
+
+  /** Returns null for notifications (no id), which get no response. */
+  private async handleMessage(
+    message: unknown,
+    apiKey: ApiKeyInfo | null,
+  ): Promise<JsonRpcResponse | null> {
+    if (message === null || typeof message !== "object" || Array.isArray(message)) {
+      return {
+        jsonrpc: "2.0",
+        id: null,
+        error: new InvalidRequestError("request must be an object").toJSON(),
+      };
+    }
+    const request = message as Record<string, unknown>;
+    const hasId = "id" in request;
+    const id: JsonRpcId = isValidId(request.id) ? request.id : null;
+    const fail = (error: RpcError): JsonRpcResponse => ({
+      jsonrpc: "2.0",
+      id,
+      error: error.toJSON(),
+    });
+    if (hasId && !isValidId(request.id))
+      return fail(new InvalidRequestError("id must be a string, number or null"));
+    if (request.jsonrpc !== "2.0") return fail(new InvalidRequestError('jsonrpc must be "2.0"'));
+    if (
+      typeof request.method !== "string" ||
+      request.method.length === 0 ||
+      request.method.length > 100
+    ) {
+      return fail(new InvalidRequestError("method must be a non-empty string"));
+    }
+    const started = Date.now();
+    const method = methodRegistry.get(request.method);
+    const result = await this.execute(request.method, request.params, apiKey);
+    this.ctx.metrics.rpcRequests.inc({
+      method: method ? request.method : "unknown",
+      code: result.error ? String(result.error.code) : "0",
+    });
+    this.ctx.logger.debug("rpc", {
+      method: request.method.slice(0, 100),
+      ms: Date.now() - started,
+      code: result.error?.code,
+    });
+    if (!hasId) return null;
+    return result.error ? fail(result.error) : { jsonrpc: "2.0", id, result: result.value ?? null };
+  }
+
+  private async execute(
+    name: string,
+    rawParams: unknown,
+    apiKey: ApiKeyInfo | null,
+  ): Promise<{ error?: RpcError; value?: unknown }> {
+    const method = methodRegistry.get(name);
+    if (!method) return { error: new MethodNotFoundError(name) };
+    if (apiKey) {
+      if (!apiKey.scopes.includes(method.scope)) {
+        return { error: new ForbiddenError(`this API key lacks the "${method.scope}" scope`) };
+      }
+      const limit = this.keyRateLimiter.take(apiKey.id);
+      if (!limit.allowed) {
+        return {
+          error: new ThrottledError(
+            `rate limit for this API key exceeded (${limit.tier})`,
+            limit.retryAfterMs,
+          ),
+        };
+      }
+    }
+    if (rawParams !== undefined && !Array.isArray(rawParams)) {
+      return { error: new InvalidParamsError("params must be an array") };
+    }
+    const parsed = method.params.safeParse(rawParams ?? []);
+    if (!parsed.success) {
+      const { message, issues } = zodMessage(parsed.error);
+      return { error: new InvalidParamsError(message, { issues }) };
+    }
+    const logger = this.ctx.logger.child({
+      component: "rpc",
+      method: name,
+      apiKeyId: apiKey?.id ?? null,
+    });
+    try {
+      return { value: await method.handler(parsed.data, { relayer: this.ctx, apiKey, logger }) };
+    } catch (error) {
+      if (error instanceof RpcError) return { error };
+      if (error instanceof NodeUnavailableError) return { error: new UnavailableError() };
+      logger.error("method failed", { error });
+      return { error: new InternalError() };
+    }
+  }
+
+  private async health(res: ServerResponse): Promise<void> {
+    const { requestChain, store, config, signerAddress } = this.ctx;
+    let nodeReachable = false;
+    let balance: bigint | null = null;
+    let blockNumber: number | null = null;
+    try {
+      blockNumber = await requestChain.blockNumber();
+      balance = await requestChain.balance(signerAddress);
+      nodeReachable = true;
+    } catch {
+      nodeReachable = false;
+    }
+    const counts = await store.countOpsByStatus();
+    const queueDepth = counts.received + counts.submitted;
+    const balanceOk = balance !== null && balance >= config.bundler.minSignerBalanceWei;
+    const healthy = nodeReachable && balanceOk;
+    this.sendJson(res, healthy ? 200 : 503, {
+      status: healthy ? "ok" : "unhealthy",
+      nodeReachable,
+      blockNumber,
+      signer: signerAddress,
+      signerBalanceWei: balance === null ? null : balance.toString(),
+      signerBalanceOk: balanceOk,
+      queueDepth,
+    });
+  }
+
+  private async metrics(res: ServerResponse): Promise<void> {
+    const { requestChain, store, signerAddress, metrics } = this.ctx;
+    const counts = await store.countOpsByStatus();
+    metrics.queueDepth.set(counts.received + counts.submitted);
+    try {
+      metrics.signerBalance.set(Number(await requestChain.balance(signerAddress)));
+    } catch {
+      // node down: keep the last known balance
+    }
+    const text = metrics.render();
+    res.writeHead(200, {
+      "content-type": "text/plain; version=0.0.4",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A thin driver layer so the store's SQL is written once. Queries use `?` placeholders; the
+ * PostgreSQL driver rewrites them to `$n`. Integers come back as JS numbers on both backends
+ * (values we store as integers are millisecond timestamps, nonces and counters, all < 2^53).
+ */
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import pg from "pg";
+
+export type SqlValue = string | number | null;
+
+export interface SqlExecutor {
+  query<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: SqlValue[]): Promise<number>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: "sqlite" | "postgres";
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Serialises async critical sections on the single SQLite connection. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = "sqlite" as const;
+  private readonly db: DatabaseSync;
+  private readonly mutex = new Mutex();
+  private readonly executor: SqlExecutor;
+
+  /**
+   * `synchronous`: FULL (default) fsyncs every commit, so an acknowledged op survives power loss;
+   * NORMAL (WAL) survives process crashes (SIGKILL) but may lose the last commits on an OS crash,
+   * and is much faster because node:sqlite's synchronous fsync otherwise blocks the event loop.
+   */
+  constructor(path: string, synchronous: "full" | "normal" = "full") {
+    this.db = new DatabaseSync(path);
+    // WAL: readers don't block the writer, and a killed process leaves a consistent database.
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec(`PRAGMA synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.executor = {
+      query: async <T>(sql: string, params: SqlValue[] = []) =>
+        this.db.prepare(sql).all(...(params as SQLInputValue[])) as T[],
+      run: async (sql: string, params: SqlValue[] = []) =>
+        Number(this.db.prepare(sql).run(...(params as SQLInputValue[])).changes),
+    };
+  }
+
+  query<T>(sql: string, params?: SqlValue[]): Promise<T[]> {
+    return this.mutex.run(() => this.executor.query<T>(sql, params));
+  }
+
+  run(sql: string, params?: SqlValue[]): Promise<number> {
+    return this.mutex.run(() => this.executor.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this.executor);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        this.db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.mutex.run(async () => this.db.exec(sql));
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => this.db.close());
+  }
+}
+
+function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const INT8_OID = 20;
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = "postgres" as const;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: 8,
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.pool.on("error", () => {});
+  }
+
+  private static executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+    return {
+      query: async <T>(sql: string, params: SqlValue[] = []) =>
+        (await client.query(toPostgresPlaceholders(sql), params)).rows as T[],
+      run: async (sql: string, params: SqlValue[] = []) =>
+        (await client.query(toPostgresPlaceholders(sql), params)).rowCount ?? 0,
+    };
+  }
+
+  query<T>(sql: string, params?: SqlValue[]): Promise<T[]> {
+    return PostgresDriver.executor(this.pool).query<T>(sql, params);
+  }
+
+  run(sql: string, params?: SqlValue[]): Promise<number> {
+    return PostgresDriver.executor(this.pool).run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(PostgresDriver.executor(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The relayer with the Leash AgentWallet: an agent's user op (nonce key = its session key,
+ * callData = executeUserOp(Call[])) is included when within policy, and rejected before any gas
+ * is spent with -32521 and the wallet's policy error decoded as `{ rule, args }` when not.
+ */
+import { expect } from "chai";
+import {
+  ContractFactory,
+  Wallet,
+  getAddress,
+  parseEther,
+  zeroPadValue,
+  type InterfaceAbi,
+} from "ethers";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import {
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  type UserOperation,
+} from "../../src/relayer/userOp.js";
+import { IAgentWallet__factory } from "../../typechain-types/index.js";
+import {
+  ALL_DAYS,
+  ALL_HOURS,
+  NATIVE,
+  agentNonceKey,
+  encodeWalletCall,
+  executeUserOpCallData,
+  testWallets,
+  type CallStruct,
+} from "../helpers/fixtures.js";
+import {
+  HARDHAT_KEYS,
+  REPO_ROOT,
+  call,
+  rpcOp,
+  startChain,
+  tempDir,
+  waitForFinal,
+  type TestChain,
+} from "./helpers.js";
+
+function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
+  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
+    abi: InterfaceAbi;
+    bytecode: string;
+  };
+}
+
+async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
+  const { abi, bytecode } = artifact(path);
+  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
+  await contract.waitForDeployment();
+  return contract.getAddress();
+}
+
+describe("relayer with the Leash AgentWallet", function () {
+  this.timeout(120_000);
+  let chain: TestChain;
+  let relayer: RunningRelayer;
+  let walletAddress: string;
+  const [agentKey, allowed, stranger] = testWallets(3, "relayer-leash");
+
+  before(async () => {
+    chain = await startChain();
+    const ep = chain.entryPointAddress;
+    const policyModule = await deploy(
+      chain,
+      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+      ep,
+    );
+    const governanceModule = await deploy(
+      chain,
+      "wallet/GovernanceModule.sol/GovernanceModule.json",
+      ep,
+      policyModule,
+    );
+    const implementation = await deploy(
+      chain,
+      "wallet/AgentWallet.sol/AgentWallet.json",
+      ep,
+      governanceModule,
+    );
+    const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
+    const factory = await new ContractFactory(
+      factoryArtifact.abi,
+      factoryArtifact.bytecode,
+      chain.deployer,
+    ).deploy(implementation);
+    await factory.waitForDeployment();
+
+    const owners = testWallets(2, "relayer-leash-owner").sort((a, b) =>
+      BigInt(a.address) < BigInt(b.address) ? -1 : 1,
+    );
+    const config = {
+      owners: owners.map((o) => o.address),
+      threshold: 2,
+      guardians: [],
+      utcOffset: 0,
+      minPauseDuration: 3600,
+    };
+    // The agent and its policy are set up at creation (setupData), so no timelock wait is needed.
+    const setupData = [
+      encodeWalletCall("addAgent", [
+        agentKey.address,
+        0n,
+        0n,
+        {
+          maxOpCost: parseEther("0.1"),
+          maxOpsPerHour: 0,
+          maxOpsPerDay: 0,
+          minSecondsBetweenOps: 0,
+          allowedHours: ALL_HOURS,
+          allowedDays: ALL_DAYS,
+        },
+      ]),
+      encodeWalletCall("setAssetLimits", [
+        agentKey.address,
+        NATIVE,
+        {
+          perTx: parseEther("1"),
+          approvalAbove: 0n,
+          daily: parseEther("2"),
+          weekly: parseEther("5"),
+          monthly: parseEther("10"),
+        },
+      ]),
+      encodeWalletCall("allowRecipient", [agentKey.address, allowed.address]),
+    ];
+    const salt = zeroPadValue("0x01", 32);
+    walletAddress = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
+    await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
+    await (
+      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("10") })
+    ).wait();
+    await (
+      await chain.entryPoint.getFunction("depositTo")(walletAddress, { value: parseEther("1") })
+    ).wait();
+
+    relayer = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: ep,
+      db: `sqlite:${tempDir()}/leash.sqlite`,
+      signer: { privateKey: HARDHAT_KEYS[1] },
+      port: 0,
+      authRequired: false,
+      // The wallet's ABI: its custom errors (contracts/interfaces) decode as policy rules.
+      walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+      logSink: () => {},
+    });
+  });
+
+  after(async () => {
+    await relayer?.close();
+    await chain?.stop();
+  });
+
+  async function agentOp(calls: CallStruct[]): Promise<UserOperation> {
+    const nonce = (await chain.entryPoint.getFunction("getNonce")(
+      walletAddress,
+      agentNonceKey(agentKey.address),
+    )) as bigint;
+    const block = await chain.provider.getBlock("latest");
+    const op: UserOperation = {
+      sender: walletAddress,
+      nonce,
+      factory: null,
+      factoryData: "0x",
+      callData: executeUserOpCallData(calls),
+      callGasLimit: 500_000n,
+      verificationGasLimit: 300_000n,
+      preVerificationGas: 0n,
+      maxFeePerGas: (block?.baseFeePerGas ?? 1_000_000_000n) * 3n + 1_000_000_000n,
+      maxPriorityFeePerGas: 1_000_000_000n,
+      paymaster: null,
+      paymasterVerificationGasLimit: 0n,
+      paymasterPostOpGasLimit: 0n,
+      paymasterData: "0x",
+      signature: "0x",
+    };
+    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    op.signature = agentKey.signingKey.sign(
+      getUserOperationHash(op, chain.entryPointAddress, chain.chainId),
+    ).serialized;
+    return op;
+  }
+
+  it("rejects an agent payment to a recipient outside the allowlist with -32521 naming the policy rule", async () => {
+    const op = await agentOp([{ target: stranger.address, value: parseEther("0.01"), data: "0x" }]);
+    const response = await call(relayer.url, "eth_sendUserOperation", [
+      rpcOp(op),
+      chain.entryPointAddress,
+    ]);
+    expect(response.error?.code).to.equal(-32521);
+    const data = response.error?.data as { rule: string; args: Record<string, string> };
+    expect(data.rule).to.equal("PolicyRecipientNotAllowed");
+    expect(getAddress(data.args.agent)).to.equal(agentKey.address);
+    expect(getAddress(data.args.recipient)).to.equal(stranger.address);
+    expect(await chain.provider.getBalance(stranger.address)).to.equal(0n);
+  });
+
+  it("rejects an agent payment above its per-transaction cap with the rule and the values", async () => {
+    const op = await agentOp([{ target: allowed.address, value: parseEther("1.5"), data: "0x" }]);
+    const response = await call(relayer.url, "eth_sendUserOperation", [
+      rpcOp(op),
+      chain.entryPointAddress,
+    ]);
+    expect(response.error?.code).to.equal(-32521);
+    const data = response.error?.data as { rule: string; args: Record<string, string> };
+    expect(data.rule).to.equal("PolicyPerTxLimitExceeded");
+    expect(data.args.amount).to.equal(parseEther("1.5").toString());
+    expect(data.args.cap).to.equal(parseEther("1").toString());
+  });
+
+  it("includes an agent payment within policy", async () => {
+    const op = await agentOp([{ target: allowed.address, value: parseEther("0.25"), data: "0x" }]);
+    const response = await call(relayer.url, "eth_sendUserOperation", [
+      rpcOp(op),
+      chain.entryPointAddress,
+    ]);
+    expect(response.error, JSON.stringify(response.error)).to.equal(undefined);
+    const final = await waitForFinal(relayer.url, response.result as string);
+    expect(final.status).to.equal("included");
+    expect(await chain.provider.getBalance(allowed.address)).to.equal(parseEther("0.25"));
+    const receipt = (await call(relayer.url, "eth_getUserOperationReceipt", [response.result]))
+      .result as { success: boolean };
+    expect(receipt.success).to.equal(true);
+  });
+
+  it("rejects an op signed by a key that is not the agent's with -32507", async () => {
+    const op = await agentOp([{ target: allowed.address, value: 1n, data: "0x" }]);
+    op.signature = Wallet.createRandom().signingKey.sign(
+      getUserOperationHash(op, chain.entryPointAddress, chain.chainId),
+    ).serialized;
+    const response = await call(relayer.url, "eth_sendUserOperation", [
+      rpcOp(op),
+      chain.entryPointAddress,
+    ]);
+    expect(response.error?.code).to.equal(-32507);
+  });
+});

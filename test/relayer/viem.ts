@@ -1,0 +1,177 @@
+/**
+ * Interoperability: an agent uses viem's ERC-4337 bundler client (viem/account-abstraction) with
+ * a SimpleAccount v0.8 against the relayer URL only: every read (nonce, code, fees) goes through
+ * the relayer's read-only forwarding, and the first op deploys the account through initCode.
+ */
+import { expect } from "chai";
+import { Wallet as EthersWallet } from "ethers";
+import {
+  createPublicClient,
+  defineChain,
+  encodeFunctionData,
+  http,
+  parseAbi,
+  type Hex,
+} from "viem";
+import {
+  createBundlerClient,
+  entryPoint08Abi,
+  getUserOperationHash,
+  toSmartAccount,
+} from "viem/account-abstraction";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import { HARDHAT_KEYS, startChain, tempDir, type TestChain } from "./helpers.js";
+
+const simpleAccountAbi = parseAbi([
+  "function execute(address target, uint256 value, bytes data)",
+  "function executeBatch((address target, uint256 value, bytes data)[] calls)",
+]);
+const factoryAbi = parseAbi([
+  "function createAccount(address owner, uint256 salt) returns (address)",
+]);
+
+describe("relayer interoperability with viem's bundler client", function () {
+  this.timeout(120_000);
+  let chain: TestChain;
+  let relayer: RunningRelayer;
+
+  before(async () => {
+    chain = await startChain();
+    await chain.setIntervalMining(500);
+    relayer = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db: `sqlite:${tempDir()}/viem.sqlite`,
+      signer: { privateKey: HARDHAT_KEYS[1] },
+      port: 0,
+      logSink: () => {},
+    });
+  });
+
+  after(async () => {
+    await relayer?.close();
+    await chain?.stop();
+  });
+
+  it("deploys a SimpleAccount and sends ops with sendUserOperation / waitForUserOperationReceipt", async () => {
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const factoryAddress = (await chain.factory.getAddress()) as Hex;
+    const accountAddress = (await chain.factory.getFunction("getAddress")(
+      owner.address,
+      0n,
+    )) as Hex;
+    await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
+
+    const { key } = await createApiKey(relayer.store, {
+      sender: accountAddress,
+      scopes: ["send", "read"],
+      label: "viem agent",
+    });
+    const hardhat = defineChain({
+      id: Number(chain.chainId),
+      name: "hardhat",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [relayer.url] } },
+    });
+    const transport = http(relayer.url, {
+      fetchOptions: { headers: { authorization: `Bearer ${key}` } },
+    });
+    const client = createPublicClient({ chain: hardhat, transport });
+    const stubSignature = EthersWallet.createRandom().signingKey.sign("0x" + "22".repeat(32))
+      .serialized as Hex;
+    const entryPoint = {
+      abi: entryPoint08Abi,
+      address: chain.entryPointAddress as Hex,
+      version: "0.8" as const,
+    };
+
+    const account = await toSmartAccount({
+      client,
+      entryPoint,
+      async encodeCalls(calls) {
+        if (calls.length === 1) {
+          return encodeFunctionData({
+            abi: simpleAccountAbi,
+            functionName: "execute",
+            args: [calls[0].to, calls[0].value ?? 0n, calls[0].data ?? "0x"],
+          });
+        }
+        return encodeFunctionData({
+          abi: simpleAccountAbi,
+          functionName: "executeBatch",
+          args: [calls.map((c) => ({ target: c.to, value: c.value ?? 0n, data: c.data ?? "0x" }))],
+        });
+      },
+      async getAddress() {
+        return accountAddress;
+      },
+      async getFactoryArgs() {
+        return {
+          factory: factoryAddress,
+          factoryData: encodeFunctionData({
+            abi: factoryAbi,
+            functionName: "createAccount",
+            args: [owner.address, 0n],
+          }),
+        };
+      },
+      async getStubSignature() {
+        return stubSignature;
+      },
+      async signMessage() {
+        throw new Error("not needed");
+      },
+      async signTypedData() {
+        throw new Error("not needed");
+      },
+      async signUserOperation(parameters) {
+        const { chainId = hardhat.id, ...userOperation } = parameters;
+        const hash = getUserOperationHash({
+          chainId,
+          entryPointAddress: entryPoint.address,
+          entryPointVersion: "0.8",
+          userOperation: { ...userOperation, sender: accountAddress },
+        });
+        return owner.sign({ hash });
+      },
+    });
+
+    const bundlerClient = createBundlerClient({ account, client, transport, chain: hardhat });
+    expect(await bundlerClient.getSupportedEntryPoints()).to.deep.equal([chain.entryPointAddress]);
+    expect(await bundlerClient.getChainId()).to.equal(Number(chain.chainId));
+
+    const recipient = EthersWallet.createRandom().address as Hex;
+    // First op: the account does not exist yet, viem adds factory + factoryData.
+    const first = await bundlerClient.sendUserOperation({
+      calls: [{ to: recipient, value: 1_000n }],
+    });
+    const firstReceipt = await bundlerClient.waitForUserOperationReceipt({
+      hash: first,
+      pollingInterval: 200,
+    });
+    expect(firstReceipt.success).to.equal(true);
+    expect(firstReceipt.sender.toLowerCase()).to.equal(accountAddress.toLowerCase());
+    expect(await chain.provider.getCode(accountAddress)).not.to.equal("0x");
+
+    // Second op: deployed account, batch of two calls.
+    const second = await bundlerClient.sendUserOperation({
+      calls: [
+        { to: recipient, value: 2_000n },
+        { to: recipient, value: 3_000n },
+      ],
+    });
+    const secondReceipt = await bundlerClient.waitForUserOperationReceipt({
+      hash: second,
+      pollingInterval: 200,
+    });
+    expect(secondReceipt.success).to.equal(true);
+    expect(secondReceipt.receipt.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(await chain.provider.getBalance(recipient)).to.equal(6_000n);
+
+    const byHash = await bundlerClient.getUserOperation({ hash: second });
+    expect(byHash.transactionHash).to.equal(secondReceipt.receipt.transactionHash);
+    expect(byHash.userOperation.sender.toLowerCase()).to.equal(accountAddress.toLowerCase());
+  });
+});
