@@ -176,7 +176,8 @@ export function relayerCodes(): Map<string, number> {
 function textProblems(group: string, key: string, text: Text | undefined, needsMeans: boolean) {
   const problems: string[] = [];
   if (!text) return [`${group}.${key}: no entry in ${FIXES_PATH}`];
-  for (const field of ["why", "fix", ...(needsMeans ? ["means"] : [])] as const) {
+  const fields: (keyof Text)[] = needsMeans ? ["why", "fix", "means"] : ["why", "fix"];
+  for (const field of fields) {
     const value = text[field];
     if (typeof value !== "string" || value.trim().length < 10) {
       problems.push(`${group}.${key}: "${field}" missing or too short in ${FIXES_PATH}`);
