@@ -142,8 +142,10 @@ export async function measureCoverage(
       });
     const lines = sum((f) => f.lines);
     const branches = sum((f) => f.branches);
-    const passing = [...output.matchAll(/(\d+) passing/g)].reduce((a, m) => a + Number(m[1]), 0);
-    const failingMatch = /(\d+) failing \(/.exec(output) ?? /(\d+) failing/.exec(output);
+    // Hardhat's closing summary covers both runners: "389 passing (38 solidity, 351 mocha)".
+    const total = /^(\d+) passing \(\d+ solidity, \d+ mocha\)/m.exec(output);
+    const passing = total ? Number(total[1]) : 0;
+    const failingMatch = /^(\d+) failing \(/m.exec(output);
     const failing = failingMatch ? Number(failingMatch[1]) : code === 0 ? 0 : -1;
     const failures = [...output.matchAll(/^\s+\d+\) (.+)$/gm)].map((m) => m[1].trim()).slice(0, 50);
     const result: CoverageResult = {

@@ -199,6 +199,28 @@ describe("Wallet surface the other suites did not reach", function () {
       }
     });
 
+    it("test_setCallPermission_expiringBeforeTheTimelockEnds_refusedAtExecution", async function () {
+      const { world, target, a } = await policyFixture();
+      // Proposed with an expiry inside the admin delay: by the time it may execute it has expired.
+      const now = BigInt(await world.networkHelpers.time.latest());
+      const expiresAt = now + 3600n;
+      const call = selfCall(world, "setCallPermission", [
+        a.address,
+        target,
+        sel("pong()"),
+        0,
+        expiresAt,
+      ]);
+      const inner = await innerError(queuedExecute(world, [call]));
+      expect(inner?.name).to.equal("PolicyCallPermissionExpired");
+      expect(inner?.args.toArray().map(String)).to.deep.equal(
+        [a.address, target, sel("pong()"), expiresAt].map(String),
+      );
+      expect(
+        (await world.wallet.getCallPermission(a.address, target, sel("pong()"))).allowed,
+      ).to.equal(false);
+    });
+
     it("test_setUtcOffset_timelocked_boundedAndLogged", async function () {
       const { world } = await policyFixture();
       const call = selfCall(world, "setUtcOffset", [3600]);
@@ -280,6 +302,26 @@ describe("Wallet surface the other suites did not reach", function () {
       );
       expect(revoked?.name).to.equal("AgentInvalidStatus");
       expect(revoked?.args[1]).to.equal(3n); // Revoked
+    });
+  });
+
+  describe("guardians", function () {
+    it("test_removeGuardian_notFirstInTheList_keepsTheOthersInOrder", async function () {
+      const { world } = await policyFixture();
+      const [g2, g3] = [world.recipients[2], world.recipients[3]];
+      await ownersRun(world, [
+        selfCall(world, "addGuardian", [g2]),
+        selfCall(world, "addGuardian", [g3]),
+      ]);
+      expect(await world.wallet.getGuardians()).to.deep.equal([world.guardian.address, g2, g3]);
+      // The last one: the removal loop passes over the others first.
+      await ownersRun(world, [selfCall(world, "removeGuardian", [g3])]);
+      expect(await world.wallet.getGuardians()).to.deep.equal([world.guardian.address, g2]);
+      expect(await world.wallet.isGuardian(g3)).to.equal(false);
+      // The middle one: the last takes its place.
+      await ownersRun(world, [selfCall(world, "addGuardian", [g3])]);
+      await ownersRun(world, [selfCall(world, "removeGuardian", [g2])]);
+      expect(await world.wallet.getGuardians()).to.deep.equal([world.guardian.address, g3]);
     });
   });
 
