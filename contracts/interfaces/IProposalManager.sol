@@ -36,6 +36,9 @@ interface IProposalManager {
     event ProposalCancelled(uint256 indexed id, address indexed by);
     /// @notice A batch signed off-chain by the owners executed at once (no timelock needed).
     event SignedCallsExecuted(bytes32 indexed digest, uint256 nonce, uint256 signers);
+    /// @notice A batch approved by `signers` (an owner user operation or `executeWithSignatures`) ran at once,
+    /// without a proposal: the record of who approved what, since no `ProposalExecuted` follows.
+    event ApprovedCallsExecuted(address[] signers, Call[] calls);
 
     /// @dev No proposal `id`.
     error ProposalNotFound(uint256 id);

@@ -82,7 +82,7 @@ abstract contract OwnerManager is WalletBase {
         bytes calldata signatures
     ) internal view returns (bool) {
         (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, new address[](0));
-        return ok && count >= _ownerStorage().threshold;
+        return ok && _meetsThreshold(count);
     }
 
     /// @notice The owners who signed `digest`, or `ok == false` if any entry is malformed or invalid or there
@@ -98,7 +98,14 @@ abstract contract OwnerManager is WalletBase {
             // Safe: shrinks the array length in place; `count <= MAX_OWNERS`, the allocated length.
             mstore(signers, count)
         }
-        return (ok && count >= _ownerStorage().threshold, signers);
+        return (ok && _meetsThreshold(count), signers);
+    }
+
+    /// @dev A threshold of zero only exists where `initialize` never ran (the implementation, the modules):
+    /// there no set of signatures, not even an empty one, may count as the owners' approval.
+    function _meetsThreshold(uint256 count) private view returns (bool) {
+        uint256 threshold = _ownerStorage().threshold;
+        return threshold != 0 && count >= threshold;
     }
 
     /// @dev Fills `out` with the signers when it is long enough (pass an empty array to skip).
