@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {WalletBase} from "./WalletBase.sol";
@@ -108,6 +109,21 @@ abstract contract OwnerManager is WalletBase {
         return threshold != 0 && count >= threshold;
     }
 
+    /// @dev ECDSA first, so that an EOA owner's valid signature needs no EXTCODESIZE on a codeless address,
+    /// which ERC-7562 (OP-041) forbids during validation; only then is a contract owner asked via ERC-1271.
+    /// High-s and malformed signatures fail `tryRecover` and, for an EOA, end there.
+    function _isOwnerSignature(
+        address signer,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return
+            signer.code.length != 0 &&
+            SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+    }
+
     /// @dev Fills `out` with the signers when it is long enough (pass an empty array to skip).
     function _parseOwnerSignatures(
         bytes32 digest,
@@ -132,8 +148,7 @@ abstract contract OwnerManager is WalletBase {
             if (signer <= previous) return (false, count);
             previous = signer;
             if (!$.isOwner[signer]) return (false, count);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signature))
-                return (false, count);
+            if (!_isOwnerSignature(signer, digest, signature)) return (false, count);
             if (out.length > count) out[count] = signer;
             ++count;
         }

@@ -581,7 +581,9 @@ describe("invalidateNonce", function () {
     const fx = await load();
     const { calls, nonce, deadline, digest } = await setup(fx);
     const sigs = ownerSignDigest(fx.owners, digest);
-    await (await fx.wallet.connect(fx.guardian).invalidateNonce(nonce)).wait();
+    await expect(fx.wallet.connect(fx.guardian).invalidateNonce(nonce))
+      .to.emit(fx.wallet, "SignatureNonceInvalidated")
+      .withArgs(nonce, fx.guardian.address);
     expect(await fx.wallet.isNonceUsed(nonce)).to.equal(true);
     await expect(fx.wallet.executeWithSignatures(calls, nonce, deadline, sigs))
       .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
@@ -590,7 +592,9 @@ describe("invalidateNonce", function () {
 
   it("test_invalidateNonce_byOwnerAlone", async function () {
     const fx = await load();
-    await (await fx.wallet.connect(fx.ownerSigners[1]).invalidateNonce(42n)).wait();
+    await expect(fx.wallet.connect(fx.ownerSigners[1]).invalidateNonce(42n))
+      .to.emit(fx.wallet, "SignatureNonceInvalidated")
+      .withArgs(42n, fx.owners[1].address);
     expect(await fx.wallet.isNonceUsed(42n)).to.equal(true);
   });
 
