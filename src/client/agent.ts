@@ -1,0 +1,516 @@
+/**
+ * AgentClient: what an AI agent uses to spend from a Leash wallet with its session key. It builds the user
+ * operation on the agent's own 2D nonce lane (key = session key address), asks the relayer for gas, signs the
+ * EntryPoint v0.8 userOpHash with the session key and submits it; every failure comes back as a typed
+ * `LeashError` (policy violations with the rule and its values).
+ */
+import { Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
+import {
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  toRpcUserOperation,
+  type UserOperation,
+} from "../relayer/userOp.js";
+import {
+  entryPointContract,
+  erc20Interface,
+  executeUserOpCallData,
+  resolveCalls,
+  walletContract,
+  walletInterface,
+  type Call,
+} from "./contracts.js";
+import {
+  AgentInactiveError,
+  AgentStatusName,
+  InvalidArgumentError,
+  LeashError,
+  OpCostTooHighError,
+  OperationDroppedError,
+  OutOfTimeRangeError,
+  SignatureError,
+  TimeoutError,
+  UnknownAgentError,
+  ValidationError,
+  WalletPausedError,
+  decodeRevertData,
+  errorFromDescription,
+  toLeashError,
+  type AgentStatusNameValue,
+} from "./errors.js";
+import { RelayerRpc, type OperationStatus } from "./relayerRpc.js";
+import { AssetInfo, NATIVE, toAddress, toAsset, type AmountInput } from "./units.js";
+
+export interface AgentClientOptions {
+  /** The Leash wallet the agent spends from. */
+  wallet: string;
+  /** The agent's session key: an ethers Wallet, a SigningKey or a 0x private key. Never logged. */
+  key: Wallet | SigningKey | string;
+  /** The relayer's JSON-RPC URL. */
+  relayerUrl: string;
+  /** The agent's relayer API key (scopes send + read). */
+  apiKey?: string;
+  /** Reads (wallet state, fees) go through this provider; default: through the relayer. */
+  provider?: Provider;
+  /** Extra verification gas on top of the relayer's estimate (default 60 000; see README). */
+  verificationGasHeadroom?: bigint;
+  /** Per-request timeout towards the relayer (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** An operation the relayer accepted. */
+export interface SentOperation {
+  userOpHash: string;
+  nonce: bigint;
+  /** Waits until the operation is on chain; see `AgentClient.waitForReceipt`. */
+  wait(options?: WaitOptions): Promise<OperationReceipt>;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 60 s). */
+  timeoutMs?: number;
+  /** Poll interval (default 250 ms). */
+  pollMs?: number;
+}
+
+/** One call the wallet executed for the agent, as `AgentCallExecuted` reports it. */
+export interface ExecutedCall {
+  target: string;
+  asset: string;
+  amount: bigint;
+}
+
+/** An included operation: either executed under policy or escalated to the owners. */
+export interface OperationReceipt {
+  userOpHash: string;
+  transactionHash: string;
+  blockNumber: number;
+  /** `executed`: the calls ran; `escalated`: above `approvalAbove`, now proposal `proposalId` for the owners. */
+  outcome: "executed" | "escalated";
+  proposalId?: bigint;
+  calls: ExecutedCall[];
+  /** What the wallet paid for gas, in wei. */
+  actualGasCost: bigint;
+}
+
+/** What the agent may still spend of one asset right now; null = no cap in that window. */
+export interface Remaining {
+  asset: string;
+  symbol: string;
+  decimals: number;
+  perTx: bigint | null;
+  daily: bigint | null;
+  weekly: bigint | null;
+  monthly: bigint | null;
+}
+
+/** The agent's record in the wallet. */
+export interface AgentRecord {
+  agent: string;
+  key: string;
+  status: AgentStatusNameValue;
+  validAfter: bigint;
+  validUntil: bigint;
+  maxOpCost: bigint;
+}
+
+interface Context {
+  chainId: bigint;
+  entryPoint: string;
+  provider: Provider;
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+const DEFAULT_VERIFICATION_HEADROOM = 60_000n;
+const PVG_MARGIN = 2_000n;
+const withPercent = (v: bigint, p: bigint) => v + (v * p) / 100n;
+const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;
+const approvalRequestedEvent = walletInterface.getEvent("ApprovalRequested")!;
+const eventsInterface = new Interface([agentCallEvent, approvalRequestedEvent]);
+
+// A fixed throwaway key signs estimation ops: the agent's key only ever signs what it submits.
+const DUMMY_SIGNER = new SigningKey("0x" + "11".repeat(32));
+
+export class AgentClient {
+  /** The wallet's address (checksummed). */
+  readonly wallet: string;
+  /** The session key's address (= the agent's nonce key). */
+  readonly keyAddress: string;
+  readonly relayer: RelayerRpc;
+  private readonly signingKey: SigningKey;
+  private readonly givenProvider?: Provider;
+  private readonly verificationHeadroom: bigint;
+  private context?: Promise<Context>;
+  private assetInfo?: AssetInfo;
+
+  /**
+   * @example
+   * const agent = new AgentClient({ wallet, key: process.env.AGENT_KEY!, relayerUrl, apiKey });
+   * await agent.pay("0x8ba1f109551bD432803012645Ac136ddd64DBA72", "0.25");
+   */
+  constructor(options: AgentClientOptions) {
+    this.wallet = toAddress(options.wallet, "wallet");
+    this.signingKey = toSigningKey(options.key);
+    this.keyAddress = new Wallet(this.signingKey).address;
+    this.relayer = new RelayerRpc({
+      url: options.relayerUrl,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs,
+    });
+    this.givenProvider = options.provider;
+    this.verificationHeadroom = options.verificationGasHeadroom ?? DEFAULT_VERIFICATION_HEADROOM;
+  }
+
+  /**
+   * Sends a batch of calls as one user operation and returns once the relayer accepted it.
+   *
+   * @example
+   * const op = await agent.send([{ target: shop, value: parseEther("0.1") }]);
+   * const receipt = await op.wait();
+   */
+  async send(calls: Call[]): Promise<SentOperation> {
+    const resolved = resolveCalls(calls);
+    const ctx = await this.ctx();
+    const record = await this.preflight(ctx);
+    const callData = executeUserOpCallData(resolved);
+    const nonce = (await entryPointContract(ctx.entryPoint, ctx.provider).getFunction("getNonce")(
+      this.wallet,
+      BigInt(this.keyAddress),
+    )) as bigint;
+    const op: UserOperation = {
+      sender: this.wallet,
+      nonce,
+      factory: null,
+      factoryData: "0x",
+      callData,
+      callGasLimit: 0n,
+      verificationGasLimit: 0n,
+      preVerificationGas: 0n,
+      maxFeePerGas: 0n,
+      maxPriorityFeePerGas: 0n,
+      paymaster: null,
+      paymasterVerificationGasLimit: 0n,
+      paymasterPostOpGasLimit: 0n,
+      paymasterData: "0x",
+      signature: "0x",
+    };
+    try {
+      await this.fillGas(ctx, op, record.maxOpCost);
+      const hash = getUserOperationHash(op, ctx.entryPoint, ctx.chainId);
+      op.signature = this.signingKey.sign(hash).serialized;
+      const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
+        toRpcUserOperation(op),
+        ctx.entryPoint,
+      ]);
+      if (accepted.toLowerCase() !== hash.toLowerCase())
+        throw new ValidationError(`relayer returned hash ${accepted}, expected ${hash}`);
+      return {
+        userOpHash: hash,
+        nonce,
+        wait: (options) => this.waitForReceipt(hash, options),
+      };
+    } catch (error) {
+      throw await this.diagnose(error, ctx);
+    }
+  }
+
+  /**
+   * Pays native currency: `amount` in ETH units ("0.25") or wei (bigint).
+   *
+   * @example
+   * const op = await agent.pay("0x8ba1f109551bD432803012645Ac136ddd64DBA72", "0.25");
+   */
+  async pay(to: string, amount: AmountInput): Promise<SentOperation> {
+    const recipient = toAddress(to, "recipient");
+    const value = await (await this.assets()).parse(NATIVE, amount);
+    return this.send([{ target: recipient, value, data: "0x" }]);
+  }
+
+  /**
+   * Transfers an ERC-20 token: `amount` in token units ("12.5", decimals read from the token) or base units.
+   *
+   * @example
+   * const op = await agent.transferToken(usdc, shop, "12.50");
+   */
+  async transferToken(token: string, to: string, amount: AmountInput): Promise<SentOperation> {
+    const tokenAddress = toAddress(token, "token");
+    const recipient = toAddress(to, "recipient");
+    const value = await (await this.assets()).parse(tokenAddress, amount);
+    return this.send([
+      {
+        target: tokenAddress,
+        value: 0n,
+        data: erc20Interface.encodeFunctionData("transfer", [recipient, value]),
+      },
+    ]);
+  }
+
+  /**
+   * What the agent may still spend of `asset` right now (the lower of its own and the wallet-wide caps).
+   *
+   * @example
+   * const left = await agent.remaining("native"); // { daily: 1750000000000000000n, ... }
+   */
+  async remaining(asset: string = NATIVE): Promise<Remaining> {
+    const address = toAsset(asset);
+    const ctx = await this.ctx();
+    const record = await this.record(ctx);
+    const wallet = walletContract(this.wallet, ctx.provider);
+    try {
+      const [[perTx, daily, weekly, monthly], info] = await Promise.all([
+        wallet.remaining(record.agent, address),
+        (await this.assets()).of(address),
+      ]);
+      const cap = (v: bigint) => (v === MAX_UINT256 ? null : v);
+      return {
+        asset: address,
+        symbol: info.symbol,
+        decimals: info.decimals,
+        perTx: cap(perTx),
+        daily: cap(daily),
+        weekly: cap(weekly),
+        monthly: cap(monthly),
+      };
+    } catch (error) {
+      throw toLeashError(error);
+    }
+  }
+
+  /**
+   * The agent's record: its identity, current key, status, validity and gas budget per operation.
+   *
+   * @example
+   * const { status } = await agent.info(); // "active"
+   */
+  async info(): Promise<AgentRecord> {
+    return this.record(await this.ctx());
+  }
+
+  /**
+   * The relayer's view of an operation (null if it never accepted it).
+   *
+   * @example
+   * const s = await agent.status(op.userOpHash); // s.status === "included"
+   */
+  async status(userOpHash: string): Promise<OperationStatus | null> {
+    return this.relayer.status(checkHash(userOpHash));
+  }
+
+  /**
+   * Waits until the operation is final. Resolves with the receipt when it was included and executed (or
+   * escalated to the owners); throws the typed error when it failed or was dropped (e.g. a policy violation).
+   *
+   * @example
+   * const receipt = await agent.waitForReceipt(op.userOpHash);
+   * if (receipt.outcome === "escalated") console.log("owners must approve proposal", receipt.proposalId);
+   */
+  async waitForReceipt(userOpHash: string, options: WaitOptions = {}): Promise<OperationReceipt> {
+    const hash = checkHash(userOpHash);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const pollMs = options.pollMs ?? 250;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.relayer.status(hash);
+      if (status && status.status === "included" && status.success !== false)
+        return this.receiptOf(hash);
+      if (status && (status.status === "failed" || status.status === "dropped")) {
+        const decoded = decodeRevertData(status.revert?.data);
+        if (decoded) throw errorFromDescription(decoded, status.revert?.data);
+        throw new OperationDroppedError(hash, status.reason ?? status.status);
+      }
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          `operation ${hash} not final after ${timeoutMs} ms (status: ${status?.status ?? "unknown"})`,
+        );
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async receiptOf(hash: string): Promise<OperationReceipt> {
+    const raw = await this.relayer.request<{
+      actualGasCost: string;
+      logs: { address: string; topics: string[]; data: string }[];
+      receipt: { transactionHash: string; blockNumber: string };
+    } | null>("eth_getUserOperationReceipt", [hash]);
+    if (!raw) throw new TimeoutError(`operation ${hash} is included but has no receipt yet`);
+    const calls: ExecutedCall[] = [];
+    let proposalId: bigint | undefined;
+    for (const log of raw.logs) {
+      if (log.address.toLowerCase() !== this.wallet.toLowerCase()) continue;
+      let parsed;
+      try {
+        parsed = eventsInterface.parseLog(log);
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.name === "AgentCallExecuted")
+        calls.push({
+          target: parsed.args.target as string,
+          asset: parsed.args.asset as string,
+          amount: parsed.args.amount as bigint,
+        });
+      if (parsed?.name === "ApprovalRequested") proposalId = parsed.args.proposalId as bigint;
+    }
+    return {
+      userOpHash: hash,
+      transactionHash: raw.receipt.transactionHash,
+      blockNumber: Number(raw.receipt.blockNumber),
+      outcome: proposalId === undefined ? "executed" : "escalated",
+      ...(proposalId === undefined ? {} : { proposalId }),
+      calls,
+      actualGasCost: BigInt(raw.actualGasCost),
+    };
+  }
+
+  private ctx(): Promise<Context> {
+    this.context ??= (async () => {
+      const chainId = BigInt(await this.relayer.request<string>("eth_chainId"));
+      const provider = this.givenProvider ?? this.relayer.provider(chainId);
+      let entryPoint: string;
+      try {
+        entryPoint = await walletContract(this.wallet, provider).entryPoint();
+      } catch (error) {
+        const code = await provider.getCode(this.wallet).catch(() => "0x");
+        if (code === "0x")
+          throw new InvalidArgumentError(
+            `no wallet deployed at ${this.wallet} on chain ${chainId}`,
+          );
+        throw toLeashError(error);
+      }
+      return { chainId, entryPoint, provider };
+    })();
+    this.context.catch(() => (this.context = undefined));
+    return this.context;
+  }
+
+  private async assets(): Promise<AssetInfo> {
+    this.assetInfo ??= new AssetInfo((await this.ctx()).provider);
+    return this.assetInfo;
+  }
+
+  private async record(ctx: Context): Promise<AgentRecord> {
+    const wallet = walletContract(this.wallet, ctx.provider);
+    try {
+      const agent = await wallet.agentOfKey(this.keyAddress);
+      if (agent === ZeroAddress) throw new UnknownAgentError(this.keyAddress, this.wallet);
+      const [key, status, validAfter, validUntil, rules] = await wallet.getAgent(agent);
+      return {
+        agent,
+        key,
+        status: AgentStatusName[Number(status)] ?? "none",
+        validAfter,
+        validUntil,
+        maxOpCost: rules.maxOpCost,
+      };
+    } catch (error) {
+      throw toLeashError(error);
+    }
+  }
+
+  /** The checks the wallet's validation makes, done first so failures have a precise cause. */
+  private async preflight(ctx: Context): Promise<AgentRecord> {
+    const [record, paused, block] = await Promise.all([
+      this.record(ctx),
+      walletContract(this.wallet, ctx.provider)
+        .paused()
+        .catch((e: unknown) => {
+          throw toLeashError(e);
+        }),
+      ctx.provider.getBlock("latest"),
+    ]);
+    if (record.key.toLowerCase() !== this.keyAddress.toLowerCase())
+      throw new UnknownAgentError(this.keyAddress, this.wallet);
+    if (record.status !== "active") throw new AgentInactiveError(record.agent, record.status);
+    if (paused) throw new WalletPausedError();
+    const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    if (record.validAfter > now || (record.validUntil !== 0n && record.validUntil < now))
+      throw new OutOfTimeRangeError(
+        `agent key is valid from ${record.validAfter} until ${record.validUntil || "forever"}, now is ${now}`,
+        record.validAfter,
+        record.validUntil,
+      );
+    return record;
+  }
+
+  /** Estimates through the relayer, adds headroom, picks fees that keep the op within `maxOpCost`. */
+  private async fillGas(ctx: Context, op: UserOperation, maxOpCost: bigint): Promise<void> {
+    const dummy = DUMMY_SIGNER.sign(
+      getUserOperationHash(op, ctx.entryPoint, ctx.chainId),
+    ).serialized;
+    const estimate = await this.relayer.request<{
+      preVerificationGas: string;
+      verificationGasLimit: string;
+      callGasLimit: string;
+    }>("eth_estimateUserOperationGas", [
+      {
+        sender: op.sender,
+        nonce: "0x" + op.nonce.toString(16),
+        callData: op.callData,
+        signature: dummy,
+      },
+      ctx.entryPoint,
+    ]);
+    // The relayer's validation estimate leaves out the prefund transfer a wallet without an EntryPoint
+    // deposit makes inside validateUserOp: a fixed headroom covers it.
+    op.verificationGasLimit =
+      withPercent(BigInt(estimate.verificationGasLimit), 10n) + this.verificationHeadroom;
+    op.callGasLimit = withPercent(BigInt(estimate.callGasLimit), 20n) + 10_000n;
+    op.signature = dummy;
+    op.preVerificationGas =
+      maxBig(BigInt(estimate.preVerificationGas), minimumPreVerificationGas(op)) + PVG_MARGIN;
+
+    const [block, priorityHex] = await Promise.all([
+      ctx.provider.getBlock("latest"),
+      this.relayer.request<string>("eth_maxPriorityFeePerGas").catch(() => "0x3b9aca00"),
+    ]);
+    const baseFee = block?.baseFeePerGas ?? 1_000_000_000n;
+    let priority = BigInt(priorityHex);
+    let maxFee = baseFee * 2n + priority;
+    const gas = op.verificationGasLimit + op.callGasLimit + op.preVerificationGas;
+    if (gas * maxFee > maxOpCost) {
+      // Stay inside the agent's gas budget with a smaller fee margin, never below the current base fee.
+      maxFee = maxOpCost / gas;
+      if (maxFee < baseFee + 1n)
+        throw new OpCostTooHighError(gas * (baseFee + priority), maxOpCost);
+      if (priority > maxFee - baseFee) priority = maxFee - baseFee;
+    }
+    op.maxFeePerGas = maxFee;
+    op.maxPriorityFeePerGas = priority;
+    op.signature = "0x";
+  }
+
+  /** A signature or validation rejection has many possible causes: find the precise one. */
+  private async diagnose(error: unknown, ctx: Context): Promise<LeashError> {
+    const leash = toLeashError(error);
+    if (!(leash instanceof SignatureError) && !(leash instanceof ValidationError)) return leash;
+    try {
+      await this.preflight(ctx);
+    } catch (precise) {
+      if (precise instanceof LeashError) return precise;
+    }
+    return leash;
+  }
+}
+
+function toSigningKey(key: Wallet | SigningKey | string): SigningKey {
+  if (key instanceof SigningKey) return key;
+  if (key instanceof Wallet) return key.signingKey;
+  if (typeof key === "string" && /^(0x)?[0-9a-fA-F]{64}$/.test(key.trim()))
+    return new SigningKey(key.trim().startsWith("0x") ? key.trim() : `0x${key.trim()}`);
+  // Never echo the input: it may be a (malformed) private key.
+  throw new InvalidArgumentError(
+    "agent key must be a 32-byte hex private key, a Wallet or a SigningKey",
+  );
+}
+
+function checkHash(hash: string): string {
+  if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash))
+    throw new InvalidArgumentError("user operation hash must be 32 bytes of hex");
+  return hash.toLowerCase();
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
