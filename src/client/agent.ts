@@ -4,7 +4,7 @@
  * EntryPoint v0.8 userOpHash with the session key and submits it; every failure comes back as a typed
  * `LeashError` (policy violations with the rule and its values).
  */
-import { Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
+import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
 import {
   getUserOperationHash,
   minimumPreVerificationGas,
@@ -39,13 +39,13 @@ import {
   type AgentStatusNameValue,
 } from "./errors.js";
 import { RelayerRpc, type OperationStatus } from "./relayerRpc.js";
-import { AssetInfo, NATIVE, toAddress, toAsset, type AmountInput } from "./units.js";
+import { AssetInfo, NATIVE, parseAmount, toAddress, toAsset, type AmountInput } from "./units.js";
 
 export interface AgentClientOptions {
   /** The Leash wallet the agent spends from. */
   wallet: string;
   /** The agent's session key: an ethers Wallet, a SigningKey or a 0x private key. Never logged. */
-  key: Wallet | SigningKey | string;
+  key: BaseWallet | SigningKey | string;
   /** The relayer's JSON-RPC URL. */
   relayerUrl: string;
   /** The agent's relayer API key (scopes send + read). */
@@ -222,7 +222,7 @@ export class AgentClient {
    */
   async pay(to: string, amount: AmountInput): Promise<SentOperation> {
     const recipient = toAddress(to, "recipient");
-    const value = await (await this.assets()).parse(NATIVE, amount);
+    const value = parseAmount(amount, 18);
     return this.send([{ target: recipient, value, data: "0x" }]);
   }
 
@@ -494,9 +494,9 @@ export class AgentClient {
   }
 }
 
-function toSigningKey(key: Wallet | SigningKey | string): SigningKey {
+function toSigningKey(key: BaseWallet | SigningKey | string): SigningKey {
   if (key instanceof SigningKey) return key;
-  if (key instanceof Wallet) return key.signingKey;
+  if (key instanceof BaseWallet) return key.signingKey;
   if (typeof key === "string" && /^(0x)?[0-9a-fA-F]{64}$/.test(key.trim()))
     return new SigningKey(key.trim().startsWith("0x") ? key.trim() : `0x${key.trim()}`);
   // Never echo the input: it may be a (malformed) private key.

@@ -459,7 +459,7 @@ export function errorFromRpc(error: RpcErrorObject): LeashError {
     case -32003:
       return new RelayerUnavailableError(message, Number(data.retryAfterMs ?? 1000));
     case -32602:
-      if (/already pending/.test(message)) return new PendingOperationError();
+      if (/already pending|already known/.test(message)) return new PendingOperationError();
       return new RelayerRequestError(error.code, message, error.data);
     default:
       return new RelayerRequestError(error.code, message, error.data);
