@@ -6,7 +6,7 @@
  *
  * Messages are one line and never carry secrets (keys, API keys).
  */
-import { Interface, type ErrorDescription, type Result } from "ethers";
+import { Interface, type ErrorDescription, type ErrorFragment, type Result } from "ethers";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
 
 /** Stable machine codes, one per error class. */
@@ -296,6 +296,17 @@ export class NotOwnerError extends LeashError {
 
 const walletInterface = IAgentWallet__factory.createInterface() as unknown as Interface;
 
+const walletErrorNames = new Set(
+  walletInterface.fragments.filter((f) => f.type === "error").map((f) => (f as ErrorFragment).name),
+);
+
+/** Policy-engine errors about a configuration change (owners), not an agent's spending. */
+const POLICY_CONFIG_ERRORS = new Set([
+  "PolicyNotTighter",
+  "PolicyUnboundedAsset",
+  "PolicyInvalidUtcOffset",
+]);
+
 /** Errors a wallet call can surface besides its own: OZ tokens, ECDSA, Error(string), Panic. */
 const errorInterface = new Interface([
   ...walletInterface.fragments.filter((f) => f.type === "error"),
@@ -346,13 +357,17 @@ export function errorFromDescription(description: ErrorDescription, data = "0x")
   if (name === "WalletCallFailed") {
     const inner = String(description.args[1]);
     const decoded = decodeRevertData(inner);
+    // A batch call into the wallet itself (an owners' self-call) failed with one of the wallet's own
+    // errors: that error is the cause worth reporting.
+    if (decoded && walletErrorNames.has(decoded.name)) return errorFromDescription(decoded, inner);
     return new CallFailedError(
       Number(description.args[0]),
       decoded ? { name: decoded.name, values: toValues(decoded) } : null,
       inner,
     );
   }
-  if (name.startsWith("Policy")) return new PolicyViolationError(name, values);
+  if (name.startsWith("Policy") && !POLICY_CONFIG_ERRORS.has(name))
+    return new PolicyViolationError(name, values);
   if (name === "WalletPaused") return new WalletPausedError(values);
   if (name === "AgentNotFound") return new UnknownAgentError(String(values.agent));
   if (name === "AgentInvalidStatus") {

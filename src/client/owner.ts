@@ -756,7 +756,7 @@ export class OwnerClient {
    * @example
    * await client.unpause();
    */
-  unpause(): Promise<SubmitResult> {
+  async unpause(): Promise<SubmitResult> {
     return this.submit([this.self("unpause", [])]);
   }
 
@@ -776,7 +776,7 @@ export class OwnerClient {
    * @example
    * await client.rotateAgentKey(agent, newKey.address);
    */
-  rotateAgentKey(agent: string, newKey: string): Promise<SubmitResult> {
+  async rotateAgentKey(agent: string, newKey: string): Promise<SubmitResult> {
     return this.submit(this.calls.rotateAgentKey(agent, newKey));
   }
 
@@ -786,7 +786,7 @@ export class OwnerClient {
    * @example
    * await client.resumeAgent(agent);
    */
-  resumeAgent(agent: string): Promise<SubmitResult> {
+  async resumeAgent(agent: string): Promise<SubmitResult> {
     return this.submit(this.calls.resumeAgent(agent));
   }
 
@@ -824,7 +824,7 @@ export class OwnerClient {
    * @example
    * await client.setAgentRules(agent, { rules: { maxOpsPerHour: 20 } });
    */
-  setAgentRules(
+  async setAgentRules(
     agent: string,
     input: { validAfter?: number | bigint; validUntil?: number | bigint; rules?: AgentRulesInput },
   ): Promise<SubmitResult> {
@@ -837,7 +837,7 @@ export class OwnerClient {
    * @example
    * await client.tightenAgentRules(agent, { rules: { maxOpsPerHour: 5 } });
    */
-  tightenAgentRules(
+  async tightenAgentRules(
     agent: string,
     input: { validAfter?: number | bigint; validUntil?: number | bigint; rules?: AgentRulesInput },
   ): Promise<SubmitResult> {
@@ -850,7 +850,7 @@ export class OwnerClient {
    * @example
    * await client.addOwner(carol);
    */
-  addOwner(owner: string): Promise<SubmitResult> {
+  async addOwner(owner: string): Promise<SubmitResult> {
     return this.submit([this.self("addOwner", [toAddress(owner, "owner")])]);
   }
 
@@ -860,7 +860,7 @@ export class OwnerClient {
    * @example
    * await client.removeOwner(carol);
    */
-  removeOwner(owner: string): Promise<SubmitResult> {
+  async removeOwner(owner: string): Promise<SubmitResult> {
     return this.submit([this.self("removeOwner", [toAddress(owner, "owner")])]);
   }
 
@@ -870,7 +870,7 @@ export class OwnerClient {
    * @example
    * await client.changeThreshold(3);
    */
-  changeThreshold(threshold: number): Promise<SubmitResult> {
+  async changeThreshold(threshold: number): Promise<SubmitResult> {
     if (!Number.isInteger(threshold) || threshold < 1)
       throw new InvalidArgumentError("threshold must be a positive integer");
     return this.submit([this.self("changeThreshold", [threshold])]);
@@ -882,7 +882,7 @@ export class OwnerClient {
    * @example
    * await client.addGuardian(securityDesk);
    */
-  addGuardian(guardian: string): Promise<SubmitResult> {
+  async addGuardian(guardian: string): Promise<SubmitResult> {
     return this.submit([this.self("addGuardian", [toAddress(guardian, "guardian")])]);
   }
 
@@ -892,7 +892,7 @@ export class OwnerClient {
    * @example
    * await client.removeGuardian(securityDesk);
    */
-  removeGuardian(guardian: string): Promise<SubmitResult> {
+  async removeGuardian(guardian: string): Promise<SubmitResult> {
     return this.submit([this.self("removeGuardian", [toAddress(guardian, "guardian")])]);
   }
 
@@ -902,7 +902,10 @@ export class OwnerClient {
    * @example
    * await client.setDelays(2n * 86400n, 14n * 86400n);
    */
-  setDelays(adminDelay: bigint | number, upgradeDelay: bigint | number): Promise<SubmitResult> {
+  async setDelays(
+    adminDelay: bigint | number,
+    upgradeDelay: bigint | number,
+  ): Promise<SubmitResult> {
     return this.submit([this.self("setDelays", [BigInt(adminDelay), BigInt(upgradeDelay)])]);
   }
 
@@ -912,7 +915,7 @@ export class OwnerClient {
    * @example
    * const { proposalId, eta } = await client.scheduleUpgrade(newImplementation);
    */
-  scheduleUpgrade(implementation: string, data = "0x"): Promise<SubmitResult> {
+  async scheduleUpgrade(implementation: string, data = "0x"): Promise<SubmitResult> {
     return this.submit(this.calls.upgrade(implementation, data));
   }
 
@@ -922,7 +925,7 @@ export class OwnerClient {
    * @example
    * await client.executeUpgrade(proposalId);
    */
-  executeUpgrade(proposalId: bigint | number): Promise<SubmitResult> {
+  async executeUpgrade(proposalId: bigint | number): Promise<SubmitResult> {
     return this.execute(proposalId);
   }
 
