@@ -55,8 +55,8 @@ export interface Settings {
   wallet?: string;
   db?: string;
   apiKey?: string;
-  /** Keystore for owner/guardian commands, after `--keystore` / `--as` / env / file. */
-  keystore?: string;
+  /** Keystores for owner/guardian commands, after `--keystore` / `--as` / env / file. */
+  keystores: string[];
   /** Keystore for agent commands. */
   agentKeystore?: string;
   keys: Record<string, string>;
@@ -141,22 +141,27 @@ export function resolveSettings(
   const keys = Object.fromEntries(
     Object.entries(file.keys ?? {}).map(([name, p]) => [name, resolve(base, p)]),
   );
-  let keystore = fromCwd(flags.keystore);
+  // --as takes one name or a comma list (several local owners sign together, e.g. in dev).
+  let keystores: string[] = flags.keystore ? [fromCwd(flags.keystore)!] : [];
   if (flags.as !== undefined) {
-    if (keystore) throw usageError("give either --keystore or --as, not both");
-    keystore = keys[flags.as];
-    if (!keystore) {
-      const known = Object.keys(keys);
-      throw usageError(
-        `no key named "${flags.as}" in the config` +
-          (known.length ? ` (known: ${known.join(", ")})` : ""),
-      );
-    }
+    if (keystores.length) throw usageError("give either --keystore or --as, not both");
+    keystores = flags.as.split(",").map((name) => {
+      const path = keys[name.trim()];
+      if (!path) {
+        const known = Object.keys(keys);
+        throw usageError(
+          `no key named "${name.trim()}" in the config` +
+            (known.length ? ` (known: ${known.join(", ")})` : ""),
+        );
+      }
+      return path;
+    });
   }
-  const explicitKey = keystore;
-  keystore ??= fromCwd(env.LEASH_KEYSTORE) ?? fromFile(file.keystore);
+  const explicit = keystores.length > 0 ? keystores : undefined;
+  const envOrFile = fromCwd(env.LEASH_KEYSTORE) ?? fromFile(file.keystore);
+  const keystoresResolved = explicit ?? (envOrFile ? [envOrFile] : []);
   const agentKeystore =
-    explicitKey ?? fromCwd(env.LEASH_AGENT_KEYSTORE) ?? fromFile(file.agentKeystore);
+    explicit?.[0] ?? fromCwd(env.LEASH_AGENT_KEYSTORE) ?? fromFile(file.agentKeystore);
   // A sqlite path in the file is relative to the file, like keystores.
   const fileDb =
     file.db && file.db.startsWith("sqlite:") && !isAbsolute(file.db.slice(7))
@@ -172,7 +177,7 @@ export function resolveSettings(
     wallet: flags.wallet ?? env.LEASH_WALLET ?? file.wallet,
     db: env.LEASH_RELAYER_DB ?? fileDb,
     apiKey: env.LEASH_API_KEY ?? file.apiKey,
-    keystore,
+    keystores: keystoresResolved,
     agentKeystore,
     keys,
     as: flags.as,

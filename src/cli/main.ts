@@ -5,9 +5,9 @@
  */
 import "./quietWarnings.js";
 import { CommanderError } from "commander";
-import { buildProgram } from "./program.js";
 import { CliError, EXIT, oneLine, toCliError } from "./errors.js";
 import { Output } from "./output.js";
+import { closeProviders } from "./providers.js";
 
 const wantsJson = (argv: string[]) => argv.includes("--json");
 
@@ -29,9 +29,22 @@ function fromCommander(error: CommanderError): CliError | null {
   return new CliError(oneLine(text), EXIT.usage);
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+async function loadProgram() {
   try {
+    return (await import("./program.js")).buildProgram();
+  } catch (error) {
+    // The SDK imports the generated contract bindings: missing before the first build.
+    if (/typechain-types/.test(String((error as Error).message)))
+      throw new CliError(
+        "contract bindings missing: run `npx hardhat build` first (npm start does it)",
+      );
+    throw error;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const program = await loadProgram();
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {
@@ -59,5 +72,6 @@ process.on("unhandledRejection", lastResort);
 
 const code = await run(process.argv.slice(2));
 process.exitCode = code;
+closeProviders();
 // Sockets a library left open (keep-alive, providers) must not keep a finished command alive.
 setTimeout(() => process.exit(code), 1500).unref();

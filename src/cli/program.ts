@@ -1,8 +1,16 @@
 /** The `leash` command tree. Each group lives in commands/; this file only wires them. */
-import { Command, Option } from "commander";
+import { Command } from "commander";
+import { registerAgent } from "./commands/agent.js";
 import { registerApiKey } from "./commands/apikey.js";
-import { registerAuditVerify } from "./commands/audit.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerDev } from "./commands/dev.js";
+import { registerKey } from "./commands/key.js";
+import { registerPause } from "./commands/pause.js";
+import { registerPay } from "./commands/pay.js";
+import { registerPolicy } from "./commands/policy.js";
+import { registerProposal } from "./commands/proposal.js";
 import { registerRelayer } from "./commands/relayer.js";
+import { registerWallet } from "./commands/wallet.js";
 
 export function buildProgram(): Command {
   const program = new Command("leash")
@@ -18,31 +26,30 @@ export function buildProgram(): Command {
     .option("--relayer-url <url>", "URL of the Leash relayer (env LEASH_RELAYER_URL)")
     .option("--wallet <address>", "the wallet to act on (env LEASH_WALLET)")
     .option("--keystore <path>", "encrypted keystore of the signing key (env LEASH_KEYSTORE)")
-    .option("--as <name>", "sign with a named key from the config file's `keys`")
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      // Commander's own error text is re-printed by main as one `leash: error:` line.
-      outputError: () => {},
-    });
+    .option(
+      "--as <names>",
+      "sign with named key(s) from the config file's `keys` (a,b for several)",
+    )
+    .showSuggestionAfterError(true);
+  registerDev(program);
+  registerWallet(program);
+  registerAgent(program);
+  registerPolicy(program);
+  registerProposal(program);
+  registerPause(program);
+  registerPay(program);
   registerRelayer(program);
   registerApiKey(program);
-  const audit = program
-    .command("audit")
-    .description("the wallet's history and the relayer's audit log");
-  registerAuditVerify(audit);
-  // Every subcommand reports errors the same way as the root.
+  registerAudit(program);
+  registerKey(program);
+  // Every command reports errors the same way: commander throws, main prints one line.
   const harden = (command: Command) => {
-    for (const sub of command.commands) {
-      sub
-        .exitOverride()
-        .configureOutput({ outputError: () => {} })
-        .showSuggestionAfterError(true);
-      harden(sub);
-    }
+    command
+      .exitOverride()
+      .configureOutput({ outputError: () => {} })
+      .showSuggestionAfterError(true);
+    for (const sub of command.commands) harden(sub);
   };
   harden(program);
   return program;
 }
-
-export { Option };

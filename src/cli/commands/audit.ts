@@ -10,7 +10,10 @@ import { CliError, EXIT } from "../errors.js";
 import { renderFields } from "../output.js";
 import { withStore } from "./apikey.js";
 
-export function registerAuditVerify(audit: Command): void {
+export function registerAudit(program: Command): void {
+  const audit = program
+    .command("audit")
+    .description("the wallet's history and the relayer's audit log");
   audit
     .command("verify")
     .description("verify the relayer's hash-chained audit log; prints the head to anchor")
