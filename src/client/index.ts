@@ -21,3 +21,4 @@ export {
 export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.js";
 export * from "./agent.js";
 export * from "./owner.js";
+export * from "./audit.js";
