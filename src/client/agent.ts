@@ -137,7 +137,8 @@ export class AgentClient {
   /** The session key's address (= the agent's nonce key). */
   readonly keyAddress: string;
   readonly relayer: RelayerRpc;
-  private readonly signingKey: SigningKey;
+  // A true private field: never shown when the client is logged or inspected.
+  readonly #signingKey: SigningKey;
   private readonly givenProvider?: Provider;
   private readonly verificationHeadroom: bigint;
   private context?: Promise<Context>;
@@ -150,8 +151,8 @@ export class AgentClient {
    */
   constructor(options: AgentClientOptions) {
     this.wallet = toAddress(options.wallet, "wallet");
-    this.signingKey = toSigningKey(options.key);
-    this.keyAddress = new Wallet(this.signingKey).address;
+    this.#signingKey = toSigningKey(options.key);
+    this.keyAddress = new Wallet(this.#signingKey).address;
     this.relayer = new RelayerRpc({
       url: options.relayerUrl,
       apiKey: options.apiKey,
@@ -197,7 +198,7 @@ export class AgentClient {
     try {
       await this.fillGas(ctx, op, record.maxOpCost);
       const hash = getUserOperationHash(op, ctx.entryPoint, ctx.chainId);
-      op.signature = this.signingKey.sign(hash).serialized;
+      op.signature = this.#signingKey.sign(hash).serialized;
       const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
         toRpcUserOperation(op),
         ctx.entryPoint,

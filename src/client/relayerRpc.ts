@@ -40,12 +40,13 @@ let nextId = 1;
 
 export class RelayerRpc {
   readonly url: string;
-  private readonly apiKey?: string;
+  // A true private field: the key never shows up when the client object is logged or inspected.
+  readonly #apiKey?: string;
   private readonly timeoutMs: number;
 
   constructor(options: RelayerRpcOptions) {
     this.url = options.url;
-    this.apiKey = options.apiKey;
+    this.#apiKey = options.apiKey;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
@@ -57,7 +58,7 @@ export class RelayerRpc {
    */
   async request<T>(method: string, params: unknown[] = []): Promise<T> {
     const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     let response: Response;
     try {
       response = await fetch(this.url, {
@@ -121,7 +122,7 @@ export class RelayerRpc {
   /** One raw JSON-RPC exchange: transport failures throw, JSON-RPC errors are returned. */
   async exchange(payload: JsonRpcPayload): Promise<JsonRpcResult | JsonRpcError> {
     const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     let response: Response;
     try {
       response = await fetch(this.url, {
