@@ -3,6 +3,7 @@
  * Nothing here prints a stack, and messages are cut to one bounded line because errors from
  * libraries (ethers, the relayer) can embed whole request payloads.
  */
+import { formatEther } from "ethers";
 
 export const EXIT = {
   ok: 0,
@@ -74,6 +75,27 @@ function isCoded(error: unknown): error is CodedError {
     typeof (error as { code?: unknown }).code === "string" &&
     /^[A-Z_]+$/.test((error as unknown as { code: string }).code)
   );
+}
+
+const AMOUNT_KEYS = new Set(["amount", "cap", "spent", "value", "maxValue"]);
+const NATIVE_ASSET = "0x0000000000000000000000000000000000000000";
+
+/**
+ * A wallet error's values for people: native-currency amounts in ETH rather than wei (token
+ * amounts stay in base units: their decimals would need a chain call).
+ */
+function walletErrorText(error: CodedError): string | null {
+  const e = error as unknown as { errorName?: unknown; values?: unknown };
+  if (typeof e.errorName !== "string" || !e.values || typeof e.values !== "object") return null;
+  const values = e.values as Record<string, unknown>;
+  const native = values.asset === undefined || values.asset === NATIVE_ASSET;
+  const parts = Object.entries(values).map(([k, v]) =>
+    typeof v === "bigint" && native && AMOUNT_KEYS.has(k)
+      ? `${k}=${formatEther(v).replace(/\.0$/, "")} ETH`
+      : `${k}=${String(v)}`,
+  );
+  const prefix = error.message.split(":", 1)[0];
+  return `${prefix}: ${e.errorName}(${parts.join(", ")})`;
 }
 
 /**

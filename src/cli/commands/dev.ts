@@ -2,7 +2,7 @@
  * `leash dev` (`npm start`): the one-command local stack and its scripted scene. Without --once
  * it keeps running until Ctrl-C so the same wallet can be driven by hand with the CLI.
  */
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { action, type Ctx } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
@@ -25,6 +25,12 @@ interface DevOptions {
   stateDir: string;
 }
 
+/** A path as the user would type it from here: relative inside the cwd, absolute outside. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
 function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
   const { out } = ctx;
   out.line("\nLeash dev stack");
@@ -45,10 +51,7 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
         `per payment ${DEMO.limits.perTx}, approval above ${DEMO.limits.approvalAbove}, daily ${DEMO.limits.daily}, weekly ${DEMO.limits.weekly}, monthly ${DEMO.limits.monthly}; only to the merchant`,
       ],
       ["merchant (allowlisted)", stack.merchant],
-      [
-        "agent API key",
-        `${stack.apiKey}  (shown once; also in ${relative(process.cwd(), stack.configPath) || stack.configPath})`,
-      ],
+      ["agent API key", `${stack.apiKey}  (shown once; also in ${shown(stack.configPath)})`],
       [
         "state",
         `${stateDir}  (config.json, keys/ with password "${DEV_KEYSTORE_PASSWORD}", relayer.sqlite, logs)`,
@@ -59,19 +62,23 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
 
 function handHint(ctx: Ctx, stack: DevStack, configFlag: string): void {
   const leash = `npm run leash --${configFlag}`;
+  const m = stack.merchant;
   ctx.out.line(
     [
       "",
-      "Drive the same wallet by hand (in another terminal, in this directory):",
-      `  export LEASH_KEYSTORE_PASSWORD=${DEV_KEYSTORE_PASSWORD}   # dev keystores only`,
+      "Drive the same wallet by hand, in another terminal in this directory:",
+      `  export LEASH_KEYSTORE_PASSWORD=${DEV_KEYSTORE_PASSWORD}     # the dev keystores' password`,
       `  ${leash} wallet show`,
       `  ${leash} policy show ${stack.agent.address}`,
-      `  ${leash} pay ${stack.merchant} 0.05                 # the agent pays (executed)`,
-      `  ${leash} pay ${stack.merchant} 5                    # over the per-payment cap (refused, exit 3)`,
-      `  ${leash} pay ${stack.merchant} 0.5                  # above approval threshold (escalated)`,
+      "  # the agent pays: within limits (executed), over the cap (refused, exit 3), above approval (escalated)",
+      `  ${leash} pay ${m} 0.05`,
+      `  ${leash} pay ${m} 5`,
+      `  ${leash} pay ${m} 0.5`,
+      "  # owners see the escalation, two approve it, anyone executes it",
       `  ${leash} proposal list`,
-      `  ${leash} proposal approve <id> --as owner1,owner2   # two owners: queued`,
+      `  ${leash} proposal approve <id> --as owner1,owner2`,
       `  ${leash} proposal execute <id>`,
+      "  # a guardian pauses; the history; the relayer's API keys and audit log",
       `  ${leash} pause --as guardian`,
       `  ${leash} audit history`,
       `  ${leash} apikey list`,

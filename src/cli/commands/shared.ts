@@ -60,11 +60,11 @@ export function printSubmit(ctx: Ctx, result: SubmitResult, what: string): void 
     if (result.status === "executed") return `${what}: executed (tx ${result.transactionHash})`;
     if (result.status === "queued")
       return (
-        `${what}: queued as proposal ${result.proposalId}, executable from ${timeText(result.eta)}\n` +
+        `${what}: proposal ${result.proposalId} is queued, executable from ${timeText(result.eta)}\n` +
         `then: leash proposal execute ${result.proposalId}`
       );
     return (
-      `${what}: proposal ${result.proposalId} created, waiting for more owner approvals\n` +
+      `${what}: proposal ${result.proposalId} waits for more owner approvals\n` +
       `next: leash proposal approve ${result.proposalId} --as <another owner>`
     );
   });
