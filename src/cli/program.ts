@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerApiKey } from "./commands/apikey.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerKey } from "./commands/key.js";
 import { registerPause } from "./commands/pause.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerApiKey(program);
   registerAudit(program);
   registerKey(program);
+  registerConfig(program);
   // Every command reports errors the same way: commander throws, main prints one line.
   const harden = (command: Command) => {
     command

@@ -3,6 +3,7 @@
  * it keeps running until Ctrl-C so the same wallet can be driven by hand with the CLI.
  */
 import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { action, type Ctx } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
@@ -16,6 +17,9 @@ import {
   type DevStack,
 } from "../dev/stack.js";
 import { parseIntOption } from "../units.js";
+
+/** The Leash checkout this CLI runs from: its hardhat, contracts and Ignition modules. */
+const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 interface DevOptions {
   once?: boolean;
@@ -104,7 +108,7 @@ export function registerDev(program: Command): void {
         const started = Date.now();
         const stack = await startDevStack(
           {
-            projectRoot: process.cwd(),
+            projectRoot: PROJECT_ROOT,
             stateDir,
             chainPort:
               opts.port === undefined ? undefined : parseIntOption(opts.port, "--port", 65535),
