@@ -5,12 +5,7 @@
  * `LeashError` (policy violations with the rule and its values).
  */
 import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  toRpcUserOperation,
-  type UserOperation,
-} from "../relayer/userOp.js";
+import { toRpcUserOperation } from "../relayer/userOp.js";
 import {
   entryPointContract,
   erc20Interface,
@@ -25,21 +20,29 @@ import {
   AgentStatusName,
   InvalidArgumentError,
   LeashError,
-  OpCostTooHighError,
-  OperationDroppedError,
   OutOfTimeRangeError,
   SignatureError,
-  TimeoutError,
   UnknownAgentError,
   ValidationError,
   WalletPausedError,
-  decodeRevertData,
-  errorFromDescription,
   toLeashError,
   type AgentStatusNameValue,
 } from "./errors.js";
 import { RelayerRpc, type OperationStatus } from "./relayerRpc.js";
+import {
+  DUMMY_SIGNER,
+  checkHash,
+  fillGas,
+  newUserOp,
+  userOpHash,
+  waitForOp,
+  type RawOpReceipt,
+  type OpContext,
+  type WaitOptions,
+} from "./userOps.js";
 import { AssetInfo, NATIVE, parseAmount, toAddress, toAsset, type AmountInput } from "./units.js";
+
+export type { WaitOptions };
 
 export interface AgentClientOptions {
   /** The Leash wallet the agent spends from. */
@@ -64,13 +67,6 @@ export interface SentOperation {
   nonce: bigint;
   /** Waits until the operation is on chain; see `AgentClient.waitForReceipt`. */
   wait(options?: WaitOptions): Promise<OperationReceipt>;
-}
-
-export interface WaitOptions {
-  /** Give up after this long (default 60 s). */
-  timeoutMs?: number;
-  /** Poll interval (default 250 ms). */
-  pollMs?: number;
 }
 
 /** One call the wallet executed for the agent, as `AgentCallExecuted` reports it. */
@@ -114,22 +110,13 @@ export interface AgentRecord {
   maxOpCost: bigint;
 }
 
-interface Context {
-  chainId: bigint;
-  entryPoint: string;
-  provider: Provider;
-}
+type Context = OpContext;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const DEFAULT_VERIFICATION_HEADROOM = 60_000n;
-const PVG_MARGIN = 2_000n;
-const withPercent = (v: bigint, p: bigint) => v + (v * p) / 100n;
 const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;
 const approvalRequestedEvent = walletInterface.getEvent("ApprovalRequested")!;
 const eventsInterface = new Interface([agentCallEvent, approvalRequestedEvent]);
-
-// A fixed throwaway key signs estimation ops: the agent's key only ever signs what it submits.
-const DUMMY_SIGNER = new SigningKey("0x" + "11".repeat(32));
 
 export class AgentClient {
   /** The wallet's address (checksummed). */
@@ -178,26 +165,14 @@ export class AgentClient {
       this.wallet,
       BigInt(this.keyAddress),
     )) as bigint;
-    const op: UserOperation = {
-      sender: this.wallet,
-      nonce,
-      factory: null,
-      factoryData: "0x",
-      callData,
-      callGasLimit: 0n,
-      verificationGasLimit: 0n,
-      preVerificationGas: 0n,
-      maxFeePerGas: 0n,
-      maxPriorityFeePerGas: 0n,
-      paymaster: null,
-      paymasterVerificationGasLimit: 0n,
-      paymasterPostOpGasLimit: 0n,
-      paymasterData: "0x",
-      signature: "0x",
-    };
+    const op = newUserOp(this.wallet, nonce, callData);
     try {
-      await this.fillGas(ctx, op, record.maxOpCost);
-      const hash = getUserOperationHash(op, ctx.entryPoint, ctx.chainId);
+      await fillGas(this.relayer, ctx, op, {
+        dummySignature: DUMMY_SIGNER.sign(userOpHash(op, ctx)).serialized,
+        verificationHeadroom: this.verificationHeadroom,
+        maxOpCost: record.maxOpCost,
+      });
+      const hash = userOpHash(op, ctx);
       op.signature = this.#signingKey.sign(hash).serialized;
       const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
         toRpcUserOperation(op),
@@ -305,37 +280,14 @@ export class AgentClient {
    * const receipt = await agent.waitForReceipt(op.userOpHash);
    * if (receipt.outcome === "escalated") console.log("owners must approve proposal", receipt.proposalId);
    */
-  async waitForReceipt(userOpHash: string, options: WaitOptions = {}): Promise<OperationReceipt> {
-    const hash = checkHash(userOpHash);
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const pollMs = options.pollMs ?? 250;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const status = await this.relayer.status(hash);
-      if (status && status.status === "included" && status.success !== false)
-        return this.receiptOf(hash);
-      if (status && (status.status === "failed" || status.status === "dropped")) {
-        const decoded = decodeRevertData(status.revert?.data);
-        if (decoded) throw errorFromDescription(decoded, status.revert?.data);
-        throw new OperationDroppedError(hash, status.reason ?? status.status);
-      }
-      if (Date.now() > deadline)
-        throw new TimeoutError(
-          `operation ${hash} not final after ${timeoutMs} ms (status: ${status?.status ?? "unknown"})`,
-        );
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+  async waitForReceipt(hash: string, options: WaitOptions = {}): Promise<OperationReceipt> {
+    const checked = checkHash(hash);
+    return this.receiptOf(checked, await waitForOp(this.relayer, checked, options));
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private async receiptOf(hash: string): Promise<OperationReceipt> {
-    const raw = await this.relayer.request<{
-      actualGasCost: string;
-      logs: { address: string; topics: string[]; data: string }[];
-      receipt: { transactionHash: string; blockNumber: string };
-    } | null>("eth_getUserOperationReceipt", [hash]);
-    if (!raw) throw new TimeoutError(`operation ${hash} is included but has no receipt yet`);
+  private receiptOf(hash: string, raw: RawOpReceipt): OperationReceipt {
     const calls: ExecutedCall[] = [];
     let proposalId: bigint | undefined;
     for (const log of raw.logs) {
@@ -435,53 +387,6 @@ export class AgentClient {
     return record;
   }
 
-  /** Estimates through the relayer, adds headroom, picks fees that keep the op within `maxOpCost`. */
-  private async fillGas(ctx: Context, op: UserOperation, maxOpCost: bigint): Promise<void> {
-    const dummy = DUMMY_SIGNER.sign(
-      getUserOperationHash(op, ctx.entryPoint, ctx.chainId),
-    ).serialized;
-    const estimate = await this.relayer.request<{
-      preVerificationGas: string;
-      verificationGasLimit: string;
-      callGasLimit: string;
-    }>("eth_estimateUserOperationGas", [
-      {
-        sender: op.sender,
-        nonce: "0x" + op.nonce.toString(16),
-        callData: op.callData,
-        signature: dummy,
-      },
-      ctx.entryPoint,
-    ]);
-    // The relayer's validation estimate leaves out the prefund transfer a wallet without an EntryPoint
-    // deposit makes inside validateUserOp: a fixed headroom covers it.
-    op.verificationGasLimit =
-      withPercent(BigInt(estimate.verificationGasLimit), 10n) + this.verificationHeadroom;
-    op.callGasLimit = withPercent(BigInt(estimate.callGasLimit), 20n) + 10_000n;
-    op.signature = dummy;
-    op.preVerificationGas =
-      maxBig(BigInt(estimate.preVerificationGas), minimumPreVerificationGas(op)) + PVG_MARGIN;
-
-    const [block, priorityHex] = await Promise.all([
-      ctx.provider.getBlock("latest"),
-      this.relayer.request<string>("eth_maxPriorityFeePerGas").catch(() => "0x3b9aca00"),
-    ]);
-    const baseFee = block?.baseFeePerGas ?? 1_000_000_000n;
-    let priority = BigInt(priorityHex);
-    let maxFee = baseFee * 2n + priority;
-    const gas = op.verificationGasLimit + op.callGasLimit + op.preVerificationGas;
-    if (gas * maxFee > maxOpCost) {
-      // Stay inside the agent's gas budget with a smaller fee margin, never below the current base fee.
-      maxFee = maxOpCost / gas;
-      if (maxFee < baseFee + 1n)
-        throw new OpCostTooHighError(gas * (baseFee + priority), maxOpCost);
-      if (priority > maxFee - baseFee) priority = maxFee - baseFee;
-    }
-    op.maxFeePerGas = maxFee;
-    op.maxPriorityFeePerGas = priority;
-    op.signature = "0x";
-  }
-
   /** A signature or validation rejection has many possible causes: find the precise one. */
   private async diagnose(error: unknown, ctx: Context): Promise<LeashError> {
     const leash = toLeashError(error);
@@ -504,14 +409,4 @@ function toSigningKey(key: BaseWallet | SigningKey | string): SigningKey {
   throw new InvalidArgumentError(
     "agent key must be a 32-byte hex private key, a Wallet or a SigningKey",
   );
-}
-
-function checkHash(hash: string): string {
-  if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash))
-    throw new InvalidArgumentError("user operation hash must be 32 bytes of hex");
-  return hash.toLowerCase();
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
 }

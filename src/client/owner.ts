@@ -10,6 +10,7 @@
  * the other owners approve.
  */
 import {
+  BaseWallet,
   ZeroAddress,
   concat,
   getBytes,
@@ -27,7 +28,12 @@ import {
   type TypedDataDomain,
 } from "ethers";
 import type { IAgentWallet } from "../../typechain-types/index.js";
+import { minimumPreVerificationGas, toRpcUserOperation } from "../relayer/userOp.js";
+import { RelayerRpc } from "./relayerRpc.js";
+import { newUserOp, pickFees, userOpHash, waitForOp, type WaitOptions } from "./userOps.js";
 import {
+  entryPointContract,
+  executeUserOpCallData,
   erc20Interface,
   factoryContract,
   resolveCalls,
@@ -134,6 +140,8 @@ export interface OwnerClientOptions {
   sender?: Signer;
   /** Reads and event queries (default: the sender's provider). Must be a node, not the relayer. */
   provider?: Provider;
+  /** A relayer for `submitViaRelayer` (owners' user operations: the wallet pays the gas). */
+  relayer?: { url: string; apiKey?: string; timeoutMs?: number };
 }
 
 const DEFAULT_SALT = zeroPadValue("0x01", 32);
@@ -160,6 +168,7 @@ export class OwnerClient {
   private readonly sender: Signer;
   private addresses?: Promise<string[]>;
   private assetInfo: AssetInfo;
+  private readonly relayer?: RelayerRpc;
 
   /**
    * @example
@@ -177,6 +186,7 @@ export class OwnerClient {
     this.provider = provider;
     this.contract = walletContract(this.wallet, this.sender);
     this.assetInfo = new AssetInfo(provider);
+    if (options.relayer) this.relayer = new RelayerRpc(options.relayer);
   }
 
   // ------------------------------------------------------------------------------ creation
@@ -706,6 +716,88 @@ export class OwnerClient {
       ...(p.state === "queued" ? { eta: p.eta } : {}),
       transactionHash: proposed.transactionHash,
     }));
+  }
+
+  /**
+   * Sends a batch as an owners' user operation through the relayer (nonce key 0, signed by `threshold` local
+   * owner keys, which must be ethers Wallets): the wallet pays the gas, so owners need no ETH. Waits for
+   * inclusion. Tightening batches execute; loosening ones are queued with their eta.
+   *
+   * @example
+   * const owners = new OwnerClient({ wallet, signers: [alice, bob], provider, relayer: { url, apiKey } });
+   * await owners.submitViaRelayer(owners.calls.removeRecipient(agent, oldShop));
+   */
+  async submitViaRelayer(
+    calls: Call[],
+    options: WaitOptions & { callGasLimit?: bigint } = {},
+  ): Promise<SubmitResult> {
+    if (!this.relayer) throw new InvalidArgumentError("no relayer configured for this OwnerClient");
+    const resolved = resolveCalls(calls);
+    const w = walletContract(this.wallet, this.provider);
+    const [owners, threshold, entryPoint, network] = await Promise.all([
+      w.getOwners(),
+      w.threshold(),
+      w.entryPoint(),
+      this.provider.getNetwork(),
+    ]).catch((e: unknown) => {
+      throw toLeashError(e);
+    });
+    const keys: BaseWallet[] = [];
+    for (const signer of this.signers)
+      if (signer instanceof BaseWallet && owners.includes(signer.address)) keys.push(signer);
+    if (BigInt(keys.length) < threshold)
+      throw new NotOwnerError(
+        `an owners' operation needs ${threshold} local owner keys as ethers Wallets; ${keys.length} available`,
+      );
+    const signing = keys.slice(0, Number(threshold));
+    const ctx = { chainId: network.chainId, entryPoint, provider: this.provider };
+    const nonce = (await entryPointContract(entryPoint, this.provider).getFunction("getNonce")(
+      this.wallet,
+      0n,
+    )) as bigint;
+    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(resolved));
+    // Owners' execution re-checks their signatures over the userOpHash, so a dummy-signed estimate can't
+    // run it: fixed limits instead, generous (the wallet only pays for gas used). Owners have no maxOpCost.
+    op.verificationGasLimit = 150_000n + 20_000n * BigInt(signing.length);
+    op.callGasLimit =
+      options.callGasLimit ??
+      resolved.reduce(
+        (sum, c) => sum + 150_000n + 1_000n * BigInt((c.data.length - 2) / 2),
+        250_000n,
+      );
+    op.signature = packOwnerSignatures(
+      signing.map((k) => ({ signer: k.address, signature: "0x" + "11".repeat(65) })),
+    );
+    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    await pickFees(this.relayer, ctx, op);
+    const hash = userOpHash(op, ctx);
+    op.signature = packOwnerSignatures(
+      signing.map((k) => ({ signer: k.address, signature: k.signingKey.sign(hash).serialized })),
+    );
+    await this.relayer.request<string>("eth_sendUserOperation", [
+      toRpcUserOperation(op),
+      entryPoint,
+    ]);
+    const raw = await waitForOp(this.relayer, hash, options);
+    const logs: LogDescription[] = [];
+    for (const log of raw.logs) {
+      if (log.address.toLowerCase() !== this.wallet.toLowerCase()) continue;
+      try {
+        const parsed = walletInterface.parseLog(log);
+        if (parsed) logs.push(parsed);
+      } catch {
+        // not a wallet event
+      }
+    }
+    const queued = logs.find((l) => l.name === "ProposalQueued");
+    return queued
+      ? {
+          status: "queued",
+          proposalId: queued.args[0] as bigint,
+          eta: queued.args[1] as bigint,
+          transactionHash: raw.receipt.transactionHash,
+        }
+      : { status: "executed", transactionHash: raw.receipt.transactionHash };
   }
 
   // ------------------------------------------------------------------------------ guardian actions

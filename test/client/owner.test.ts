@@ -4,7 +4,7 @@
  * owners, pause/unpause, agents, owners, guardians, delays and an upgrade, each with its failure side.
  */
 import { expect } from "chai";
-import { Contract, Wallet, parseEther } from "ethers";
+import { Contract, Wallet, ZeroAddress, parseEther } from "ethers";
 import {
   AgentClient,
   InvalidAddressError,
@@ -239,6 +239,51 @@ describe("OwnerClient", function () {
     await owners.execute(loosen.proposalId!);
     expect((await owners.policy(agentKey.address, "native")).limits.perTx).to.equal(
       parseEther("2"),
+    );
+  });
+
+  it("owners act through the relayer with a user operation the wallet pays for", async () => {
+    const viaRelayer = new OwnerClient({
+      wallet: walletAddress,
+      signers: [alice, bob],
+      relayer: { url: stack.relayer.url, apiKey: await stack.apiKey(walletAddress) },
+    });
+    const [aliceBefore, bobBefore, walletBefore] = await Promise.all(
+      [alice.address, bob.address, walletAddress].map((a) => stack.chain.provider.getBalance(a)),
+    );
+    const loosen = await viaRelayer.submitViaRelayer(
+      await viaRelayer.calls.setWalletCaps("native", { daily: "5", weekly: "20" }),
+    );
+    expect(loosen.status).to.equal("queued");
+    expect(loosen.eta).to.equal((await now()) + DAY);
+    await stack.increaseTime(DAY);
+    await viaRelayer.execute(loosen.proposalId!);
+    const tighten = await viaRelayer.submitViaRelayer(
+      await viaRelayer.calls.tightenWalletCaps("native", { daily: "4", weekly: "20" }),
+    );
+    expect(tighten.status).to.equal("executed");
+    const [enabled, caps] = await walletContract(walletAddress, stack.chain.provider).walletCaps(
+      ZeroAddress,
+    );
+    expect(enabled).to.equal(true);
+    expect([caps[0], caps[1], caps[2]]).to.deep.equal([parseEther("4"), parseEther("20"), 0n]);
+    // Owners paid nothing for their operations (alice paid for the one `execute` transaction).
+    expect(await stack.chain.provider.getBalance(bob.address)).to.equal(bobBefore);
+    expect(await stack.chain.provider.getBalance(walletAddress)).to.be.lessThan(walletBefore);
+    expect(await stack.chain.provider.getBalance(alice.address)).to.be.lessThan(aliceBefore);
+    // One owner key is below the threshold.
+    const alone = new OwnerClient({
+      wallet: walletAddress,
+      signers: [alice],
+      relayer: { url: stack.relayer.url, apiKey: await stack.apiKey(walletAddress) },
+    });
+    await expectRejection(
+      alone.submitViaRelayer(await alone.calls.tightenWalletCaps("native", { daily: "3" })),
+      NotOwnerError,
+    );
+    await expectRejection(
+      owners.submitViaRelayer(owners.calls.removeRecipient(agentKey.address, shop)),
+      InvalidArgumentError,
     );
   });
 
