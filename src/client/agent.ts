@@ -118,6 +118,7 @@ const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;
 const approvalRequestedEvent = walletInterface.getEvent("ApprovalRequested")!;
 const eventsInterface = new Interface([agentCallEvent, approvalRequestedEvent]);
 
+/** An agent spending from a Leash wallet through the relayer (see the module comment and README). */
 export class AgentClient {
   /** The wallet's address (checksummed). */
   readonly wallet: string;

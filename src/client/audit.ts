@@ -146,6 +146,7 @@ const eventsInterface = new Interface([
   "event Upgraded(address indexed implementation)",
 ]);
 
+/** A wallet's history and reports, from its events and the relayer's audit log. */
 export class AuditClient {
   readonly wallet: string;
   private readonly provider: Provider;

@@ -52,10 +52,22 @@ export const entryPointReadInterface = new Interface([
   "event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed)",
 ]);
 
+/**
+ * The wallet as a typechain contract (IAgentWallet).
+ *
+ * @example
+ * const paused = await walletContract(wallet, provider).paused();
+ */
 export function walletContract(address: string, runner: ContractRunner | null): IAgentWallet {
   return IAgentWallet__factory.connect(address, runner);
 }
 
+/**
+ * The factory as a typechain contract.
+ *
+ * @example
+ * const implementation = await factoryContract(factory, provider).implementation();
+ */
 export function factoryContract(
   address: string,
   runner: ContractRunner | null,
@@ -63,11 +75,22 @@ export function factoryContract(
   return AgentWalletFactory__factory.connect(address, runner);
 }
 
+/**
+ * The EntryPoint fragments the SDK reads (nonces, deposits).
+ *
+ * @example
+ * const nonce = await entryPointContract(entryPoint, provider).getFunction("getNonce")(wallet, 0n);
+ */
 export function entryPointContract(address: string, runner: ContractRunner | null): Contract {
   return new Contract(address, entryPointReadInterface, runner);
 }
 
-/** Checks and fills a batch: checksummed targets, non-negative values, hex data, 1..32 calls. */
+/**
+ * Checks and fills a batch: checksummed targets, non-negative values, hex data, 1..32 calls.
+ *
+ * @example
+ * resolveCalls([{ target: shop, value: 10n ** 17n }]) // [{ target: "0x…", value: 100000000000000000n, data: "0x" }]
+ */
 export function resolveCalls(calls: Call[]): ResolvedCall[] {
   if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_CALLS)
     throw new InvalidArgumentError(`a batch needs between 1 and ${MAX_CALLS} calls`);
@@ -82,7 +105,12 @@ export function resolveCalls(calls: Call[]): ResolvedCall[] {
   });
 }
 
-/** `executeUserOp.selector ++ abi.encode(Call[])`: what an agent's (or owners') user op carries. */
+/**
+ * `executeUserOp.selector ++ abi.encode(Call[])`: what an agent's (or owners') user op carries.
+ *
+ * @example
+ * const callData = executeUserOpCallData(resolveCalls([{ target: shop, value: 1n }]));
+ */
 export function executeUserOpCallData(calls: ResolvedCall[]): string {
   const encoded = AbiCoder.defaultAbiCoder().encode(
     ["tuple(address target,uint256 value,bytes data)[]"],
@@ -91,12 +119,22 @@ export function executeUserOpCallData(calls: ResolvedCall[]): string {
   return concat([walletInterface.getFunction("executeUserOp")!.selector, encoded]);
 }
 
-/** A self-call: the wallet calling one of its own management functions (through a proposal). */
+/**
+ * A self-call: the wallet calling one of its own management functions (through a proposal).
+ *
+ * @example
+ * const call = selfCall(wallet, "pause", []);
+ */
 export function selfCall(wallet: string, fn: string, args: unknown[]): ResolvedCall {
   return { target: wallet, value: 0n, data: walletInterface.encodeFunctionData(fn, args) };
 }
 
-/** Calldata of one of the wallet's management functions (e.g. for setupData at creation). */
+/**
+ * Calldata of one of the wallet's management functions (e.g. for setupData at creation).
+ *
+ * @example
+ * const data = encodeWalletCall("allowRecipient", [agent, shop]);
+ */
 export function encodeWalletCall(fn: string, args: unknown[]): string {
   return walletInterface.encodeFunctionData(fn, args);
 }

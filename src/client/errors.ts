@@ -37,7 +37,18 @@ export const LeashErrorCode = {
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
 
-/** Base class of every error the SDK throws on purpose. */
+/**
+ * Base class of every error the SDK throws on purpose.
+ *
+ * @example
+ * try {
+ *   await agent.pay(shop, "5");
+ * } catch (e) {
+ *   if (e instanceof PolicyViolationError) console.log(e.rule, e.values); // "PolicyPerTxLimitExceeded" { cap: ... }
+ *   else if (e instanceof RateLimitedError) await sleep(e.retryAfterMs);
+ *   else if (e instanceof LeashError) console.error(e.code, e.message);
+ * }
+ */
 export class LeashError extends Error {
   constructor(
     readonly code: LeashErrorCodeValue,
@@ -48,7 +59,12 @@ export class LeashError extends Error {
     this.name = new.target.name;
   }
 
-  /** A JSON-friendly view (bigints as decimal strings), e.g. for `--json` output. */
+  /**
+   * A JSON-friendly view (bigints as decimal strings), e.g. for `--json` output.
+   *
+   * @example
+   * console.log(JSON.stringify(error.toJSON())); // {"name":"PolicyViolationError","code":"POLICY_VIOLATION",...}
+   */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {
       name: this.name,
@@ -320,7 +336,12 @@ const errorInterface = new Interface([
   "error UUPSUnsupportedProxiableUUID(bytes32 slot)",
 ]);
 
-/** Decodes revert bytes against the wallet's errors (and common library errors); null if unknown. */
+/**
+ * Decodes revert bytes against the wallet's errors (and common library errors); null if unknown.
+ *
+ * @example
+ * decodeRevertData(err.data)?.name; // "PolicyPerTxLimitExceeded"
+ */
 export function decodeRevertData(data: string | null | undefined): ErrorDescription | null {
   if (!data || typeof data !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(data) || data.length < 10)
     return null;
@@ -348,7 +369,12 @@ function normalizeValue(value: unknown): bigint | string | boolean {
   return String(value);
 }
 
-/** The typed error for a decoded wallet (or library) error. */
+/**
+ * The typed error for a decoded wallet (or library) error.
+ *
+ * @example
+ * throw errorFromDescription(decodeRevertData(data)!, data);
+ */
 export function errorFromDescription(description: ErrorDescription, data = "0x"): LeashError {
   const name = description.name;
   const values = toValues(description);
@@ -378,7 +404,12 @@ export function errorFromDescription(description: ErrorDescription, data = "0x")
   return new WalletError(name, values);
 }
 
-/** Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`). */
+/**
+ * Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`).
+ *
+ * @example
+ * const data = revertDataOf(caught); // "0x..." or null
+ */
 export function revertDataOf(error: unknown, depth = 0): string | null {
   if (!error || typeof error !== "object" || depth > 5) return null;
   const e = error as Record<string, unknown>;
@@ -436,6 +467,9 @@ interface ExecutionData {
 /**
  * Maps a relayer JSON-RPC error object to the SDK's typed error. Policy violations keep the rule name
  * and get their values decoded (bigints) from the revert bytes the relayer returns.
+ *
+ * @example
+ * throw errorFromRpc({ code: -32504, message: "throttled", data: { retryAfterMs: 500 } }); // RateLimitedError
  */
 export function errorFromRpc(error: RpcErrorObject): LeashError {
   const message = clip(String(error.message ?? "relayer error"), 300);

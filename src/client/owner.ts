@@ -160,6 +160,7 @@ const EIP712_TYPES = {
   ],
 };
 
+/** Owners and guardians governing a Leash wallet (see the module comment and README). */
 export class OwnerClient {
   readonly wallet: string;
   readonly contract: IAgentWallet;
@@ -499,7 +500,12 @@ export class OwnerClient {
     }
   }
 
-  /** A one-line description of a call (self-calls decoded by function name). */
+  /**
+   * A one-line description of a call (self-calls decoded by function name).
+   *
+   * @example
+   * client.describeCall({ target: shop, value: 5n, data: "0x" }) // "pay 5 wei to 0x…"
+   */
   describeCall(call: ResolvedCall): string {
     if (call.target.toLowerCase() === this.wallet.toLowerCase()) {
       try {
@@ -1211,7 +1217,12 @@ export class OwnerClient {
 
 // ------------------------------------------------------------------------------ helpers
 
-/** The self-calls that add an agent (key, validity, rules), its per-asset limits, recipients and permissions. */
+/**
+ * The self-calls that add an agent (key, validity, rules), its per-asset limits, recipients and permissions.
+ *
+ * @example
+ * const calls = await agentSetupCalls(new AssetInfo(provider), wallet, { key, limits: { native: { perTx: "1" } } });
+ */
 export async function agentSetupCalls(
   assets: AssetInfo,
   wallet: string,
@@ -1263,7 +1274,12 @@ async function capsArgs(
   );
 }
 
-/** Packs owner signatures in the wallet's format: signer(20) ‖ len(2) ‖ sig, signers ascending. */
+/**
+ * Packs owner signatures in the wallet's format: signer(20) ‖ len(2) ‖ sig, signers ascending.
+ *
+ * @example
+ * const packed = packOwnerSignatures([{ signer: alice.address, signature: sigA }, { signer: bob.address, signature: sigB }]);
+ */
 export function packOwnerSignatures(entries: { signer: string; signature: string }[]): string {
   const sorted = [...entries].sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
   return concat(

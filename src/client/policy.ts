@@ -151,20 +151,36 @@ export async function toAssetLimits(
   };
 }
 
-/** Seconds-since-epoch argument as a bigint within uint48. */
+/**
+ * Seconds-since-epoch argument as a bigint within uint48.
+ *
+ * @example
+ * toTimestamp(1767225600, "validUntil") // 1767225600n
+ */
 export function toTimestamp(value: number | bigint | undefined, label: string): bigint {
   const v = BigInt(value ?? 0);
   if (v < 0n || v >= 1n << 48n) throw new InvalidArgumentError(`${label} must fit in 48 bits`);
   return v;
 }
 
+/**
+ * Checks a 4-byte function selector.
+ *
+ * @example
+ * toSelector("0xa9059cbb") // "0xa9059cbb"
+ */
 export function toSelector(input: string): string {
   if (typeof input !== "string" || !/^0x[0-9a-fA-F]{8}$/.test(input))
     throw new InvalidArgumentError(`selector must be 4 bytes of hex (0x12345678): ${input}`);
   return input.toLowerCase();
 }
 
-/** The (asset, limits) pairs of a setup, with assets checksummed ("native" = address zero). */
+/**
+ * The (asset, limits) pairs of a setup, with assets checksummed ("native" = address zero).
+ *
+ * @example
+ * setupAssets({ key, limits: { native: { perTx: "1" } } }) // [["0x000…000", { perTx: "1" }]]
+ */
 export function setupAssets(setup: AgentSetup): [string, AssetLimitsInput][] {
   return Object.entries(setup.limits ?? {}).map(([asset, limits]) => [toAsset(asset), limits]);
 }

@@ -38,6 +38,13 @@ export interface OperationStatus {
 
 let nextId = 1;
 
+/**
+ * JSON-RPC client of one relayer (URL + API key).
+ *
+ * @example
+ * const rpc = new RelayerRpc({ url: "http://127.0.0.1:4337/", apiKey });
+ * const status = await rpc.status(hash);
+ */
 export class RelayerRpc {
   readonly url: string;
   // A true private field: the key never shows up when the client object is logged or inspected.
@@ -119,7 +126,12 @@ export class RelayerRpc {
     return new RelayerProvider(this, chainId);
   }
 
-  /** One raw JSON-RPC exchange: transport failures throw, JSON-RPC errors are returned. */
+  /**
+   * One raw JSON-RPC exchange: transport failures throw, JSON-RPC errors are returned.
+   *
+   * @example
+   * const answer = await rpc.exchange({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
+   */
   async exchange(payload: JsonRpcPayload): Promise<JsonRpcResult | JsonRpcError> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;

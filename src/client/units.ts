@@ -30,7 +30,12 @@ export function toAddress(input: unknown, label = "address"): string {
   }
 }
 
-/** Like `toAddress`, but also accepts "native" / "eth" / "" for the native currency (address zero). */
+/**
+ * Like `toAddress`, but also accepts "native" / "eth" / "" for the native currency (address zero).
+ *
+ * @example
+ * toAsset("native") // "0x0000000000000000000000000000000000000000"
+ */
 export function toAsset(input: unknown, label = "asset"): string {
   if (input === undefined || input === null) return NATIVE;
   if (typeof input === "string" && ["", "native", "eth"].includes(input.trim().toLowerCase()))

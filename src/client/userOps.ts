@@ -45,6 +45,7 @@ const maxBig = (a: bigint, b: bigint) => (a > b ? a : b);
 /** A fixed throwaway key signs estimation ops: real keys only ever sign what is submitted. */
 export const DUMMY_SIGNER = new SigningKey("0x" + "11".repeat(32));
 
+/** An unsigned, unpriced user operation of `sender` (no factory, no paymaster). */
 export function newUserOp(sender: string, nonce: bigint, callData: string): UserOperation {
   return {
     sender,
@@ -164,6 +165,7 @@ export async function waitForOp(
   }
 }
 
+/** Checks a 32-byte hex hash and returns it lowercase (InvalidArgumentError otherwise). */
 export function checkHash(hash: string): string {
   if (typeof hash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(hash))
     throw new InvalidArgumentError("user operation hash must be 32 bytes of hex");
