@@ -166,7 +166,8 @@ export class OwnerClient {
   readonly contract: IAgentWallet;
   readonly provider: Provider;
   private readonly signers: Signer[];
-  private readonly sender: Signer;
+  /** Pays gas for transactions; absent in a read-only client. */
+  private readonly senderSigner?: Signer;
   private addresses?: Promise<string[]>;
   private assetInfo: AssetInfo;
   private readonly relayer?: RelayerRpc;
@@ -175,17 +176,17 @@ export class OwnerClient {
    * @example
    * const owners = new OwnerClient({ wallet, signers: [alice, bob] }); // alice, bob: ethers Wallets
    * await owners.pause();
+   * const reader = new OwnerClient({ wallet, signers: [], provider }); // reads only
    */
   constructor(options: OwnerClientOptions) {
     this.wallet = toAddress(options.wallet, "wallet");
-    if (!options.signers?.length && !options.sender)
-      throw new InvalidArgumentError("an OwnerClient needs at least one signer");
     this.signers = options.signers ?? [];
-    this.sender = options.sender ?? this.signers[0];
-    const provider = options.provider ?? this.sender.provider;
-    if (!provider) throw new InvalidArgumentError("signers need a provider (or pass `provider`)");
+    this.senderSigner = options.sender ?? this.signers[0];
+    const provider = options.provider ?? this.senderSigner?.provider;
+    if (!provider)
+      throw new InvalidArgumentError("an OwnerClient needs a provider (or signers with one)");
     this.provider = provider;
-    this.contract = walletContract(this.wallet, this.sender);
+    this.contract = walletContract(this.wallet, this.senderSigner ?? provider);
     this.assetInfo = new AssetInfo(provider);
     if (options.relayer) this.relayer = new RelayerRpc(options.relayer);
   }
@@ -607,7 +608,7 @@ export class OwnerClient {
    * await client.execute(7n);
    */
   async execute(id: bigint | number): Promise<SubmitResult> {
-    const receipt = await this.send(this.contract.connect(this.sender).execute(BigInt(id)));
+    const receipt = await this.send(this.contract.connect(this.sender()).execute(BigInt(id)));
     return { status: "executed", proposalId: BigInt(id), transactionHash: receipt.hash };
   }
 
@@ -696,7 +697,7 @@ export class OwnerClient {
     const packed = packOwnerSignatures(batch.signatures);
     const receipt = await this.send(
       this.contract
-        .connect(this.sender)
+        .connect(this.sender())
         .executeWithSignatures(batch.calls, batch.nonce, batch.deadline, packed),
     );
     return this.resultOf(receipt);
@@ -1139,6 +1140,14 @@ export class OwnerClient {
 
   // ------------------------------------------------------------------------------ internals
 
+  private sender(): Signer {
+    if (!this.senderSigner)
+      throw new NotOwnerError(
+        "this OwnerClient has no signing key to send transactions (read-only)",
+      );
+    return this.senderSigner;
+  }
+
   private self(fn: string, args: unknown[]): ResolvedCall {
     return selfCall(this.wallet, fn, args);
   }
@@ -1165,7 +1174,8 @@ export class OwnerClient {
       index = mine.indexOf(wanted);
       if (index < 0) throw new NotOwnerError(`no local key for ${wanted}`);
     }
-    const signer = this.signers[index] ?? this.sender;
+    const signer = this.signers[index];
+    if (!signer) throw new NotOwnerError("this OwnerClient has no signing key (read-only)");
     const address = await signer.getAddress();
     const w = walletContract(this.wallet, this.provider);
     const allowed = guardianOk ? await w.isGuardian(address) : await w.isOwner(address);

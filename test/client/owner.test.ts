@@ -134,6 +134,15 @@ describe("OwnerClient", function () {
     expect(policy.limits.perTx).to.equal(parseEther("2"));
     expect(policy.limits.approvalAbove).to.equal(parseEther("0.5"));
     expect(policy.remaining.daily).to.equal(parseEther("5"));
+    // A client without keys reads, and refuses to act.
+    const reader = new OwnerClient({
+      wallet: walletAddress,
+      signers: [],
+      provider: stack.chain.provider,
+    });
+    expect((await reader.info()).threshold).to.equal(2n);
+    await expectRejection(reader.pause(), NotOwnerError);
+    await expectRejection(reader.execute(1n), NotOwnerError);
   });
 
   it("runs a loosening proposal through approve, the timelock and execute", async () => {
