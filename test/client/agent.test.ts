@@ -21,7 +21,11 @@ import {
   TimeoutError,
   UnauthorizedError,
   UnknownAgentError,
+  WalletError,
   WalletPausedError,
+  InvalidArgumentError,
+  toLeashError,
+  walletContract,
 } from "../../src/client/index.js";
 import { startStack, type Stack } from "./stack.js";
 
@@ -333,6 +337,29 @@ describe("AgentClient", function () {
     const error = await expectRejection(stingy.pay(shop, "0.1"), OpCostTooHighError);
     expect(error.maxOpCost).to.equal(1000n);
     expect(error.maxCost > 1000n).to.equal(true);
+  });
+
+  it("reads through the relayer: reverts decode to typed errors, a missing wallet is named", async () => {
+    const provider = agent.relayer.provider(stack.chain.chainId);
+    const error = await walletContract(walletAddress, provider)
+      .getProposal(999n)
+      .then(
+        () => null,
+        (e: unknown) => toLeashError(e),
+      );
+    expect(error).to.be.instanceOf(WalletError);
+    expect((error as WalletError).errorName).to.equal("ProposalNotFound");
+    expect((error as WalletError).values).to.deep.equal({ id: 999n });
+    const nowhere = new AgentClient({
+      wallet: stranger,
+      key: agentKey,
+      relayerUrl: stack.relayer.url,
+      apiKey,
+    });
+    const missing = await expectRejection(nowhere.pay(shop, "0.1"), InvalidArgumentError);
+    expect(missing.message).to.equal(
+      `no wallet deployed at ${stranger} on chain ${stack.chain.chainId}`,
+    );
   });
 
   it("times out waiting for an operation the relayer never saw", async () => {

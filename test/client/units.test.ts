@@ -3,6 +3,7 @@
  * to typed errors (including codes the live tests can't provoke on demand, like -32003).
  */
 import { expect } from "chai";
+import { createServer } from "node:http";
 import { inspect } from "node:util";
 import { Interface, Wallet, ZeroAddress } from "ethers";
 import {
@@ -13,6 +14,7 @@ import {
   InvalidAmountError,
   InvalidArgumentError,
   LeashError,
+  OperationDroppedError,
   OutOfTimeRangeError,
   PendingOperationError,
   PolicyViolationError,
@@ -172,6 +174,66 @@ describe("client units and error mapping", () => {
     expect(toLeashError(new Error("weird\nsecond line")).message).to.not.contain("\n");
     const json = paused.toJSON();
     expect(json).to.include({ name: "WalletPausedError", code: "WALLET_PAUSED" });
+  });
+
+  it("waitForReceipt throws the decoded error of a failed op and OperationDroppedError for a dropped one", async () => {
+    const agent = Wallet.createRandom().address;
+    const revert = walletInterface.encodeErrorResult("PolicyTooSoon", [agent, 100n, 60n]);
+    const statuses: Record<string, unknown> = {
+      ["0x" + "01".repeat(32)]: { status: "failed", reason: "reverted", revert: { data: revert } },
+      ["0x" + "02".repeat(32)]: {
+        status: "dropped",
+        reason: "AA25 invalid account nonce",
+        revert: null,
+      },
+    };
+    // A stand-in relayer: only the status method, answering from the table above.
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const { id, params } = JSON.parse(body) as { id: number; params: string[] };
+        res.setHeader("content-type", "application/json");
+        res.end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id,
+            result: { blockNumber: null, ...(statuses[params[0]] as object) },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const client = new AgentClient({
+        wallet: Wallet.createRandom().address,
+        key: Wallet.createRandom(),
+        relayerUrl: `http://127.0.0.1:${port}/`,
+      });
+      const failed = await client.waitForReceipt("0x" + "01".repeat(32)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(failed).to.be.instanceOf(PolicyViolationError);
+      expect((failed as PolicyViolationError).values).to.deep.equal({
+        agent,
+        lastOpAt: 100n,
+        minSeconds: 60n,
+      });
+      const dropped = await client.waitForReceipt("0x" + "02".repeat(32)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(dropped).to.be.instanceOf(OperationDroppedError);
+      expect((dropped as OperationDroppedError).reason).to.equal("AA25 invalid account nonce");
+      await client.waitForReceipt("0x12").then(
+        () => expect.fail("resolved"),
+        (e: unknown) => expect(e).to.be.instanceOf(InvalidArgumentError),
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it("never shows the agent key or the API key when the client is inspected", () => {
