@@ -115,11 +115,8 @@ export function toCliError(error: unknown): CliError {
     delete details.stack;
     // ethers errors carry the whole request in `message`; their `shortMessage` is the point.
     const short = (error as { shortMessage?: unknown }).shortMessage;
-    return new CliError(
-      oneLine(typeof short === "string" ? short : error.message),
-      exitCode,
-      details,
-    );
+    const text = walletErrorText(error) ?? (typeof short === "string" ? short : error.message);
+    return new CliError(oneLine(text), exitCode, details);
   }
   const e = (error ?? {}) as { shortMessage?: unknown; message?: unknown };
   const message = typeof e.shortMessage === "string" ? e.shortMessage : String(e.message ?? error);

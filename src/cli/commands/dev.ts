@@ -6,9 +6,8 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { action, type Ctx } from "../context.js";
-import { CliError, EXIT } from "../errors.js";
 import { renderFields } from "../output.js";
-import { runScene, type SceneReport } from "../dev/scene.js";
+import { runScene, sceneFailure, type SceneReport } from "../dev/scene.js";
 import {
   DEMO,
   DEV_KEYSTORE_PASSWORD,
@@ -161,14 +160,8 @@ export function registerDev(program: Command): void {
               () => "",
             );
           if (opts.once) {
-            if (report && !report.ok) {
-              const f = report.failed!;
-              throw new CliError(
-                `scene step ${f.step} (${f.title}) did not have its expected outcome: ${f.detail}`,
-                EXIT.sceneFailed,
-                { step: f.step },
-              );
-            }
+            const failure = report ? sceneFailure(report) : null;
+            if (failure) throw failure;
             return;
           }
           handHint(ctx, stack, configFlag);

@@ -31,9 +31,22 @@ async function chainNow(client: OwnerClient): Promise<bigint> {
   return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
-async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
-  const p = await client.proposal(id);
+/** A proposal, or a usage error when the wallet has none with that id. */
+async function proposalOrFail(client: OwnerClient, id: bigint): Promise<ProposalInfo> {
+  let p: ProposalInfo;
+  try {
+    p = await client.proposal(id);
+  } catch (error) {
+    if ((error as { errorName?: unknown }).errorName === "ProposalNotFound")
+      p = { state: "none" } as ProposalInfo;
+    else throw error;
+  }
   if (p.state === "none") throw usageError(`no proposal ${id} in wallet ${client.wallet}`);
+  return p;
+}
+
+async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
+  const p = await proposalOrFail(client, id);
   const now = await chainNow(client);
   ctx.out.result(view(client, p), () =>
     [
@@ -100,8 +113,7 @@ export function registerProposal(program: Command): void {
       action(async (ctx, id: string) => {
         const pid = parseId(id, "proposal id");
         const client = await ownerClient(ctx);
-        const p = await client.proposal(pid);
-        if (p.state === "none") throw usageError(`no proposal ${pid} in wallet ${client.wallet}`);
+        await proposalOrFail(client, pid);
         const mine = signerAddresses(ctx);
         const result = await ctx.out.step(`approving proposal ${pid}`, () =>
           mine.length > 1 ? client.approveAll(pid) : client.approve(pid),
@@ -141,6 +153,7 @@ export function registerProposal(program: Command): void {
           return;
         }
         const pid = parseId(id!, "proposal id");
+        await proposalOrFail(client, pid);
         const result = await ctx.out.step(`executing proposal ${pid}`, () => client.execute(pid));
         printSubmit(ctx, result, `execute proposal ${pid}`);
       }),
@@ -153,6 +166,7 @@ export function registerProposal(program: Command): void {
       action(async (ctx, id: string) => {
         const pid = parseId(id, "proposal id");
         const client = await ownerClient(ctx);
+        await proposalOrFail(client, pid);
         const result = await ctx.out.step(`cancelling proposal ${pid}`, () => client.cancel(pid));
         printSubmit(ctx, result, `cancel proposal ${pid}`);
       }),

@@ -4,7 +4,7 @@
  * whose outcome differs stops the scene; `--once` then exits non-zero naming that step.
  */
 import type { Output } from "../output.js";
-import { oneLine } from "../errors.js";
+import { CliError, EXIT, oneLine } from "../errors.js";
 
 export interface SceneStep {
   title: string;
@@ -87,4 +87,15 @@ export async function runScene(steps: SceneStep[], out: Output): Promise<SceneRe
     results.push(result);
   }
   return { ok: failed === undefined, steps: results, failed };
+}
+
+/** The `--once` verdict: null when every step had its outcome, else the error naming the step. */
+export function sceneFailure(report: SceneReport): CliError | null {
+  if (report.ok || !report.failed) return null;
+  const f = report.failed;
+  return new CliError(
+    `scene step ${f.step} (${f.title}) did not have its expected outcome: ${f.detail}`,
+    EXIT.sceneFailed,
+    { step: f.step },
+  );
 }
