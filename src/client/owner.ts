@@ -107,6 +107,8 @@ export interface ProposalInfo {
   approvals: bigint;
   threshold: bigint;
   approvedBy: string[];
+  /** Past its expiry (pending) or its grace period (queued): it can no longer be approved or executed. */
+  expired: boolean;
   calls: (ResolvedCall & { description: string })[];
 }
 
@@ -146,6 +148,8 @@ export interface OwnerClientOptions {
 
 const DEFAULT_SALT = zeroPadValue("0x01", 32);
 const DAY = 86_400n;
+/** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
+const GRACE_PERIOD = 14n * DAY;
 
 const EIP712_TYPES = {
   ExecuteCalls: [
@@ -339,18 +343,20 @@ export class OwnerClient {
     const w = walletContract(this.wallet, this.provider);
     const pid = BigInt(id);
     try {
-      const [p, calls, owners, threshold] = await Promise.all([
+      const [p, calls, owners, threshold, now] = await Promise.all([
         w.getProposal(pid),
         w.getProposalCalls(pid),
         w.getOwners(),
         w.threshold(),
+        this.now(),
       ]);
       const approvedBy: string[] = [];
       const approvals = await Promise.all(owners.map((o) => w.hasApproved(pid, o)));
       owners.forEach((o, i) => approvals[i] && approvedBy.push(o));
+      const state = ProposalStateName[Number(p.state)] ?? "none";
       return {
         id: pid,
-        state: ProposalStateName[Number(p.state)] ?? "none",
+        state,
         proposer: p.proposer,
         escalatedBy: p.escalatedBy === ZeroAddress ? null : p.escalatedBy,
         expiresAt: p.expiresAt,
@@ -359,6 +365,9 @@ export class OwnerClient {
         approvals: p.approvals,
         threshold,
         approvedBy,
+        expired:
+          (state === "pending" && now > p.expiresAt) ||
+          (state === "queued" && now > p.eta + GRACE_PERIOD),
         calls: calls.map((c) => {
           const call = { target: c.target, value: c.value, data: c.data };
           return { ...call, description: this.describeCall(call) };
@@ -370,13 +379,15 @@ export class OwnerClient {
   }
 
   /**
-   * Open proposals (pending approvals, or queued and not yet executed), newest first; `escalations` are the
-   * ones an agent's payment created (its `ApprovalRequested`).
+   * Open proposals (pending approvals, or queued and not yet executed), newest first; expired ones are left
+   * out unless `includeExpired`. `escalations` are the ones an agent's payment created (`ApprovalRequested`).
    *
    * @example
    * for (const p of await client.pendingProposals()) console.log(p.id, p.state, p.eta);
    */
-  async pendingProposals(options: { limit?: number } = {}): Promise<ProposalInfo[]> {
+  async pendingProposals(
+    options: { limit?: number; includeExpired?: boolean } = {},
+  ): Promise<ProposalInfo[]> {
     const w = walletContract(this.wallet, this.provider);
     const count = await w.proposalCount().catch((e: unknown) => {
       throw toLeashError(e);
@@ -385,7 +396,8 @@ export class OwnerClient {
     const out: ProposalInfo[] = [];
     for (let id = count; id >= 1n && count - id < limit; id--) {
       const p = await this.proposal(id);
-      if (p.state === "pending" || p.state === "queued") out.push(p);
+      if ((p.state === "pending" || p.state === "queued") && (options.includeExpired || !p.expired))
+        out.push(p);
     }
     return out;
   }

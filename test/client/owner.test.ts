@@ -376,6 +376,22 @@ describe("OwnerClient", function () {
     expect(late.errorName).to.equal("ProposalInvalidState");
   });
 
+  it("leaves expired proposals out of the pending list", async () => {
+    const proposed = await aliceOnly.propose(owners.calls.allowRecipient(agentKey.address, shop), {
+      expiresIn: 3600,
+    });
+    expect((await owners.pendingProposals()).map((p) => p.id)).to.include(proposed.proposalId);
+    await stack.increaseTime(3601);
+    expect((await owners.pendingProposals()).map((p) => p.id)).to.not.include(proposed.proposalId);
+    const all = await owners.pendingProposals({ includeExpired: true });
+    expect(all.find((p) => p.id === proposed.proposalId)).to.include({
+      expired: true,
+      state: "pending",
+    });
+    const late = await expectRejection(bobOnly.approve(proposed.proposalId!), WalletError);
+    expect(late.errorName).to.equal("ProposalExpired");
+  });
+
   it("manages owners, guardians and delays through the timelock", async () => {
     const dave = Wallet.createRandom().address;
     const second = Wallet.createRandom().address;
