@@ -114,6 +114,8 @@ const KIND_OF_EVENT: Record<string, AuditKind> = {
   ProposalApproved: "approval",
   ProposalApprovalRevoked: "approval",
   SignedCallsExecuted: "approval",
+  ApprovedCallsExecuted: "approval",
+  SignatureNonceInvalidated: "approval",
   AssetLimitsChanged: "policy",
   WalletCapsChanged: "policy",
   RecipientAllowed: "policy",

@@ -282,6 +282,12 @@ describe("AuditClient", function () {
       forEscalation.filter((e) => e.event === "ProposalApproved").map((e) => e.counterparty),
     ).to.have.members(owners.map((o) => o.address));
     expect(approvals.some((e) => e.event === "SignedCallsExecuted")).to.equal(true);
+    // The owners' immediate batch (the tightening) names who approved it and what ran.
+    const immediate = approvals.filter((e) => e.event === "ApprovedCallsExecuted");
+    expect(immediate.length).to.be.greaterThan(0);
+    const signers = JSON.parse(immediate[immediate.length - 1].details.signers) as string[];
+    expect(signers.length).to.be.at.least(2);
+    for (const s of signers) expect(owners.map((o) => o.address)).to.include(s);
   });
 
   it("joins in the relayer's rejected ops when its store is given", async () => {
