@@ -36,6 +36,11 @@ interface IProposalManager {
     event ProposalCancelled(uint256 indexed id, address indexed by);
     /// @notice A batch signed off-chain by the owners executed at once (no timelock needed).
     event SignedCallsExecuted(bytes32 indexed digest, uint256 nonce, uint256 signers);
+    /// @notice A batch approved by `signers` (an owner user operation or `executeWithSignatures`) ran at once,
+    /// without a proposal: the record of who approved what, since no `ProposalExecuted` follows.
+    event ApprovedCallsExecuted(address[] signers, Call[] calls);
+    /// @notice Signature nonce `nonce` was burnt by `by` (a guardian, or the owners): signatures over it are void.
+    event SignatureNonceInvalidated(uint256 indexed nonce, address indexed by);
 
     /// @dev No proposal `id`.
     error ProposalNotFound(uint256 id);
@@ -87,7 +92,8 @@ interface IProposalManager {
         bytes calldata signatures
     ) external payable returns (uint256 queuedId);
 
-    /// @notice Marks a signature nonce used so signatures over it can never execute (self-call).
+    /// @notice Marks a signature nonce used so signatures over it can never execute: any guardian or owner alone
+    /// (a tightening, like a veto), or the owners through a self-call.
     function invalidateNonce(uint256 nonce) external;
 
     /// @notice EIP-712 digest the owners sign for `executeWithSignatures`.

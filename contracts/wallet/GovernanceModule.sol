@@ -278,6 +278,7 @@ contract GovernanceModule is
         ProposalStorage storage $ = _proposalStorage();
         if ($.usedNonces[nonce]) revert SignatureNonceUsed(nonce);
         $.usedNonces[nonce] = true;
+        emit SignatureNonceInvalidated(nonce, msg.sender);
     }
 
     /// @inheritdoc IProposalManager

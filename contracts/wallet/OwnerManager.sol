@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {WalletBase} from "./WalletBase.sol";
@@ -82,7 +83,7 @@ abstract contract OwnerManager is WalletBase {
         bytes calldata signatures
     ) internal view returns (bool) {
         (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, new address[](0));
-        return ok && count >= _ownerStorage().threshold;
+        return ok && _meetsThreshold(count);
     }
 
     /// @notice The owners who signed `digest`, or `ok == false` if any entry is malformed or invalid or there
@@ -98,7 +99,29 @@ abstract contract OwnerManager is WalletBase {
             // Safe: shrinks the array length in place; `count <= MAX_OWNERS`, the allocated length.
             mstore(signers, count)
         }
-        return (ok && count >= _ownerStorage().threshold, signers);
+        return (ok && _meetsThreshold(count), signers);
+    }
+
+    /// @dev A threshold of zero only exists where `initialize` never ran (the implementation, the modules):
+    /// there no set of signatures, not even an empty one, may count as the owners' approval.
+    function _meetsThreshold(uint256 count) private view returns (bool) {
+        uint256 threshold = _ownerStorage().threshold;
+        return threshold != 0 && count >= threshold;
+    }
+
+    /// @dev ECDSA first, so that an EOA owner's valid signature needs no EXTCODESIZE on a codeless address,
+    /// which ERC-7562 (OP-041) forbids during validation; only then is a contract owner asked via ERC-1271.
+    /// High-s and malformed signatures fail `tryRecover` and, for an EOA, end there.
+    function _isOwnerSignature(
+        address signer,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return
+            signer.code.length != 0 &&
+            SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 
     /// @dev Fills `out` with the signers when it is long enough (pass an empty array to skip).
@@ -125,8 +148,7 @@ abstract contract OwnerManager is WalletBase {
             if (signer <= previous) return (false, count);
             previous = signer;
             if (!$.isOwner[signer]) return (false, count);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signature))
-                return (false, count);
+            if (!_isOwnerSignature(signer, digest, signature)) return (false, count);
             if (out.length > count) out[count] = signer;
             ++count;
         }

@@ -94,6 +94,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         uint256 delay = _callsDelay(calls);
         if (delay == 0) {
             _executeCalls(calls);
+            emit IProposalManager.ApprovedCallsExecuted(signers, calls);
             return 0;
         }
         id = _createProposal(address(this), address(0), calls, block.timestamp + delay);

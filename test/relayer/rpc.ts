@@ -361,6 +361,18 @@ describe("relayer RPC methods", function () {
     const response = await call(relayer.url, "eth_estimateUserOperationGas", [rpcOp(op), ep]);
     expect(response.error?.code).to.equal(-32521);
     expect(response.error?.data).to.deep.include({ rule: "DailyLimitExceeded" });
+    // Clients estimate first, so the refusal must reach the audit log even though nothing was sent.
+    const rows = await relayer.store.readAudit(0, 10_000);
+    const row = rows.find(
+      (r) =>
+        r.sender === op.sender && r.event === "rejected" && r.detailJson.includes("eth_estimate"),
+    );
+    expect(row, "estimate refusal in the audit log").to.not.equal(undefined);
+    expect(JSON.parse(row!.detailJson)).to.deep.include({
+      code: -32521,
+      during: "eth_estimateUserOperationGas",
+      rule: "DailyLimitExceeded",
+    });
   });
 
   it("forwards read-only node methods and refuses anything that sends or signs", async () => {

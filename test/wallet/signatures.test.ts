@@ -142,6 +142,63 @@ describe("executeWithSignatures", function () {
     expect(await fx.wallet.proposalCount()).to.equal(0n);
   });
 
+  it("test_executeWithSignatures_emitsApprovedCallsExecutedWithSignersAndCalls", async function () {
+    const fx = await load();
+    const calls = [pay(fx.recipient.address, 1000n), pay(fx.outsider.address, 7n)];
+    const { nonce, deadline, digest } = await setup(fx, calls);
+    const signers = [fx.owners[0], fx.owners[2]];
+    const receipt = await (
+      await fx.wallet.executeWithSignatures(
+        calls,
+        nonce,
+        deadline,
+        ownerSignDigest(signers, digest),
+      )
+    ).wait();
+    const events = receipt!.logs
+      .map((l) => fx.wallet.interface.parseLog(l))
+      .filter((e) => e?.name === "ApprovedCallsExecuted");
+    expect(events).to.have.length(1);
+    // Who approved, in the order the wallet checked them (ascending), and exactly what ran.
+    expect([...events[0]!.args.signers]).to.deep.equal(signers.map((o) => o.address));
+    expect(events[0]!.args.calls.map((c: CallStruct) => [c.target, c.value, c.data])).to.deep.equal(
+      calls.map((c) => [c.target, c.value, c.data]),
+    );
+  });
+
+  it("test_executeWithSignatures_queuedLooseningEmitsNoApprovedCallsExecuted", async function () {
+    const fx = await load();
+    const { calls, nonce, deadline, digest } = await setup(fx, [
+      self(fx, "addGuardian", [fx.stranger.address]),
+    ]);
+    const tx = fx.wallet.executeWithSignatures(
+      calls,
+      nonce,
+      deadline,
+      ownerSignDigest(fx.owners.slice(0, 2), digest),
+    );
+    await expect(tx).to.emit(fx.wallet, "ProposalQueued");
+    await expect(tx).to.not.emit(fx.wallet, "ApprovedCallsExecuted");
+  });
+
+  it("test_executeWithSignatures_implementationAndModulesRejectEmptySignatures", async function () {
+    // Never initialized, they have threshold 0: zero signatures must not count as the owners' approval.
+    const fx = await load();
+    const deadline = (await latest(conn)) + 3600n;
+    for (const target of [fx.implementation, fx.governanceModule]) {
+      const asWallet = IAgentWallet__factory.connect(await target.getAddress(), fx.stranger);
+      expect(await asWallet.threshold()).to.equal(0n);
+      await expect(
+        asWallet.executeWithSignatures(
+          [pay(fx.recipient.address, 0n)],
+          freshNonce(),
+          deadline,
+          "0x",
+        ),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+    }
+  });
+
   it("test_executeWithSignatures_allOwnersAccepted", async function () {
     const fx = await load();
     const { calls, nonce, deadline, digest } = await setup(fx);
@@ -524,7 +581,9 @@ describe("invalidateNonce", function () {
     const fx = await load();
     const { calls, nonce, deadline, digest } = await setup(fx);
     const sigs = ownerSignDigest(fx.owners, digest);
-    await (await fx.wallet.connect(fx.guardian).invalidateNonce(nonce)).wait();
+    await expect(fx.wallet.connect(fx.guardian).invalidateNonce(nonce))
+      .to.emit(fx.wallet, "SignatureNonceInvalidated")
+      .withArgs(nonce, fx.guardian.address);
     expect(await fx.wallet.isNonceUsed(nonce)).to.equal(true);
     await expect(fx.wallet.executeWithSignatures(calls, nonce, deadline, sigs))
       .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
@@ -533,7 +592,9 @@ describe("invalidateNonce", function () {
 
   it("test_invalidateNonce_byOwnerAlone", async function () {
     const fx = await load();
-    await (await fx.wallet.connect(fx.ownerSigners[1]).invalidateNonce(42n)).wait();
+    await expect(fx.wallet.connect(fx.ownerSigners[1]).invalidateNonce(42n))
+      .to.emit(fx.wallet, "SignatureNonceInvalidated")
+      .withArgs(42n, fx.owners[1].address);
     expect(await fx.wallet.isNonceUsed(42n)).to.equal(true);
   });
 
@@ -655,6 +716,15 @@ describe("isValidSignature (ERC-1271)", function () {
         concat([all, entry(extra.address, signDigest(extra, safe))]),
       ),
     ).to.equal(ERC1271_INVALID);
+  });
+
+  it("test_isValidSignature_implementationRejectsEmptySignature", async function () {
+    const fx = await load();
+    const impl = IAgentWallet__factory.connect(
+      await fx.implementation.getAddress(),
+      ethers.provider,
+    );
+    expect(await impl.isValidSignature(hash, "0x")).to.equal(ERC1271_INVALID);
   });
 
   it("test_isValidSignature_implementationHasNoOwners", async function () {

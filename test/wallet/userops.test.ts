@@ -83,6 +83,19 @@ describe("user operations through the real EntryPoint", function () {
       expect(await fx.entryPoint.balanceOf(address)).to.be.lessThan(depositBefore);
     });
 
+    it("test_handleOps_ownerOpEmitsApprovedCallsExecuted", async function () {
+      const fx = await load();
+      const calls = [pay(fx.outsider.address, 5n)];
+      const signers = [fx.owners[0], fx.owners[1]];
+      const op = await ownerOp(fx, calls, signers);
+      await expect(fx.entryPoint.connect(fx.bundler).handleOps([op], fx.bundler.address))
+        .to.emit(fx.wallet, "ApprovedCallsExecuted")
+        .withArgs(
+          signers.map((o) => o.address),
+          calls.map((c) => [c.target, c.value, c.data]),
+        );
+    });
+
     it("test_handleOps_ownerOpWithFewerThanThresholdFails", async function () {
       const fx = await load();
       const op = await ownerOp(fx, [pay(fx.outsider.address, 1n)], [fx.owners[1]]);

@@ -61,9 +61,9 @@ export const ethEstimateUserOperationGas = defineMethod({
       maxFeePerGas: parsed.maxFeePerGas ?? 0n,
       maxPriorityFeePerGas: parsed.maxPriorityFeePerGas ?? 0n,
     });
+    const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
     try {
       const chain = relayer.requestChain;
-      const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
       const deployed = (await chain.getCode(op.sender)) !== "0x";
       let verificationGasLimit: bigint;
       let callGasLimit: bigint;
@@ -141,6 +141,23 @@ export const ethEstimateUserOperationGas = defineMethod({
       };
     } catch (error) {
       if (error instanceof NodeUnavailableError) throw new UnavailableError();
+      // Clients estimate before they send, so an op the wallet refuses (an agent trying to overspend) is
+      // usually refused here and never sent: record it like a refused send, or the audit log would miss it.
+      if (error instanceof ExecutionRevertedError || error instanceof ValidationRejectedError) {
+        relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: String(error.code) });
+        const data = (error.data ?? {}) as { rule?: unknown };
+        await relayer.store.appendAudit({
+          event: "rejected",
+          opHash: hash,
+          sender: op.sender,
+          detail: {
+            code: error.code,
+            reason: error.message.slice(0, 500),
+            during: "eth_estimateUserOperationGas",
+            ...(typeof data.rule === "string" ? { rule: data.rule } : {}),
+          },
+        });
+      }
       throw error;
     }
 

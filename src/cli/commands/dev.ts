@@ -1,0 +1,184 @@
+/**
+ * `leash dev` (`npm start`): the one-command local stack and its scripted scene. Without --once
+ * it keeps running until Ctrl-C so the same wallet can be driven by hand with the CLI.
+ */
+import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { action, type Ctx } from "../context.js";
+import { renderFields } from "../output.js";
+import { runScene, sceneFailure, type SceneReport } from "../dev/scene.js";
+import {
+  DEMO,
+  DEV_KEYSTORE_PASSWORD,
+  sceneSteps,
+  startDevStack,
+  type DevStack,
+} from "../dev/stack.js";
+import { parseIntOption } from "../units.js";
+
+/** The Leash checkout this CLI runs from: its hardhat, contracts and Ignition modules. */
+const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+interface DevOptions {
+  once?: boolean;
+  scene: boolean;
+  port?: string;
+  relayerPort?: string;
+  stateDir: string;
+}
+
+/** A path as the user would type it from here: relative inside the cwd, absolute outside. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
+  const { out } = ctx;
+  out.line("\nLeash dev stack");
+  out.line(
+    renderFields([
+      ["chain (JSON-RPC)", `${stack.chain.url}  (chain id 31337)`],
+      ["relayer", stack.relayer.url],
+      ["relayer health", `${stack.relayer.url}health`],
+      ["EntryPoint v0.8", stack.addresses.entryPoint],
+      ["wallet implementation", stack.addresses.implementation],
+      ["factory", stack.addresses.factory],
+      ["demo wallet", `${stack.wallet}  (2 of 3 owners, funded ${DEMO.walletFunding} ETH)`],
+      ["owners", stack.owners.map((o) => o.address).join(", ")],
+      ["guardian", stack.guardian.address],
+      ["agent (session key)", stack.agent.address],
+      [
+        "agent policy (ETH)",
+        `per payment ${DEMO.limits.perTx}, approval above ${DEMO.limits.approvalAbove}, daily ${DEMO.limits.daily}, weekly ${DEMO.limits.weekly}, monthly ${DEMO.limits.monthly}; only to the merchant`,
+      ],
+      ["merchant (allowlisted)", stack.merchant],
+      ["agent API key", `${stack.apiKey}  (shown once; also in ${shown(stack.configPath)})`],
+      [
+        "state",
+        `${stateDir}  (config.json, keys/ with password "${DEV_KEYSTORE_PASSWORD}", relayer.sqlite, logs)`,
+      ],
+    ]),
+  );
+}
+
+function handHint(ctx: Ctx, stack: DevStack, configFlag: string): void {
+  const leash = `npm run leash --${configFlag}`;
+  const m = stack.merchant;
+  ctx.out.line(
+    [
+      "",
+      "Drive the same wallet by hand, in another terminal in this directory:",
+      `  export LEASH_KEYSTORE_PASSWORD=${DEV_KEYSTORE_PASSWORD}     # the dev keystores' password`,
+      `  ${leash} wallet show`,
+      `  ${leash} policy show ${stack.agent.address}`,
+      "  # the agent pays: within limits (executed), over the cap (refused, exit 3), above approval (escalated)",
+      `  ${leash} pay ${m} 0.05`,
+      `  ${leash} pay ${m} 5`,
+      `  ${leash} pay ${m} 0.5`,
+      "  # owners see the escalation, two approve it, anyone executes it",
+      `  ${leash} proposal list`,
+      `  ${leash} proposal approve <id> --as owner1,owner2`,
+      `  ${leash} proposal execute <id>`,
+      "  # a guardian pauses; the history; the relayer's API keys and audit log",
+      `  ${leash} pause --as guardian`,
+      `  ${leash} audit history`,
+      `  ${leash} apikey list`,
+      `  ${leash} audit verify`,
+    ].join("\n"),
+  );
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command("dev")
+    .description(
+      "local chain + contracts (Ignition) + demo wallet + relayer, then a scripted scene; runs until Ctrl-C",
+    )
+    .option("--once", "run the scene and exit: 0 only if every step had its expected outcome")
+    .option("--no-scene", "start the stack without running the scene")
+    .option("--port <port>", "chain port (default 8545 if free, else any; 0 = any)")
+    .option("--relayer-port <port>", "relayer port (default 4337 if free, else any; 0 = any)")
+    .option("--state-dir <dir>", "where keys, config and the relayer database go", ".leash")
+    .action(
+      action(async (ctx, opts: DevOptions) => {
+        const stateDir = resolve(opts.stateDir);
+        const started = Date.now();
+        const stack = await startDevStack(
+          {
+            projectRoot: PROJECT_ROOT,
+            stateDir,
+            chainPort:
+              opts.port === undefined ? undefined : parseIntOption(opts.port, "--port", 65535),
+            relayerPort:
+              opts.relayerPort === undefined
+                ? undefined
+                : parseIntOption(opts.relayerPort, "--relayer-port", 65535),
+          },
+          (label, work, done) => ctx.out.step(label, work, done),
+        );
+        let stopped = false;
+        const shutdown = async () => {
+          if (stopped) return;
+          stopped = true;
+          await stack.stop();
+        };
+        try {
+          summary(ctx, stack, stateDir);
+          let report: SceneReport | undefined;
+          if (opts.scene) {
+            ctx.out.line(
+              "\nScene: an agent pays under its policy, owners approve, a guardian pauses",
+            );
+            report = await runScene(sceneSteps(stack), ctx.out);
+            const passed = report.steps.filter((s) => s.ok).length;
+            ctx.out.line(
+              `\n${report.ok ? "✔" : "✖"} scene: ${passed} of ${report.steps.length} steps had their expected outcome (${((Date.now() - started) / 1000).toFixed(1)} s since start)`,
+            );
+          }
+          const isDefaultConfig = stateDir === resolve(".leash");
+          const configFlag = isDefaultConfig
+            ? ""
+            : ` --config ${relative(process.cwd(), stack.configPath)}`;
+          if (ctx.out.json)
+            ctx.out.result(
+              {
+                ok: report?.ok ?? true,
+                chain: stack.chain.url,
+                relayer: stack.relayer.url,
+                addresses: stack.addresses,
+                wallet: stack.wallet,
+                owners: stack.owners.map((o) => o.address),
+                guardian: stack.guardian.address,
+                agent: stack.agent.address,
+                merchant: stack.merchant,
+                apiKey: stack.apiKey,
+                config: stack.configPath,
+                steps: report?.steps ?? [],
+              },
+              () => "",
+            );
+          if (opts.once) {
+            const failure = report ? sceneFailure(report) : null;
+            if (failure) throw failure;
+            return;
+          }
+          handHint(ctx, stack, configFlag);
+          ctx.out.line("\nLeash dev stack is running. Ctrl-C to stop.");
+          await new Promise<void>((resolveStop) => {
+            const onSignal = () => {
+              process.off("SIGINT", onSignal);
+              process.off("SIGTERM", onSignal);
+              ctx.out.note("\nstopping the relayer and the chain…");
+              resolveStop();
+            };
+            process.on("SIGINT", onSignal);
+            process.on("SIGTERM", onSignal);
+          });
+        } finally {
+          await shutdown();
+        }
+      }),
+    );
+}

@@ -1,0 +1,45 @@
+/** `leash pause` (one guardian or owner, at once) and `leash unpause` (owners' threshold). */
+import type { Command } from "commander";
+import { walletInterface } from "../../client/index.js";
+import { ownerClient, timeText } from "../clients.js";
+import { action } from "../context.js";
+import { batchOption, printSubmit, submitOrSign } from "./shared.js";
+
+const unpauseData = walletInterface.encodeFunctionData("unpause", []);
+
+export function registerPause(program: Command): void {
+  program
+    .command("pause")
+    .description("stop every agent at once (any one guardian or owner)")
+    .action(
+      action(async (ctx) => {
+        const client = await ownerClient(ctx);
+        const result = await ctx.out.step("pausing the wallet", () => client.pause());
+        printSubmit(ctx, result, "pause");
+      }),
+    );
+
+  batchOption(
+    program
+      .command("unpause")
+      .description("lift the pause (owners' threshold, not before the minimum pause duration)"),
+  ).action(
+    action(async (ctx, opts: { batch?: string }) => {
+      const client = await ownerClient(ctx);
+      const info = await client.info();
+      if (info.paused) {
+        const earliest = info.pausedAt + info.minPauseDuration;
+        ctx.out.note(
+          `paused since ${timeText(info.pausedAt)}; may be lifted from ${timeText(earliest)}`,
+        );
+      }
+      await submitOrSign(
+        ctx,
+        client,
+        [{ target: client.wallet, value: 0n, data: unpauseData }],
+        "unpause",
+        opts.batch,
+      );
+    }),
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * `leash policy show|set|tighten`: an agent's limits for one asset. `set` may loosen (it waits the
+ * admin delay); `tighten` only lowers and runs as soon as the owners approve. Limits not given on
+ * the command line keep their current value, so `--daily 1` changes just the daily cap.
+ */
+import type { Command } from "commander";
+import type { AssetLimitsInput, Call, OwnerClient } from "../../client/index.js";
+import { amountText, ownerClient, readerClient } from "../clients.js";
+import { action } from "../context.js";
+import { parseAddress } from "../config.js";
+import { usageError } from "../errors.js";
+import { renderFields } from "../output.js";
+import {
+  batchOption,
+  collect,
+  limitOptions,
+  limitsFrom,
+  submitOrSign,
+  type LimitOptions,
+} from "./shared.js";
+
+async function mergedLimits(
+  client: OwnerClient,
+  agent: string,
+  opts: LimitOptions,
+): Promise<AssetLimitsInput> {
+  const current = (await client.policy(agent, opts.asset)).limits;
+  return { ...current, ...limitsFrom(opts) };
+}
+
+export function registerPolicy(program: Command): void {
+  const policy = program.command("policy").description("an agent's spending policy");
+
+  policy
+    .command("show <agent>")
+    .description("limits, spent and remaining per window for one asset")
+    .option("--asset <asset>", "native, or an ERC-20 address", "native")
+    .action(
+      action(async (ctx, who: string, opts: { asset: string }) => {
+        const agent = parseAddress(who, "agent");
+        const client = await readerClient(ctx);
+        const info = await client.agent(agent); // unknown agent → clear error
+        const p = await client.policy(info.agent, opts.asset);
+        const fmt = (v: bigint, zero = "no cap") => amountText(v, p.decimals, p.symbol, zero);
+        ctx.out.result({ ...p, status: info.status, rules: info.rules }, () =>
+          [
+            renderFields([
+              ["agent", `${p.agent} (${info.status})`],
+              [
+                "asset",
+                p.asset === "0x0000000000000000000000000000000000000000"
+                  ? "native (ETH)"
+                  : `${p.symbol} ${p.asset}`,
+              ],
+              ["enabled", p.enabled ? "yes" : "no (the agent may not move this asset)"],
+              ["approval above", fmt(p.limits.approvalAbove, "never escalates")],
+              ["max op cost", amountText(info.rules.maxOpCost)],
+            ]),
+            "",
+            ctx.out.table(
+              ["window", "cap", "spent", "remaining"],
+              [
+                ["per tx", fmt(p.limits.perTx), "-", fmt(p.remaining.perTx)],
+                ["daily", fmt(p.limits.daily), fmt(p.spent.daily, "0"), fmt(p.remaining.daily)],
+                ["weekly", fmt(p.limits.weekly), fmt(p.spent.weekly, "0"), fmt(p.remaining.weekly)],
+                [
+                  "monthly",
+                  fmt(p.limits.monthly),
+                  fmt(p.spent.monthly, "0"),
+                  fmt(p.remaining.monthly),
+                ],
+              ],
+            ),
+          ].join("\n"),
+        );
+      }),
+    );
+
+  batchOption(
+    limitOptions(
+      policy
+        .command("set <agent>")
+        .description(
+          "set limits (may loosen: waits the admin delay); unspecified limits keep their value",
+        )
+        .option(
+          "--allow-recipient <address>",
+          "also allow paying this recipient (repeat)",
+          collect,
+          [],
+        ),
+    ),
+  ).action(
+    action(
+      async (
+        ctx,
+        who: string,
+        opts: LimitOptions & { allowRecipient: string[]; batch?: string },
+      ) => {
+        const agent = parseAddress(who, "agent");
+        const recipients = opts.allowRecipient.map((r) => parseAddress(r, "--allow-recipient"));
+        const client = await ownerClient(ctx);
+        const info = await client.agent(agent);
+        const calls: Call[] = [];
+        if (Object.keys(limitsFrom(opts)).length > 0)
+          calls.push(
+            ...(await client.calls.setAssetLimits(
+              info.agent,
+              opts.asset,
+              await mergedLimits(client, info.agent, opts),
+            )),
+          );
+        for (const r of recipients) calls.push(...client.calls.allowRecipient(info.agent, r));
+        if (calls.length === 0)
+          throw usageError("nothing to set: give a limit or --allow-recipient");
+        await submitOrSign(ctx, client, calls, "set policy", opts.batch);
+      },
+    ),
+  );
+
+  batchOption(
+    limitOptions(
+      policy
+        .command("tighten <agent>")
+        .description(
+          "lower limits (runs as soon as the owners approve; refused if any value loosens)",
+        )
+        .option(
+          "--remove-recipient <address>",
+          "stop allowing this recipient (repeat)",
+          collect,
+          [],
+        ),
+    ),
+  ).action(
+    action(
+      async (
+        ctx,
+        who: string,
+        opts: LimitOptions & { removeRecipient: string[]; batch?: string },
+      ) => {
+        const agent = parseAddress(who, "agent");
+        const recipients = opts.removeRecipient.map((r) => parseAddress(r, "--remove-recipient"));
+        const client = await ownerClient(ctx);
+        const info = await client.agent(agent);
+        const calls: Call[] = [];
+        if (Object.keys(limitsFrom(opts)).length > 0)
+          calls.push(
+            ...(await client.calls.tightenAssetLimits(
+              info.agent,
+              opts.asset,
+              await mergedLimits(client, info.agent, opts),
+            )),
+          );
+        for (const r of recipients) calls.push(...client.calls.removeRecipient(info.agent, r));
+        if (calls.length === 0)
+          throw usageError("nothing to tighten: give a limit or --remove-recipient");
+        await submitOrSign(ctx, client, calls, "tighten policy", opts.batch);
+      },
+    ),
+  );
+}

@@ -1,0 +1,413 @@
+/**
+ * AgentClient: what an AI agent uses to spend from a Leash wallet with its session key. It builds the user
+ * operation on the agent's own 2D nonce lane (key = session key address), asks the relayer for gas, signs the
+ * EntryPoint v0.8 userOpHash with the session key and submits it; every failure comes back as a typed
+ * `LeashError` (policy violations with the rule and its values).
+ */
+import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
+import { toRpcUserOperation } from "../relayer/userOp.js";
+import {
+  entryPointContract,
+  erc20Interface,
+  executeUserOpCallData,
+  resolveCalls,
+  walletContract,
+  walletInterface,
+  type Call,
+} from "./contracts.js";
+import {
+  AgentInactiveError,
+  AgentStatusName,
+  InvalidArgumentError,
+  LeashError,
+  OutOfTimeRangeError,
+  SignatureError,
+  UnknownAgentError,
+  ValidationError,
+  WalletPausedError,
+  toLeashError,
+  type AgentStatusNameValue,
+} from "./errors.js";
+import { RelayerRpc, type OperationStatus } from "./relayerRpc.js";
+import {
+  DUMMY_SIGNER,
+  checkHash,
+  fillGas,
+  newUserOp,
+  userOpHash,
+  waitForOp,
+  type RawOpReceipt,
+  type OpContext,
+  type WaitOptions,
+} from "./userOps.js";
+import { AssetInfo, NATIVE, parseAmount, toAddress, toAsset, type AmountInput } from "./units.js";
+
+export type { WaitOptions };
+
+export interface AgentClientOptions {
+  /** The Leash wallet the agent spends from. */
+  wallet: string;
+  /** The agent's session key: an ethers Wallet, a SigningKey or a 0x private key. Never logged. */
+  key: BaseWallet | SigningKey | string;
+  /** The relayer's JSON-RPC URL. */
+  relayerUrl: string;
+  /** The agent's relayer API key (scopes send + read). */
+  apiKey?: string;
+  /** Reads (wallet state, fees) go through this provider; default: through the relayer. */
+  provider?: Provider;
+  /** Extra verification gas on top of the relayer's estimate (default 60 000; see README). */
+  verificationGasHeadroom?: bigint;
+  /** Per-request timeout towards the relayer (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** An operation the relayer accepted. */
+export interface SentOperation {
+  userOpHash: string;
+  nonce: bigint;
+  /** Waits until the operation is on chain; see `AgentClient.waitForReceipt`. */
+  wait(options?: WaitOptions): Promise<OperationReceipt>;
+}
+
+/** One call the wallet executed for the agent, as `AgentCallExecuted` reports it. */
+export interface ExecutedCall {
+  target: string;
+  asset: string;
+  amount: bigint;
+}
+
+/** An included operation: either executed under policy or escalated to the owners. */
+export interface OperationReceipt {
+  userOpHash: string;
+  transactionHash: string;
+  blockNumber: number;
+  /** `executed`: the calls ran; `escalated`: above `approvalAbove`, now proposal `proposalId` for the owners. */
+  outcome: "executed" | "escalated";
+  proposalId?: bigint;
+  calls: ExecutedCall[];
+  /** What the wallet paid for gas, in wei. */
+  actualGasCost: bigint;
+}
+
+/** What the agent may still spend of one asset right now; null = no cap in that window. */
+export interface Remaining {
+  asset: string;
+  symbol: string;
+  decimals: number;
+  perTx: bigint | null;
+  daily: bigint | null;
+  weekly: bigint | null;
+  monthly: bigint | null;
+}
+
+/** The agent's record in the wallet. */
+export interface AgentRecord {
+  agent: string;
+  key: string;
+  status: AgentStatusNameValue;
+  validAfter: bigint;
+  validUntil: bigint;
+  maxOpCost: bigint;
+}
+
+type Context = OpContext;
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+const DEFAULT_VERIFICATION_HEADROOM = 60_000n;
+const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;
+const approvalRequestedEvent = walletInterface.getEvent("ApprovalRequested")!;
+const eventsInterface = new Interface([agentCallEvent, approvalRequestedEvent]);
+
+/** An agent spending from a Leash wallet through the relayer (see the module comment and README). */
+export class AgentClient {
+  /** The wallet's address (checksummed). */
+  readonly wallet: string;
+  /** The session key's address (= the agent's nonce key). */
+  readonly keyAddress: string;
+  readonly relayer: RelayerRpc;
+  // A true private field: never shown when the client is logged or inspected.
+  readonly #signingKey: SigningKey;
+  private readonly givenProvider?: Provider;
+  private readonly verificationHeadroom: bigint;
+  private context?: Promise<Context>;
+  private assetInfo?: AssetInfo;
+
+  /**
+   * @example
+   * const agent = new AgentClient({ wallet, key: process.env.AGENT_KEY!, relayerUrl, apiKey });
+   * await agent.pay("0x8ba1f109551bD432803012645Ac136ddd64DBA72", "0.25");
+   */
+  constructor(options: AgentClientOptions) {
+    this.wallet = toAddress(options.wallet, "wallet");
+    this.#signingKey = toSigningKey(options.key);
+    this.keyAddress = new Wallet(this.#signingKey).address;
+    this.relayer = new RelayerRpc({
+      url: options.relayerUrl,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs,
+    });
+    this.givenProvider = options.provider;
+    this.verificationHeadroom = options.verificationGasHeadroom ?? DEFAULT_VERIFICATION_HEADROOM;
+  }
+
+  /**
+   * Sends a batch of calls as one user operation and returns once the relayer accepted it.
+   *
+   * @example
+   * const op = await agent.send([{ target: shop, value: parseEther("0.1") }]);
+   * const receipt = await op.wait();
+   */
+  async send(calls: Call[]): Promise<SentOperation> {
+    const resolved = resolveCalls(calls);
+    const ctx = await this.ctx();
+    const record = await this.preflight(ctx);
+    const callData = executeUserOpCallData(resolved);
+    const nonce = (await entryPointContract(ctx.entryPoint, ctx.provider).getFunction("getNonce")(
+      this.wallet,
+      BigInt(this.keyAddress),
+    )) as bigint;
+    const op = newUserOp(this.wallet, nonce, callData);
+    try {
+      await fillGas(this.relayer, ctx, op, {
+        dummySignature: DUMMY_SIGNER.sign(userOpHash(op, ctx)).serialized,
+        verificationHeadroom: this.verificationHeadroom,
+        maxOpCost: record.maxOpCost,
+      });
+      const hash = userOpHash(op, ctx);
+      op.signature = this.#signingKey.sign(hash).serialized;
+      const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
+        toRpcUserOperation(op),
+        ctx.entryPoint,
+      ]);
+      if (accepted.toLowerCase() !== hash.toLowerCase())
+        throw new ValidationError(`relayer returned hash ${accepted}, expected ${hash}`);
+      return {
+        userOpHash: hash,
+        nonce,
+        wait: (options) => this.waitForReceipt(hash, options),
+      };
+    } catch (error) {
+      throw await this.diagnose(error, ctx);
+    }
+  }
+
+  /**
+   * Pays native currency: `amount` in ETH units ("0.25") or wei (bigint).
+   *
+   * @example
+   * const op = await agent.pay("0x8ba1f109551bD432803012645Ac136ddd64DBA72", "0.25");
+   */
+  async pay(to: string, amount: AmountInput): Promise<SentOperation> {
+    const recipient = toAddress(to, "recipient");
+    const value = parseAmount(amount, 18);
+    return this.send([{ target: recipient, value, data: "0x" }]);
+  }
+
+  /**
+   * Transfers an ERC-20 token: `amount` in token units ("12.5", decimals read from the token) or base units.
+   *
+   * @example
+   * const op = await agent.transferToken(usdc, shop, "12.50");
+   */
+  async transferToken(token: string, to: string, amount: AmountInput): Promise<SentOperation> {
+    const tokenAddress = toAddress(token, "token");
+    const recipient = toAddress(to, "recipient");
+    const value = await (await this.assets()).parse(tokenAddress, amount);
+    return this.send([
+      {
+        target: tokenAddress,
+        value: 0n,
+        data: erc20Interface.encodeFunctionData("transfer", [recipient, value]),
+      },
+    ]);
+  }
+
+  /**
+   * What the agent may still spend of `asset` right now (the lower of its own and the wallet-wide caps).
+   *
+   * @example
+   * const left = await agent.remaining("native"); // { daily: 1750000000000000000n, ... }
+   */
+  async remaining(asset: string = NATIVE): Promise<Remaining> {
+    const address = toAsset(asset);
+    const ctx = await this.ctx();
+    const record = await this.record(ctx);
+    const wallet = walletContract(this.wallet, ctx.provider);
+    try {
+      const [[perTx, daily, weekly, monthly], info] = await Promise.all([
+        wallet.remaining(record.agent, address),
+        (await this.assets()).of(address),
+      ]);
+      const cap = (v: bigint) => (v === MAX_UINT256 ? null : v);
+      return {
+        asset: address,
+        symbol: info.symbol,
+        decimals: info.decimals,
+        perTx: cap(perTx),
+        daily: cap(daily),
+        weekly: cap(weekly),
+        monthly: cap(monthly),
+      };
+    } catch (error) {
+      throw toLeashError(error);
+    }
+  }
+
+  /**
+   * The agent's record: its identity, current key, status, validity and gas budget per operation.
+   *
+   * @example
+   * const { status } = await agent.info(); // "active"
+   */
+  async info(): Promise<AgentRecord> {
+    return this.record(await this.ctx());
+  }
+
+  /**
+   * The relayer's view of an operation (null if it never accepted it).
+   *
+   * @example
+   * const s = await agent.status(op.userOpHash); // s.status === "included"
+   */
+  async status(userOpHash: string): Promise<OperationStatus | null> {
+    return this.relayer.status(checkHash(userOpHash));
+  }
+
+  /**
+   * Waits until the operation is final. Resolves with the receipt when it was included and executed (or
+   * escalated to the owners); throws the typed error when it failed or was dropped (e.g. a policy violation).
+   *
+   * @example
+   * const receipt = await agent.waitForReceipt(op.userOpHash);
+   * if (receipt.outcome === "escalated") console.log("owners must approve proposal", receipt.proposalId);
+   */
+  async waitForReceipt(hash: string, options: WaitOptions = {}): Promise<OperationReceipt> {
+    const checked = checkHash(hash);
+    return this.receiptOf(checked, await waitForOp(this.relayer, checked, options));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private receiptOf(hash: string, raw: RawOpReceipt): OperationReceipt {
+    const calls: ExecutedCall[] = [];
+    let proposalId: bigint | undefined;
+    for (const log of raw.logs) {
+      if (log.address.toLowerCase() !== this.wallet.toLowerCase()) continue;
+      let parsed;
+      try {
+        parsed = eventsInterface.parseLog(log);
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.name === "AgentCallExecuted")
+        calls.push({
+          target: parsed.args.target as string,
+          asset: parsed.args.asset as string,
+          amount: parsed.args.amount as bigint,
+        });
+      if (parsed?.name === "ApprovalRequested") proposalId = parsed.args.proposalId as bigint;
+    }
+    return {
+      userOpHash: hash,
+      transactionHash: raw.receipt.transactionHash,
+      blockNumber: Number(raw.receipt.blockNumber),
+      outcome: proposalId === undefined ? "executed" : "escalated",
+      ...(proposalId === undefined ? {} : { proposalId }),
+      calls,
+      actualGasCost: BigInt(raw.actualGasCost),
+    };
+  }
+
+  private ctx(): Promise<Context> {
+    this.context ??= (async () => {
+      const chainId = BigInt(await this.relayer.request<string>("eth_chainId"));
+      const provider = this.givenProvider ?? this.relayer.provider(chainId);
+      let entryPoint: string;
+      try {
+        entryPoint = await walletContract(this.wallet, provider).entryPoint();
+      } catch (error) {
+        const code = await provider.getCode(this.wallet).catch(() => "0x");
+        if (code === "0x")
+          throw new InvalidArgumentError(
+            `no wallet deployed at ${this.wallet} on chain ${chainId}`,
+          );
+        throw toLeashError(error);
+      }
+      return { chainId, entryPoint, provider };
+    })();
+    this.context.catch(() => (this.context = undefined));
+    return this.context;
+  }
+
+  private async assets(): Promise<AssetInfo> {
+    this.assetInfo ??= new AssetInfo((await this.ctx()).provider);
+    return this.assetInfo;
+  }
+
+  private async record(ctx: Context): Promise<AgentRecord> {
+    const wallet = walletContract(this.wallet, ctx.provider);
+    try {
+      const agent = await wallet.agentOfKey(this.keyAddress);
+      if (agent === ZeroAddress) throw new UnknownAgentError(this.keyAddress, this.wallet);
+      const [key, status, validAfter, validUntil, rules] = await wallet.getAgent(agent);
+      return {
+        agent,
+        key,
+        status: AgentStatusName[Number(status)] ?? "none",
+        validAfter,
+        validUntil,
+        maxOpCost: rules.maxOpCost,
+      };
+    } catch (error) {
+      throw toLeashError(error);
+    }
+  }
+
+  /** The checks the wallet's validation makes, done first so failures have a precise cause. */
+  private async preflight(ctx: Context): Promise<AgentRecord> {
+    const [record, paused, block] = await Promise.all([
+      this.record(ctx),
+      walletContract(this.wallet, ctx.provider)
+        .paused()
+        .catch((e: unknown) => {
+          throw toLeashError(e);
+        }),
+      ctx.provider.getBlock("latest"),
+    ]);
+    if (record.key.toLowerCase() !== this.keyAddress.toLowerCase())
+      throw new UnknownAgentError(this.keyAddress, this.wallet);
+    if (record.status !== "active") throw new AgentInactiveError(record.agent, record.status);
+    if (paused) throw new WalletPausedError();
+    const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+    if (record.validAfter > now || (record.validUntil !== 0n && record.validUntil < now))
+      throw new OutOfTimeRangeError(
+        `agent key is valid from ${record.validAfter} until ${record.validUntil || "forever"}, now is ${now}`,
+        record.validAfter,
+        record.validUntil,
+      );
+    return record;
+  }
+
+  /** A signature or validation rejection has many possible causes: find the precise one. */
+  private async diagnose(error: unknown, ctx: Context): Promise<LeashError> {
+    const leash = toLeashError(error);
+    if (!(leash instanceof SignatureError) && !(leash instanceof ValidationError)) return leash;
+    try {
+      await this.preflight(ctx);
+    } catch (precise) {
+      if (precise instanceof LeashError) return precise;
+    }
+    return leash;
+  }
+}
+
+function toSigningKey(key: BaseWallet | SigningKey | string): SigningKey {
+  if (key instanceof SigningKey) return key;
+  if (key instanceof BaseWallet) return key.signingKey;
+  if (typeof key === "string" && /^(0x)?[0-9a-fA-F]{64}$/.test(key.trim()))
+    return new SigningKey(key.trim().startsWith("0x") ? key.trim() : `0x${key.trim()}`);
+  // Never echo the input: it may be a (malformed) private key.
+  throw new InvalidArgumentError(
+    "agent key must be a 32-byte hex private key, a Wallet or a SigningKey",
+  );
+}

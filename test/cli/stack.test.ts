@@ -1,0 +1,364 @@
+/**
+ * The CLI against one running `leash dev` stack (chain + relayer + demo wallet), driven the way
+ * docs/QUICKSTART.md tells a user to: owners, guardian and agent keys from the dev config.
+ * Tests run in order and build on each other (one stack keeps the suite fast).
+ */
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Wallet, parseEther } from "ethers";
+import {
+  cleanEnv,
+  errorLine,
+  json,
+  leash,
+  rpc,
+  startDevStack,
+  tempDir,
+  type DevStackProcess,
+  type RunResult,
+} from "./helpers.js";
+
+describe("leash CLI against a running dev stack", function () {
+  this.timeout(120_000);
+  let stack: DevStackProcess;
+  let agent: string;
+  let merchant: string;
+  const env = cleanEnv({ LEASH_KEYSTORE_PASSWORD: "leash-dev" });
+  const run = (args: string[], extraEnv: NodeJS.ProcessEnv = env): Promise<RunResult> =>
+    leash(["--config", stack.configPath, ...args], { env: extraEnv });
+
+  before(async () => {
+    stack = await startDevStack();
+    agent = stack.config.demo.agent;
+    merchant = stack.config.demo.merchant;
+  });
+
+  after(async () => {
+    if (!stack) return;
+    const code = await stack.stop();
+    // Ctrl-C is a clean shutdown: exit 0, the chain gone, the state dir released.
+    expect(code, stack.output()).to.equal(0);
+    expect(existsSync(join(stack.stateDir, "dev.pid"))).to.equal(false);
+    let chainUp = true;
+    try {
+      await rpc(stack.config.rpcUrl, "eth_chainId");
+    } catch {
+      chainUp = false;
+    }
+    expect(chainUp).to.equal(false);
+  });
+
+  it("leash dev printed the stack and wrote a config that the CLI reads", async () => {
+    expect(stack.output()).to.include(`demo wallet`);
+    expect(stack.output()).to.include(stack.config.wallet);
+    expect(stack.output()).to.match(/agent API key\s+leash_[0-9a-f]{16}_/);
+    const show = await run(["--json", "wallet", "show"]);
+    expect(show.code, show.stderr).to.equal(0);
+    const info = json<{
+      owners: string[];
+      threshold: string;
+      guardians: string[];
+      paused: boolean;
+      balance: string;
+    }>(show);
+    expect(info.owners).to.deep.equal(stack.config.demo.owners);
+    expect(info.threshold).to.equal("2");
+    expect(info.guardians).to.deep.equal([stack.config.demo.guardian]);
+    expect(info.paused).to.equal(false);
+    expect(info.balance).to.equal(parseEther("10").toString());
+  });
+
+  it("agent list and policy show the demo agent and its limits (table and JSON)", async () => {
+    const list = json<{ agent: string; status: string }[]>(await run(["--json", "agent", "list"]));
+    expect(list.map((a) => [a.agent, a.status])).to.deep.equal([[agent, "active"]]);
+    const table = await run(["policy", "show", agent]);
+    expect(table.code).to.equal(0);
+    expect(table.stdout).to.match(/per tx\s+1 ETH\s+-\s+1 ETH/);
+    expect(table.stdout).to.match(/daily\s+2 ETH\s+0 ETH\s+2 ETH/);
+    const policy = json<{ limits: Record<string, string>; enabled: boolean }>(
+      await run(["--json", "policy", "show", agent]),
+    );
+    expect(policy.enabled).to.equal(true);
+    expect(policy.limits).to.deep.equal({
+      perTx: parseEther("1").toString(),
+      approvalAbove: parseEther("0.25").toString(),
+      daily: parseEther("2").toString(),
+      weekly: parseEther("5").toString(),
+      monthly: parseEther("10").toString(),
+    });
+  });
+
+  it("bad input: unknown agent, bad address, too many decimals", async () => {
+    const stranger = Wallet.createRandom().address;
+    const unknown = await run(["policy", "show", stranger]);
+    expect(unknown.code).to.equal(3);
+    expect(errorLine(unknown)).to.equal(
+      `${stranger} is not an agent of wallet ${stack.config.wallet}`,
+    );
+    const suspendUnknown = await run(["agent", "suspend", stranger, "--as", "guardian"]);
+    expect(suspendUnknown.code).to.equal(3);
+    expect(errorLine(suspendUnknown)).to.match(/is not an agent of wallet/);
+    const badAddress = await run(["pay", "0x12345", "0.1"]);
+    expect(badAddress.code).to.equal(2);
+    expect(errorLine(badAddress)).to.equal("recipient is not an address: 0x12345");
+    const decimals = await run(["pay", merchant, "0.0000000000000000001"]);
+    expect(decimals.code).to.equal(2);
+    expect(errorLine(decimals)).to.equal("amount 0.0000000000000000001 has more than 18 decimals");
+    const negative = await run(["pay", merchant, "-1"]);
+    expect(negative.code).to.equal(2);
+  });
+
+  it("pay without the keystore password (no terminal) fails before touching the relayer", async () => {
+    const noPassword = await run(["pay", merchant, "0.1"], cleanEnv());
+    expect(noPassword.code).to.equal(2);
+    expect(errorLine(noPassword)).to.equal(
+      "keystore password needed: set LEASH_KEYSTORE_PASSWORD or run the command in a terminal",
+    );
+  });
+
+  it("the agent pays within its limits: executed, exit 0", async () => {
+    const before = BigInt(
+      (await rpc(stack.config.rpcUrl, "eth_getBalance", [merchant, "latest"])) as string,
+    );
+    const paid = await run(["--json", "pay", merchant, "0.05"]);
+    expect(paid.code, paid.stderr).to.equal(0);
+    const receipt = json<{ outcome: string; transactionHash: string }>(paid);
+    expect(receipt.outcome).to.equal("executed");
+    expect(receipt.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    const after = BigInt(
+      (await rpc(stack.config.rpcUrl, "eth_getBalance", [merchant, "latest"])) as string,
+    );
+    expect(after - before).to.equal(parseEther("0.05"));
+  });
+
+  it("an overspend is refused with the rule and values named, exit 3 (and as JSON)", async () => {
+    const refused = await run(["pay", merchant, "5"]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.equal(
+      `policy violation: PolicyPerTxLimitExceeded(agent=${agent}, asset=0x0000000000000000000000000000000000000000, amount=5 ETH, cap=1 ETH)`,
+    );
+    const asJson = await run(["--json", "pay", merchant, "5"]);
+    expect(asJson.code).to.equal(3);
+    const { error } = JSON.parse(asJson.stderr.trim()) as {
+      error: { code: string; rule: string; values: Record<string, string> };
+    };
+    expect(error.code).to.equal("POLICY_VIOLATION");
+    expect(error.rule).to.equal("PolicyPerTxLimitExceeded");
+    expect(error.values.cap).to.equal(parseEther("1").toString());
+    const notAllowed = await run(["pay", Wallet.createRandom().address, "0.01"]);
+    expect(notAllowed.code).to.equal(3);
+    expect(errorLine(notAllowed)).to.match(/^policy violation: PolicyRecipientNotAllowed\(/);
+  });
+
+  it("a large payment escalates; two owners approve on-chain; it executes", async () => {
+    const escalated = json<{ outcome: string; proposalId: string }>(
+      await run(["--json", "pay", merchant, "0.5"]),
+    );
+    expect(escalated.outcome).to.equal("escalated");
+    const id = escalated.proposalId;
+    const open = json<
+      { id: string; state: string; escalatedBy: string; calls: { description: string }[] }[]
+    >(await run(["--json", "proposal", "list"]));
+    expect(open.map((p) => [p.id, p.state, p.escalatedBy])).to.deep.equal([[id, "pending", agent]]);
+    expect(open[0].calls[0].description).to.equal(`pay 0.5 ETH to ${merchant}`);
+    const table = await run(["proposal", "list"]);
+    expect(table.stdout).to.match(
+      new RegExp(`^${id}\\s+pending\\s+escalation by agent ${agent}\\s+0/2`, "m"),
+    );
+
+    const first = await run(["--json", "proposal", "approve", id, "--as", "owner1"]);
+    expect(json<{ status: string }>(first).status).to.equal("pending");
+    const again = await run(["proposal", "approve", id, "--as", "owner1"]);
+    expect(again.code).to.equal(3);
+    expect(errorLine(again)).to.match(/^wallet reverted: ProposalAlreadyApproved\(id=/);
+    const notOwner = await run(["proposal", "approve", id, "--as", "agent"]);
+    expect(notOwner.code).to.equal(3);
+    expect(errorLine(notOwner)).to.match(/is not an owner of wallet/);
+    const second = await run(["--json", "proposal", "approve", id, "--as", "owner2"]);
+    expect(json<{ status: string }>(second).status).to.equal("queued");
+    const executed = await run(["--json", "proposal", "execute", id]);
+    expect(executed.code, executed.stderr).to.equal(0);
+    const shown = json<{ state: string; approvedBy: string[] }>(
+      await run(["--json", "proposal", "show", id]),
+    );
+    expect(shown.state).to.equal("executed");
+    expect(shown.approvedBy).to.have.length(2);
+    const twice = await run(["proposal", "execute", id]);
+    expect(twice.code).to.equal(3);
+    const missing = await run(["proposal", "show", "999"]);
+    expect(missing.code).to.equal(2);
+    expect(errorLine(missing)).to.equal(`no proposal 999 in wallet ${stack.config.wallet}`);
+  });
+
+  it("policy tighten runs at once with two owners; policy set (loosening) is queued behind the timelock", async () => {
+    const tightened = await run([
+      "--json",
+      "policy",
+      "tighten",
+      agent,
+      "--daily",
+      "1.5",
+      "--as",
+      "owner1,owner2",
+    ]);
+    expect(tightened.code, tightened.stderr).to.equal(0);
+    expect(json<{ status: string }>(tightened).status).to.equal("executed");
+    const policy = json<{ limits: Record<string, string> }>(
+      await run(["--json", "policy", "show", agent]),
+    );
+    expect(policy.limits.daily).to.equal(parseEther("1.5").toString());
+    expect(policy.limits.perTx).to.equal(parseEther("1").toString()); // untouched fields kept
+    const loosen = await run(["policy", "tighten", agent, "--daily", "3", "--as", "owner1,owner2"]);
+    expect(loosen.code).to.equal(3);
+    expect(errorLine(loosen)).to.match(/NotTighter/);
+    const set = await run([
+      "--json",
+      "policy",
+      "set",
+      agent,
+      "--daily",
+      "3",
+      "--as",
+      "owner1,owner2",
+    ]);
+    expect(set.code, set.stderr).to.equal(0);
+    const queued = json<{ status: string; eta: string; proposalId: string }>(set);
+    expect(queued.status).to.equal("queued");
+    const now = Number(
+      (
+        (await rpc(stack.config.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as {
+          timestamp: string;
+        }
+      ).timestamp,
+    );
+    expect(Number(queued.eta) - now).to.be.within(86_390, 86_400);
+    const early = await run(["proposal", "execute", queued.proposalId]);
+    expect(early.code).to.equal(3);
+    expect(errorLine(early)).to.match(/ProposalNotReady/);
+    const nothing = await run(["policy", "set", agent, "--as", "owner1"]);
+    expect(nothing.code).to.equal(2);
+  });
+
+  it("off-chain approval: one owner signs a batch file, another adds a signature, anyone submits", async () => {
+    const file = join(tempDir(), "batch.json");
+    const signed = await run([
+      "policy",
+      "tighten",
+      agent,
+      "--per-tx",
+      "0.9",
+      "--as",
+      "owner1",
+      "--batch",
+      file,
+    ]);
+    expect(signed.code, signed.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(1);
+    const tooFew = await run(["proposal", "execute", "--batch", file]);
+    expect(tooFew.code).to.equal(3);
+    const second = await run(["proposal", "sign", file, "--as", "owner3"]);
+    expect(second.code, second.stderr).to.equal(0);
+    expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(2);
+    const submitted = await run(["--json", "proposal", "execute", "--batch", file]);
+    expect(submitted.code, submitted.stderr).to.equal(0);
+    expect(json<{ status: string }>(submitted).status).to.equal("executed");
+    const policy = json<{ limits: Record<string, string> }>(
+      await run(["--json", "policy", "show", agent]),
+    );
+    expect(policy.limits.perTx).to.equal(parseEther("0.9").toString());
+    const both = await run(["proposal", "execute", "1", "--batch", file]);
+    expect(both.code).to.equal(2);
+  });
+
+  it("agent add by one owner waits for approvals; a guardian vetoes it", async () => {
+    const key = Wallet.createRandom().address;
+    const added = await run([
+      "--json",
+      "agent",
+      "add",
+      key,
+      "--per-tx",
+      "0.1",
+      "--daily",
+      "0.5",
+      "--recipient",
+      merchant,
+      "--as",
+      "owner1",
+    ]);
+    expect(added.code, added.stderr).to.equal(0);
+    const pending = json<{ status: string; proposalId: string }>(added);
+    expect(pending.status).to.equal("pending");
+    const cancelled = await run(["proposal", "cancel", pending.proposalId, "--as", "guardian"]);
+    expect(cancelled.code, cancelled.stderr).to.equal(0);
+    const shown = json<{ state: string }>(
+      await run(["--json", "proposal", "show", pending.proposalId]),
+    );
+    expect(shown.state).to.equal("cancelled");
+  });
+
+  it("a guardian pauses: the agent is refused; owners unpause only after the minimum pause", async () => {
+    const notGuardian = await run(["pause", "--as", "agent"]);
+    expect(notGuardian.code).to.equal(3);
+    const paused = await run(["pause", "--as", "guardian"]);
+    expect(paused.code, paused.stderr).to.equal(0);
+    const refused = await run(["pay", merchant, "0.01"]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.match(/^wallet is paused/);
+    const early = await run(["unpause", "--as", "owner1,owner2"]);
+    expect(early.code).to.equal(3);
+    expect(errorLine(early)).to.match(/^wallet reverted: WalletPauseTooShort\(/);
+    await rpc(stack.config.rpcUrl, "evm_increaseTime", [3600]);
+    await rpc(stack.config.rpcUrl, "evm_mine", []);
+    const unpaused = await run(["--json", "unpause", "--as", "owner1,owner2"]);
+    expect(unpaused.code, unpaused.stderr).to.equal(0);
+    expect(json<{ status: string }>(unpaused).status).to.equal("executed");
+    const paid = await run(["pay", merchant, "0.01"]);
+    expect(paid.code, paid.stderr).to.equal(0);
+  });
+
+  it("audit history and report rebuild what happened; the relayer's audit log verifies", async () => {
+    const payments = json<{ kind: string; amount: string; counterparty: string }[]>(
+      await run(["--json", "audit", "history", "--kind", "payment"]),
+    );
+    expect(payments.map((p) => p.amount)).to.deep.equal(
+      ["0.05", "0.5", "0.01"].map((a) => parseEther(a).toString()),
+    );
+    expect(new Set(payments.map((p) => p.counterparty))).to.deep.equal(new Set([merchant]));
+    const history = await run(["audit", "history", "--agent", agent]);
+    expect(history.stdout).to.match(/escalation\s+ApprovalRequested/);
+    const badKind = await run(["audit", "history", "--kind", "payments"]);
+    expect(badKind.code).to.equal(2);
+    const csv = await run(["audit", "report", "--format", "csv"]);
+    expect(csv.code).to.equal(0);
+    expect(csv.stdout.split("\r\n")[0]).to.equal(
+      "time,block,transaction,kind,event,agent,asset,amount,counterparty,proposal,details",
+    );
+    const report = JSON.parse((await run(["audit", "report"])).stdout) as {
+      totals: { byAsset: { formatted: string }[] };
+    };
+    expect(report.totals.byAsset.map((t) => t.formatted)).to.deep.equal(["0.56"]);
+    const verified = json<{ ok: boolean; rows: number }>(await run(["--json", "audit", "verify"]));
+    expect(verified.ok).to.equal(true);
+    expect(verified.rows).to.be.greaterThan(0);
+  });
+
+  it("a suspended agent is refused by name; revoking its API key locks it out of the relayer", async () => {
+    const keys = json<{ id: string; label: string; status: string }[]>(
+      await run(["--json", "apikey", "list"]),
+    );
+    expect(keys.map((k) => [k.label, k.status])).to.deep.equal([["leash dev agent", "active"]]);
+    const suspended = await run(["agent", "suspend", agent, "--as", "guardian"]);
+    expect(suspended.code, suspended.stderr).to.equal(0);
+    const list = json<{ status: string }[]>(await run(["--json", "agent", "list"]));
+    expect(list[0].status).to.equal("suspended");
+    const refused = await run(["pay", merchant, "0.01"]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.equal(`agent ${agent} is suspended`);
+    expect((await run(["apikey", "revoke", keys[0].id])).code).to.equal(0);
+    const unauthorized = await run(["pay", merchant, "0.01"]);
+    expect(unauthorized.code).to.equal(3);
+    expect(errorLine(unauthorized)).to.match(/API key/i);
+  });
+});

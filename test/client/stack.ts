@@ -1,0 +1,126 @@
+/**
+ * The real local stack for the SDK tests: a Hardhat node in a child process (test/relayer/helpers.ts), the
+ * Leash contracts deployed from the build artifacts on its EntryPoint v0.8, and the relayer in-process with
+ * API keys required and the wallet's error ABI (so policy errors decode by name).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ContractFactory, Wallet, id, parseEther, type InterfaceAbi } from "ethers";
+import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import type { RateLimitTiers } from "../../src/relayer/auth/rateLimiter.js";
+import { IAgentWallet__factory } from "../../typechain-types/index.js";
+import {
+  HARDHAT_KEYS,
+  REPO_ROOT,
+  rawRpc,
+  startChain,
+  tempDir,
+  type TestChain,
+} from "../relayer/helpers.js";
+
+function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
+  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
+    abi: InterfaceAbi;
+    bytecode: string;
+  };
+}
+
+export interface Stack {
+  chain: TestChain;
+  relayer: RunningRelayer;
+  entryPoint: string;
+  implementation: string;
+  governanceModule: string;
+  factory: string;
+  deploy(path: string, ...args: unknown[]): Promise<string>;
+  /** A funded ethers Wallet on the chain (10 ETH unless said otherwise). */
+  fundedWallet(seed: string, ether?: string): Promise<Wallet>;
+  /** An API key for `sender` ("*" = any) with the given scopes. */
+  apiKey(sender: string, scopes?: ("send" | "read")[], relayer?: RunningRelayer): Promise<string>;
+  /** Another relayer on the same chain (own signer and database), e.g. with tight rate limits. */
+  extraRelayer(rateLimits: {
+    perKey?: RateLimitTiers;
+    perSender?: RateLimitTiers;
+  }): Promise<RunningRelayer>;
+  /** Moves the chain's clock forward and mines a block. */
+  increaseTime(seconds: bigint | number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const chain = await startChain();
+  const deploy = async (path: string, ...args: unknown[]): Promise<string> => {
+    const { abi, bytecode } = artifact(path);
+    const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
+    await contract.waitForDeployment();
+    return contract.getAddress();
+  };
+  const entryPoint = chain.entryPointAddress;
+  const policyModule = await deploy(
+    "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+    entryPoint,
+  );
+  const governanceModule = await deploy(
+    "wallet/GovernanceModule.sol/GovernanceModule.json",
+    entryPoint,
+    policyModule,
+  );
+  const implementation = await deploy(
+    "wallet/AgentWallet.sol/AgentWallet.json",
+    entryPoint,
+    governanceModule,
+  );
+  const factory = await deploy(
+    "factory/AgentWalletFactory.sol/AgentWalletFactory.json",
+    implementation,
+  );
+  const relayerConfig = (signerKey: string, rateLimits = {}) => ({
+    rpcUrl: chain.url,
+    entryPoint,
+    db: `sqlite:${tempDir("leash-client-")}/relayer.sqlite`,
+    signer: { privateKey: signerKey },
+    port: 0,
+    authRequired: true,
+    rateLimits: { perKey: {}, perSender: {}, ...rateLimits },
+    walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+    logSink: () => {},
+  });
+  const relayer = await startRelayer(relayerConfig(HARDHAT_KEYS[1]));
+  const extras: RunningRelayer[] = [];
+  let fundNonce = 0;
+  return {
+    chain,
+    relayer,
+    entryPoint,
+    implementation,
+    governanceModule,
+    factory,
+    deploy,
+    async fundedWallet(seed, ether = "10") {
+      const wallet = new Wallet(id(`leash-client-${seed}-${fundNonce++}`), chain.provider);
+      if (ether !== "0")
+        await (
+          await chain.deployer.sendTransaction({ to: wallet.address, value: parseEther(ether) })
+        ).wait();
+      return wallet;
+    },
+    async apiKey(sender, scopes = ["send", "read"], target = relayer) {
+      return (await createApiKey(target.store, { sender, scopes, label: "test" })).key;
+    },
+    async extraRelayer(rateLimits) {
+      const extra = await startRelayer(relayerConfig(HARDHAT_KEYS[2 + extras.length], rateLimits));
+      extras.push(extra);
+      return extra;
+    },
+    async increaseTime(seconds) {
+      await rawRpc(chain.url, "evm_increaseTime", [Number(seconds)]);
+      await rawRpc(chain.url, "evm_mine", []);
+    },
+    async stop() {
+      for (const extra of extras) await extra.close();
+      await relayer.close();
+      await chain.stop();
+    },
+  };
+}
