@@ -1,0 +1,137 @@
+/**
+ * SDK threats (audits/THREAT_MODEL.md, C-1 and C-3): what an agent or an owner signs is computed locally from
+ * what they asked for, never taken from the relayer, the node or another owner's file.
+ */
+import { type AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { TypedDataEncoder, recoverAddress } from "ethers";
+import { AgentClient, OwnerClient } from "../../src/client/index.js";
+import {
+  getUserOperationHash,
+  normalizeUserOperation,
+  rpcUserOperationSchema,
+} from "../../src/relayer/userOp.js";
+import { agentFixture, pay } from "../helpers/wallet.js";
+import type { Conn } from "../helpers/wallet.js";
+
+const conn: Conn = await network.create();
+const { ethers, networkHelpers } = conn;
+
+/** A relayer that answers what an agent needs, then lies about the hash of the op it accepted. */
+async function lyingRelayer(chainId: bigint) {
+  const received: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const { id, method, params } = JSON.parse(body) as {
+        id: number;
+        method: string;
+        params: unknown[];
+      };
+      const answers: Record<string, unknown> = {
+        eth_chainId: "0x" + chainId.toString(16),
+        eth_maxPriorityFeePerGas: "0x3b9aca00",
+        eth_estimateUserOperationGas: {
+          preVerificationGas: "0xea60",
+          verificationGasLimit: "0x30d40",
+          callGasLimit: "0x30d40",
+        },
+        eth_sendUserOperation: "0x" + "ab".repeat(32),
+      };
+      if (method === "eth_sendUserOperation") received.push(params[0]);
+      const reply =
+        method in answers
+          ? { jsonrpc: "2.0", id, result: answers[method] }
+          : { jsonrpc: "2.0", id, error: { code: -32601, message: `method not found: ${method}` } };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe("SDK: what agents and owners sign", function () {
+  it("test_agentClient_signsTheHashItComputed_andRefusesARelayerThatAnswersAnother", async function () {
+    const fx = await networkHelpers.loadFixture(agentFixture);
+    const { chainId } = await ethers.provider.getNetwork();
+    const relayer = await lyingRelayer(chainId);
+    try {
+      const agent = new AgentClient({
+        wallet: fx.address,
+        key: fx.agentKey.privateKey,
+        relayerUrl: relayer.url,
+        provider: ethers.provider,
+      });
+      const error = await agent.send([pay(fx.recipient.address, 1n)]).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).to.match(/relayer returned hash 0xabab.*, expected 0x[0-9a-f]{64}/);
+      // What it sent is signed over the hash the EntryPoint computes for that very op.
+      expect(relayer.received.length).to.equal(1);
+      const op = normalizeUserOperation(rpcUserOperationSchema.parse(relayer.received[0]));
+      const hash = getUserOperationHash(op, await fx.entryPoint.getAddress(), chainId);
+      expect(recoverAddress(hash, op.signature)).to.equal(fx.agentKey.address);
+      expect(op.sender).to.equal(fx.address);
+    } finally {
+      await relayer.close();
+    }
+  });
+
+  it("test_ownerClient_signsTheCallsNotTheDigestItIsHanded", async function () {
+    const fx = await networkHelpers.loadFixture(agentFixture);
+    const [owner] = fx.owners;
+    const client = new OwnerClient({
+      wallet: fx.address,
+      signers: [owner.connect(ethers.provider)],
+      provider: ethers.provider,
+    });
+    const calls = [{ target: fx.recipient.address, value: 1n, data: "0x" }];
+    const batch = await client.sign(calls, { nonce: 7n, deadlineIn: 3600 });
+    const domain = {
+      name: "Leash AgentWallet",
+      version: "1",
+      chainId: (await ethers.provider.getNetwork()).chainId,
+      verifyingContract: fx.address,
+    };
+    const types = {
+      ExecuteCalls: [
+        { name: "calls", type: "Call[]" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+      Call: [
+        { name: "target", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "data", type: "bytes" },
+      ],
+    };
+    const local = TypedDataEncoder.hash(domain, types, {
+      calls,
+      nonce: batch.nonce,
+      deadline: batch.deadline,
+    });
+    expect(local).to.equal(await fx.wallet.hashSignedCalls(calls, batch.nonce, batch.deadline));
+    expect(recoverAddress(local, batch.signatures[0].signature)).to.equal(owner.address);
+
+    // A co-owner's file whose digest was swapped for the digest of a draining batch: the second owner's
+    // signature is still over the calls in the file, so it can't be used for the other batch.
+    const drain = [{ target: fx.outsider.address, value: ethers.parseEther("9"), data: "0x" }];
+    const evilDigest = await fx.wallet.hashSignedCalls(drain, batch.nonce, batch.deadline);
+    const second = new OwnerClient({
+      wallet: fx.address,
+      signers: [fx.owners[1].connect(ethers.provider)],
+      provider: ethers.provider,
+    });
+    const cosigned = await second.sign({ ...batch, digest: evilDigest });
+    const sig = cosigned.signatures.find(
+      (s) => s.signer.toLowerCase() === fx.owners[1].address.toLowerCase(),
+    )!;
+    expect(recoverAddress(local, sig.signature)).to.equal(fx.owners[1].address);
+    expect(recoverAddress(evilDigest, sig.signature)).to.not.equal(fx.owners[1].address);
+  });
+});
