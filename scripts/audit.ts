@@ -97,14 +97,15 @@ async function threatsItem(): Promise<Omit<Item, "seconds">> {
   const threats = parseThreatModel(markdown);
   const refs = allRefs(markdown);
   const broken = refs.map((r) => resolveRef(root, r)).filter((p): p is string => p !== null);
-  const stride = threats.filter(
-    (t) => !["SDK and CLI", "Findings", "Accepted risks and design decisions"].includes(t.section),
-  );
-  const withoutTests = stride.filter((t) => t.refs.length === 0).map((t) => t.id);
+  const notThreats = ["Findings", "Accepted risks and design decisions"];
+  const modelled = threats.filter((t) => !notThreats.includes(t.section));
+  const stride = modelled.filter((t) => t.section !== "SDK and CLI");
+  const withoutTests = modelled.filter((t) => t.refs.length === 0 && !t.pending).map((t) => t.id);
   const pending = threats.filter((t) => t.pending).map((t) => t.id);
   const sdk = sdkPresent(root);
   const pendingNotAllowed = sdk.length > 0 ? pending : pending.filter((id) => !id.startsWith("C-"));
   const findings = threats.filter((t) => t.section === "Findings").map((t) => `${t.id} ${t.title}`);
+  const open = findings.filter((f) => /\bopen\)$/.test(f));
   const ok =
     broken.length === 0 &&
     withoutTests.length === 0 &&
@@ -114,9 +115,10 @@ async function threatsItem(): Promise<Omit<Item, "seconds">> {
     id: "threats",
     title: "Threat model (audits/THREAT_MODEL.md) references resolve",
     status: ok ? "pass" : "fail",
-    headline: `${stride.length} threats, ${refs.length} test references (${broken.length} broken), ${pending.length} SDK/CLI threats ${PENDING_MARK}, ${findings.length} open findings`,
+    headline: `${stride.length} STRIDE + ${modelled.length - stride.length} SDK/CLI threats, ${refs.length} test references (${broken.length} broken, ${pending.length} ${PENDING_MARK}); findings: ${open.length} open, ${findings.length - open.length} fixed`,
     details: {
-      threats: stride.length,
+      threats: modelled.length,
+      open,
       refs: refs.length,
       broken,
       withoutTests,
@@ -127,11 +129,11 @@ async function threatsItem(): Promise<Omit<Item, "seconds">> {
     report: [
       "# Threat model references",
       "",
-      `${stride.length} threats with ${refs.length} references to tests; every reference resolves: ${broken.length === 0}.`,
+      `${modelled.length} threats (${stride.length} STRIDE, ${modelled.length - stride.length} SDK/CLI) with ${refs.length} references to tests; every reference resolves: ${broken.length === 0}.`,
       "",
       `SDK/CLI threats awaiting tests (${PENDING_MARK}): ${pending.join(", ") || "none"}${sdk.length ? ` — not allowed, ${sdk.join(", ")} exist` : ""}.`,
       "",
-      "Open findings:",
+      "Findings (open and fixed):",
       "",
       ...findings.map((f) => `- ${f}`),
       ...(broken.length ? ["", "Broken references:", "", ...broken.map((b) => `- ${b}`)] : []),

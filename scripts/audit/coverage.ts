@@ -3,9 +3,9 @@
  * the project whose production sources carry branch probes (see branchProbes.ts). Working in a copy leaves the
  * repository's artifacts (the production build) untouched.
  *
- * Not run under coverage: the relayer suites (they drive a separate `hardhat node` process, so they can't add
- * coverage of the contracts) and the production-build measurements (`@productionBuild`, the gas snapshot), whose
- * numbers instrumentation changes.
+ * Not run under coverage: the relayer, SDK and CLI suites (they drive a separate `hardhat node` process, so they
+ * can't add coverage of the contracts) and the production-build measurements (`@productionBuild`, the gas
+ * snapshot), whose numbers instrumentation changes.
  */
 import { spawn } from "node:child_process";
 import {
@@ -31,6 +31,10 @@ export const BRANCH_TARGET = 90;
 /** Test files left out of the coverage run, and why. */
 export const EXCLUDED_TESTS: Record<string, string> = {
   "test/relayer/": "runs against a separate hardhat node process: adds no coverage of contracts/",
+  "test/client/":
+    "the SDK's tests run against a separate hardhat node process: no coverage of contracts/",
+  "test/cli/":
+    "the CLI's tests run `leash` (and its node) in other processes: no coverage of contracts/",
   "test/policy/gas.test.ts":
     "compares production gas with gas-snapshot.json; instrumented code costs more",
 };
