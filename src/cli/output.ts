@@ -3,6 +3,7 @@
  * machines (`--json`: exactly one JSON document on stdout, nothing else there). Progress and
  * errors go to stderr so `leash ... --json | jq` always sees clean JSON.
  */
+import { redactUrlCredentials } from "../relayer/nodeUrl.js";
 
 export type Cell = string | number | bigint | boolean | null | undefined;
 
@@ -130,8 +131,11 @@ export class Output {
     }
   }
 
+  /** The error line; a password in a URL the message quotes (an RPC URL's userinfo) is removed. */
   error(message: string, details: Record<string, unknown> = {}): void {
-    if (this.json) this.stderr.write(toJson({ error: { message, ...details } }, 0) + "\n");
-    else this.stderr.write(`leash: error: ${message}\n`);
+    const line = this.json
+      ? toJson({ error: { message, ...details } }, 0)
+      : `leash: error: ${message}`;
+    this.stderr.write(redactUrlCredentials(line) + "\n");
   }
 }

@@ -1,5 +1,6 @@
 /** Chain providers shared by a command's clients, closed when the command ends. */
-import { JsonRpcProvider } from "ethers";
+import { FetchRequest, JsonRpcProvider } from "ethers";
+import { nodeEndpoint, redactUrlCredentials } from "../relayer/nodeUrl.js";
 import type { Ctx } from "./context.js";
 import { need } from "./config.js";
 import { usageError } from "./errors.js";
@@ -15,10 +16,17 @@ export function rpcProvider(ctx: Ctx): JsonRpcProvider {
   let provider = providers.get(url);
   if (!provider) {
     try {
+      // Userinfo goes into a header: ethers quotes the request URL in its error messages.
+      const endpoint = nodeEndpoint(url);
+      const request = new FetchRequest(endpoint.url);
+      if (endpoint.authorization) request.setHeader("authorization", endpoint.authorization);
       // staticNetwork: one chainId probe, no polling timers that would keep a command alive.
-      provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 250 });
+      provider = new JsonRpcProvider(request, undefined, {
+        staticNetwork: true,
+        pollingInterval: 250,
+      });
     } catch {
-      throw usageError(`not a usable RPC URL: ${url}`);
+      throw usageError(`not a usable RPC URL: ${redactUrlCredentials(url)}`);
     }
     providers.set(url, provider);
   }

@@ -4,6 +4,7 @@
  * (retry with backoff) and "the node answered with an error" (e.g. a revert: never retried).
  */
 import type { Logger } from "./logger.js";
+import { nodeEndpoint, redactUrlCredentials } from "./nodeUrl.js";
 
 export class NodeUnavailableError extends Error {
   constructor(message: string) {
@@ -42,6 +43,7 @@ export interface RetryPolicy {
 export const NO_RETRY: RetryPolicy = { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 };
 
 export interface ChainClientOptions {
+  /** The node's URL; userinfo (`user:password@`) is sent as an `Authorization: Basic` header. */
   url: string;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -70,8 +72,15 @@ export class ChainClient {
   private nextId = 1;
   private queue: PendingCall[] = [];
   private flushScheduled = false;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
 
-  constructor(private readonly options: ChainClientOptions) {}
+  constructor(private readonly options: ChainClientOptions) {
+    const endpoint = nodeEndpoint(options.url);
+    this.url = endpoint.url;
+    this.headers = { "content-type": "application/json" };
+    if (endpoint.authorization) this.headers.authorization = endpoint.authorization;
+  }
 
   /** Sends one request; retries only when the node is unreachable, with exponential backoff. */
   async request<T = unknown>(method: string, params: unknown[], retry?: RetryPolicy): Promise<T> {
@@ -130,14 +139,24 @@ export class ChainClient {
     );
     let response: Response;
     try {
-      response = await fetch(this.options.url, {
+      response = await fetch(this.url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: this.headers,
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      return failAll(new NodeUnavailableError(`${label}: ${(error as Error).message}`));
+      // The URL we fetch has no credentials, but a library's message might still quote one.
+      return failAll(
+        new NodeUnavailableError(`${label}: ${redactUrlCredentials((error as Error).message)}`),
+      );
+    }
+    if (response.status === 401 || response.status === 403) {
+      return failAll(
+        new NodeUnavailableError(
+          `${label}: HTTP ${response.status} (the node refused the URL's credentials)`,
+        ),
+      );
     }
     if (response.status >= 500 || response.status === 429) {
       return failAll(new NodeUnavailableError(`${label}: HTTP ${response.status}`));

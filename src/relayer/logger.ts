@@ -1,8 +1,9 @@
 /**
  * A tiny structured logger: one JSON object per line, with child loggers that carry bound
  * fields (component, instance, ...). Values are passed through `redact` so an accidental
- * private key or API secret in a field never reaches the output.
+ * private key, API secret or URL password in a field never reaches the output.
  */
+import { redactUrlCredentials } from "./nodeUrl.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -25,7 +26,8 @@ const API_KEY_PATTERN = /leash_[0-9a-f]{16}_[A-Za-z0-9_-]{20,}/g;
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[depth]";
-  if (typeof value === "string") return value.replace(API_KEY_PATTERN, "leash_[redacted]");
+  if (typeof value === "string")
+    return redactUrlCredentials(value.replace(API_KEY_PATTERN, "leash_[redacted]"));
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Error)
     return { name: value.name, message: redact(value.message, depth + 1) };

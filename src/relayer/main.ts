@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { RelayerConfigInput } from "./config.js";
+import { redactUrlCredentials } from "./nodeUrl.js";
 import { startRelayer } from "./relayer.js";
 
 const BIGINT_LIMITS = new Set([
@@ -112,12 +113,13 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().catch((error: unknown) => {
-    // Only the message: a config error must not dump an object that might hold a secret.
+    // Only the message, URL passwords removed: a config error must not dump an object that
+    // might hold a secret.
     process.stderr.write(
       JSON.stringify({
         level: "error",
         msg: "relayer failed to start",
-        error: (error as Error).message,
+        error: redactUrlCredentials((error as Error).message),
       }) + "\n",
     );
     process.exit(1);

@@ -416,6 +416,70 @@ export async function startNodeProxy(targetPort: number): Promise<NodeProxy> {
   return { url: `http://127.0.0.1:${port}`, cut: stop, restore: listen, close: stop };
 }
 
+export interface BasicAuthProxy {
+  /** `http://127.0.0.1:<port>` (no credentials: callers put their own in front of the host). */
+  url: string;
+  port: number;
+  /** Requests that carried the expected `Authorization: Basic` header, and those refused (401). */
+  counts: { authorized: number; refused: number };
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP gateway in front of the node that, like hosted RPC gateways, answers 401 unless the
+ * request carries `Authorization: Basic base64(user:password)`. Hardhat's node ignores the header,
+ * so only this proves the credentials were sent.
+ */
+export async function startBasicAuthProxy(
+  targetUrl: string,
+  user: string,
+  password: string,
+): Promise<BasicAuthProxy> {
+  const http = await import("node:http");
+  const expected = `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+  const counts = { authorized: 0, refused: 0 };
+  const port = await freePort();
+  let server: import("node:http").Server | null = null;
+  const listen = () =>
+    new Promise<void>((resolveListen, reject) => {
+      server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+          if (req.headers.authorization !== expected) {
+            counts.refused++;
+            res.writeHead(401, { "www-authenticate": 'Basic realm="node"' }).end("unauthorized");
+            return;
+          }
+          counts.authorized++;
+          fetch(targetUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: Buffer.concat(chunks),
+          })
+            .then(async (upstream) => {
+              const body = await upstream.text();
+              res.writeHead(upstream.status, { "content-type": "application/json" }).end(body);
+            })
+            .catch(() => res.writeHead(502).end());
+        });
+      });
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => resolveListen());
+    });
+  const stop = () =>
+    new Promise<void>((resolveStop) => {
+      if (!server) return resolveStop();
+      server.closeAllConnections();
+      server.close(() => resolveStop());
+      server = null;
+    });
+  await listen();
+  return { url: `http://127.0.0.1:${port}`, port, counts, cut: stop, restore: listen, close: stop };
+}
+
 export interface RelayerProcess {
   url: string;
   output: () => string;

@@ -1,7 +1,11 @@
-/** `leash config show`: which settings apply here and where each came from. Secrets are not shown. */
+/**
+ * `leash config show`: which settings apply here and where each came from. Secrets are not
+ * shown (an RPC URL's password neither).
+ */
 import type { Command } from "commander";
 import { action } from "../context.js";
 import { renderFields } from "../output.js";
+import { redactUrlCredentials } from "../../relayer/nodeUrl.js";
 
 export function registerConfig(program: Command): void {
   program
@@ -14,8 +18,8 @@ export function registerConfig(program: Command): void {
         const s = ctx.settings;
         const view = {
           configFile: s.configPath,
-          rpcUrl: s.rpcUrl ?? null,
-          relayerUrl: s.relayerUrl ?? null,
+          rpcUrl: s.rpcUrl ? redactUrlCredentials(s.rpcUrl) : null,
+          relayerUrl: s.relayerUrl ? redactUrlCredentials(s.relayerUrl) : null,
           entryPoint: s.entryPoint ?? null,
           factory: s.factory ?? null,
           wallet: s.wallet ?? null,
