@@ -123,8 +123,6 @@ interface IPolicyEngine {
     error PolicyEscalationPending(address agent, uint256 proposalId);
     /// @dev Limits that cap nothing (no per-tx and no window cap) are refused: deny by default.
     error PolicyUnboundedAsset(address agent, address asset);
-    /// @dev An amount above 2^96-1 can't be tracked.
-    error PolicyAmountTooLarge(uint256 amount);
     /// @dev A tighten call tried to loosen `field` (from `current` to `requested`).
     error PolicyNotTighter(string field, uint256 current, uint256 requested);
     /// @dev The UTC offset must be within ±14 hours.
