@@ -33,6 +33,7 @@ export const LeashErrorCode = {
   operationDropped: "OPERATION_DROPPED",
   timeout: "TIMEOUT",
   notOwner: "NOT_OWNER",
+  chainMismatch: "CHAIN_MISMATCH",
 } as const;
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
@@ -304,6 +305,26 @@ export class TimeoutError extends LeashError {
 export class NotOwnerError extends LeashError {
   constructor(message: string) {
     super(LeashErrorCode.notOwner, message);
+  }
+}
+
+/**
+ * Two sources disagree on the chain: a batch file made for another chain than the connected node's, or a
+ * relayer answering another chain id than the one pinned or read from the agent's own provider. Nothing
+ * was signed.
+ */
+export class ChainMismatchError extends LeashError {
+  constructor(
+    /** The chain the client trusts: the connected provider's, or the pinned `chainId`. */
+    readonly expected: bigint,
+    /** The chain the other party (batch file, relayer) named. */
+    readonly actual: bigint,
+    readonly source: string,
+  ) {
+    super(
+      LeashErrorCode.chainMismatch,
+      `${source} is for chain ${actual}, but the client is on chain ${expected}: nothing signed`,
+    );
   }
 }
 

@@ -46,6 +46,7 @@ import {
 } from "./contracts.js";
 import {
   AgentStatusName,
+  ChainMismatchError,
   InvalidArgumentError,
   NotOwnerError,
   UnknownAgentError,
@@ -121,6 +122,24 @@ export interface SignedBatch {
   deadline: bigint;
   digest: string;
   signatures: { signer: string; signature: string }[];
+}
+
+/** What a batch asks its signers to approve, as people read it (see `OwnerClient.reviewBatch`). */
+export interface BatchReview {
+  wallet: string;
+  /** The batch's chain: checked to be the connected provider's. */
+  chainId: bigint;
+  /** Each call decoded, with the delay it alone would trigger. */
+  calls: (ResolvedCall & { description: string; delay: bigint })[];
+  /**
+   * What the batch triggers once submitted with enough signatures: 0 = it executes at once (tightening
+   * calls and calls to other contracts, e.g. payments); else it is queued for this many seconds.
+   */
+  delay: bigint;
+  nonce: bigint;
+  deadline: bigint;
+  /** Who signed it so far. */
+  signedBy: string[];
 }
 
 /** An agent as the wallet records it. */
@@ -641,6 +660,9 @@ export class OwnerClient {
   /**
    * Signs a batch off-chain (EIP-712 `ExecuteCalls`) with every local owner key; pass the result to other owners
    * (`serializeSignedBatch`), merge their signatures (`mergeSignatures`) and submit (`executeSigned`).
+   * Given another owner's batch, it signs that batch's calls (never its `digest`) and only for the connected
+   * chain: a batch for another chain or wallet throws (`ChainMismatchError`, `InvalidArgumentError`). Show
+   * the owner `reviewBatch(batch)` first.
    *
    * @example
    * const batch = await client.sign(await client.calls.setWalletCaps("native", { daily: "5" }));
@@ -671,10 +693,7 @@ export class OwnerClient {
       };
     } else {
       batch = { ...calls, signatures: [...calls.signatures] };
-      if (batch.wallet.toLowerCase() !== this.wallet.toLowerCase())
-        throw new InvalidArgumentError(
-          `the batch is for wallet ${batch.wallet}, not ${this.wallet}`,
-        );
+      await this.checkBatchTarget(batch);
     }
     const domain: TypedDataDomain = {
       name: "Leash AgentWallet",
@@ -697,6 +716,40 @@ export class OwnerClient {
   }
 
   /**
+   * What a batch (e.g. a co-owner's file) would do, to show before signing it: every call decoded, the delay
+   * it triggers and its chain. Throws `ChainMismatchError` if the batch is for another chain than the
+   * provider's, `InvalidArgumentError` if it is for another wallet.
+   *
+   * @example
+   * const review = await client.reviewBatch(parseSignedBatch(text));
+   * review.calls.forEach((c) => console.log(c.description)); // then, if the owner agrees: client.sign(batch)
+   */
+  async reviewBatch(batch: SignedBatch): Promise<BatchReview> {
+    await this.checkBatchTarget(batch);
+    const wallet = walletContract(this.wallet, this.provider);
+    const delays = await Promise.all(
+      batch.calls.map((c) =>
+        wallet.requiredDelay(c.target, c.data).catch((e: unknown) => {
+          throw toLeashError(e);
+        }),
+      ),
+    );
+    return {
+      wallet: this.wallet,
+      chainId: batch.chainId,
+      calls: batch.calls.map((c, i) => ({
+        ...c,
+        description: this.describeCall(c),
+        delay: delays[i],
+      })),
+      delay: delays.reduce((max, d) => (d > max ? d : max), 0n),
+      nonce: batch.nonce,
+      deadline: batch.deadline,
+      signedBy: batch.signatures.map((s) => s.signer),
+    };
+  }
+
+  /**
    * Submits a signed batch with `executeWithSignatures` (signatures packed in ascending signer order).
    * Tightening batches execute at once; loosening ones are queued with their eta.
    *
@@ -704,8 +757,7 @@ export class OwnerClient {
    * const r = await client.executeSigned(mergeSignatures(mine, theirs)); // r.status: "executed" | "queued"
    */
   async executeSigned(batch: SignedBatch): Promise<SubmitResult> {
-    if (batch.wallet.toLowerCase() !== this.wallet.toLowerCase())
-      throw new InvalidArgumentError(`the batch is for wallet ${batch.wallet}, not ${this.wallet}`);
+    await this.checkBatchTarget(batch);
     const packed = packOwnerSignatures(batch.signatures);
     const receipt = await this.send(
       this.contract
@@ -1175,6 +1227,19 @@ export class OwnerClient {
     const mine = await this.addresses;
     const owners = await walletContract(this.wallet, this.provider).getOwners();
     return mine.filter((m) => owners.includes(m));
+  }
+
+  /**
+   * A batch from elsewhere must be for this wallet and for the connected chain: its chain id goes into the
+   * EIP-712 domain, so a file naming another chain would get a signature valid there (where the wallet may
+   * exist at the same CREATE2 address), not here.
+   */
+  private async checkBatchTarget(batch: SignedBatch): Promise<void> {
+    if (batch.wallet.toLowerCase() !== this.wallet.toLowerCase())
+      throw new InvalidArgumentError(`the batch is for wallet ${batch.wallet}, not ${this.wallet}`);
+    const { chainId } = await this.provider.getNetwork();
+    if (batch.chainId !== chainId)
+      throw new ChainMismatchError(chainId, batch.chainId, "the batch");
   }
 
   private async signerFor(as: string | undefined, guardianOk = false): Promise<Signer> {

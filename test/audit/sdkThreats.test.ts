@@ -7,13 +7,18 @@ import { createServer, type Server } from "node:http";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { TypedDataEncoder, recoverAddress } from "ethers";
-import { AgentClient, OwnerClient } from "../../src/client/index.js";
+import {
+  AgentClient,
+  ChainMismatchError,
+  InvalidArgumentError,
+  OwnerClient,
+} from "../../src/client/index.js";
 import {
   getUserOperationHash,
   normalizeUserOperation,
   rpcUserOperationSchema,
 } from "../../src/relayer/userOp.js";
-import { agentFixture, pay } from "../helpers/wallet.js";
+import { ADMIN_DELAY, agentFixture, pay } from "../helpers/wallet.js";
 import type { Conn } from "../helpers/wallet.js";
 
 const conn: Conn = await network.create();
@@ -133,5 +138,87 @@ describe("SDK: what agents and owners sign", function () {
     )!;
     expect(recoverAddress(local, sig.signature)).to.equal(fx.owners[1].address);
     expect(recoverAddress(evilDigest, sig.signature)).to.not.equal(fx.owners[1].address);
+  });
+
+  it("test_ownerClient_refusesABatchForAnotherChain_signsNothing", async function () {
+    // F-7: the chain id goes into the EIP-712 domain. A file naming another chain would get a signature
+    // valid there (same CREATE2 address), so the co-signer must refuse it, not sign for the file's chain.
+    const fx = await networkHelpers.loadFixture(agentFixture);
+    const { chainId } = await ethers.provider.getNetwork();
+    const first = new OwnerClient({
+      wallet: fx.address,
+      signers: [fx.owners[0].connect(ethers.provider)],
+      provider: ethers.provider,
+    });
+    const batch = await first.sign([pay(fx.recipient.address, 1n)], { nonce: 11n });
+    expect(batch.chainId).to.equal(chainId);
+    const coSigner = fx.owners[1].connect(ethers.provider);
+    let typedDataSigned = 0;
+    const signTypedData = coSigner.signTypedData.bind(coSigner);
+    coSigner.signTypedData = (...args) => {
+      typedDataSigned++;
+      return signTypedData(...args);
+    };
+    const second = new OwnerClient({
+      wallet: fx.address,
+      signers: [coSigner],
+      provider: ethers.provider,
+    });
+    const elsewhere = { ...batch, chainId: 1n };
+    for (const attempt of [
+      () => second.sign(elsewhere),
+      () => second.reviewBatch(elsewhere),
+      () => second.executeSigned(elsewhere),
+    ]) {
+      const error = await attempt().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ChainMismatchError);
+      expect(error).to.include({ code: "CHAIN_MISMATCH", expected: chainId, actual: 1n });
+    }
+    expect(typedDataSigned).to.equal(0);
+    // Another wallet's batch is refused the same way.
+    const otherWallet = await second.sign({ ...batch, wallet: fx.outsider.address }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(otherWallet).to.be.instanceOf(InvalidArgumentError);
+    expect(typedDataSigned).to.equal(0);
+    // The batch for this chain is signed, as before.
+    const cosigned = await second.sign(batch);
+    expect(typedDataSigned).to.equal(1);
+    expect(cosigned.signatures.map((x) => x.signer)).to.deep.equal([
+      fx.owners[0].address,
+      fx.owners[1].address,
+    ]);
+  });
+
+  it("test_ownerClient_reviewBatch_decodesEachCallWithTheDelayItTriggers", async function () {
+    const fx = await networkHelpers.loadFixture(agentFixture);
+    const owner = new OwnerClient({
+      wallet: fx.address,
+      signers: [fx.owners[0].connect(ethers.provider)],
+      provider: ethers.provider,
+    });
+    const agent = fx.agentKey.address;
+    const tighten = await owner.calls.tightenAgentRules(agent, { rules: { maxOpCost: "0.01" } });
+    const loosen = await owner.calls.setAssetLimits(agent, "native", { perTx: "5", daily: "9" });
+    const payment = pay(fx.outsider.address, ethers.parseEther("3"));
+    const batch = await owner.sign([...tighten, payment]);
+    const quick = await owner.reviewBatch(batch);
+    expect(quick.chainId).to.equal((await ethers.provider.getNetwork()).chainId);
+    expect(quick.calls.map((c) => c.delay)).to.deep.equal([0n, 0n]);
+    // Tightening and a payment out of the wallet both run at once: the review must say so.
+    expect(quick.delay).to.equal(0n);
+    expect(quick.calls[0].description).to.match(new RegExp(`^tightenAgentRules\\(${agent}, `));
+    expect(quick.calls[1].description).to.equal(
+      `pay ${ethers.parseEther("3")} wei to ${fx.outsider.address}`,
+    );
+    expect(quick.signedBy).to.deep.equal([fx.owners[0].address]);
+    const slow = await owner.reviewBatch(await owner.sign([...tighten, ...loosen]));
+    expect(slow.calls.map((c) => c.delay)).to.deep.equal([0n, ADMIN_DELAY]);
+    expect(slow.delay).to.equal(ADMIN_DELAY);
+    expect(slow.calls[1].description).to.match(new RegExp(`^setAssetLimits\\(${agent}, `));
   });
 });
