@@ -222,6 +222,30 @@ describe("leash CLI: usage, config, keystores", function () {
     expect(code).to.equal(0);
     expect(out.trim()).to.equal("0.1.0");
   });
+
+  it("proposal sign's question on a terminal: y or yes signs; anything else, or end of input, does not", async () => {
+    const { confirm } = await import("../../src/cli/commands/proposal.js");
+    const { PassThrough } = await import("node:stream");
+    const answers: [string | null, boolean][] = [
+      ["y\n", true],
+      [" YES \n", true],
+      ["n\n", false],
+      ["\n", false],
+      ["yes please\n", false],
+      [null, false], // Ctrl-D
+    ];
+    for (const [typed, expected] of answers) {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      let shown = "";
+      output.on("data", (c: Buffer) => (shown += c.toString()));
+      const answer = confirm("sign these 2 call(s)? [y/N] ", input, output);
+      if (typed === null) input.end();
+      else input.write(typed);
+      expect(await answer, String(typed)).to.equal(expected);
+      expect(shown).to.include("sign these 2 call(s)? [y/N] ");
+    }
+  });
 });
 
 describe("leash CLI: apikey and audit verify on the relayer's store", function () {

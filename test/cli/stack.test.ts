@@ -4,7 +4,7 @@
  * Tests run in order and build on each other (one stack keeps the suite fast).
  */
 import { expect } from "chai";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Wallet, parseEther } from "ethers";
 import {
@@ -257,7 +257,7 @@ describe("leash CLI against a running dev stack", function () {
     expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(1);
     const tooFew = await run(["proposal", "execute", "--batch", file]);
     expect(tooFew.code).to.equal(3);
-    const second = await run(["proposal", "sign", file, "--as", "owner3"]);
+    const second = await run(["proposal", "sign", file, "--as", "owner3", "--yes"]);
     expect(second.code, second.stderr).to.equal(0);
     expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(2);
     const submitted = await run(["--json", "proposal", "execute", "--batch", file]);
@@ -269,6 +269,81 @@ describe("leash CLI against a running dev stack", function () {
     expect(policy.limits.perTx).to.equal(parseEther("0.9").toString());
     const both = await run(["proposal", "execute", "1", "--batch", file]);
     expect(both.code).to.equal(2);
+  });
+
+  it("proposal sign shows every call decoded, the delay and the chain, and signs only once confirmed, for this chain", async () => {
+    const chainId = BigInt((await rpc(stack.config.rpcUrl, "eth_chainId")) as string);
+    const file = join(tempDir(), "loosen.json");
+    const shop = Wallet.createRandom().address;
+    const made = await run([
+      "policy",
+      "set",
+      agent,
+      "--daily",
+      "4",
+      "--allow-recipient",
+      shop,
+      "--as",
+      "owner1",
+      "--batch",
+      file,
+    ]);
+    expect(made.code, made.stderr).to.equal(0);
+    const original = readFileSync(file, "utf8");
+    const firstSigner = (JSON.parse(original) as { signatures: { signer: string }[] }).signatures[0]
+      .signer;
+
+    // No terminal and no --yes: one error line, nothing signed, no key decrypted.
+    const unconfirmed = await run(["proposal", "sign", file, "--as", "owner3"]);
+    expect(unconfirmed.code).to.equal(2);
+    expect(errorLine(unconfirmed)).to.equal(
+      `not signing ${file} unconfirmed: run it in a terminal to review and confirm, or pass --yes`,
+    );
+    expect(unconfirmed.stdout).to.equal("");
+    expect(readFileSync(file, "utf8")).to.equal(original);
+
+    // A file naming another chain is refused even with --yes: its signature would be valid there.
+    const forged = join(tempDir(), "other-chain.json");
+    writeFileSync(forged, JSON.stringify({ ...JSON.parse(original), chainId: "1" }));
+    const other = await run(["proposal", "sign", forged, "--as", "owner3", "--yes"]);
+    expect(other.code).to.equal(1);
+    expect(errorLine(other)).to.equal(
+      `the batch is for chain 1, but the client is on chain ${chainId}: nothing signed`,
+    );
+    expect(JSON.parse(readFileSync(forged, "utf8")).signatures).to.have.length(1);
+
+    // --yes: the review comes first (stderr), then the signature is added.
+    const signed = await run(["proposal", "sign", file, "--as", "owner3", "--yes"]);
+    expect(signed.code, signed.stderr).to.equal(0);
+    const review = signed.stderr;
+    expect(review).to.include(`batch ${file}: wallet ${stack.config.wallet} on chain ${chainId}`);
+    expect(review).to.include("2 call(s):");
+    expect(review).to.match(
+      new RegExp(`0\\. setAssetLimits\\(${agent}, 0x0{40}, .*\\[timelocked 86400 s \\(1 d\\)\\]`),
+    );
+    expect(review).to.match(
+      new RegExp(`1\\. allowRecipient\\(${agent}, ${shop}\\)  \\[timelocked 86400 s \\(1 d\\)\\]`),
+    );
+    expect(review).to.include("delay: queued for 86400 s (1 d) once submitted");
+    expect(review).to.include(`signed so far by: ${firstSigner}`);
+    expect(review.indexOf("delay:")).to.be.lessThan(review.indexOf(`signing ${file}`));
+    expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(2);
+
+    // --json: the review is part of the result.
+    const asJson = await run(["--json", "proposal", "sign", file, "--as", "owner2", "--yes"]);
+    expect(asJson.code, asJson.stderr).to.equal(0);
+    const result = json<{
+      chainId: string;
+      signatures: unknown[];
+      review: { delay: string; calls: { description: string; delay: string }[] };
+    }>(asJson);
+    expect(result.chainId).to.equal(chainId.toString());
+    expect(result.signatures).to.have.length(3);
+    expect(result.review.delay).to.equal("86400");
+    expect(result.review.calls.map((c) => c.description.split("(")[0])).to.deep.equal([
+      "setAssetLimits",
+      "allowRecipient",
+    ]);
   });
 
   it("agent add by one owner waits for approvals; a guardian vetoes it", async () => {

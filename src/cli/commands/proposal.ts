@@ -4,11 +4,17 @@
  * file written with `--batch`, then `execute --batch <file>` in one transaction).
  */
 import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { serializeSignedBatch, type OwnerClient, type ProposalInfo } from "../../client/index.js";
+import {
+  serializeSignedBatch,
+  type BatchReview,
+  type OwnerClient,
+  type ProposalInfo,
+} from "../../client/index.js";
 import { ownerClient, readerClient, signerAddresses, timeText } from "../clients.js";
 import { action, type Ctx } from "../context.js";
-import { usageError } from "../errors.js";
+import { CliError, EXIT, usageError } from "../errors.js";
 import { renderFields } from "../output.js";
 import { parseId, parseIntOption } from "../units.js";
 import { describe, printBatch, printSubmit, readBatch } from "./shared.js";
@@ -63,6 +69,67 @@ async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
       ...p.calls.map((c, i) => `  ${i}. ${describe(client, c)}`),
     ].join("\n"),
   );
+}
+
+/** "86400 s (1 d)": delays are whole seconds on chain, days are how owners think of them. */
+function delayText(seconds: bigint): string {
+  const units: [bigint, string][] = [
+    [86_400n, "d"],
+    [3_600n, "h"],
+    [60n, "min"],
+  ];
+  const unit = units.find(([size]) => seconds >= size && seconds % size === 0n);
+  return unit ? `${seconds} s (${seconds / unit[0]} ${unit[1]})` : `${seconds} s`;
+}
+
+/** What `proposal sign` shows before anything is signed: every call, the delay, the chain. */
+function reviewLines(
+  client: OwnerClient,
+  review: BatchReview,
+  file: string,
+  signing: string[],
+): string[] {
+  return [
+    `batch ${file}: wallet ${review.wallet} on chain ${review.chainId}`,
+    `${review.calls.length} call(s):`,
+    ...review.calls.map(
+      (c, i) =>
+        `  ${i}. ${describe(client, c)}` +
+        (c.delay > 0n ? `  [timelocked ${delayText(c.delay)}]` : ""),
+    ),
+    review.delay === 0n
+      ? "delay: none: runs as soon as the owners' signatures reach the threshold and anyone submits it"
+      : `delay: queued for ${delayText(review.delay)} once submitted, then anyone may execute it`,
+    `nonce ${review.nonce}, signatures valid until ${timeText(review.deadline)}`,
+    `signed so far by: ${review.signedBy.join(", ") || "nobody"}`,
+    `signing as: ${signing.join(", ")}`,
+  ];
+}
+
+/** A yes/no question on the terminal; anything but y / yes (or Ctrl-D) is no. */
+export async function confirm(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<boolean> {
+  const rl = createInterface({ input, output });
+  const stop = new AbortController();
+  let interrupted = false;
+  rl.once("close", () => stop.abort());
+  rl.once("SIGINT", () => {
+    interrupted = true;
+    stop.abort();
+  });
+  try {
+    const answer = await rl.question(question, { signal: stop.signal });
+    return /^(y|yes)$/i.test(answer.trim());
+  } catch (error) {
+    if (interrupted) throw new CliError("interrupted", EXIT.interrupted);
+    if ((error as Error).name === "AbortError") return false;
+    throw error;
+  } finally {
+    rl.close();
+  }
 }
 
 export function registerProposal(program: Command): void {
@@ -124,14 +191,50 @@ export function registerProposal(program: Command): void {
 
   proposal
     .command("sign <file>")
-    .description("add the local owner key(s)' EIP-712 signature to a batch file (from --batch)")
+    .description(
+      "show a batch file (from --batch) decoded, with its delay and chain, then add the local owner key(s)' EIP-712 signature once confirmed",
+    )
+    .option("-y, --yes", "sign without asking (required when not run in a terminal)")
     .action(
-      action(async (ctx, file: string) => {
+      action(async (ctx, file: string, opts: { yes?: boolean }) => {
         const batch = readBatch(file);
+        // A co-owner's file is untrusted input: nobody signs it unseen, and a script must say so.
+        if (!opts.yes && process.stdin.isTTY !== true)
+          throw usageError(
+            `not signing ${file} unconfirmed: run it in a terminal to review and confirm, or pass --yes`,
+          );
+        const reader = await readerClient(ctx);
+        // Refuses a batch for another chain or wallet before any key is decrypted.
+        const review = await reader.reviewBatch(batch);
+        const signing = signerAddresses(ctx);
+        const lines = reviewLines(reader, review, file, signing);
+        if (opts.yes) {
+          for (const line of lines) ctx.out.note(line);
+        } else {
+          // Shown even under --json / --quiet: the owner is being asked about exactly this.
+          process.stderr.write(lines.join("\n") + "\n");
+          if (!(await confirm(`sign these ${review.calls.length} call(s)? [y/N] `)))
+            throw new CliError(`not signed: ${file} is unchanged`);
+        }
         const client = await ownerClient(ctx);
         const signed = await ctx.out.step(`signing ${file}`, () => client.sign(batch));
         writeFileSync(file, serializeSignedBatch(signed) + "\n");
-        printBatch(ctx, signed, file, "sign batch");
+        if (!ctx.out.json) return printBatch(ctx, signed, file, "sign batch");
+        ctx.out.result(
+          {
+            action: "sign batch",
+            file,
+            ...signed,
+            review: {
+              delay: review.delay,
+              calls: review.calls.map((c) => ({
+                description: describe(reader, c),
+                delay: c.delay,
+              })),
+            },
+          },
+          () => "",
+        );
       }),
     );
 
