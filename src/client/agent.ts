@@ -18,6 +18,7 @@ import {
 import {
   AgentInactiveError,
   AgentStatusName,
+  ChainMismatchError,
   InvalidArgumentError,
   LeashError,
   OutOfTimeRangeError,
@@ -30,12 +31,15 @@ import {
 } from "./errors.js";
 import { RelayerRpc, type OperationStatus } from "./relayerRpc.js";
 import {
+  DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
   DUMMY_SIGNER,
   checkHash,
+  confirmOnChain,
   fillGas,
   newUserOp,
   userOpHash,
   waitForOp,
+  type FeeLimits,
   type RawOpReceipt,
   type OpContext,
   type WaitOptions,
@@ -53,8 +57,21 @@ export interface AgentClientOptions {
   relayerUrl: string;
   /** The agent's relayer API key (scopes send + read). */
   apiKey?: string;
-  /** Reads (wallet state, fees) go through this provider; default: through the relayer. */
+  /**
+   * A node of the agent's own: reads (wallet state, base fee) go through it instead of the relayer, its chain
+   * id is the one signed for (a relayer answering another is refused), and receipts are confirmed on it
+   * (the EntryPoint's `UserOperationEvent`). Recommended: without it the relayer is trusted for all three.
+   */
   provider?: Provider;
+  /**
+   * The chain the agent signs for. `send` refuses (`ChainMismatchError`, before signing) when the relayer or
+   * the provider answers another chain id. Default: the provider's chain, else the relayer's.
+   */
+  chainId?: bigint | number;
+  /** Highest priority fee per gas the agent pays, whatever the relayer suggests (default 5 gwei). */
+  maxPriorityFeePerGas?: bigint;
+  /** Highest max fee per gas; `send` refuses (`FeeTooHighError`) while the base fee is above it. */
+  maxFeePerGas?: bigint;
   /** Extra verification gas on top of the relayer's estimate (default 60 000; see README). */
   verificationGasHeadroom?: bigint;
   /** Per-request timeout towards the relayer (default 15 s). */
@@ -128,6 +145,8 @@ export class AgentClient {
   // A true private field: never shown when the client is logged or inspected.
   readonly #signingKey: SigningKey;
   private readonly givenProvider?: Provider;
+  private readonly pinnedChainId?: bigint;
+  private readonly feeLimits: FeeLimits;
   private readonly verificationHeadroom: bigint;
   private context?: Promise<Context>;
   private assetInfo?: AssetInfo;
@@ -147,6 +166,23 @@ export class AgentClient {
       timeoutMs: options.timeoutMs,
     });
     this.givenProvider = options.provider;
+    if (options.chainId !== undefined) {
+      if (
+        (typeof options.chainId !== "bigint" && !Number.isSafeInteger(options.chainId)) ||
+        BigInt(options.chainId) <= 0n
+      )
+        throw new InvalidArgumentError("chainId must be a positive integer");
+      this.pinnedChainId = BigInt(options.chainId);
+    }
+    this.feeLimits = {
+      maxPriorityFeePerGas: nonNegative(
+        options.maxPriorityFeePerGas ?? DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
+        "maxPriorityFeePerGas",
+      ),
+      ...(options.maxFeePerGas === undefined
+        ? {}
+        : { maxFeePerGas: nonNegative(options.maxFeePerGas, "maxFeePerGas") }),
+    };
     this.verificationHeadroom = options.verificationGasHeadroom ?? DEFAULT_VERIFICATION_HEADROOM;
   }
 
@@ -172,6 +208,7 @@ export class AgentClient {
         dummySignature: DUMMY_SIGNER.sign(userOpHash(op, ctx)).serialized,
         verificationHeadroom: this.verificationHeadroom,
         maxOpCost: record.maxOpCost,
+        fees: this.feeLimits,
       });
       const hash = userOpHash(op, ctx);
       op.signature = this.#signingKey.sign(hash).serialized;
@@ -276,6 +313,9 @@ export class AgentClient {
   /**
    * Waits until the operation is final. Resolves with the receipt when it was included and executed (or
    * escalated to the owners); throws the typed error when it failed or was dropped (e.g. a policy violation).
+   * With a `provider`, the relayer's report is checked on it: the receipt (calls, gas cost) is rebuilt from
+   * the chain's logs, and an op the chain doesn't show as executed throws (`OperationUnconfirmedError`, or
+   * its decoded error if it failed on chain).
    *
    * @example
    * const receipt = await agent.waitForReceipt(op.userOpHash);
@@ -283,7 +323,13 @@ export class AgentClient {
    */
   async waitForReceipt(hash: string, options: WaitOptions = {}): Promise<OperationReceipt> {
     const checked = checkHash(hash);
-    return this.receiptOf(checked, await waitForOp(this.relayer, checked, options));
+    const reported = await waitForOp(this.relayer, checked, options);
+    if (!this.givenProvider) return this.receiptOf(checked, reported);
+    const ctx = await this.ctx();
+    return this.receiptOf(
+      checked,
+      await confirmOnChain(ctx.provider, ctx.entryPoint, this.wallet, checked, reported, options),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -320,7 +366,7 @@ export class AgentClient {
 
   private ctx(): Promise<Context> {
     this.context ??= (async () => {
-      const chainId = BigInt(await this.relayer.request<string>("eth_chainId"));
+      const chainId = await this.chainId();
       const provider = this.givenProvider ?? this.relayer.provider(chainId);
       let entryPoint: string;
       try {
@@ -337,6 +383,25 @@ export class AgentClient {
     })();
     this.context.catch(() => (this.context = undefined));
     return this.context;
+  }
+
+  /**
+   * The chain id that goes into the signed userOpHash: the pinned one, else the provider's, and the relayer
+   * must agree (a relayer answering another chain would get a signature valid there, where the same wallet
+   * may exist at the same address). Only with neither is the relayer's word taken.
+   */
+  private async chainId(): Promise<bigint> {
+    const relayerChainId = BigInt(await this.relayer.request<string>("eth_chainId"));
+    let trusted = this.pinnedChainId;
+    if (this.givenProvider) {
+      const { chainId } = await this.givenProvider.getNetwork();
+      if (trusted !== undefined && chainId !== trusted)
+        throw new ChainMismatchError(trusted, chainId, "the provider");
+      trusted = chainId;
+    }
+    if (trusted !== undefined && relayerChainId !== trusted)
+      throw new ChainMismatchError(trusted, relayerChainId, "the relayer");
+    return trusted ?? relayerChainId;
   }
 
   private async assets(): Promise<AssetInfo> {
@@ -399,6 +464,12 @@ export class AgentClient {
     }
     return leash;
   }
+}
+
+function nonNegative(value: bigint, name: string): bigint {
+  if (typeof value !== "bigint" || value < 0n)
+    throw new InvalidArgumentError(`${name} must be a non-negative bigint (wei per gas)`);
+  return value;
 }
 
 function toSigningKey(key: BaseWallet | SigningKey | string): SigningKey {

@@ -34,6 +34,8 @@ export const LeashErrorCode = {
   timeout: "TIMEOUT",
   notOwner: "NOT_OWNER",
   chainMismatch: "CHAIN_MISMATCH",
+  feeTooHigh: "FEE_TOO_HIGH",
+  operationUnconfirmed: "OPERATION_UNCONFIRMED",
 } as const;
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
@@ -324,6 +326,35 @@ export class ChainMismatchError extends LeashError {
     super(
       LeashErrorCode.chainMismatch,
       `${source} is for chain ${actual}, but the client is on chain ${expected}: nothing signed`,
+    );
+  }
+}
+
+/** The chain's base fee is above the `maxFeePerGas` the client was given: the op can't be priced now. */
+export class FeeTooHighError extends LeashError {
+  constructor(
+    readonly baseFee: bigint,
+    readonly maxFeePerGas: bigint,
+  ) {
+    super(
+      LeashErrorCode.feeTooHigh,
+      `the base fee ${baseFee} wei is above the client's maxFeePerGas ${maxFeePerGas} wei: try later or raise it`,
+    );
+  }
+}
+
+/**
+ * The relayer reported an operation as executed, but the node (the client's own provider) doesn't confirm it:
+ * the transaction it named is not on chain, carries no `UserOperationEvent` for the op, or names another sender.
+ */
+export class OperationUnconfirmedError extends LeashError {
+  constructor(
+    readonly userOpHash: string,
+    readonly detail: string,
+  ) {
+    super(
+      LeashErrorCode.operationUnconfirmed,
+      `the relayer reported operation ${userOpHash} as executed, but the chain does not confirm it: ${detail}`,
     );
   }
 }

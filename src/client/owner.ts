@@ -30,7 +30,16 @@ import {
 import type { IAgentWallet } from "../../typechain-types/index.js";
 import { minimumPreVerificationGas, toRpcUserOperation } from "../relayer/userOp.js";
 import { RelayerRpc } from "./relayerRpc.js";
-import { newUserOp, pickFees, userOpHash, waitForOp, type WaitOptions } from "./userOps.js";
+import {
+  DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
+  confirmOnChain,
+  newUserOp,
+  pickFees,
+  userOpHash,
+  waitForOp,
+  type FeeLimits,
+  type WaitOptions,
+} from "./userOps.js";
 import {
   entryPointContract,
   executeUserOpCallData,
@@ -50,6 +59,7 @@ import {
   InvalidArgumentError,
   NotOwnerError,
   UnknownAgentError,
+  ValidationError,
   toLeashError,
   type AgentStatusNameValue,
 } from "./errors.js";
@@ -161,8 +171,17 @@ export interface OwnerClientOptions {
   sender?: Signer;
   /** Reads and event queries (default: the sender's provider). Must be a node, not the relayer. */
   provider?: Provider;
-  /** A relayer for `submitViaRelayer` (owners' user operations: the wallet pays the gas). */
-  relayer?: { url: string; apiKey?: string; timeoutMs?: number };
+  /**
+   * A relayer for `submitViaRelayer` (owners' user operations: the wallet pays the gas). Its suggested
+   * priority fee is capped (`maxPriorityFeePerGas`, default 5 gwei) and its receipts are checked on `provider`.
+   */
+  relayer?: {
+    url: string;
+    apiKey?: string;
+    timeoutMs?: number;
+    maxPriorityFeePerGas?: bigint;
+    maxFeePerGas?: bigint;
+  };
 }
 
 const DEFAULT_SALT = zeroPadValue("0x01", 32);
@@ -194,6 +213,7 @@ export class OwnerClient {
   private addresses?: Promise<string[]>;
   private assetInfo: AssetInfo;
   private readonly relayer?: RelayerRpc;
+  private readonly relayerFees: FeeLimits;
 
   /**
    * @example
@@ -212,6 +232,14 @@ export class OwnerClient {
     this.contract = walletContract(this.wallet, this.senderSigner ?? provider);
     this.assetInfo = new AssetInfo(provider);
     if (options.relayer) this.relayer = new RelayerRpc(options.relayer);
+    const { maxPriorityFeePerGas, maxFeePerGas } = options.relayer ?? {};
+    for (const [name, v] of Object.entries({ maxPriorityFeePerGas, maxFeePerGas }))
+      if (v !== undefined && (typeof v !== "bigint" || v < 0n))
+        throw new InvalidArgumentError(`${name} must be a non-negative bigint (wei per gas)`);
+    this.relayerFees = {
+      maxPriorityFeePerGas: maxPriorityFeePerGas ?? DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
+      ...(maxFeePerGas === undefined ? {} : { maxFeePerGas }),
+    };
   }
 
   // ------------------------------------------------------------------------------ creation
@@ -840,16 +868,26 @@ export class OwnerClient {
       signing.map((k) => ({ signer: k.address, signature: "0x" + "11".repeat(65) })),
     );
     op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-    await pickFees(this.relayer, ctx, op);
+    await pickFees(this.relayer, ctx, op, undefined, this.relayerFees);
     const hash = userOpHash(op, ctx);
     op.signature = packOwnerSignatures(
       signing.map((k) => ({ signer: k.address, signature: k.signingKey.sign(hash).serialized })),
     );
-    await this.relayer.request<string>("eth_sendUserOperation", [
+    const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
       toRpcUserOperation(op),
       entryPoint,
     ]);
-    const raw = await waitForOp(this.relayer, hash, options);
+    if (typeof accepted !== "string" || accepted.toLowerCase() !== hash.toLowerCase())
+      throw new ValidationError(`relayer returned hash ${String(accepted)}, expected ${hash}`);
+    // What the owners learn (executed or queued, the proposal id) comes from the node, not the relayer.
+    const raw = await confirmOnChain(
+      this.provider,
+      entryPoint,
+      this.wallet,
+      hash,
+      await waitForOp(this.relayer, hash, options),
+      options,
+    );
     const logs: LogDescription[] = [];
     for (const log of raw.logs) {
       if (log.address.toLowerCase() !== this.wallet.toLowerCase()) continue;

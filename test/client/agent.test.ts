@@ -134,6 +134,16 @@ describe("AgentClient", function () {
     const status = await agent.status(op.userOpHash);
     expect(status?.status).to.equal("included");
     expect(status?.transactionHash).to.equal(receipt.transactionHash);
+    // With its own node and a pinned chain, the agent checks the relayer's report on-chain: same receipt.
+    const checking = new AgentClient({
+      wallet: walletAddress,
+      key: agentKey,
+      relayerUrl: stack.relayer.url,
+      apiKey,
+      provider: stack.chain.provider,
+      chainId: stack.chain.chainId,
+    });
+    expect(await checking.waitForReceipt(op.userOpHash)).to.deep.equal(receipt);
   });
 
   it("remaining() shows what is left after spending, null where there is no cap", async () => {
