@@ -13,11 +13,15 @@ import {
   json,
   leash,
   rpc,
+  spawnLeash,
   startDevStack,
   tempDir,
   type DevStackProcess,
   type RunResult,
 } from "./helpers.js";
+
+/** Hardhat's well-known dev account #2: a second relayer signer (the dev stack's uses #1). */
+const HARDHAT_KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 
 describe("leash CLI against a running dev stack", function () {
   this.timeout(120_000);
@@ -342,6 +346,86 @@ describe("leash CLI against a running dev stack", function () {
     const verified = json<{ ok: boolean; rows: number }>(await run(["--json", "audit", "verify"]));
     expect(verified.ok).to.equal(true);
     expect(verified.rows).to.be.greaterThan(0);
+  });
+
+  it("relayer start runs a relayer on the dev chain until SIGTERM; a missing entry point is a usage error", async () => {
+    const entryPoint = (
+      JSON.parse(readFileSync(stack.configPath, "utf8")) as { entryPoint: string }
+    ).entryPoint;
+    const missing = await leash(
+      ["relayer", "start", "--rpc-url", stack.config.rpcUrl, "--db", "sqlite::memory:"],
+      {
+        env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }),
+      },
+    );
+    expect(missing.code).to.equal(2);
+    expect(errorLine(missing)).to.equal("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
+    const db = join(tempDir(), "relayer.sqlite");
+    const child = spawnLeash(
+      [
+        "relayer",
+        "start",
+        "--rpc-url",
+        stack.config.rpcUrl,
+        "--entry-point",
+        entryPoint,
+        "--port",
+        "0",
+        "--db",
+        `sqlite:${db}`,
+      ],
+      { env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }) },
+    );
+    let output = "";
+    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`relayer did not start:\n${output}`)),
+          30_000,
+        );
+        const check = () => {
+          const match = /relayer listening on (http:\/\/\S+\/) \(signer (0x[0-9a-fA-F]{40})\)/.exec(
+            output,
+          );
+          if (match) {
+            clearTimeout(timer);
+            resolveUrl(match[1]);
+          }
+        };
+        child.stdout!.on("data", check);
+        child.stderr!.on("data", check);
+        void exited.then(() => reject(new Error(`relayer exited:\n${output}`)));
+      });
+      expect(output).to.include(`(signer ${new Wallet(HARDHAT_KEY_2).address})`);
+      expect(output).not.to.include(HARDHAT_KEY_2.slice(2));
+      expect((await fetch(`${url}health`)).status).to.equal(200);
+      // API keys are on by default: a key made with `leash apikey create` on its store works.
+      const call = (headers: Record<string, string>) =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        });
+      expect((await call({})).status).to.equal(401);
+      const created = await leash(
+        ["--json", "apikey", "create", "--sender", "*", "--db", `sqlite:${db}`],
+        {
+          env,
+        },
+      );
+      const { key } = json<{ key: string }>(created);
+      const answer = (await (await call({ authorization: `Bearer ${key}` })).json()) as {
+        result: string;
+      };
+      expect(answer.result).to.equal("0x7a69");
+      child.kill("SIGTERM");
+      expect(await exited).to.equal(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 
   it("a suspended agent is refused by name; revoking its API key locks it out of the relayer", async () => {
