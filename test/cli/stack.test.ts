@@ -275,6 +275,80 @@ describe("leash CLI against a running dev stack", function () {
     expect(both.code).to.equal(2);
   });
 
+  it("wallet create: --predict gives the address the factory then deploys to, with an agent set up at creation", async () => {
+    const owners = [Wallet.createRandom().address, Wallet.createRandom().address];
+    const key = Wallet.createRandom().address;
+    const args = [
+      "wallet",
+      "create",
+      "--owner",
+      owners[0],
+      "--owner",
+      owners[1],
+      "--threshold",
+      "2",
+      "--min-pause",
+      "2h",
+      "--salt",
+      "cli-test",
+      "--agent",
+      key,
+      "--per-tx",
+      "0.2",
+      "--daily",
+      "1",
+      "--recipient",
+      merchant,
+      "--as",
+      "owner3",
+    ];
+    const predicted = json<{ address: string }>(await run(["--json", ...args, "--predict"]));
+    const created = await run(["--json", ...args]);
+    expect(created.code, created.stderr).to.equal(0);
+    const result = json<{ address: string; created: boolean }>(created);
+    expect(result).to.deep.include({ address: predicted.address, created: true });
+    const again = json<{ created: boolean }>(await run(["--json", ...args]));
+    expect(again.created).to.equal(false);
+    const info = json<{ owners: string[]; threshold: string; minPauseDuration: string }>(
+      await run(["--json", "--wallet", result.address, "wallet", "show"]),
+    );
+    expect(info).to.deep.include({ owners, threshold: "2", minPauseDuration: "7200" });
+    const policy = json<{ limits: { perTx: string } }>(
+      await run(["--json", "--wallet", result.address, "policy", "show", key]),
+    );
+    expect(policy.limits.perTx).to.equal(parseEther("0.2").toString());
+    const badThreshold = await run([
+      "wallet",
+      "create",
+      "--owner",
+      owners[0],
+      "--threshold",
+      "2",
+      "--as",
+      "owner3",
+    ]);
+    expect(badThreshold.code).to.equal(2);
+    expect(errorLine(badThreshold)).to.equal(
+      "threshold must be between 1 and the number of owners (1)",
+    );
+    const noWallet = await run(["--wallet", Wallet.createRandom().address, "wallet", "show"]);
+    expect(noWallet.code).to.equal(2);
+    expect(errorLine(noWallet)).to.match(/^no wallet deployed at 0x[0-9a-fA-F]{40} on this chain$/);
+  });
+
+  it("agent rotate is queued behind the timelock; resuming an active agent is refused up front", async () => {
+    const newKey = Wallet.createRandom().address;
+    const rotate = json<{ status: string; eta: string }>(
+      await run(["--json", "agent", "rotate", agent, newKey, "--as", "owner1,owner2"]),
+    );
+    expect(rotate.status).to.equal("queued");
+    const resume = await run(["agent", "resume", agent, "--as", "owner1,owner2"]);
+    expect(resume.code).to.equal(3);
+    expect(errorLine(resume)).to.equal(
+      `agent ${agent} is active: only a suspended agent can be resumed`,
+    );
+  });
+
   it("agent add by one owner waits for approvals; a guardian vetoes it", async () => {
     const key = Wallet.createRandom().address;
     const added = await run([
@@ -444,5 +518,9 @@ describe("leash CLI against a running dev stack", function () {
     const unauthorized = await run(["pay", merchant, "0.01"]);
     expect(unauthorized.code).to.equal(3);
     expect(errorLine(unauthorized)).to.match(/API key/i);
+    const revoked = await run(["agent", "revoke", agent, "--as", "guardian"]);
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    const after = json<{ status: string }[]>(await run(["--json", "agent", "list"]));
+    expect(after[0].status).to.equal("revoked");
   });
 });
