@@ -2,7 +2,7 @@
  * Builds the SDK clients a command needs from the resolved settings: the CLI holds no wallet
  * logic of its own, it decrypts keys, picks URLs and addresses, and hands them to src/client.
  */
-import { VoidSigner, type Provider, type Wallet } from "ethers";
+import type { Provider, Wallet } from "ethers";
 import { AgentClient, OwnerClient, formatAmount } from "../client/index.js";
 import type { Ctx } from "./context.js";
 import { parseAddress, need } from "./config.js";
@@ -58,13 +58,7 @@ export async function readerClient(ctx: Ctx): Promise<OwnerClient> {
   const wallet = walletAddress(ctx);
   const provider = await rpcProvider(ctx);
   await requireCode(provider, wallet);
-  // Reads never sign: a VoidSigner stands in as the (unused) transaction sender.
-  return new OwnerClient({
-    wallet,
-    signers: [],
-    sender: new VoidSigner(wallet, provider),
-    provider,
-  });
+  return new OwnerClient({ wallet, signers: [], provider });
 }
 
 export async function agentClient(ctx: Ctx): Promise<AgentClient> {
