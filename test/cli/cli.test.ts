@@ -294,7 +294,7 @@ describe("leash CLI: apikey and audit verify on the relayer's store", function (
     expect(human.stdout).to.match(/API key \(shown once, store it now\): leash_/);
 
     const list = await leash(["--json", "apikey", "list", "--db", db]);
-    expect(list.stdout).not.to.include(info.key.split("_")[2]);
+    expect(list.stdout).not.to.include(info.key.split("_").slice(2).join("_"));
     const keys = json<{ id: string; label: string }[]>(list);
     expect(keys.map((k) => k.label)).to.include("bot");
 
