@@ -56,7 +56,7 @@ interface IAgentManager {
     /// @notice Suspends an agent at once: any guardian or owner, alone.
     function suspendAgent(address agent) external;
 
-    /// @notice Resumes a suspended agent (self-call, timelocked).
+    /// @notice Resumes a suspended agent (self-call, timelocked); clears its streak of unsettled operations.
     function resumeAgent(address agent) external;
 
     /// @notice Revokes an agent for good: any guardian or owner, alone.
@@ -97,4 +97,8 @@ interface IAgentManager {
 
     /// @notice The agent a session key belongs to (zero if none).
     function agentOfKey(address key) external view returns (address);
+
+    /// @notice How many of the agent's operations passed validation since its last one that executed. At
+    /// `MAX_UNSETTLED_OPS` its operations fail validation until the owners suspend and resume it.
+    function unsettledOps(address agent) external view returns (uint256);
 }

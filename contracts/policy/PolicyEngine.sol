@@ -38,14 +38,24 @@ abstract contract PolicyEngine is AgentManager {
         Windows windows;
     }
 
-    /// @notice An agent's operation count, one slot (40 + 32 + 16 + 32 + 16 = 136 bits).
+    /// @notice An agent's operation count, one slot (40 + 32 + 16 + 32 + 16 + 8 = 144 bits).
+    /// `unsettledOps` counts the agent's operations that passed validation since its last one that executed:
+    /// validation raises it, a successful execution clears it.
     struct Velocity {
         uint40 lastOpAt;
         uint32 hourIndex;
         uint16 opsThisHour;
         uint32 dayIndex;
         uint16 opsToday;
+        uint8 unsettledOps;
     }
+
+    /// @dev How many operations of an agent may pass validation in a row without one executing. Every validated
+    /// op costs the wallet gas (up to the agent's `maxOpCost`) even when its execution reverts, which no spend
+    /// window can count (the revert undoes the count): past this streak the agent's ops fail validation until
+    /// the owners resume it. A successful op clears the streak, and successful ops are bounded by the velocity
+    /// limits, so the gas an agent can burn is bounded too.
+    uint256 public constant MAX_UNSETTLED_OPS = 4;
 
     /// @notice What one call of an agent moves: `amount` of `asset` (address(0) = native) to `recipient`.
     struct Spend {
@@ -109,6 +119,7 @@ abstract contract PolicyEngine is AgentManager {
             revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
         }
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
+        // Bits 136.. (`unsettledOps`) are left zero: this op executes, which settles the agent's streak.
         uint256 packed =
             uint256(uint40(block.timestamp)) |
                 (uint256(uint32(hourIndex)) << 40) |
@@ -119,10 +130,23 @@ abstract contract PolicyEngine is AgentManager {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
-            // bits (40 + 32 + 16 + 32 + 16 bits) exactly as Solidity lays them out; the legacy optimizer would
+            // bits (40 + 32 + 16 + 32 + 16 + 8 bits) exactly as Solidity lays them out; the legacy optimizer would
             // otherwise read-modify-write the slot once per field.
             sstore(slot.slot, packed)
         }
+    }
+
+    /// @notice Called in validation, once the agent's signature is good: reserves one unsettled operation, or
+    /// returns false when `MAX_UNSETTLED_OPS` are outstanding. Writes only this account's storage (ERC-7562).
+    /// @dev The slot is the one `_chargeOperation` rewrites in execution, so validation pays its cold access
+    /// and execution finds it warm: the streak costs next to nothing on the success path.
+    function _reserveAgentOp(address agent) internal returns (bool) {
+        Velocity storage v = _policyStorage().velocity[agent];
+        uint8 unsettled = v.unsettledOps;
+        if (unsettled >= MAX_UNSETTLED_OPS) return false;
+        // Cannot overflow: `unsettled < MAX_UNSETTLED_OPS` < 255.
+        v.unsettledOps = unsettled + 1;
+        return true;
     }
 
     /// @notice What `call` moves, after checking that the agent may make it at all (target, selector,

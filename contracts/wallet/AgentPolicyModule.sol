@@ -58,6 +58,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         Session storage s = _sessionOf(agent);
         if (s.status != AgentStatus.Suspended) revert AgentInvalidStatus(agent, s.status);
         s.status = AgentStatus.Active;
+        // The owners looked into the agent: its streak of operations that never executed starts over.
+        _policyStorage().velocity[agent].unsettledOps = 0;
         emit AgentResumed(agent);
     }
 
@@ -153,6 +155,11 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     /// @inheritdoc IAgentManager
     function agentOfKey(address key) external view returns (address) {
         return _agentStorage().sessions[key].agent;
+    }
+
+    /// @inheritdoc IAgentManager
+    function unsettledOps(address agent) external view returns (uint256) {
+        return _policyStorage().velocity[agent].unsettledOps;
     }
 
     /// @inheritdoc IPolicyEngine

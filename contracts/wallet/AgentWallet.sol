@@ -97,7 +97,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         bytes32 userOpHash,
         uint256 missingAccountFunds
     ) external onlyEntryPoint returns (uint256 validationData) {
-        validationData = _validateUserOp(userOp, userOpHash);
+        address agent;
+        (validationData, agent) = _validateUserOp(userOp, userOpHash);
+        if (agent != address(0) && !_reserveAgentOp(agent)) validationData = SIG_VALIDATION_FAILED;
         if (missingAccountFunds != 0) {
             // The EntryPoint checks the deposit itself; a failed transfer makes validation fail there.
             (bool ok, ) = payable(msg.sender).call{value: missingAccountFunds}("");
@@ -166,26 +168,33 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     function _validateUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
-    ) private view returns (uint256) {
+    ) private view returns (uint256 validationData, address agent) {
         if (
             userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
         ) {
-            return SIG_VALIDATION_FAILED;
+            return (SIG_VALIDATION_FAILED, address(0));
         }
         uint256 nonceKey = userOp.nonce >> 64;
         if (nonceKey == 0) {
-            return _checkOwnerSignatures(userOpHash, userOp.signature) ? 0 : SIG_VALIDATION_FAILED;
+            bool approved = _checkOwnerSignatures(userOpHash, userOp.signature);
+            return (approved ? 0 : SIG_VALIDATION_FAILED, address(0));
         }
-        if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
+        if (nonceKey >> 160 != 0) return (SIG_VALIDATION_FAILED, address(0));
         address key = address(uint160(nonceKey));
         Session memory session = _session(key);
-        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
+        if (session.status != AgentStatus.Active || _isPaused()) {
+            return (SIG_VALIDATION_FAILED, address(0));
+        }
         // Agents pay gas from the wallet only: no paymaster, and at most `maxOpCost` wei per operation.
-        if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
-        if (_maxOpCost(userOp) > _rules(session.agent).maxOpCost) return SIG_VALIDATION_FAILED;
+        if (userOp.paymasterAndData.length != 0) return (SIG_VALIDATION_FAILED, address(0));
+        if (_maxOpCost(userOp) > _rules(session.agent).maxOpCost) {
+            return (SIG_VALIDATION_FAILED, address(0));
+        }
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(userOpHash, userOp.signature);
-        if (err != ECDSA.RecoverError.NoError || signer != key) return SIG_VALIDATION_FAILED;
-        return _packValidationData(false, session.validUntil, session.validAfter);
+        if (err != ECDSA.RecoverError.NoError || signer != key) {
+            return (SIG_VALIDATION_FAILED, address(0));
+        }
+        return (_packValidationData(false, session.validUntil, session.validAfter), session.agent);
     }
 
     /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee.

@@ -2,7 +2,7 @@
  * Builds the SDK clients a command needs from the resolved settings: the CLI holds no wallet
  * logic of its own, it decrypts keys, picks URLs and addresses, and hands them to src/client.
  */
-import { VoidSigner, type Provider, type Wallet } from "ethers";
+import type { Provider, Wallet } from "ethers";
 import { AgentClient, OwnerClient, formatAmount } from "../client/index.js";
 import type { Ctx } from "./context.js";
 import { parseAddress, need } from "./config.js";
@@ -32,36 +32,33 @@ export function signerAddresses(ctx: Ctx): string[] {
   return ctx.settings.keystores.map(keystoreAddress);
 }
 
-/** Decrypted signing keys (owners / guardian), connected to the chain. */
+/**
+ * Decrypted signing keys (owners / guardian), connected to the chain. Keys are decrypted before
+ * the chain is contacted: a wrong password is reported without any network round trip.
+ */
 export async function signers(ctx: Ctx): Promise<Wallet[]> {
   if (ctx.settings.keystores.length === 0) throw usageError(`no signing key: ${KEY_HINT}`);
-  const provider = rpcProvider(ctx);
-  const out: Wallet[] = [];
-  for (const path of ctx.settings.keystores)
-    out.push((await loadKeystore(path, ctx.env)).connect(provider));
-  return out;
+  const keys: Wallet[] = [];
+  for (const path of ctx.settings.keystores) keys.push(await loadKeystore(path, ctx.env));
+  const provider = await rpcProvider(ctx);
+  return keys.map((key) => key.connect(provider));
 }
 
 /** An OwnerClient over the local keys (one owner, a guardian, or several owners with --as a,b). */
 export async function ownerClient(ctx: Ctx): Promise<OwnerClient> {
   const wallet = walletAddress(ctx);
-  const provider = rpcProvider(ctx);
+  const keys = await signers(ctx);
+  const provider = await rpcProvider(ctx);
   await requireCode(provider, wallet);
-  return new OwnerClient({ wallet, signers: await signers(ctx), provider });
+  return new OwnerClient({ wallet, signers: keys, provider });
 }
 
 /** An OwnerClient for reads only: no key is decrypted. */
 export async function readerClient(ctx: Ctx): Promise<OwnerClient> {
   const wallet = walletAddress(ctx);
-  const provider = rpcProvider(ctx);
+  const provider = await rpcProvider(ctx);
   await requireCode(provider, wallet);
-  // Reads never sign: a VoidSigner stands in as the (unused) transaction sender.
-  return new OwnerClient({
-    wallet,
-    signers: [],
-    sender: new VoidSigner(wallet, provider),
-    provider,
-  });
+  return new OwnerClient({ wallet, signers: [], provider });
 }
 
 export async function agentClient(ctx: Ctx): Promise<AgentClient> {
@@ -83,7 +80,7 @@ export async function agentClient(ctx: Ctx): Promise<AgentClient> {
     relayerUrl,
     apiKey: ctx.settings.apiKey,
     // With a node URL reads go straight to it; without one, through the relayer.
-    provider: ctx.settings.rpcUrl ? rpcProvider(ctx) : undefined,
+    provider: ctx.settings.rpcUrl ? await rpcProvider(ctx) : undefined,
   });
 }
 

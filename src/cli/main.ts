@@ -42,7 +42,7 @@ async function loadProgram() {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
+async function run(argv: string[]): Promise<number> {
   try {
     const program = await loadProgram();
     await program.parseAsync(argv, { from: "user" });

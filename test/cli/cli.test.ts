@@ -76,6 +76,17 @@ describe("leash CLI: usage, config, keystores", function () {
     );
   });
 
+  it("an unreachable chain is one line and exit 1, not a retry loop", async () => {
+    const { freePort } = await import("../../src/cli/dev/chain.js");
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const result = await leash(["wallet", "show", "--rpc-url", url, "--wallet", ADDRESS]);
+    expect(result.code).to.equal(1);
+    expect(errorLine(result)).to.match(
+      new RegExp(`^cannot reach the chain at ${url}: .*ECONNREFUSED`),
+    );
+    expect(result.stderr.trim().split("\n")).to.have.length(1);
+  });
+
   it("a named --config that does not exist, or is not JSON, is a usage error", async () => {
     const missing = await leash(["--config", "/nonexistent/leash.json", "config", "show"]);
     expect(missing.code).to.equal(2);
@@ -307,7 +318,7 @@ describe("leash CLI: apikey and audit verify on the relayer's store", function (
     expect(human.stdout).to.match(/API key \(shown once, store it now\): leash_/);
 
     const list = await leash(["--json", "apikey", "list", "--db", db]);
-    expect(list.stdout).not.to.include(info.key.split("_")[2]);
+    expect(list.stdout).not.to.include(info.key.split("_").slice(2).join("_"));
     const keys = json<{ id: string; label: string }[]>(list);
     expect(keys.map((k) => k.label)).to.include("bot");
 

@@ -13,11 +13,15 @@ import {
   json,
   leash,
   rpc,
+  spawnLeash,
   startDevStack,
   tempDir,
   type DevStackProcess,
   type RunResult,
 } from "./helpers.js";
+
+/** Hardhat's well-known dev account #2: a second relayer signer (the dev stack's uses #1). */
+const HARDHAT_KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 
 describe("leash CLI against a running dev stack", function () {
   this.timeout(120_000);
@@ -346,6 +350,80 @@ describe("leash CLI against a running dev stack", function () {
     ]);
   });
 
+  it("wallet create: --predict gives the address the factory then deploys to, with an agent set up at creation", async () => {
+    const owners = [Wallet.createRandom().address, Wallet.createRandom().address];
+    const key = Wallet.createRandom().address;
+    const args = [
+      "wallet",
+      "create",
+      "--owner",
+      owners[0],
+      "--owner",
+      owners[1],
+      "--threshold",
+      "2",
+      "--min-pause",
+      "2h",
+      "--salt",
+      "cli-test",
+      "--agent",
+      key,
+      "--per-tx",
+      "0.2",
+      "--daily",
+      "1",
+      "--recipient",
+      merchant,
+      "--as",
+      "owner3",
+    ];
+    const predicted = json<{ address: string }>(await run(["--json", ...args, "--predict"]));
+    const created = await run(["--json", ...args]);
+    expect(created.code, created.stderr).to.equal(0);
+    const result = json<{ address: string; created: boolean }>(created);
+    expect(result).to.deep.include({ address: predicted.address, created: true });
+    const again = json<{ created: boolean }>(await run(["--json", ...args]));
+    expect(again.created).to.equal(false);
+    const info = json<{ owners: string[]; threshold: string; minPauseDuration: string }>(
+      await run(["--json", "--wallet", result.address, "wallet", "show"]),
+    );
+    expect(info).to.deep.include({ owners, threshold: "2", minPauseDuration: "7200" });
+    const policy = json<{ limits: { perTx: string } }>(
+      await run(["--json", "--wallet", result.address, "policy", "show", key]),
+    );
+    expect(policy.limits.perTx).to.equal(parseEther("0.2").toString());
+    const badThreshold = await run([
+      "wallet",
+      "create",
+      "--owner",
+      owners[0],
+      "--threshold",
+      "2",
+      "--as",
+      "owner3",
+    ]);
+    expect(badThreshold.code).to.equal(2);
+    expect(errorLine(badThreshold)).to.equal(
+      "threshold must be between 1 and the number of owners (1)",
+    );
+    const noWallet = await run(["--wallet", Wallet.createRandom().address, "wallet", "show"]);
+    expect(noWallet.code).to.equal(2);
+    expect(errorLine(noWallet)).to.match(/^no wallet deployed at 0x[0-9a-fA-F]{40} on this chain$/);
+  });
+
+  it("agent rotate is queued behind the timelock; resuming an active agent is refused up front", async () => {
+    const newKey = Wallet.createRandom().address;
+    const rotate = json<{ status: string; eta: string }>(
+      await run(["--json", "agent", "rotate", agent, newKey, "--as", "owner1,owner2"]),
+    );
+    expect(rotate.status).to.equal("queued");
+    const resume = await run(["agent", "resume", agent, "--as", "owner1,owner2"]);
+    expect(resume.code).to.equal(3);
+    expect(errorLine(resume)).to.equal(
+      `agent ${agent} is active: only a suspended agent can be resumed`,
+    );
+  });
+
   it("agent add by one owner waits for approvals; a guardian vetoes it", async () => {
     const key = Wallet.createRandom().address;
     const added = await run([
@@ -419,6 +497,86 @@ describe("leash CLI against a running dev stack", function () {
     expect(verified.rows).to.be.greaterThan(0);
   });
 
+  it("relayer start runs a relayer on the dev chain until SIGTERM; a missing entry point is a usage error", async () => {
+    const entryPoint = (
+      JSON.parse(readFileSync(stack.configPath, "utf8")) as { entryPoint: string }
+    ).entryPoint;
+    const missing = await leash(
+      ["relayer", "start", "--rpc-url", stack.config.rpcUrl, "--db", "sqlite::memory:"],
+      {
+        env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }),
+      },
+    );
+    expect(missing.code).to.equal(2);
+    expect(errorLine(missing)).to.equal("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
+    const db = join(tempDir(), "relayer.sqlite");
+    const child = spawnLeash(
+      [
+        "relayer",
+        "start",
+        "--rpc-url",
+        stack.config.rpcUrl,
+        "--entry-point",
+        entryPoint,
+        "--port",
+        "0",
+        "--db",
+        `sqlite:${db}`,
+      ],
+      { env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }) },
+    );
+    let output = "";
+    child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`relayer did not start:\n${output}`)),
+          30_000,
+        );
+        const check = () => {
+          const match = /relayer listening on (http:\/\/\S+\/) \(signer (0x[0-9a-fA-F]{40})\)/.exec(
+            output,
+          );
+          if (match) {
+            clearTimeout(timer);
+            resolveUrl(match[1]);
+          }
+        };
+        child.stdout!.on("data", check);
+        child.stderr!.on("data", check);
+        void exited.then(() => reject(new Error(`relayer exited:\n${output}`)));
+      });
+      expect(output).to.include(`(signer ${new Wallet(HARDHAT_KEY_2).address})`);
+      expect(output).not.to.include(HARDHAT_KEY_2.slice(2));
+      expect((await fetch(`${url}health`)).status).to.equal(200);
+      // API keys are on by default: a key made with `leash apikey create` on its store works.
+      const call = (headers: Record<string, string>) =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        });
+      expect((await call({})).status).to.equal(401);
+      const created = await leash(
+        ["--json", "apikey", "create", "--sender", "*", "--db", `sqlite:${db}`],
+        {
+          env,
+        },
+      );
+      const { key } = json<{ key: string }>(created);
+      const answer = (await (await call({ authorization: `Bearer ${key}` })).json()) as {
+        result: string;
+      };
+      expect(answer.result).to.equal("0x7a69");
+      child.kill("SIGTERM");
+      expect(await exited).to.equal(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
   it("a suspended agent is refused by name; revoking its API key locks it out of the relayer", async () => {
     const keys = json<{ id: string; label: string; status: string }[]>(
       await run(["--json", "apikey", "list"]),
@@ -435,5 +593,9 @@ describe("leash CLI against a running dev stack", function () {
     const unauthorized = await run(["pay", merchant, "0.01"]);
     expect(unauthorized.code).to.equal(3);
     expect(errorLine(unauthorized)).to.match(/API key/i);
+    const revoked = await run(["agent", "revoke", agent, "--as", "guardian"]);
+    expect(revoked.code, revoked.stderr).to.equal(0);
+    const after = json<{ status: string }[]>(await run(["--json", "agent", "list"]));
+    expect(after[0].status).to.equal("revoked");
   });
 });

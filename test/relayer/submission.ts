@@ -116,8 +116,13 @@ describe("relayer submission", function () {
       logSink: () => {},
     });
     try {
-      // Let the base fee decay after the previous test's spike so the prefund stays affordable.
+      // Let the base fee decay after the previous test's spike, and fund the account well beyond two
+      // prefunds: if the second op's prefund failed in the bundle's simulation, each op would go alone
+      // under the node's cap and the refused-bundle path this test is about would never run.
       for (let i = 0; i < 40; i++) await rawRpc(chain.url, "evm_mine");
+      await (
+        await chain.deployer.sendTransaction({ to: accounts[1].address, value: 10n ** 19n })
+      ).wait();
       // Hold one small bundle unmined so the two big ops queue up and get bundled together.
       await rawRpc(chain.url, "evm_setAutomine", [false]);
       const blocker = await buildOp(chain, accounts[1], { nonceKey: 99n });

@@ -4,6 +4,7 @@ import type { AgentSetup } from "../../client/index.js";
 import { amountText, ownerClient, readerClient, timeText } from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";
+import { CliError, EXIT } from "../errors.js";
 import { parseIntOption, parseTime } from "../units.js";
 import {
   batchOption,
@@ -113,11 +114,17 @@ export function registerAgent(program: Command): void {
     action(async (ctx, who: string, opts: { batch?: string }) => {
       const address = parseAddress(who, "agent");
       const client = await ownerClient(ctx);
-      await client.agent(address);
+      const info = await client.agent(address);
+      // The wallet would only refuse at execution, after the admin delay: say it now.
+      if (info.status !== "suspended")
+        throw new CliError(
+          `agent ${info.agent} is ${info.status}: only a suspended agent can be resumed`,
+          EXIT.refused,
+        );
       await submitOrSign(
         ctx,
         client,
-        client.calls.resumeAgent(address),
+        client.calls.resumeAgent(info.agent),
         "resume agent",
         opts.batch,
       );

@@ -68,7 +68,7 @@ async function withAudit<T>(
   work: (audit: AuditClient) => Promise<T>,
 ): Promise<T> {
   const wallet = walletAddress(ctx);
-  const provider = rpcProvider(ctx);
+  const provider = await rpcProvider(ctx);
   const make = (relayerStore?: RelayerStore) => new AuditClient({ wallet, provider, relayerStore });
   if (!opts.relayer || (opts.db ?? ctx.settings.db) === undefined) return work(make());
   return withStore(ctx, opts.db, (store) => work(make(store)));

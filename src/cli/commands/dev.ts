@@ -69,7 +69,7 @@ function handHint(ctx: Ctx, stack: DevStack, configFlag: string): void {
   ctx.out.line(
     [
       "",
-      "Drive the same wallet by hand, in another terminal in this directory:",
+      "Drive the same wallet by hand, in another terminal in the project directory:",
       `  export LEASH_KEYSTORE_PASSWORD=${DEV_KEYSTORE_PASSWORD}     # the dev keystores' password`,
       `  ${leash} wallet show`,
       `  ${leash} policy show ${stack.agent.address}`,
@@ -137,10 +137,13 @@ export function registerDev(program: Command): void {
               `\n${report.ok ? "✔" : "✖"} scene: ${passed} of ${report.steps.length} steps had their expected outcome (${((Date.now() - started) / 1000).toFixed(1)} s since start)`,
             );
           }
-          const isDefaultConfig = stateDir === resolve(".leash");
-          const configFlag = isDefaultConfig
-            ? ""
-            : ` --config ${relative(process.cwd(), stack.configPath)}`;
+          // `npm run` runs in the project root, where it finds .leash/config.json by itself;
+          // any other state directory is named, relative to that root when inside it.
+          const fromRoot = relative(PROJECT_ROOT, stack.configPath);
+          const configFlag =
+            stateDir === resolve(PROJECT_ROOT, ".leash")
+              ? ""
+              : ` --config ${fromRoot.startsWith("..") || isAbsolute(fromRoot) ? stack.configPath : fromRoot}`;
           if (ctx.out.json)
             ctx.out.result(
               {

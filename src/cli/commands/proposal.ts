@@ -58,7 +58,10 @@ async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
     [
       renderFields([
         ["proposal", p.id],
-        ["state", p.state],
+        [
+          "state",
+          p.expired ? `${p.state}, expired: can no longer be approved or executed` : p.state,
+        ],
         ["kind", kind(p)],
         ["proposer", p.proposer],
         ["approvals", `${p.approvals} of ${p.threshold} (${p.approvedBy.join(", ") || "none"})`],

@@ -13,7 +13,7 @@ import {
 } from "../../client/index.js";
 import { timeText } from "../clients.js";
 import type { Ctx } from "../context.js";
-import { CliError, EXIT, usageError } from "../errors.js";
+import { usageError } from "../errors.js";
 import { renderFields } from "../output.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -125,8 +125,4 @@ export function describe(client: OwnerClient, call: Call & { description?: strin
       data: call.data ?? "0x",
     })
   );
-}
-
-export function requireOneOf(values: (string | undefined)[], message: string): void {
-  if (values.every((v) => v === undefined)) throw new CliError(message, EXIT.usage);
 }

@@ -88,9 +88,8 @@ export function registerWallet(program: Command): void {
         agents,
         salt: opts.salt,
       };
-      const provider = rpcProvider(ctx);
       if (opts.predict) {
-        const address = await OwnerClient.getAddress(provider, input);
+        const address = await OwnerClient.getAddress(await rpcProvider(ctx), input);
         ctx.out.result({ address, created: false }, () => `wallet address: ${address}`);
         return;
       }
