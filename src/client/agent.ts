@@ -10,12 +10,14 @@ import {
   entryPointContract,
   erc20Interface,
   executeUserOpCallData,
+  maxUnsettledOps,
   resolveCalls,
   walletContract,
   walletInterface,
   type Call,
 } from "./contracts.js";
 import {
+  AgentFrozenError,
   AgentInactiveError,
   AgentStatusName,
   ChainMismatchError,
@@ -125,6 +127,8 @@ export interface AgentRecord {
   validAfter: bigint;
   validUntil: bigint;
   maxOpCost: bigint;
+  /** Operations that passed validation since the agent's last executed one (see `AgentFrozenError`). */
+  unsettledOps: bigint;
 }
 
 type Context = OpContext;
@@ -414,7 +418,10 @@ export class AgentClient {
     try {
       const agent = await wallet.agentOfKey(this.keyAddress);
       if (agent === ZeroAddress) throw new UnknownAgentError(this.keyAddress, this.wallet);
-      const [key, status, validAfter, validUntil, rules] = await wallet.getAgent(agent);
+      const [[key, status, validAfter, validUntil, rules], unsettledOps] = await Promise.all([
+        wallet.getAgent(agent),
+        wallet.unsettledOps(agent),
+      ]);
       return {
         agent,
         key,
@@ -422,6 +429,7 @@ export class AgentClient {
         validAfter,
         validUntil,
         maxOpCost: rules.maxOpCost,
+        unsettledOps,
       };
     } catch (error) {
       throw toLeashError(error);
@@ -442,6 +450,11 @@ export class AgentClient {
     if (record.key.toLowerCase() !== this.keyAddress.toLowerCase())
       throw new UnknownAgentError(this.keyAddress, this.wallet);
     if (record.status !== "active") throw new AgentInactiveError(record.agent, record.status);
+    if (record.unsettledOps > 0n) {
+      const max = await maxUnsettledOps(this.wallet, ctx.provider);
+      if (record.unsettledOps >= max)
+        throw new AgentFrozenError(record.agent, record.unsettledOps, max);
+    }
     if (paused) throw new WalletPausedError();
     const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
     if (record.validAfter > now || (record.validUntil !== 0n && record.validUntil < now))

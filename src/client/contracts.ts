@@ -5,6 +5,7 @@
 import { AbiCoder, Contract, Interface, concat, isHexString, type ContractRunner } from "ethers";
 import {
   AgentWalletFactory__factory,
+  AgentWallet__factory,
   IAgentWallet__factory,
   type AgentWalletFactory,
   type IAgentWallet,
@@ -60,6 +61,17 @@ export const entryPointReadInterface = new Interface([
  */
 export function walletContract(address: string, runner: ContractRunner | null): IAgentWallet {
   return IAgentWallet__factory.connect(address, runner);
+}
+
+/**
+ * The wallet's `MAX_UNSETTLED_OPS`: how many of an agent's operations may pass validation in a row without one
+ * executing before the agent is frozen. The core declares it (interfaces carry functions only).
+ *
+ * @example
+ * const max = await maxUnsettledOps(wallet, provider); // 4n
+ */
+export async function maxUnsettledOps(address: string, runner: ContractRunner): Promise<bigint> {
+  return AgentWallet__factory.connect(address, runner).MAX_UNSETTLED_OPS();
 }
 
 /**

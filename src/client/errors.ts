@@ -28,6 +28,7 @@ export const LeashErrorCode = {
   walletPaused: "WALLET_PAUSED",
   unknownAgent: "UNKNOWN_AGENT",
   agentInactive: "AGENT_INACTIVE",
+  agentFrozen: "AGENT_FROZEN",
   opCostTooHigh: "OP_COST_TOO_HIGH",
   pendingOperation: "PENDING_OPERATION",
   operationDropped: "OPERATION_DROPPED",
@@ -167,6 +168,26 @@ export class AgentInactiveError extends LeashError {
     readonly status: AgentStatusNameValue,
   ) {
     super(LeashErrorCode.agentInactive, `agent ${agent} is ${status}`);
+  }
+}
+
+/**
+ * The agent's last `unsettled` operations passed validation without one executing (each cost the wallet gas):
+ * at the wallet's `MAX_UNSETTLED_OPS` its operations fail validation until the owners suspend and resume it.
+ *
+ * @example
+ * catch (e) { if (e instanceof AgentFrozenError) alertOwners(e.agent, e.unsettled); }
+ */
+export class AgentFrozenError extends LeashError {
+  constructor(
+    readonly agent: string,
+    readonly unsettled: bigint,
+    readonly max: bigint,
+  ) {
+    super(
+      LeashErrorCode.agentFrozen,
+      `agent ${agent} is frozen: ${unsettled} operations passed validation without one executing (max ${max}); the owners must suspend and resume it`,
+    );
   }
 }
 

@@ -12,6 +12,7 @@ export {
   encodeWalletCall,
   executeUserOpCallData,
   factoryContract,
+  maxUnsettledOps,
   resolveCalls,
   walletContract,
   walletInterface,

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { Contract, Wallet, ZeroAddress, parseEther, parseUnits } from "ethers";
 import {
   AgentClient,
+  AgentFrozenError,
   AgentInactiveError,
   InvalidAddressError,
   InvalidAmountError,
@@ -24,9 +25,18 @@ import {
   WalletError,
   WalletPausedError,
   InvalidArgumentError,
+  executeUserOpCallData,
   toLeashError,
   walletContract,
 } from "../../src/client/index.js";
+import { entryPointInterface } from "../../src/relayer/abi.js";
+import { packedTuple } from "../../src/relayer/simulation.js";
+import {
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  packUserOperation,
+  type UserOperation,
+} from "../../src/relayer/userOp.js";
 import { startStack, type Stack } from "./stack.js";
 
 const ERC20_ABI = [
@@ -394,5 +404,51 @@ describe("AgentClient", function () {
     const inactive = await expectRejection(agent.pay(shop, "0.1"), AgentInactiveError);
     expect(inactive.status).to.equal("suspended");
     expect((await agent.info()).status).to.equal("suspended");
+  });
+
+  it("names a frozen agent (4 ops validated without one executing) with AgentFrozenError", async () => {
+    // The agent was suspended above: the owners resume it (timelocked), which also clears its streak.
+    const owner = new OwnerClient({ wallet: walletAddress, signers: owners.slice(0, 2) });
+    const resumed = await owner.resumeAgent(agentKey.address);
+    expect(resumed.status).to.equal("queued");
+    await stack.increaseTime(2 * 86_400);
+    await owner.execute(resumed.proposalId!);
+    // A bundler other than ours includes ops whose execution reverts (a stranger isn't allowlisted).
+    const bundler = await stack.fundedWallet("frozen-bundler");
+    const entryPoint = new Contract(stack.entryPoint, entryPointInterface, bundler);
+    for (let i = 0; i < 4; i++) {
+      const block = await stack.chain.provider.getBlock("latest");
+      const op: UserOperation = {
+        sender: walletAddress,
+        nonce: await entryPoint.getFunction("getNonce")(walletAddress, BigInt(agentKey.address)),
+        factory: null,
+        factoryData: "0x",
+        callData: executeUserOpCallData([{ target: stranger, value: 1n, data: "0x" }]),
+        callGasLimit: 200_000n,
+        verificationGasLimit: 300_000n,
+        preVerificationGas: 0n,
+        maxFeePerGas: block!.baseFeePerGas! * 2n + 1_000_000_000n,
+        maxPriorityFeePerGas: 1_000_000_000n,
+        paymaster: null,
+        paymasterVerificationGasLimit: 0n,
+        paymasterPostOpGasLimit: 0n,
+        paymasterData: "0x",
+        signature: "0x",
+      };
+      op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+      op.signature = agentKey.signingKey.sign(
+        getUserOperationHash(op, stack.entryPoint, stack.chain.chainId),
+      ).serialized;
+      await (
+        await entryPoint.getFunction("handleOps")([packedTuple(packUserOperation(op))], bundler)
+      ).wait();
+    }
+    expect(
+      await walletContract(walletAddress, stack.chain.provider).unsettledOps(agentKey.address),
+    ).to.equal(4n);
+    const frozen = await expectRejection(agent.pay(shop, "0.01"), AgentFrozenError);
+    expect(frozen.code).to.equal("AGENT_FROZEN");
+    expect([frozen.unsettled, frozen.max]).to.deep.equal([4n, 4n]);
+    expect(frozen.agent).to.equal(agentKey.address);
   });
 });
