@@ -76,86 +76,82 @@ export function registerPolicy(program: Command): void {
       }),
     );
 
-  batchOption(
-    limitOptions(
-      policy
-        .command("set <agent>")
-        .description(
-          "set limits (may loosen: waits the admin delay); unspecified limits keep their value",
-        )
-        .option(
-          "--allow-recipient <address>",
-          "also allow paying this recipient (repeat)",
-          collect,
-          [],
-        ),
-    ),
-  ).action(
-    action(
-      async (
-        ctx,
-        who: string,
-        opts: LimitOptions & { allowRecipient: string[]; batch?: string },
-      ) => {
-        const agent = parseAddress(who, "agent");
-        const recipients = opts.allowRecipient.map((r) => parseAddress(r, "--allow-recipient"));
-        const client = await ownerClient(ctx);
-        const info = await client.agent(agent);
-        const calls: Call[] = [];
-        if (Object.keys(limitsFrom(opts)).length > 0)
-          calls.push(
-            ...(await client.calls.setAssetLimits(
-              info.agent,
-              opts.asset,
-              await mergedLimits(client, info.agent, opts),
-            )),
-          );
-        for (const r of recipients) calls.push(...client.calls.allowRecipient(info.agent, r));
-        if (calls.length === 0)
-          throw usageError("nothing to set: give a limit or --allow-recipient");
-        await submitOrSign(ctx, client, calls, "set policy", opts.batch);
-      },
-    ),
-  );
+  registerPolicyChange(policy, {
+    verb: "set",
+    description:
+      "set limits (may loosen: waits the admin delay); unspecified limits keep their value",
+    recipientFlag: "allow-recipient",
+    recipientHelp: "also allow paying this recipient (repeat)",
+    limitsCalls: (client, agent, asset, limits) =>
+      client.calls.setAssetLimits(agent, asset, limits),
+    recipientCalls: (client, agent, recipient) => client.calls.allowRecipient(agent, recipient),
+  });
+  registerPolicyChange(policy, {
+    verb: "tighten",
+    description: "lower limits (runs as soon as the owners approve; refused if any value loosens)",
+    recipientFlag: "remove-recipient",
+    recipientHelp: "stop allowing this recipient (repeat)",
+    limitsCalls: (client, agent, asset, limits) =>
+      client.calls.tightenAssetLimits(agent, asset, limits),
+    recipientCalls: (client, agent, recipient) => client.calls.removeRecipient(agent, recipient),
+  });
+}
 
+/** `policy set` and `policy tighten` differ only in the wallet functions they call. */
+interface PolicyChange {
+  verb: "set" | "tighten";
+  description: string;
+  recipientFlag: "allow-recipient" | "remove-recipient";
+  recipientHelp: string;
+  limitsCalls(
+    client: OwnerClient,
+    agent: string,
+    asset: string,
+    limits: AssetLimitsInput,
+  ): Promise<Call[]>;
+  recipientCalls(client: OwnerClient, agent: string, recipient: string): Call[];
+}
+
+function registerPolicyChange(policy: Command, change: PolicyChange): void {
+  const recipientsKey = change.verb === "set" ? "allowRecipient" : "removeRecipient";
   batchOption(
     limitOptions(
       policy
-        .command("tighten <agent>")
-        .description(
-          "lower limits (runs as soon as the owners approve; refused if any value loosens)",
-        )
-        .option(
-          "--remove-recipient <address>",
-          "stop allowing this recipient (repeat)",
-          collect,
-          [],
-        ),
+        .command(`${change.verb} <agent>`)
+        .description(change.description)
+        .option(`--${change.recipientFlag} <address>`, change.recipientHelp, collect, []),
     ),
   ).action(
     action(
       async (
         ctx,
         who: string,
-        opts: LimitOptions & { removeRecipient: string[]; batch?: string },
+        opts: LimitOptions & {
+          allowRecipient?: string[];
+          removeRecipient?: string[];
+          batch?: string;
+        },
       ) => {
         const agent = parseAddress(who, "agent");
-        const recipients = opts.removeRecipient.map((r) => parseAddress(r, "--remove-recipient"));
+        const recipients = (opts[recipientsKey] ?? []).map((r) =>
+          parseAddress(r, `--${change.recipientFlag}`),
+        );
         const client = await ownerClient(ctx);
         const info = await client.agent(agent);
         const calls: Call[] = [];
         if (Object.keys(limitsFrom(opts)).length > 0)
           calls.push(
-            ...(await client.calls.tightenAssetLimits(
+            ...(await change.limitsCalls(
+              client,
               info.agent,
               opts.asset,
               await mergedLimits(client, info.agent, opts),
             )),
           );
-        for (const r of recipients) calls.push(...client.calls.removeRecipient(info.agent, r));
+        for (const r of recipients) calls.push(...change.recipientCalls(client, info.agent, r));
         if (calls.length === 0)
-          throw usageError("nothing to tighten: give a limit or --remove-recipient");
-        await submitOrSign(ctx, client, calls, "tighten policy", opts.batch);
+          throw usageError(`nothing to ${change.verb}: give a limit or --${change.recipientFlag}`);
+        await submitOrSign(ctx, client, calls, `${change.verb} policy`, opts.batch);
       },
     ),
   );
