@@ -25,19 +25,13 @@ import {
   WalletError,
   WalletPausedError,
   InvalidArgumentError,
-  executeUserOpCallData,
   toLeashError,
   walletContract,
 } from "../../src/client/index.js";
 import { entryPointInterface } from "../../src/relayer/abi.js";
 import { packedTuple } from "../../src/relayer/simulation.js";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  packUserOperation,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
-import { startStack, type Stack } from "./stack.js";
+import { packUserOperation } from "../../src/relayer/userOp.js";
+import { handMadeAgentOp, startStack, type Stack } from "./stack.js";
 
 const ERC20_ABI = [
   "function mint(address to, uint256 amount)",
@@ -417,28 +411,9 @@ describe("AgentClient", function () {
     const bundler = await stack.fundedWallet("frozen-bundler");
     const entryPoint = new Contract(stack.entryPoint, entryPointInterface, bundler);
     for (let i = 0; i < 4; i++) {
-      const block = await stack.chain.provider.getBlock("latest");
-      const op: UserOperation = {
-        sender: walletAddress,
-        nonce: await entryPoint.getFunction("getNonce")(walletAddress, BigInt(agentKey.address)),
-        factory: null,
-        factoryData: "0x",
-        callData: executeUserOpCallData([{ target: stranger, value: 1n, data: "0x" }]),
-        callGasLimit: 200_000n,
-        verificationGasLimit: 300_000n,
-        preVerificationGas: 0n,
-        maxFeePerGas: block!.baseFeePerGas! * 2n + 1_000_000_000n,
-        maxPriorityFeePerGas: 1_000_000_000n,
-        paymaster: null,
-        paymasterVerificationGasLimit: 0n,
-        paymasterPostOpGasLimit: 0n,
-        paymasterData: "0x",
-        signature: "0x",
-      };
-      op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-      op.signature = agentKey.signingKey.sign(
-        getUserOperationHash(op, stack.entryPoint, stack.chain.chainId),
-      ).serialized;
+      const op = await handMadeAgentOp(stack, walletAddress, agentKey, [
+        { target: stranger, value: 1n, data: "0x" },
+      ]);
       await (
         await entryPoint.getFunction("handleOps")([packedTuple(packUserOperation(op))], bundler)
       ).wait();

@@ -11,17 +11,11 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   OwnerClient,
-  executeUserOpCallData,
   type AuditEntry,
 } from "../../src/client/index.js";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  toRpcUserOperation,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
+import { toRpcUserOperation } from "../../src/relayer/userOp.js";
 import { call } from "../relayer/helpers.js";
-import { startStack, type Stack } from "./stack.js";
+import { handMadeAgentOp, startStack, type Stack } from "./stack.js";
 
 /** Minimal RFC 4180 parser for the round trip. */
 function parseCsv(text: string): string[][] {
@@ -124,33 +118,9 @@ describe("AuditClient", function () {
     await ownerClient.unpause();
 
     // An op sent straight to the relayer (no SDK pre-checks): rejected and audit-logged, never on chain.
-    const entryPoint = new Contract(
-      stack.entryPoint,
-      ["function getNonce(address,uint192) view returns (uint256)"],
-      stack.chain.provider,
-    );
-    const block = await stack.chain.provider.getBlock("latest");
-    const op: UserOperation = {
-      sender: walletAddress,
-      nonce: await entryPoint.getFunction("getNonce")(walletAddress, BigInt(agentA.address)),
-      factory: null,
-      factoryData: "0x",
-      callData: executeUserOpCallData([{ target: stranger, value: parseEther("0.1"), data: "0x" }]),
-      callGasLimit: 300_000n,
-      verificationGasLimit: 300_000n,
-      preVerificationGas: 0n,
-      maxFeePerGas: block!.baseFeePerGas! * 2n + 1_000_000_000n,
-      maxPriorityFeePerGas: 1_000_000_000n,
-      paymaster: null,
-      paymasterVerificationGasLimit: 0n,
-      paymasterPostOpGasLimit: 0n,
-      paymasterData: "0x",
-      signature: "0x",
-    };
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-    op.signature = agentA.signingKey.sign(
-      getUserOperationHash(op, stack.entryPoint, stack.chain.chainId),
-    ).serialized;
+    const op = await handMadeAgentOp(stack, walletAddress, agentA, [
+      { target: stranger, value: parseEther("0.1"), data: "0x" },
+    ]);
     const rejected = await call(
       relayerUrl,
       "eth_sendUserOperation",

@@ -5,7 +5,21 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ContractFactory, Wallet, id, parseEther, type InterfaceAbi } from "ethers";
+import {
+  BaseWallet,
+  Contract,
+  ContractFactory,
+  Wallet,
+  id,
+  parseEther,
+  type InterfaceAbi,
+} from "ethers";
+import { executeUserOpCallData, type ResolvedCall } from "../../src/client/index.js";
+import {
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  type UserOperation,
+} from "../../src/relayer/userOp.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import type { RateLimitTiers } from "../../src/relayer/auth/rateLimiter.js";
@@ -123,4 +137,44 @@ export async function startStack(): Promise<Stack> {
       await chain.stop();
     },
   };
+}
+
+/**
+ * An agent's user operation built and signed by hand, without the SDK's pre-checks (what a misbehaving client or
+ * another bundler would send): on the agent's nonce lane, generous gas, fees from the latest block.
+ */
+export async function handMadeAgentOp(
+  stack: Stack,
+  wallet: string,
+  key: BaseWallet,
+  calls: ResolvedCall[],
+): Promise<UserOperation> {
+  const entryPoint = new Contract(
+    stack.entryPoint,
+    ["function getNonce(address,uint192) view returns (uint256)"],
+    stack.chain.provider,
+  );
+  const block = await stack.chain.provider.getBlock("latest");
+  const op: UserOperation = {
+    sender: wallet,
+    nonce: await entryPoint.getFunction("getNonce")(wallet, BigInt(key.address)),
+    factory: null,
+    factoryData: "0x",
+    callData: executeUserOpCallData(calls),
+    callGasLimit: 300_000n,
+    verificationGasLimit: 300_000n,
+    preVerificationGas: 0n,
+    maxFeePerGas: block!.baseFeePerGas! * 2n + 1_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000_000n,
+    paymaster: null,
+    paymasterVerificationGasLimit: 0n,
+    paymasterPostOpGasLimit: 0n,
+    paymasterData: "0x",
+    signature: "0x",
+  };
+  op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+  op.signature = key.signingKey.sign(
+    getUserOperationHash(op, stack.entryPoint, stack.chain.chainId),
+  ).serialized;
+  return op;
 }
