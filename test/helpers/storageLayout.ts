@@ -6,7 +6,7 @@
  * recompiled here with the pinned solcjs (analysis only: storage layout and AST, no code generation), plus
  * the "namespaced" compilation upgrades-core needs for ERC-7201 structs.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -32,15 +32,23 @@ export class StorageLayouts {
     const hardhatContracts: Json = {};
     let settings: Json | undefined;
     const names = new Map<string, string>();
-    for (const artifactPath of artifactPaths) {
-      const artifactFile = path.join(root, "artifacts", artifactPath);
-      const artifact = JSON.parse(readFileSync(artifactFile, "utf8"));
-      const buildInfo = JSON.parse(
-        readFileSync(
-          path.join(root, "artifacts/build-info", `${artifact.buildInfoId}.json`),
-          "utf8",
-        ),
-      );
+    // After an incremental build the artifacts point to several build-info files, and an older one may hold an
+    // older text of a shared source: read them oldest first so that the newest text of every source wins.
+    const artifacts = artifactPaths
+      .map((artifactPath) => {
+        const artifact = JSON.parse(
+          readFileSync(path.join(root, "artifacts", artifactPath), "utf8"),
+        );
+        const buildInfoFile = path.join(
+          root,
+          "artifacts/build-info",
+          `${artifact.buildInfoId}.json`,
+        );
+        return { artifact, buildInfoFile, builtAt: statSync(buildInfoFile).mtimeMs };
+      })
+      .sort((a, b) => a.builtAt - b.builtAt);
+    for (const { artifact, buildInfoFile } of artifacts) {
+      const buildInfo = JSON.parse(readFileSync(buildInfoFile, "utf8"));
       const output = JSON.parse(
         readFileSync(
           path.join(root, "artifacts/build-info", `${artifact.buildInfoId}.output.json`),
@@ -51,7 +59,7 @@ export class StorageLayouts {
       for (const [src, contracts] of Object.entries(output.contracts as Json)) {
         hardhatContracts[src] = { ...(hardhatContracts[src] ?? {}), ...(contracts as Json) };
       }
-      settings ??= buildInfo.input.settings;
+      settings = buildInfo.input.settings;
       names.set(artifact.contractName, `${artifact.inputSourceName}:${artifact.contractName}`);
     }
     const input = {
