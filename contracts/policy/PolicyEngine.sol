@@ -92,8 +92,9 @@ abstract contract PolicyEngine is AgentManager {
 
     // ---------------------------------------------------------------- enforcement
 
-    /// @notice Counts one operation of `agent` against its time windows and velocity limits.
-    function _chargeOperation(address agent) internal {
+    /// @notice Counts one operation of `agent` against its time windows and velocity limits. Returns this
+    /// op's spend-window indexes, from the same local time (one offset read and date computation per op).
+    function _chargeOperation(address agent) internal returns (WindowIndexes memory) {
         PolicyStorage storage $ = _policyStorage();
         AgentRules memory rules = _rules(agent);
         uint256 local = Calendar.localTime(block.timestamp, _hot().utcOffset);
@@ -134,6 +135,7 @@ abstract contract PolicyEngine is AgentManager {
             // otherwise read-modify-write the slot once per field.
             sstore(slot.slot, packed)
         }
+        return _indexesOfDay(day);
     }
 
     /// @notice Called in validation, once the agent's signature is good: reserves one unsettled operation, or
@@ -211,7 +213,11 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     function _windowIndexes() internal view returns (WindowIndexes memory) {
-        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
+        return
+            _indexesOfDay(Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset)));
+    }
+
+    function _indexesOfDay(uint256 day) internal pure returns (WindowIndexes memory) {
         return
             WindowIndexes(
                 uint32(day),

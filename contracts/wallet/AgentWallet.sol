@@ -205,9 +205,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
-        _chargeOperation(agent);
+        WindowIndexes memory idx = _chargeOperation(agent);
         Spend[] memory spends = _classifyAll(agent, calls);
-        WindowIndexes memory idx = _windowIndexes();
         bool escalate = false;
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) escalate = true;
