@@ -262,8 +262,7 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         if (spend.amount == 0) return;
-        _checkAssetAndPerTx(agent, spend);
-        _checkWindows(agent, spend, idx, record);
+        _checkWindowsOf(_checkAssetAndPerTx(agent, spend), agent, spend, idx, record);
     }
 
     /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
@@ -274,7 +273,23 @@ abstract contract PolicyEngine is AgentManager {
         WindowIndexes memory idx,
         bool record
     ) internal {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
+        _checkWindowsOf(
+            _policyStorage().agentAssets[agent][spend.asset],
+            agent,
+            spend,
+            idx,
+            record
+        );
+    }
+
+    /// @dev `_checkWindows` on the agent's asset entry `a` the caller already looked up.
+    function _checkWindowsOf(
+        AgentAsset storage a,
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx,
+        bool record
+    ) private {
         (uint256 refused, uint256 before, uint256 cap) = record
             ? a.windows.charge(idx, spend.amount)
             : a.windows.preview(idx, spend.amount);
@@ -294,14 +309,11 @@ abstract contract PolicyEngine is AgentManager {
         Spend memory spend
     ) internal view returns (AgentAsset storage a) {
         a = _policyStorage().agentAssets[agent][spend.asset];
-        if (!a.enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
-        if (a.perTx != 0 && spend.amount > a.perTx) {
-            revert IPolicyEngine.PolicyPerTxLimitExceeded(
-                agent,
-                spend.asset,
-                spend.amount,
-                a.perTx
-            );
+        bool enabled = a.enabled;
+        uint256 perTx = a.perTx;
+        if (!enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
+        if (perTx != 0 && spend.amount > perTx) {
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, perTx);
         }
     }
 
