@@ -106,7 +106,8 @@ abstract contract PolicyEngine is AgentManager {
         if ((uint256(rules.allowedDays) >> weekday) & 1 == 0)
             revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
 
-        Velocity memory v = $.velocity[agent];
+        Velocity storage slot = $.velocity[agent];
+        Velocity memory v = slot;
         if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
             revert IPolicyEngine.PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
         }
@@ -127,7 +128,6 @@ abstract contract PolicyEngine is AgentManager {
                 (_min(opsThisHour + 1, type(uint16).max) << 72) |
                 (uint256(uint32(day)) << 88) |
                 (_min(opsToday + 1, type(uint16).max) << 120);
-        Velocity storage slot = $.velocity[agent];
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
@@ -144,10 +144,20 @@ abstract contract PolicyEngine is AgentManager {
     /// and execution finds it warm: the streak costs next to nothing on the success path.
     function _reserveAgentOp(address agent) internal returns (bool) {
         Velocity storage v = _policyStorage().velocity[agent];
-        uint8 unsettled = v.unsettledOps;
-        if (unsettled >= MAX_UNSETTLED_OPS) return false;
-        // Cannot overflow: `unsettled < MAX_UNSETTLED_OPS` < 255.
-        v.unsettledOps = unsettled + 1;
+        uint256 word;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads this agent's `Velocity` slot; writes nothing.
+            word := sload(v.slot)
+        }
+        // `unsettledOps` is the uint8 at bits 136..143 (after 40 + 32 + 16 + 32 + 16 bits).
+        if ((word >> 136) & 0xff >= MAX_UNSETTLED_OPS) return false;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: adds one to `unsettledOps` in place (one write instead of the optimizer's read-modify-write);
+            // it is below MAX_UNSETTLED_OPS (< 255) here, so the add never carries out of its 8 bits.
+            sstore(v.slot, add(word, shl(136, 1)))
+        }
         return true;
     }
 
