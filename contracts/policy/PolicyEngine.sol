@@ -92,8 +92,9 @@ abstract contract PolicyEngine is AgentManager {
 
     // ---------------------------------------------------------------- enforcement
 
-    /// @notice Counts one operation of `agent` against its time windows and velocity limits.
-    function _chargeOperation(address agent) internal {
+    /// @notice Counts one operation of `agent` against its time windows and velocity limits. Returns this
+    /// op's spend-window indexes, from the same local time (one offset read and date computation per op).
+    function _chargeOperation(address agent) internal returns (WindowIndexes memory) {
         PolicyStorage storage $ = _policyStorage();
         AgentRules memory rules = _rules(agent);
         uint256 local = Calendar.localTime(block.timestamp, _hot().utcOffset);
@@ -105,7 +106,8 @@ abstract contract PolicyEngine is AgentManager {
         if ((uint256(rules.allowedDays) >> weekday) & 1 == 0)
             revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
 
-        Velocity memory v = $.velocity[agent];
+        Velocity storage slot = $.velocity[agent];
+        Velocity memory v = slot;
         if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
             revert IPolicyEngine.PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
         }
@@ -126,7 +128,6 @@ abstract contract PolicyEngine is AgentManager {
                 (_min(opsThisHour + 1, type(uint16).max) << 72) |
                 (uint256(uint32(day)) << 88) |
                 (_min(opsToday + 1, type(uint16).max) << 120);
-        Velocity storage slot = $.velocity[agent];
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
@@ -134,6 +135,7 @@ abstract contract PolicyEngine is AgentManager {
             // otherwise read-modify-write the slot once per field.
             sstore(slot.slot, packed)
         }
+        return _indexesOfDay(day);
     }
 
     /// @notice Called in validation, once the agent's signature is good: reserves one unsettled operation, or
@@ -142,10 +144,20 @@ abstract contract PolicyEngine is AgentManager {
     /// and execution finds it warm: the streak costs next to nothing on the success path.
     function _reserveAgentOp(address agent) internal returns (bool) {
         Velocity storage v = _policyStorage().velocity[agent];
-        uint8 unsettled = v.unsettledOps;
-        if (unsettled >= MAX_UNSETTLED_OPS) return false;
-        // Cannot overflow: `unsettled < MAX_UNSETTLED_OPS` < 255.
-        v.unsettledOps = unsettled + 1;
+        uint256 word;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads this agent's `Velocity` slot; writes nothing.
+            word := sload(v.slot)
+        }
+        // `unsettledOps` is the uint8 at bits 136..143 (after 40 + 32 + 16 + 32 + 16 bits).
+        if ((word >> 136) & 0xff >= MAX_UNSETTLED_OPS) return false;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: adds one to `unsettledOps` in place (one write instead of the optimizer's read-modify-write);
+            // it is below MAX_UNSETTLED_OPS (< 255) here, so the add never carries out of its 8 bits.
+            sstore(v.slot, add(word, shl(136, 1)))
+        }
         return true;
     }
 
@@ -211,7 +223,11 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     function _windowIndexes() internal view returns (WindowIndexes memory) {
-        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
+        return
+            _indexesOfDay(Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset)));
+    }
+
+    function _indexesOfDay(uint256 day) internal pure returns (WindowIndexes memory) {
         return
             WindowIndexes(
                 uint32(day),
@@ -256,8 +272,7 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         if (spend.amount == 0) return;
-        _checkAssetAndPerTx(agent, spend);
-        _checkWindows(agent, spend, idx, record);
+        _checkWindowsOf(_checkAssetAndPerTx(agent, spend), agent, spend, idx, record);
     }
 
     /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
@@ -268,7 +283,23 @@ abstract contract PolicyEngine is AgentManager {
         WindowIndexes memory idx,
         bool record
     ) internal {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
+        _checkWindowsOf(
+            _policyStorage().agentAssets[agent][spend.asset],
+            agent,
+            spend,
+            idx,
+            record
+        );
+    }
+
+    /// @dev `_checkWindows` on the agent's asset entry `a` the caller already looked up.
+    function _checkWindowsOf(
+        AgentAsset storage a,
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx,
+        bool record
+    ) private {
         (uint256 refused, uint256 before, uint256 cap) = record
             ? a.windows.charge(idx, spend.amount)
             : a.windows.preview(idx, spend.amount);
@@ -288,14 +319,11 @@ abstract contract PolicyEngine is AgentManager {
         Spend memory spend
     ) internal view returns (AgentAsset storage a) {
         a = _policyStorage().agentAssets[agent][spend.asset];
-        if (!a.enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
-        if (a.perTx != 0 && spend.amount > a.perTx) {
-            revert IPolicyEngine.PolicyPerTxLimitExceeded(
-                agent,
-                spend.asset,
-                spend.amount,
-                a.perTx
-            );
+        bool enabled = a.enabled;
+        uint256 perTx = a.perTx;
+        if (!enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
+        if (perTx != 0 && spend.amount > perTx) {
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, perTx);
         }
     }
 

@@ -102,8 +102,16 @@ library SpendWindows {
         // window could accept: saturate instead. Uncapped windows still count so a cap set later starts
         // from the real spend.
         uint256 total = amount > type(uint96).max ? type(uint96).max : before + amount;
-        w.spent = total > type(uint96).max ? type(uint96).max : uint96(total);
-        w.index = index;
+        if (total > type(uint96).max) total = type(uint96).max;
+        uint256 packed = uint256(win.cap) | (total << 96) | (uint256(index) << 192);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: one write of the whole `Window` slot, fields packed in declaration order from the low bits
+            // (cap 96, spent 96, index 32) exactly as Solidity lays them out; `total` <= 2^96 - 1 and `cap` is
+            // the value just read, so no field spills into another; bits 224.. belong to no field and stay zero.
+            // The legacy optimizer would otherwise read-modify-write the slot once per field.
+            sstore(w.slot, packed)
+        }
         return (NONE, before, win.cap);
     }
 }

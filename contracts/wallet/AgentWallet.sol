@@ -205,9 +205,20 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
-        _chargeOperation(agent);
-        Spend[] memory spends = _classifyAll(agent, calls);
-        WindowIndexes memory idx = _windowIndexes();
+        WindowIndexes memory idx = _chargeOperation(agent);
+        Spend[] memory spends;
+        if (calls.length == 1) {
+            // The common one-call batch runs without building the `Spend[]` the batch logic below needs.
+            Spend memory spend = _classify(agent, calls[0]);
+            if (!_needsApproval(agent, spend)) {
+                _chargeAndExecuteAgentCall(agent, 0, calls[0], spend, idx);
+                return;
+            }
+            spends = new Spend[](1);
+            spends[0] = spend;
+        } else {
+            spends = _classifyAll(agent, calls);
+        }
         bool escalate = false;
         for (uint256 i = 0; i < spends.length; ++i) {
             if (_needsApproval(agent, spends[i])) escalate = true;

@@ -130,23 +130,28 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         WindowIndexes memory idx
     ) internal {
         for (uint256 i = 0; i < calls.length; ++i) {
-            _checkSpend(agent, spends[i], idx, true);
-            Call memory c = calls[i];
-            (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
-            if (!ok) revert IProposalManager.WalletCallFailed(i, result);
-            // A token that returns false moved nothing: refuse rather than count a payment that didn't happen.
-            if (spends[i].asset != address(0) && result.length != 0) {
-                if (result.length != 32 || abi.decode(result, (uint256)) != 1) {
-                    revert IPolicyEngine.PolicyTokenCallFailed(agent, spends[i].asset);
-                }
-            }
-            emit IPolicyEngine.AgentCallExecuted(
-                agent,
-                c.target,
-                spends[i].asset,
-                spends[i].amount
-            );
+            _chargeAndExecuteAgentCall(agent, i, calls[i], spends[i], idx);
         }
+    }
+
+    /// @notice Counts then makes call number `i` of an agent batch (see `_chargeAndExecuteAgentCalls`).
+    function _chargeAndExecuteAgentCall(
+        address agent,
+        uint256 i,
+        Call memory c,
+        Spend memory spend,
+        WindowIndexes memory idx
+    ) internal {
+        _checkSpend(agent, spend, idx, true);
+        (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
+        if (!ok) revert IProposalManager.WalletCallFailed(i, result);
+        // A token that returns false moved nothing: refuse rather than count a payment that didn't happen.
+        if (spend.asset != address(0) && result.length != 0) {
+            if (result.length != 32 || abi.decode(result, (uint256)) != 1) {
+                revert IPolicyEngine.PolicyTokenCallFailed(agent, spend.asset);
+            }
+        }
+        emit IPolicyEngine.AgentCallExecuted(agent, c.target, spend.asset, spend.amount);
     }
 
     function _checkBatch(uint256 count) internal pure {
