@@ -32,6 +32,23 @@ contract SpendWindowsFuzzTest is TestBase {
         assertTrue(w.exceeds(cap, before, amount) == _refExceeds(cap, before, amount), "exceeds");
     }
 
+    /// @dev Uncapped windows still count; a count that would pass 2^96 - 1 saturates there instead of
+    /// wrapping or spilling into the window's index bits (the slot is written in one word).
+    function test_charge_uncappedWindowSaturatesAtUint96Max() public {
+        w.setCaps(0, 0, 0);
+        uint256 max96 = type(uint96).max;
+        w.charge(7, 1, 0, max96 - 5);
+        w.charge(7, 1, 0, 10);
+        (uint256 day, uint256 week, uint256 month) = w.spentNow(7, 1, 0);
+        assertTrue(day == max96 && week == max96 && month == max96, "saturated at 2^96 - 1");
+        // The window's index survived the saturated write: the next day starts from zero.
+        (day, , ) = w.spentNow(8, 1, 0);
+        assertTrue(day == 0, "next day starts fresh");
+        w.charge(8, 1, 0, 3);
+        (day, week, ) = w.spentNow(8, 1, 0);
+        assertTrue(day == 3 && week == max96, "day counts anew, week stays saturated");
+    }
+
     function testFuzz_exceeds_boundary(uint96 cap, uint96 before) public view {
         vm.assume(cap != 0 && before <= cap);
         uint256 room = uint256(cap) - before;
