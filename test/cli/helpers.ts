@@ -94,16 +94,7 @@ export function json<T = Record<string, unknown>>(result: RunResult): T {
   }
 }
 
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+export { rpc } from "../../src/cli/dev/chain.js";
 
 export interface DevStackProcess {
   stateDir: string;

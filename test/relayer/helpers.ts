@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { freePort, rpc } from "../../src/cli/dev/chain.js";
 import { fileURLToPath } from "node:url";
 import {
   Contract,
@@ -64,35 +64,12 @@ export function trackChild(child: ChildProcess): void {
   child.once("exit", () => children.delete(child));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function rawRpc(
-  url: string,
-  method: string,
-  params: unknown[] = [],
-): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+/** A raw JSON-RPC call to the node (the one `leash dev` uses). */
+export const rawRpc: (url: string, method: string, params?: unknown[]) => Promise<unknown> = rpc;
 
 export interface TestChain {
   url: string;

@@ -24,6 +24,7 @@ import {
   rpcUserOperationSchema,
   type UserOperation,
 } from "../../userOp.js";
+import { recordRejection } from "../rejections.js";
 import { defineMethod } from "../types.js";
 
 const estimationOpSchema = rpcUserOperationSchema.partial({
@@ -49,7 +50,8 @@ export const ethEstimateUserOperationGas = defineMethod({
     z.tuple([estimationOpSchema, address("entryPoint")]),
     z.tuple([estimationOpSchema, address("entryPoint"), z.record(z.unknown())]),
   ]),
-  handler: async ([parsed, entryPoint], { relayer }) => {
+  handler: async ([parsed, entryPoint], ctx) => {
+    const { relayer } = ctx;
     if (entryPoint !== relayer.entryPoint)
       throw new InvalidParamsError(`unsupported entry point ${entryPoint}`);
     const { limits } = relayer.config;
@@ -143,21 +145,13 @@ export const ethEstimateUserOperationGas = defineMethod({
       if (error instanceof NodeUnavailableError) throw new UnavailableError();
       // Clients estimate before they send, so an op the wallet refuses (an agent trying to overspend) is
       // usually refused here and never sent: record it like a refused send, or the audit log would miss it.
-      if (error instanceof ExecutionRevertedError || error instanceof ValidationRejectedError) {
-        relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: String(error.code) });
-        const data = (error.data ?? {}) as { rule?: unknown };
-        await relayer.store.appendAudit({
-          event: "rejected",
-          opHash: hash,
-          sender: op.sender,
-          detail: {
-            code: error.code,
-            reason: error.message.slice(0, 500),
-            during: "eth_estimateUserOperationGas",
-            ...(typeof data.rule === "string" ? { rule: data.rule } : {}),
-          },
-        });
-      }
+      if (error instanceof ExecutionRevertedError || error instanceof ValidationRejectedError)
+        await recordRejection(
+          ctx,
+          { hash, sender: op.sender },
+          error,
+          "eth_estimateUserOperationGas",
+        );
       throw error;
     }
 

@@ -20,6 +20,7 @@ import {
   serializeUserOperation,
   type UserOperation,
 } from "../../userOp.js";
+import { recordRejection } from "../rejections.js";
 import { type CallContext, defineMethod } from "../types.js";
 
 export const ethSendUserOperation = defineMethod({
@@ -87,21 +88,8 @@ export const ethSendUserOperation = defineMethod({
       relayer.bundler.nudge();
       return hash;
     } catch (error) {
-      if (error instanceof RpcError) {
-        relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: String(error.code) });
-        await relayer.store.appendAudit({
-          event: "rejected",
-          opHash: hash,
-          sender: op.sender,
-          detail: { code: error.code, reason: error.message.slice(0, 500) },
-        });
-        ctx.logger.info("user operation rejected", {
-          op: hash,
-          sender: op.sender,
-          code: error.code,
-          reason: error.message,
-        });
-      }
+      if (error instanceof RpcError)
+        await recordRejection(ctx, { hash, sender: op.sender }, error, "eth_sendUserOperation");
       throw error;
     }
   },
