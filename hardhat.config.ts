@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 
 const require = createRequire(import.meta.url);
 
@@ -24,8 +25,14 @@ const compilerSettings = {
 // the production build (tagged @productionBuild, e.g. the EIP-170 size check) run in `npm test`, not in coverage.
 const coverageRun = process.argv.includes("--coverage");
 
+// A failing test must fail the run: see scripts/hardhat/testExitCode.ts (and the probe `.ci/run` runs).
+const testExitCodePlugin: HardhatPlugin = {
+  id: "leash-test-exit-code",
+  hookHandlers: { test: () => import("./scripts/hardhat/testExitCode.js") },
+};
+
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin],
+  plugins: [hardhatToolboxMochaEthersPlugin, testExitCodePlugin],
   solidity: {
     profiles: {
       // Tests run with the production settings so gas numbers and code sizes are the deployable ones.

@@ -4,7 +4,6 @@
  * refuses requests without it) and the password must never show in a log line, an error, stderr
  * or a JSON-RPC answer: when everything works, when the node is down, when it refuses them.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
@@ -12,6 +11,7 @@ import { createLogger } from "../../src/relayer/logger.js";
 import { redactUrlCredentials } from "../../src/relayer/nodeUrl.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { cleanEnv, errorLine, leash } from "../cli/helpers.js";
+import { spawnTracked } from "../helpers/children.js";
 import {
   HARDHAT_KEYS,
   REPO_ROOT,
@@ -20,7 +20,6 @@ import {
   startBasicAuthProxy,
   startChain,
   tempDir,
-  trackChild,
   type BasicAuthProxy,
   type TestChain,
 } from "../relayer/helpers.js";
@@ -47,7 +46,7 @@ function expectNoPassword(text: string, what: string): void {
 
 /** `npm run relayer` as an operator runs it, until it exits: exit code and everything it printed. */
 async function relayerUntilExit(rpcUrl: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
+  const child = spawnTracked(
     process.execPath,
     ["--import", "tsx", join(REPO_ROOT, "src/relayer/main.ts"), "--port", "0", "--no-auth"],
     {
@@ -63,7 +62,6 @@ async function relayerUntilExit(rpcUrl: string): Promise<{ code: number | null; 
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  trackChild(child);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));

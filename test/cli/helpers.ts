@@ -2,7 +2,8 @@
  * Runs the `leash` CLI as a user would: a separate Node process (tsx loader) with its own cwd,
  * HOME and environment, so no config from the developer's machine leaks into a test.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { signalTracked, spawnTracked } from "../helpers/children.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -31,24 +32,16 @@ export interface RunResult {
   stderr: string;
 }
 
-// Children must not outlive a failing test run.
-const children = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-});
-
 export function spawnLeash(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  // Its own process group: killing it also stops what it started (e.g. `leash dev`'s Hardhat node).
+  return spawnTracked(process.execPath, ["--import", TSX, MAIN, ...args], {
     cwd: options.cwd ?? tempDir(),
     env: options.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
 }
 
 /** Runs `leash <args>` to completion. */
@@ -64,7 +57,7 @@ export async function leash(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const code = await new Promise<number | null>((resolveExit, reject) => {
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
+      signalTracked(child, "SIGKILL");
       reject(new Error(`leash ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.once("exit", (c) => {

@@ -53,6 +53,19 @@ class OpStream {
     await this.done;
   }
 
+  /** Resolves once `count` more ops have been acknowledged; fails after `timeoutMs` with the context. */
+  async waitForMore(count: number, timeoutMs: number, context: () => string): Promise<void> {
+    const target = this.acknowledged.length + count;
+    const deadline = Date.now() + timeoutMs;
+    while (this.acknowledged.length < target) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `no op acknowledged in ${timeoutMs} ms; errors: ${this.errors.join("\n")}\n${context().slice(-3000)}`,
+        );
+      await sleep(50);
+    }
+  }
+
   private async worker(index: number): Promise<void> {
     let n = 0;
     while (this.running) {
@@ -144,7 +157,8 @@ async function assertInvariants(
 }
 
 describe("relayer crash safety", function () {
-  this.timeout(240_000);
+  // Generous: every wait is bounded by progress, and a loaded machine only makes progress slower.
+  this.timeout(900_000);
 
   async function crashLoop(
     db: (dir: string) => Promise<{ url: string; stop(): Promise<void> }>,
@@ -170,41 +184,44 @@ describe("relayer crash safety", function () {
     const env = { LEASH_RELAYER_PRIVATE_KEY: signerKey };
     const stream = new OpStream(chain, accounts);
     let outputs = "";
+    let last: Awaited<ReturnType<typeof spawnRelayer>> | null = null;
     try {
       stream.start();
-      for (let round = 0; round < rounds; round++) {
+      for (let round = 0; round <= rounds; round++) {
         const relayer = await spawnRelayer(args, env);
+        last = relayer;
         stream.url = relayer.url;
-        await sleep(300 + Math.floor(Math.random() * 900));
+        // Progress, not time, decides when to strike (a loaded machine only makes each round longer): once this
+        // instance has acknowledged an op, SIGKILL it at a random moment of its work.
+        await stream.waitForMore(1, 120_000, () => relayer.output());
+        if (round === rounds) break;
+        await sleep(Math.floor(Math.random() * 700));
         await relayer.kill("SIGKILL");
         outputs += relayer.output();
       }
-      const last = await spawnRelayer(args, env);
-      stream.url = last.url;
-      await sleep(800);
       await stream.stop();
       const acknowledged = [...stream.acknowledged];
-      expect(
-        acknowledged.length,
-        `ops acknowledged across the crashes; errors: ${stream.errors.join("\n")}\n${outputs.slice(-3000)}`,
-      ).to.be.greaterThan(30);
-      const final = await waitAllFinal(last.url, acknowledged, 60_000);
+      // Every instance, killed or not, acknowledged at least one op.
+      expect(acknowledged.length).to.be.at.least(rounds + 1);
+      const final = await waitAllFinal(last!.url, acknowledged, 180_000);
       const signer = new (await import("ethers")).Wallet(signerKey).address;
       const store = await openStore(database.url);
       try {
         await assertInvariants(chain, store, signer, final);
-        const included = [...final.values()].filter((s) => s.status === "included").length;
-        expect(included, "most ops made it through").to.be.greaterThan(acknowledged.length * 0.9);
+        // Every acknowledged op is valid (own nonce lane, funded account): a crash may delay it, never lose it.
+        const notIncluded = [...final].filter(([, s]) => s.status !== "included");
+        expect(notIncluded, "acknowledged ops not included").to.deep.equal([]);
       } finally {
         await store.close();
       }
       // Graceful shutdown: SIGTERM finishes in-flight work and exits cleanly.
-      expect(await last.kill("SIGTERM")).to.equal(0);
-      outputs += last.output();
-      expect(last.output()).to.include('"msg":"stopped"');
+      expect(await last!.kill("SIGTERM")).to.equal(0);
+      outputs += last!.output();
+      expect(last!.output()).to.include('"msg":"stopped"');
       expect(outputs.toLowerCase()).not.to.include(signerKey.slice(2).toLowerCase());
     } finally {
       await stream.stop();
+      await last?.kill("SIGKILL");
       await chain.stop();
       await database.stop();
     }
@@ -241,8 +258,7 @@ describe("relayer crash safety", function () {
     stream.url = relayer.url;
     try {
       stream.start();
-      await sleep(1_500);
-      const beforeOutage = stream.acknowledged.length;
+      await stream.waitForMore(3, 120_000, () => outageLogs.slice(-40).join("\n"));
       await proxy.cut();
       const health = await fetch(new URL("/health", relayer.url));
       expect(health.status, "health reports the node down").to.equal(503);
@@ -254,13 +270,14 @@ describe("relayer crash safety", function () {
       expect(estimate.error?.code).to.equal(-32003);
       expect((estimate.error?.data as { retryable: boolean }).retryable).to.equal(true);
       expect((await call(relayer.url, "eth_blockNumber")).error?.code).to.equal(-32003);
+      // The node stays down for seconds and until ops were acknowledged during the outage (a loaded machine
+      // only makes that take longer).
       await sleep(4_000);
-      const duringOutage = stream.acknowledged.length - beforeOutage;
-      expect(duringOutage, "ops acknowledged while the node was down").to.be.greaterThan(5);
+      await stream.waitForMore(3, 120_000, () => outageLogs.slice(-40).join("\n"));
       await proxy.restore();
-      await sleep(1_500);
+      await stream.waitForMore(3, 120_000, () => outageLogs.slice(-40).join("\n"));
       await stream.stop();
-      const final = await waitAllFinal(relayer.url, stream.acknowledged, 60_000).catch(
+      const final = await waitAllFinal(relayer.url, stream.acknowledged, 180_000).catch(
         (error: Error) => {
           throw new Error(`${error.message}\n${outageLogs.slice(-40).join("\n")}`);
         },

