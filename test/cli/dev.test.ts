@@ -24,12 +24,10 @@ describe("leash dev --once: the one-command local stack and its scene", function
 
   it("runs every step with its expected outcome and exits 0 (JSON report)", async () => {
     const stateDir = tempDir("leash-once-");
-    const started = Date.now();
     const result = await leash(
       ["--json", "dev", "--once", "--state-dir", stateDir, "--port", "0", "--relayer-port", "0"],
       { cwd: stateDir, timeoutMs: 150_000 },
     );
-    const seconds = (Date.now() - started) / 1000;
     expect(result.code, result.stderr).to.equal(0);
     const report = json<{
       ok: boolean;
@@ -70,8 +68,6 @@ describe("leash dev --once: the one-command local stack and its scene", function
       expect(existsSync(join(stateDir, file)), file).to.equal(true);
     expect(existsSync(join(stateDir, "dev.pid"))).to.equal(false);
     expect(existsSync(join(stateDir, "ignition/deployments/leash-dev"))).to.equal(true);
-    // Measured: ~8 s on an idle 2-core machine; the bound only catches a scene that hangs.
-    expect(seconds).to.be.below(90);
   });
 
   it("prints the stack and each step for people, and ends with the verdict", async () => {
