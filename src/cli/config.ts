@@ -187,7 +187,14 @@ export function resolveSettings(
 /** A checksummed address, or a usage error naming what was expected. */
 export function parseAddress(value: string | undefined, what: string): string {
   if (value === undefined || value === "") throw usageError(`missing ${what}`);
-  if (!isAddress(value)) throw usageError(`${what} is not an address: ${value}`);
+  if (!isAddress(value)) {
+    // Mixed case is an EIP-55 checksum: 40 hex digits whose checksum doesn't match is most likely a typo.
+    if (/^0x[0-9a-fA-F]{40}$/.test(value))
+      throw usageError(
+        `${what} has a bad checksum (EIP-55): ${value}; check it for a typo, or write it in lower case to skip the check`,
+      );
+    throw usageError(`${what} is not an address: ${value}`);
+  }
   return getAddress(value.toLowerCase());
 }
 

@@ -31,7 +31,9 @@ export function buildProgram(): Command {
       "--as <names>",
       "sign with named key(s) from the config file's `keys` (a,b for several)",
     )
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // `leash proposal approve --help` lists --as, --json, --config… too (subcommands inherit this setting).
+    .configureHelp({ showGlobalOptions: true });
   registerDev(program);
   registerWallet(program);
   registerAgent(program);

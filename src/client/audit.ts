@@ -31,8 +31,15 @@ export interface AuditEntry {
   kind: AuditKind;
   /** The wallet event's name, or the relayer audit event ("rejected", "dropped", "failed"). */
   event: string;
-  /** Seconds since the epoch (block time, or the relayer's clock for relayer rows). */
+  /** Seconds since the epoch: block time (`clock: "chain"`) or the relayer's wall clock (`clock: "relayer"`). */
   timestamp: number;
+  /**
+   * Which clock `timestamp` is on. Rows of both interleave by time, but block time on a dev chain that was moved
+   * forward (or a chain whose blocks lag) differs from the relayer's wall clock.
+   */
+  clock: "chain" | "relayer";
+  /** For refused ops: the wallet rule that refused it (e.g. "PolicyPerTxLimitExceeded"), else null. */
+  rule: string | null;
   blockNumber: number | null;
   transactionHash: string | null;
   logIndex: number | null;
@@ -299,6 +306,8 @@ export class AuditClient {
       "counterparty",
       "proposal",
       "details",
+      "clock",
+      "rule",
     ];
     const rows = entries.map((e) => [
       new Date(e.timestamp * 1000).toISOString(),
@@ -312,6 +321,8 @@ export class AuditClient {
       e.counterparty ?? "",
       e.proposalId === null ? "" : e.proposalId.toString(),
       JSON.stringify(e.details),
+      e.clock,
+      e.rule ?? "",
     ]);
     return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
@@ -416,6 +427,8 @@ export class AuditClient {
       kind,
       event: parsed.name,
       timestamp: await this.timestampOf(log.blockNumber),
+      clock: "chain",
+      rule: null,
       blockNumber: log.blockNumber,
       transactionHash: log.transactionHash,
       logIndex: log.index,
@@ -448,19 +461,20 @@ export class AuditClient {
         const details: Record<string, string> = { seq: String(row.seq) };
         if (row.opHash) details.opHash = row.opHash;
         for (const [k, v] of Object.entries(detail)) details[k] = stringify(v);
-        // The reason carries the decoded wallet error, e.g. "PolicyPerTxLimitExceeded(agent=0x.., ...)".
-        const agentMatch = /\bagent=(0x[0-9a-fA-F]{40})\b/.exec(details.reason ?? "");
+        const refusal = parseRefusal(details.reason ?? "", details.rule);
         out.push({
           kind: row.event === "rejected" ? "rejected" : "dropped",
           event: row.event,
           timestamp: Math.floor(row.at / 1000),
+          clock: "relayer",
+          rule: refusal.rule,
           blockNumber: null,
           transactionHash: null,
           logIndex: null,
-          agent: agentMatch ? toAddress(agentMatch[1]) : null,
-          asset: null,
-          amount: null,
-          counterparty: null,
+          agent: refusal.agent,
+          asset: refusal.asset,
+          amount: refusal.amount,
+          counterparty: refusal.counterparty,
           proposalId: null,
           details,
         });
@@ -468,6 +482,35 @@ export class AuditClient {
     }
     return out;
   }
+}
+
+/**
+ * What a refused op's reason says: the relayer records the decoded wallet error with raw values, e.g.
+ * "execution reverted: PolicyPerTxLimitExceeded(agent=0x.., asset=0x.., amount=5000000000000000000, cap=…)".
+ */
+function parseRefusal(
+  reason: string,
+  rule: string | undefined,
+): {
+  rule: string | null;
+  agent: string | null;
+  asset: string | null;
+  amount: bigint | null;
+  counterparty: string | null;
+} {
+  const named = (name: string) =>
+    new RegExp(`\\b${name}=(0x[0-9a-fA-F]{40})\\b`).exec(reason)?.[1] ?? null;
+  const amount = /\bamount=(\d+)\b/.exec(reason)?.[1];
+  const counterparty = named("recipient") ?? named("target") ?? named("to");
+  const asset = named("asset");
+  const agent = named("agent");
+  return {
+    rule: rule ?? /\b([A-Z][A-Za-z0-9]*)\(/.exec(reason)?.[1] ?? null,
+    agent: agent === null ? null : toAddress(agent),
+    asset: asset === null ? null : toAddress(asset),
+    amount: amount === undefined ? null : BigInt(amount),
+    counterparty: counterparty === null ? null : toAddress(counterparty),
+  };
 }
 
 interface NormalizedFilter {

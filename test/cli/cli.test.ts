@@ -38,6 +38,27 @@ describe("leash CLI: usage, config, keystores", function () {
     expect(version.stdout.trim()).to.equal("0.1.0");
   });
 
+  it("a subcommand's --help lists the global options too", async () => {
+    const help = await leash(["proposal", "approve", "--help"]);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.match(/Global Options:/);
+    for (const option of ["--as <names>", "--json", "--config <path>", "--wallet <address>"])
+      expect(help.stdout).to.include(option);
+  });
+
+  it("an address with a bad EIP-55 checksum is named as such, not as 'not an address'", async () => {
+    // 0x52908400098527886E0F7030069857D2E4169EE7 with its last `E` lower-cased.
+    const typo = "0x52908400098527886E0F7030069857D2E4169Ee7";
+    const result = await leash(["wallet", "show", "--wallet", typo]);
+    expect(result.code).to.equal(2);
+    expect(errorLine(result)).to.equal(
+      `wallet has a bad checksum (EIP-55): ${typo}; check it for a typo, or write it in lower case to skip the check`,
+    );
+    // All lower case carries no checksum: accepted (the command then asks for the chain it needs).
+    const lower = await leash(["wallet", "show", "--wallet", typo.toLowerCase()]);
+    expect(errorLine(lower)).to.match(/^missing RPC URL/);
+  });
+
   it("an unknown command exits 2 with one error line and a suggestion, no stack trace", async () => {
     const result = await leash(["pya"]);
     expect(result.code).to.equal(2);

@@ -268,6 +268,11 @@ describe("AuditClient", function () {
     expect(rejected.details.reason).to.contain("PolicyRecipientNotAllowed");
     expect(rejected.details.reason).to.contain(stranger);
     expect(rejected.blockNumber).to.equal(null);
+    // The refusal is readable without parsing the reason: its rule, its values, and the clock it was timed by.
+    expect(rejected.rule).to.equal("PolicyRecipientNotAllowed");
+    expect(rejected.counterparty).to.equal(stranger);
+    expect(rejected.clock).to.equal("relayer");
+    expect((await audit.history({ kinds: ["payment"] }))[0].clock).to.equal("chain");
     const chainOnly = new AuditClient({ wallet: walletAddress, provider: stack.chain.provider });
     expect(await chainOnly.history({ kinds: ["rejected"] })).to.deep.equal([]);
     // Filtering by agent keeps the agent's rejected ops.
@@ -307,6 +312,8 @@ describe("AuditClient", function () {
       "counterparty",
       "proposal",
       "details",
+      "clock",
+      "rule",
     ]);
     expect(rows).to.have.length(report.entries.length + 1);
     rows.slice(1).forEach((r, i) => {
@@ -314,6 +321,8 @@ describe("AuditClient", function () {
       expect(r[3]).to.equal(e.kind);
       expect(r[7]).to.equal(e.amount === null ? "" : e.amount.toString());
       expect(JSON.parse(r[10])).to.deep.equal(e.details);
+      expect(r[11]).to.equal(e.kind === "rejected" ? "relayer" : "chain");
+      expect(r[12]).to.equal(e.rule ?? "");
     });
   });
 
@@ -322,6 +331,8 @@ describe("AuditClient", function () {
       kind: "rejected",
       event: '=HYPERLINK("http://evil")',
       timestamp: 0,
+      clock: "relayer",
+      rule: null,
       blockNumber: null,
       transactionHash: null,
       logIndex: null,

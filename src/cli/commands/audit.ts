@@ -96,21 +96,26 @@ export function registerAudit(program: Command): void {
       const entries = await withAudit(ctx, opts, (a) =>
         ctx.out.step("reading the wallet's events", () => a.history(filter)),
       );
-      ctx.out.result(entries, () =>
-        ctx.out.table(
+      const relayerRows = entries.some((e) => e.clock === "relayer");
+      ctx.out.result(entries, () => {
+        const table = ctx.out.table(
           ["time", "kind", "event", "agent", "amount", "to / target", "proposal", "tx"],
           entries.map((e) => [
-            timeText(e.timestamp),
+            e.clock === "relayer" ? `${timeText(e.timestamp)} *` : timeText(e.timestamp),
             e.kind,
-            e.event,
+            e.rule === null ? e.event : `${e.event}: ${e.rule}`,
             e.agent,
             amountCell(e.asset, e.amount),
             e.counterparty,
             e.proposalId,
             e.transactionHash ? `${e.transactionHash.slice(0, 12)}…` : null,
           ]),
-        ),
-      );
+        );
+        // Block time and the relayer's wall clock differ (a dev chain moved forward, lagging blocks): say which is which.
+        return relayerRows
+          ? `${table}\n* relayer's clock (the op never reached the chain); other times are block times`
+          : table;
+      });
     }),
   );
 
