@@ -36,7 +36,11 @@ export function renderTable(headers: string[], rows: Cell[][]): string {
 /** `key  value` lines with the keys aligned. */
 export function renderFields(fields: [string, Cell][]): string {
   const width = Math.max(0, ...fields.map(([k]) => k.length));
-  return fields.map(([k, v]) => `${k.padEnd(width)}  ${cellText(v)}`).join("\n");
+  // A multi-line value keeps its column: continuation lines are indented under the first.
+  const indent = " ".repeat(width + 2);
+  return fields
+    .map(([k, v]) => `${k.padEnd(width)}  ${cellText(v).split("\n").join(`\n${indent}`)}`)
+    .join("\n");
 }
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

@@ -23,3 +23,4 @@ export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.
 export * from "./agent.js";
 export * from "./owner.js";
 export * from "./audit.js";
+export * from "./allowlist.js";

@@ -80,10 +80,18 @@ describe("leash CLI against a running dev stack", function () {
     expect(table.code).to.equal(0);
     expect(table.stdout).to.match(/per tx\s+1 ETH\s+-\s+1 ETH/);
     expect(table.stdout).to.match(/daily\s+2 ETH\s+0 ETH\s+2 ETH/);
-    const policy = json<{ limits: Record<string, string>; enabled: boolean }>(
-      await run(["--json", "policy", "show", agent]),
-    );
+    // The allowlists too (read from events, confirmed by the wallet's views).
+    expect(table.stdout).to.match(new RegExp(`recipients\\s+${stack.config.demo.merchant}`));
+    expect(table.stdout).to.match(/allowed calls\s+none/);
+    const policy = json<{
+      limits: Record<string, string>;
+      enabled: boolean;
+      recipients: string[];
+      calls: unknown[];
+    }>(await run(["--json", "policy", "show", agent]));
     expect(policy.enabled).to.equal(true);
+    expect(policy.recipients).to.deep.equal([stack.config.demo.merchant]);
+    expect(policy.calls).to.deep.equal([]);
     expect(policy.limits).to.deep.equal({
       perTx: parseEther("1").toString(),
       approvalAbove: parseEther("0.25").toString(),

@@ -4,8 +4,21 @@
  * the command line keep their current value, so `--daily 1` changes just the daily cap.
  */
 import type { Command } from "commander";
-import type { AssetLimitsInput, Call, OwnerClient } from "../../client/index.js";
-import { amountText, ownerClient, readerClient } from "../clients.js";
+import {
+  readAllowlist,
+  type AllowedCall,
+  type AssetLimitsInput,
+  type Call,
+  type OwnerClient,
+} from "../../client/index.js";
+import {
+  amountText,
+  ownerClient,
+  readerClient,
+  rpcProvider,
+  timeText,
+  walletAddress,
+} from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";
 import { usageError } from "../errors.js";
@@ -40,9 +53,23 @@ export function registerPolicy(program: Command): void {
         const agent = parseAddress(who, "agent");
         const client = await readerClient(ctx);
         const info = await client.agent(agent); // unknown agent → clear error
-        const p = await client.policy(info.agent, opts.asset);
+        const [p, allowlist] = await Promise.all([
+          client.policy(info.agent, opts.asset),
+          readAllowlist(walletAddress(ctx), await rpcProvider(ctx), info.agent),
+        ]);
         const fmt = (v: bigint, zero = "no cap") => amountText(v, p.decimals, p.symbol, zero);
-        ctx.out.result({ ...p, status: info.status, rules: info.rules }, () =>
+        const callLine = (c: AllowedCall) =>
+          `${c.target} ${c.selector} (max value ${amountText(c.maxValue, 18, "ETH", "0")}, ${
+            c.expiresAt === 0n ? "no expiry" : `expires ${timeText(Number(c.expiresAt))}`
+          })`;
+        const result = {
+          ...p,
+          status: info.status,
+          rules: info.rules,
+          recipients: allowlist.recipients,
+          calls: allowlist.calls,
+        };
+        ctx.out.result(result, () =>
           [
             renderFields([
               ["agent", `${p.agent} (${info.status})`],
@@ -55,6 +82,16 @@ export function registerPolicy(program: Command): void {
               ["enabled", p.enabled ? "yes" : "no (the agent may not move this asset)"],
               ["approval above", fmt(p.limits.approvalAbove, "never escalates")],
               ["max op cost", amountText(info.rules.maxOpCost)],
+              [
+                "recipients",
+                allowlist.recipients.length === 0
+                  ? "none (the agent can't pay anyone)"
+                  : allowlist.recipients.join("\n"),
+              ],
+              [
+                "allowed calls",
+                allowlist.calls.length === 0 ? "none" : allowlist.calls.map(callLine).join("\n"),
+              ],
             ]),
             "",
             ctx.out.table(
