@@ -23,3 +23,5 @@ export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.
 export * from "./agent.js";
 export * from "./owner.js";
 export * from "./audit.js";
+export * from "./viem/account.js";
+export * from "./viem/outcome.js";
