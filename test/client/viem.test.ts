@@ -24,6 +24,8 @@ import {
 import { createBundlerClient, type UserOperationReceipt } from "viem/account-abstraction";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
+  AgentClient,
+  TimeoutError,
   InvalidArgumentError,
   OwnerClient,
   UnknownAgentError,
@@ -73,13 +75,15 @@ describe("toLeashSmartAccount (viem)", function () {
   let account: LeashSmartAccount;
   let wallet: Address;
   let relayerTransport: ReturnType<typeof http>;
+  let owners: Wallet[];
+  let apiKey: string;
   const agentKey = generatePrivateKey();
   const agent = privateKeyToAccount(agentKey);
   const shop = Wallet.createRandom().address as Address;
 
   before(async () => {
     stack = await startStack();
-    const owners = [await stack.fundedWallet("viem-a"), await stack.fundedWallet("viem-b")];
+    owners = [await stack.fundedWallet("viem-a"), await stack.fundedWallet("viem-b")];
     const created = await OwnerClient.createWallet(stack.chain.deployer, {
       factory: stack.factory,
       owners: owners.map((o) => o.address),
@@ -98,7 +102,7 @@ describe("toLeashSmartAccount (viem)", function () {
     await (
       await stack.chain.deployer.sendTransaction({ to: wallet, value: ethersParseEther("10") })
     ).wait();
-    const apiKey = await stack.apiKey(wallet);
+    apiKey = await stack.apiKey(wallet);
     chain = defineChain({
       id: Number(stack.chain.chainId),
       name: "hardhat",
@@ -186,6 +190,60 @@ describe("toLeashSmartAccount (viem)", function () {
       { recipient: shop, asset: zeroAddress, amount: parseEther("0.75") },
     ]);
     expect(await client.getBalance({ address: shop })).to.equal(before);
+    // The owners approve it: the agent waiting on the decision learns it was paid.
+    const sdkAgent = new AgentClient({
+      wallet,
+      key: agentKey,
+      relayerUrl: stack.relayer.url,
+      apiKey,
+      provider: stack.chain.provider,
+    });
+    const decision = sdkAgent.waitForDecision(outcome.proposalId, {
+      pollMs: 100,
+      timeoutMs: 60_000,
+    });
+    const ownerClient = new OwnerClient({ wallet, signers: owners });
+    const approved = await ownerClient.approveAll(outcome.proposalId);
+    if (approved.status === "queued") {
+      // Paying out an escalation waits the wallet's delay, then anyone executes it.
+      const now = BigInt((await client.getBlock()).timestamp);
+      await stack.increaseTime(approved.eta! - now + 1n);
+      await ownerClient.execute(outcome.proposalId);
+    }
+    expect(await decision).to.deep.equal({ proposalId: outcome.proposalId, decision: "executed" });
+    expect((await client.getBalance({ address: shop })) - before).to.equal(parseEther("0.75"));
+  });
+
+  it("test_waitForDecision_expired: an escalation nobody approves in time is reported expired", async () => {
+    const bundler = createBundlerClient({ account, client, transport: relayerTransport });
+    const hash = await bundler.sendUserOperation({
+      calls: [{ to: shop, value: parseEther("0.6") }],
+      ...PENDING_RELAYER_ESTIMATE_FIX,
+    });
+    const outcome = paymentOutcome(
+      await bundler.waitForUserOperationReceipt({ hash, timeout: 60_000 }),
+    );
+    if (outcome.status !== "escalated") expect.fail(`expected escalated, got ${outcome.status}`);
+    const sdkAgent = new AgentClient({
+      wallet,
+      key: agentKey,
+      relayerUrl: stack.relayer.url,
+      apiKey,
+      provider: stack.chain.provider,
+    });
+    const pending = sdkAgent.waitForDecision(outcome.proposalId, { pollMs: 100, timeoutMs: 1_000 });
+    expect(await rejection(pending)).to.be.instanceOf(TimeoutError);
+    const { expiresAt } = await new OwnerClient({
+      wallet,
+      signers: [],
+      provider: stack.chain.provider,
+    }).proposal(outcome.proposalId);
+    const now = BigInt((await client.getBlock()).timestamp);
+    await stack.increaseTime(expiresAt - now + 1n);
+    expect(await sdkAgent.waitForDecision(outcome.proposalId, { pollMs: 100 })).to.deep.equal({
+      proposalId: outcome.proposalId,
+      decision: "expired",
+    });
   });
 
   it("test_paymentOutcome_failed: a reverted op decodes to the wallet's rule and values", () => {
