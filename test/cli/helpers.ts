@@ -37,11 +37,17 @@ process.once("exit", () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
+/** The command line that runs `leash <args>` (for hosts that spawn it themselves, e.g. an MCP client). */
+export function leashCommand(args: string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: ["--import", TSX, MAIN, ...args] };
+}
+
 export function spawnLeash(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const { command, args: argv } = leashCommand(args);
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? tempDir(),
     env: options.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
