@@ -478,7 +478,8 @@ export function errorFromDescription(description: ErrorDescription, data = "0x")
 }
 
 /**
- * Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`).
+ * Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`) or a viem error
+ * (its `cause` chain, `data`, or the bytes a bundler quoted in `details`).
  *
  * @example
  * const data = revertDataOf(caught); // "0x..." or null
@@ -488,6 +489,11 @@ export function revertDataOf(error: unknown, depth = 0): string | null {
   const e = error as Record<string, unknown>;
   if (typeof e.data === "string" && /^0x[0-9a-fA-F]*$/.test(e.data) && e.data.length >= 10)
     return e.data;
+  // viem's bundler errors carry a third-party bundler's revert bytes only in their text ("UserOperation
+  // reverted during simulation with reason: 0x…"): taken when they decode to a known error.
+  if (typeof e.details === "string")
+    for (const match of e.details.matchAll(/0x[0-9a-fA-F]{8,}/g))
+      if (decodeRevertData(match[0])) return match[0];
   for (const key of ["error", "info", "cause"]) {
     const nested = revertDataOf(e[key], depth + 1);
     if (nested) return nested;
