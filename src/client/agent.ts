@@ -5,7 +5,7 @@
  * `LeashError` (policy violations with the rule and its values).
  */
 import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
-import { toRpcUserOperation } from "../relayer/userOp.js";
+import { toRpcUserOperation } from "./userOperation.js";
 import {
   entryPointContract,
   erc20Interface,

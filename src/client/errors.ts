@@ -7,7 +7,7 @@
  * Messages are one line and never carry secrets (keys, API keys).
  */
 import { Interface, type ErrorDescription, type ErrorFragment, type Result } from "ethers";
-import { IAgentWallet__factory } from "../../typechain-types/index.js";
+import { agentWalletAbi } from "./abi/generated.js";
 
 /** Stable machine codes, one per error class. */
 export const LeashErrorCode = {
@@ -383,7 +383,7 @@ export class OperationUnconfirmedError extends LeashError {
 // ------------------------------------------------------------------------------------------------
 // Decoding
 
-const walletInterface = IAgentWallet__factory.createInterface() as unknown as Interface;
+const walletInterface = new Interface(agentWalletAbi);
 
 const walletErrorNames = new Set(
   walletInterface.fragments.filter((f) => f.type === "error").map((f) => (f as ErrorFragment).name),

@@ -25,3 +25,4 @@ export * from "./owner.js";
 export * from "./audit.js";
 export * from "./viem/account.js";
 export * from "./viem/outcome.js";
+export { agentWalletAbi, agentWalletFactoryAbi } from "./abi/generated.js";
