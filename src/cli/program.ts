@@ -6,6 +6,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
 import { registerKey } from "./commands/key.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerPause } from "./commands/pause.js";
 import { registerPay } from "./commands/pay.js";
 import { registerPolicy } from "./commands/policy.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerProposal(program);
   registerPause(program);
   registerPay(program);
+  registerMcp(program);
   registerRelayer(program);
   registerApiKey(program);
   registerAudit(program);

@@ -5,7 +5,7 @@
  * `LeashError` (policy violations with the rule and its values).
  */
 import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
-import { toRpcUserOperation } from "../relayer/userOp.js";
+import { toRpcUserOperation } from "./userOperation.js";
 import {
   entryPointContract,
   erc20Interface,
@@ -21,8 +21,10 @@ import {
   AgentInactiveError,
   AgentStatusName,
   ChainMismatchError,
+  InvalidAmountError,
   InvalidArgumentError,
   LeashError,
+  TimeoutError,
   OutOfTimeRangeError,
   SignatureError,
   UnknownAgentError,
@@ -117,6 +119,18 @@ export interface Remaining {
   daily: bigint | null;
   weekly: bigint | null;
   monthly: bigint | null;
+  /**
+   * A payment above this amount (in one call) is not executed but escalated to the owners as a proposal;
+   * null = never escalates. Check it before paying to know which outcome to expect.
+   */
+  approvalAbove: bigint | null;
+}
+
+/** How the owners settled an escalated payment (`AgentClient.waitForDecision`). */
+export interface Decision {
+  proposalId: bigint;
+  /** `executed`: approved and paid; `cancelled`: vetoed; `expired`: never approved (or run) in time. */
+  decision: "executed" | "cancelled" | "expired";
 }
 
 /** The agent's record in the wallet. */
@@ -135,6 +149,8 @@ type Context = OpContext;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const DEFAULT_VERIFICATION_HEADROOM = 60_000n;
+/** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
+const PROPOSAL_GRACE_PERIOD = 14n * 86_400n;
 const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;
 const approvalRequestedEvent = walletInterface.getEvent("ApprovalRequested")!;
 const eventsInterface = new Interface([agentCallEvent, approvalRequestedEvent]);
@@ -240,7 +256,7 @@ export class AgentClient {
    */
   async pay(to: string, amount: AmountInput): Promise<SentOperation> {
     const recipient = toAddress(to, "recipient");
-    const value = parseAmount(amount, 18);
+    const value = nonZero(parseAmount(amount, 18), amount);
     return this.send([{ target: recipient, value, data: "0x" }]);
   }
 
@@ -253,7 +269,7 @@ export class AgentClient {
   async transferToken(token: string, to: string, amount: AmountInput): Promise<SentOperation> {
     const tokenAddress = toAddress(token, "token");
     const recipient = toAddress(to, "recipient");
-    const value = await (await this.assets()).parse(tokenAddress, amount);
+    const value = nonZero(await (await this.assets()).parse(tokenAddress, amount), amount);
     return this.send([
       {
         target: tokenAddress,
@@ -275,8 +291,9 @@ export class AgentClient {
     const record = await this.record(ctx);
     const wallet = walletContract(this.wallet, ctx.provider);
     try {
-      const [[perTx, daily, weekly, monthly], info] = await Promise.all([
+      const [[perTx, daily, weekly, monthly], [limits], info] = await Promise.all([
         wallet.remaining(record.agent, address),
+        wallet.getAssetLimits(record.agent, address),
         (await this.assets()).of(address),
       ]);
       const cap = (v: bigint) => (v === MAX_UINT256 ? null : v);
@@ -288,6 +305,7 @@ export class AgentClient {
         daily: cap(daily),
         weekly: cap(weekly),
         monthly: cap(monthly),
+        approvalAbove: limits.approvalAbove === 0n ? null : limits.approvalAbove,
       };
     } catch (error) {
       throw toLeashError(error);
@@ -334,6 +352,56 @@ export class AgentClient {
       checked,
       await confirmOnChain(ctx.provider, ctx.entryPoint, this.wallet, checked, reported, options),
     );
+  }
+
+  /**
+   * Waits until the owners settle an escalated payment (`receipt.proposalId`): `executed` (approved and paid),
+   * `cancelled` (vetoed) or `expired` (not approved, or not executed, in time). Reads the wallet on the chain
+   * (the agent's provider, else through the relayer); `TimeoutError` if still undecided after `timeoutMs`
+   * (default 10 min: owners are people).
+   *
+   * @example
+   * const receipt = await (await agent.pay(shop, "2")).wait();
+   * if (receipt.outcome === "escalated") {
+   *   const { decision } = await agent.waitForDecision(receipt.proposalId!, { timeoutMs: 3_600_000 });
+   * }
+   */
+  async waitForDecision(proposalId: bigint | number, options: WaitOptions = {}): Promise<Decision> {
+    if (
+      (typeof proposalId !== "bigint" && !Number.isSafeInteger(proposalId)) ||
+      BigInt(proposalId) <= 0n
+    )
+      throw new InvalidArgumentError("proposalId must be a positive integer");
+    const id = BigInt(proposalId);
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    const pollMs = options.pollMs ?? 1_000;
+    const deadline = Date.now() + timeoutMs;
+    const ctx = await this.ctx();
+    const wallet = walletContract(this.wallet, ctx.provider);
+    for (;;) {
+      let state: bigint, expiresAt: bigint, eta: bigint, now: bigint;
+      try {
+        const [p, block] = await Promise.all([
+          wallet.getProposal(id),
+          ctx.provider.getBlock("latest"),
+        ]);
+        [state, expiresAt, eta] = [p.state, p.expiresAt, p.eta];
+        now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
+      } catch (error) {
+        throw toLeashError(error);
+      }
+      // ProposalManager states: 1 pending, 2 queued, 3 executed, 4 cancelled (an unknown id reverts
+      // with ProposalNotFound).
+      if (state === 3n) return { proposalId: id, decision: "executed" };
+      if (state === 4n) return { proposalId: id, decision: "cancelled" };
+      if ((state === 1n && now > expiresAt) || (state === 2n && now > eta + PROPOSAL_GRACE_PERIOD))
+        return { proposalId: id, decision: "expired" };
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          `proposal ${id} still ${state === 1n ? "awaiting approvals" : "queued"} after ${timeoutMs} ms`,
+        );
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -477,6 +545,16 @@ export class AgentClient {
     }
     return leash;
   }
+}
+
+/** A zero payment moves nothing and only burns the wallet's gas: refused before anything is sent. */
+function nonZero(value: bigint, input: AmountInput): bigint {
+  if (value === 0n)
+    throw new InvalidAmountError(
+      "amount must be greater than zero (a zero payment moves nothing and only costs gas)",
+      String(input),
+    );
+  return value;
 }
 
 function nonNegative(value: bigint, name: string): bigint {

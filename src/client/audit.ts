@@ -5,7 +5,6 @@
  * never reached the chain) are joined in from its hash-chained audit log.
  */
 import { Interface, type Log, type Provider } from "ethers";
-import type { RelayerStore } from "../relayer/store/types.js";
 import { walletInterface } from "./contracts.js";
 import { InvalidArgumentError, toLeashError } from "./errors.js";
 import { AssetInfo, formatAmount, toAddress } from "./units.js";
@@ -27,6 +26,21 @@ export const AUDIT_KINDS = [
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** One line of the wallet's history. */
+/** One row of the relayer's hash-chained audit log (what the relayer store's `readAudit` returns). */
+export interface RelayerAuditRow {
+  seq: number;
+  at: number;
+  event: string;
+  opHash: string | null;
+  sender: string | null;
+  detailJson: string;
+}
+
+/** The relayer store, as far as audits read it (a relayer's `RelayerStore` is one). */
+export interface RelayerAuditSource {
+  readAudit(afterSeq: number, limit: number): Promise<RelayerAuditRow[]>;
+}
+
 export interface AuditEntry {
   kind: AuditKind;
   /** The wallet event's name, or the relayer audit event ("rejected", "dropped", "failed"). */
@@ -103,7 +117,7 @@ export interface AuditClientOptions {
   /** A node provider (event queries; the relayer does not forward eth_getLogs). */
   provider: Provider;
   /** The relayer's store: its rejected / dropped ops for this wallet are joined in. */
-  relayerStore?: RelayerStore;
+  relayerStore?: RelayerAuditSource;
   /** First block to scan (default 0). */
   fromBlock?: number;
   /** Blocks per eth_getLogs request (default 10 000). */
@@ -159,7 +173,7 @@ const eventsInterface = new Interface([
 export class AuditClient {
   readonly wallet: string;
   private readonly provider: Provider;
-  private readonly store?: RelayerStore;
+  private readonly store?: RelayerAuditSource;
   private readonly fromBlock: number;
   private readonly blockChunk: number;
   private readonly assets: AssetInfo;

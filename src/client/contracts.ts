@@ -3,13 +3,7 @@
  * the EntryPoint fragments we read, `Call` batches and the agent's `executeUserOp` calldata.
  */
 import { AbiCoder, Contract, Interface, concat, isHexString, type ContractRunner } from "ethers";
-import {
-  AgentWalletFactory__factory,
-  AgentWallet__factory,
-  IAgentWallet__factory,
-  type AgentWalletFactory,
-  type IAgentWallet,
-} from "../../typechain-types/index.js";
+import { agentWalletAbi, agentWalletFactoryAbi } from "./abi/generated.js";
 import { InvalidArgumentError } from "./errors.js";
 import { toAddress } from "./units.js";
 
@@ -30,7 +24,16 @@ export interface ResolvedCall {
 /** Most calls in one batch (the wallet's MAX_CALLS). */
 export const MAX_CALLS = 32;
 
-export const walletInterface = IAgentWallet__factory.createInterface() as unknown as Interface;
+export const walletInterface = new Interface(agentWalletAbi);
+export const factoryInterface = new Interface(agentWalletFactoryAbi);
+
+/**
+ * The wallet (IAgentWallet) as an ethers Contract over the bundled ABI; results are untyped at compile time
+ * (the package ships no generated bindings), the SDK's own methods type what they return.
+ */
+export type WalletContract = Contract;
+/** The factory as an ethers Contract over the bundled ABI. */
+export type FactoryContract = Contract;
 
 /** UUPS entry point of the wallet implementation (not part of IAgentWallet). */
 export const upgradeInterface = new Interface([
@@ -54,13 +57,13 @@ export const entryPointReadInterface = new Interface([
 ]);
 
 /**
- * The wallet as a typechain contract (IAgentWallet).
+ * The wallet (IAgentWallet) as an ethers Contract over the bundled ABI.
  *
  * @example
  * const paused = await walletContract(wallet, provider).paused();
  */
-export function walletContract(address: string, runner: ContractRunner | null): IAgentWallet {
-  return IAgentWallet__factory.connect(address, runner);
+export function walletContract(address: string, runner: ContractRunner | null): WalletContract {
+  return new Contract(address, walletInterface, runner);
 }
 
 /**
@@ -71,20 +74,21 @@ export function walletContract(address: string, runner: ContractRunner | null): 
  * const max = await maxUnsettledOps(wallet, provider); // 4n
  */
 export async function maxUnsettledOps(address: string, runner: ContractRunner): Promise<bigint> {
-  return AgentWallet__factory.connect(address, runner).MAX_UNSETTLED_OPS();
+  return (await new Contract(
+    address,
+    ["function MAX_UNSETTLED_OPS() view returns (uint256)"],
+    runner,
+  ).getFunction("MAX_UNSETTLED_OPS")()) as bigint;
 }
 
 /**
- * The factory as a typechain contract.
+ * The factory as an ethers Contract over the bundled ABI.
  *
  * @example
  * const implementation = await factoryContract(factory, provider).implementation();
  */
-export function factoryContract(
-  address: string,
-  runner: ContractRunner | null,
-): AgentWalletFactory {
-  return AgentWalletFactory__factory.connect(address, runner);
+export function factoryContract(address: string, runner: ContractRunner | null): FactoryContract {
+  return new Contract(address, factoryInterface, runner);
 }
 
 /**

@@ -7,7 +7,7 @@
  * Messages are one line and never carry secrets (keys, API keys).
  */
 import { Interface, type ErrorDescription, type ErrorFragment, type Result } from "ethers";
-import { IAgentWallet__factory } from "../../typechain-types/index.js";
+import { agentWalletAbi } from "./abi/generated.js";
 
 /** Stable machine codes, one per error class. */
 export const LeashErrorCode = {
@@ -383,7 +383,7 @@ export class OperationUnconfirmedError extends LeashError {
 // ------------------------------------------------------------------------------------------------
 // Decoding
 
-const walletInterface = IAgentWallet__factory.createInterface() as unknown as Interface;
+const walletInterface = new Interface(agentWalletAbi);
 
 const walletErrorNames = new Set(
   walletInterface.fragments.filter((f) => f.type === "error").map((f) => (f as ErrorFragment).name),
@@ -478,7 +478,8 @@ export function errorFromDescription(description: ErrorDescription, data = "0x")
 }
 
 /**
- * Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`).
+ * Revert data inside an ethers error (CALL_EXCEPTION, or a JSON-RPC error carrying `data`) or a viem error
+ * (its `cause` chain, `data`, or the bytes a bundler quoted in `details`).
  *
  * @example
  * const data = revertDataOf(caught); // "0x..." or null
@@ -488,6 +489,11 @@ export function revertDataOf(error: unknown, depth = 0): string | null {
   const e = error as Record<string, unknown>;
   if (typeof e.data === "string" && /^0x[0-9a-fA-F]*$/.test(e.data) && e.data.length >= 10)
     return e.data;
+  // viem's bundler errors carry a third-party bundler's revert bytes only in their text ("UserOperation
+  // reverted during simulation with reason: 0x…"): taken when they decode to a known error.
+  if (typeof e.details === "string")
+    for (const match of e.details.matchAll(/0x[0-9a-fA-F]{8,}/g))
+      if (decodeRevertData(match[0])) return match[0];
   for (const key of ["error", "info", "cause"]) {
     const nested = revertDataOf(e[key], depth + 1);
     if (nested) return nested;

@@ -24,3 +24,6 @@ export * from "./agent.js";
 export * from "./owner.js";
 export * from "./audit.js";
 export * from "./allowlist.js";
+export * from "./viem/account.js";
+export * from "./viem/outcome.js";
+export { agentWalletAbi, agentWalletFactoryAbi } from "./abi/generated.js";

@@ -21,14 +21,14 @@ import {
   id as keccakId,
   isHexString,
   type ContractTransactionReceipt,
+  type EventLog,
   type ContractTransactionResponse,
   type LogDescription,
   type Provider,
   type Signer,
   type TypedDataDomain,
 } from "ethers";
-import type { IAgentWallet } from "../../typechain-types/index.js";
-import { minimumPreVerificationGas, toRpcUserOperation } from "../relayer/userOp.js";
+import { minimumPreVerificationGas, toRpcUserOperation } from "./userOperation.js";
 import { RelayerRpc } from "./relayerRpc.js";
 import {
   DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
@@ -52,6 +52,7 @@ import {
   walletInterface,
   type Call,
   type ResolvedCall,
+  type WalletContract,
 } from "./contracts.js";
 import {
   AgentStatusName,
@@ -205,7 +206,7 @@ const EIP712_TYPES = {
 /** Owners and guardians governing a Leash wallet (see the module comment and README). */
 export class OwnerClient {
   readonly wallet: string;
-  readonly contract: IAgentWallet;
+  readonly contract: WalletContract;
   readonly provider: Provider;
   private readonly signers: Signer[];
   /** Pays gas for transactions; absent in a read-only client. */
@@ -221,6 +222,12 @@ export class OwnerClient {
    * await owners.pause();
    * const reader = new OwnerClient({ wallet, signers: [], provider }); // reads only
    */
+
+  /** The wallet contract with `runner` sending. */
+  private connected(runner: Signer): WalletContract {
+    return this.contract.connect(runner) as WalletContract;
+  }
+
   constructor(options: OwnerClientOptions) {
     this.wallet = toAddress(options.wallet, "wallet");
     this.signers = options.signers ?? [];
@@ -398,8 +405,9 @@ export class OwnerClient {
         this.now(),
       ]);
       const approvedBy: string[] = [];
-      const approvals = await Promise.all(owners.map((o) => w.hasApproved(pid, o)));
-      owners.forEach((o, i) => approvals[i] && approvedBy.push(o));
+      const ownerList = owners as string[];
+      const approvals = await Promise.all(ownerList.map((o) => w.hasApproved(pid, o)));
+      ownerList.forEach((o, i) => approvals[i] && approvedBy.push(o));
       const state = ProposalStateName[Number(p.state)] ?? "none";
       return {
         id: pid,
@@ -415,7 +423,7 @@ export class OwnerClient {
         expired:
           (state === "pending" && now > p.expiresAt) ||
           (state === "queued" && now > p.eta + GRACE_PERIOD),
-        calls: calls.map((c) => {
+        calls: (calls as ResolvedCall[]).map((c) => {
           const call = { target: c.target, value: c.value, data: c.data };
           return { ...call, description: this.describeCall(call) };
         }),
@@ -506,7 +514,7 @@ export class OwnerClient {
       const seen = new Set<string>();
       const out: AgentInfo[] = [];
       for (const e of events) {
-        const agent = e.args.agent;
+        const agent = (e as EventLog).args.agent as string;
         if (seen.has(agent)) continue;
         seen.add(agent);
         out.push(await this.agent(agent));
@@ -605,7 +613,7 @@ export class OwnerClient {
     const signer = await this.signerFor(options.as);
     const now = await this.now();
     const expiresAt = now + BigInt(options.expiresIn ?? 7n * DAY);
-    const receipt = await this.send(this.contract.connect(signer).propose(resolved, expiresAt));
+    const receipt = await this.send(this.connected(signer).propose(resolved, expiresAt));
     return this.resultOf(receipt);
   }
 
@@ -618,7 +626,7 @@ export class OwnerClient {
    */
   async approve(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
     const signer = await this.signerFor(options.as);
-    const receipt = await this.send(this.contract.connect(signer).approve(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).approve(BigInt(id)));
     return this.resultOf(receipt, BigInt(id));
   }
 
@@ -656,7 +664,7 @@ export class OwnerClient {
    */
   async revokeApproval(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
     const signer = await this.signerFor(options.as);
-    const receipt = await this.send(this.contract.connect(signer).revokeApproval(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).revokeApproval(BigInt(id)));
     return this.resultOf(receipt, BigInt(id));
   }
 
@@ -667,7 +675,7 @@ export class OwnerClient {
    * await client.execute(7n);
    */
   async execute(id: bigint | number): Promise<SubmitResult> {
-    const receipt = await this.send(this.contract.connect(this.sender()).execute(BigInt(id)));
+    const receipt = await this.send(this.connected(this.sender()).execute(BigInt(id)));
     return { status: "executed", proposalId: BigInt(id), transactionHash: receipt.hash };
   }
 
@@ -679,7 +687,7 @@ export class OwnerClient {
    */
   async cancel(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.contract.connect(signer).cancel(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).cancel(BigInt(id)));
     return { status: "executed", proposalId: BigInt(id), transactionHash: receipt.hash };
   }
 
@@ -788,9 +796,12 @@ export class OwnerClient {
     await this.checkBatchTarget(batch);
     const packed = packOwnerSignatures(batch.signatures);
     const receipt = await this.send(
-      this.contract
-        .connect(this.sender())
-        .executeWithSignatures(batch.calls, batch.nonce, batch.deadline, packed),
+      this.connected(this.sender()).executeWithSignatures(
+        batch.calls,
+        batch.nonce,
+        batch.deadline,
+        packed,
+      ),
     );
     return this.resultOf(receipt);
   }
@@ -919,7 +930,7 @@ export class OwnerClient {
    */
   async pause(options: { as?: string } = {}): Promise<SubmitResult> {
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.contract.connect(signer).pause());
+    const receipt = await this.send(this.connected(signer).pause());
     return { status: "executed", transactionHash: receipt.hash };
   }
 
@@ -932,7 +943,7 @@ export class OwnerClient {
   async suspendAgent(agent: string, options: { as?: string } = {}): Promise<SubmitResult> {
     const a = toAddress(agent, "agent");
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.contract.connect(signer).suspendAgent(a));
+    const receipt = await this.send(this.connected(signer).suspendAgent(a));
     return { status: "executed", transactionHash: receipt.hash };
   }
 
@@ -945,7 +956,7 @@ export class OwnerClient {
   async revokeAgent(agent: string, options: { as?: string } = {}): Promise<SubmitResult> {
     const a = toAddress(agent, "agent");
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.contract.connect(signer).revokeAgent(a));
+    const receipt = await this.send(this.connected(signer).revokeAgent(a));
     return { status: "executed", transactionHash: receipt.hash };
   }
 

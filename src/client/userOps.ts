@@ -8,12 +8,12 @@ import {
   USER_OPERATION_EVENT_TOPIC,
   USER_OPERATION_REVERT_REASON_TOPIC,
   entryPointInterface,
-} from "../relayer/abi.js";
+} from "./entryPointAbi.js";
 import {
   getUserOperationHash,
   minimumPreVerificationGas,
   type UserOperation,
-} from "../relayer/userOp.js";
+} from "./userOperation.js";
 import {
   ExecutionRevertedError,
   FeeTooHighError,

@@ -32,12 +32,18 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The command line that runs `leash <args>` (for hosts that spawn it themselves, e.g. an MCP client). */
+export function leashCommand(args: string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: ["--import", TSX, MAIN, ...args] };
+}
+
 export function spawnLeash(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
   // Its own process group: killing it also stops what it started (e.g. `leash dev`'s Hardhat node).
-  return spawnTracked(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const { command, args: argv } = leashCommand(args);
+  return spawnTracked(command, argv, {
     cwd: options.cwd ?? tempDir(),
     env: options.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],

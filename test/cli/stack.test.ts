@@ -119,6 +119,13 @@ describe("leash CLI against a running dev stack", function () {
     expect(errorLine(decimals)).to.equal("amount 0.0000000000000000001 has more than 18 decimals");
     const negative = await run(["pay", merchant, "-1"]);
     expect(negative.code).to.equal(2);
+    for (const zero of ["0", "0.00", ".0"]) {
+      const refused = await run(["pay", merchant, zero]);
+      expect(refused.code).to.equal(2);
+      expect(errorLine(refused)).to.equal(
+        "amount must be greater than zero (a zero payment moves nothing and only costs gas)",
+      );
+    }
   });
 
   it("pay without the keystore password (no terminal) fails before touching the relayer", async () => {

@@ -156,11 +156,14 @@ describe("AgentClient", function () {
     expect(native.perTx).to.equal(parseEther("1"));
     expect(native.daily).to.equal(parseEther("2.75"));
     expect(native.weekly).to.equal(parseEther("4.75"));
+    // Above this a payment is escalated to the owners: an agent can tell before paying.
+    expect(native.approvalAbove).to.equal(parseEther("0.5"));
     const tokenLeft = await agent.remaining(await token.getAddress());
     expect(tokenLeft.symbol).to.equal("MCK");
     expect(tokenLeft.daily).to.equal(parseEther("250"));
     expect(tokenLeft.weekly).to.equal(null);
     expect(tokenLeft.monthly).to.equal(null);
+    expect(tokenLeft.approvalAbove).to.equal(null);
     await expectRejection(agent.remaining("0xnot-an-address"), InvalidAddressError);
   });
 
@@ -215,8 +218,13 @@ describe("AgentClient", function () {
     const [escalation] = await owner.escalations();
     expect(escalation.id).to.equal(receipt.proposalId);
     expect(escalation.escalatedBy).to.equal(agentKey.address);
-    // The owners reject it: the agent's slot frees up for the next tests.
+    // The owners reject it (the agent's slot frees up for the next tests); the agent learns it.
+    const decision = agent.waitForDecision(escalation.id, { pollMs: 100, timeoutMs: 60_000 });
     await owner.cancel(escalation.id);
+    expect(await decision).to.deep.equal({ proposalId: escalation.id, decision: "cancelled" });
+    const unknown = await expectRejection(agent.waitForDecision(10_000n), WalletError);
+    expect(unknown.errorName).to.equal("ProposalNotFound");
+    await expectRejection(agent.waitForDecision(0), InvalidArgumentError);
   });
 
   it("rejects bad addresses and amounts before contacting anyone", async () => {
@@ -237,6 +245,11 @@ describe("AgentClient", function () {
     );
     expect(decimals.message).to.equal("amount 0.0000000000000000001 has more than 18 decimals");
     await expectRejection(offline.pay(shop, "-1"), InvalidAmountError);
+    // A zero payment moves nothing and only burns gas.
+    const zero = await expectRejection(offline.pay(shop, "0"), InvalidAmountError);
+    expect(zero.message).to.contain("greater than zero");
+    await expectRejection(offline.pay(shop, 0n), InvalidAmountError);
+    await expectRejection(offline.pay(shop, "0.000"), InvalidAmountError);
     await expectRejection(offline.pay(shop, "1e18"), InvalidAmountError);
     // A well-formed request to a relayer that is not there.
     await expectRejection(offline.pay(shop, "0.1"), RelayerUnavailableError);
@@ -250,6 +263,7 @@ describe("AgentClient", function () {
       InvalidAmountError,
     );
     expect(error.message).to.contain("has more than 18 decimals");
+    await expectRejection(agent.transferToken(sixDecimals, shop, "0"), InvalidAmountError);
   });
 
   it("names an unknown agent key with UnknownAgentError", async () => {

@@ -8,6 +8,7 @@ import { formatAmount } from "../../client/index.js";
 import { agentClient } from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";
+import { usageError } from "../errors.js";
 import { renderFields } from "../output.js";
 import { parseDuration } from "../units.js";
 
@@ -27,6 +28,11 @@ export function registerPay(program: Command): void {
           opts: { token?: string; wait: boolean; timeout: string },
         ) => {
           const recipient = parseAddress(to, "recipient");
+          // Refused before the keystore is decrypted: a zero payment moves nothing and only costs gas.
+          if (/^\s*(0+(\.0*)?|\.0+)\s*$/.test(amount))
+            throw usageError(
+              "amount must be greater than zero (a zero payment moves nothing and only costs gas)",
+            );
           const token = opts.token === undefined ? undefined : parseAddress(opts.token, "--token");
           const timeoutMs = parseDuration(opts.timeout) * 1000;
           const agent = await agentClient(ctx);

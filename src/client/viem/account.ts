@@ -1,0 +1,213 @@
+/**
+ * `toLeashSmartAccount`: a Leash wallet as a viem `SmartAccount` (EntryPoint v0.8) driven by one agent's session
+ * key, so viem's `createBundlerClient`, permissionless's `createSmartAccountClient` or any ERC-4337 bundler can
+ * send its payments. The wallet's conventions, which a hand-written `toSmartAccount` easily gets wrong:
+ * - nonce key = the session key's address (the agent's own 2D nonce lane; key 0 is the owners' lane);
+ * - callData = `executeUserOp.selector ++ abi.encode(Call[])` (the wallet decodes the calls itself);
+ * - signature = the session key's 65-byte ECDSA signature of the userOpHash (the v0.8 EIP-712 digest);
+ * - the stub signature is a well-formed ECDSA signature, so estimates run the same recovery as the real one.
+ */
+import {
+  concat,
+  decodeAbiParameters,
+  getAddress,
+  isAddressEqual,
+  slice,
+  toFunctionSelector,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  encodeAbiParameters,
+} from "viem";
+import {
+  entryPoint08Abi,
+  getUserOperationTypedData,
+  toSmartAccount,
+  type SmartAccount,
+  type SmartAccountImplementation,
+} from "viem/account-abstraction";
+import { getChainId, getCode, readContract } from "viem/actions";
+import { agentWalletAbi } from "../abi/generated.js";
+import { InvalidArgumentError, UnknownAgentError, toLeashError } from "../errors.js";
+
+const CALLS_PARAM = [
+  {
+    type: "tuple[]",
+    components: [
+      { name: "target", type: "address" },
+      { name: "value", type: "uint256" },
+      { name: "data", type: "bytes" },
+    ],
+  },
+] as const;
+
+/** `executeUserOp(PackedUserOperation,bytes32)`: the wallet's user-op entry, followed by `abi.encode(Call[])`. */
+export const EXECUTE_USER_OP_SELECTOR = toFunctionSelector(
+  "executeUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)",
+);
+
+/** Most calls in one batch (the wallet's MAX_CALLS). */
+const MAX_CALLS = 32;
+
+/**
+ * A fixed, well-formed ECDSA signature (a throwaway key's signature of the zero hash): estimation spends the
+ * same recovery gas as the real signature, and the wallet answers SIG_VALIDATION_FAILED instead of reverting.
+ */
+export const LEASH_STUB_SIGNATURE: Hex =
+  "0xe0a180fdd0fe38037cc878c03832861b40a29d32bd7b40b10c9e1efc8c1468a05ae06d1624896d0d29f4b31e32772ea3cb1b4d7ed4e077e5da28dcc33c0e78121c";
+
+export interface ToLeashSmartAccountParameters {
+  /** A viem public client on the wallet's chain (reads: entry point, agent record, nonces). */
+  client: SmartAccountImplementation["client"];
+  /** The Leash wallet's address. */
+  address: Address;
+  /** The agent's session key as a viem LocalAccount (e.g. `privateKeyToAccount(key)`); it never leaves it. */
+  agent: LocalAccount;
+}
+
+export type LeashSmartAccountImplementation = SmartAccountImplementation<
+  typeof entryPoint08Abi,
+  "0.8",
+  { agentKey: Address; wallet: Address }
+>;
+export type LeashSmartAccount = SmartAccount<LeashSmartAccountImplementation>;
+
+/** A batch as the wallet takes it: `executeUserOp.selector ++ abi.encode(Call[])`, 1..32 calls. */
+export function encodeLeashCalls(
+  calls: readonly { to: Address; value?: bigint | undefined; data?: Hex | undefined }[],
+): Hex {
+  if (calls.length === 0 || calls.length > MAX_CALLS)
+    throw new InvalidArgumentError(`a batch needs between 1 and ${MAX_CALLS} calls`);
+  return concat([
+    EXECUTE_USER_OP_SELECTOR,
+    encodeAbiParameters(CALLS_PARAM, [
+      calls.map((c) => ({ target: getAddress(c.to), value: c.value ?? 0n, data: c.data ?? "0x" })),
+    ]),
+  ]);
+}
+
+/** The calls of a Leash user op's callData (inverse of `encodeLeashCalls`). */
+export function decodeLeashCalls(callData: Hex): { to: Address; value: bigint; data: Hex }[] {
+  if (callData.length < 10 || slice(callData, 0, 4).toLowerCase() !== EXECUTE_USER_OP_SELECTOR)
+    throw new InvalidArgumentError("callData is not a Leash executeUserOp batch");
+  const [calls] = decodeAbiParameters(CALLS_PARAM, slice(callData, 4));
+  return calls.map((c) => ({ to: c.target, value: c.value, data: c.data }));
+}
+
+/**
+ * The wallet as a viem SmartAccount for one agent.
+ *
+ * @example
+ * const account = await toLeashSmartAccount({ client, address: wallet, agent: privateKeyToAccount(key) });
+ * const bundler = createBundlerClient({ account, client, transport: http(relayerUrl) });
+ * const hash = await bundler.sendUserOperation({ calls: [{ to: shop, value: parseEther("0.1") }] });
+ */
+export async function toLeashSmartAccount(
+  parameters: ToLeashSmartAccountParameters,
+): Promise<LeashSmartAccount> {
+  const { client, agent } = parameters;
+  if (!agent || agent.type !== "local" || typeof agent.signTypedData !== "function")
+    throw new InvalidArgumentError("agent must be a viem LocalAccount holding the session key");
+  let wallet: Address;
+  try {
+    wallet = getAddress(parameters.address);
+  } catch {
+    throw new InvalidArgumentError(`wallet ${String(parameters.address)} is not an address`);
+  }
+  const agentKey = getAddress(agent.address);
+
+  const code = await getCode(client, { address: wallet });
+  if (!code || code === "0x")
+    throw new InvalidArgumentError(`no wallet deployed at ${wallet} on this chain`);
+  let entryPointAddress: Address;
+  let agentId: Address;
+  try {
+    [entryPointAddress, agentId] = await Promise.all([
+      readContract(client, { address: wallet, abi: agentWalletAbi, functionName: "entryPoint" }),
+      readContract(client, {
+        address: wallet,
+        abi: agentWalletAbi,
+        functionName: "agentOfKey",
+        args: [agentKey],
+      }),
+    ]);
+  } catch (error) {
+    throw toLeashError(error);
+  }
+  if (isAddressEqual(agentId, zeroAddress)) throw new UnknownAgentError(agentKey, wallet);
+  const nonceKey = BigInt(agentKey);
+
+  let chainId: number | undefined = client.chain?.id;
+  const memoChainId = async () => (chainId ??= await getChainId(client));
+
+  const refuse = (what: string): never => {
+    throw new InvalidArgumentError(`the agent key signs only its own Leash operations: ${what}`);
+  };
+
+  return toSmartAccount({
+    client,
+    entryPoint: { abi: entryPoint08Abi, address: entryPointAddress, version: "0.8" },
+    extend: { agentKey, wallet },
+    // The nonce key is fixed (the agent's lane): viem's default key manager would pick a new lane per op.
+    nonceKeyManager: {
+      consume: async () => 0,
+      get: async () => 0,
+      increment: () => {},
+      reset: () => {},
+    },
+    async getAddress() {
+      return wallet;
+    },
+    async getFactoryArgs() {
+      // Leash wallets are created by their owners (OwnerClient.createWallet), never by an agent's op.
+      return { factory: undefined, factoryData: undefined };
+    },
+    async encodeCalls(calls) {
+      return encodeLeashCalls(calls);
+    },
+    async decodeCalls(callData) {
+      return decodeLeashCalls(callData);
+    },
+    async getNonce() {
+      return readContract(client, {
+        address: entryPointAddress,
+        abi: entryPoint08Abi,
+        functionName: "getNonce",
+        args: [wallet, nonceKey],
+      });
+    },
+    async getStubSignature() {
+      return LEASH_STUB_SIGNATURE;
+    },
+    async signMessage() {
+      throw new InvalidArgumentError(
+        "a Leash agent key cannot sign messages for the wallet (ERC-1271 accepts only the owners)",
+      );
+    },
+    async signTypedData() {
+      throw new InvalidArgumentError(
+        "a Leash agent key cannot sign typed data for the wallet (ERC-1271 accepts only the owners)",
+      );
+    },
+    async signUserOperation(params) {
+      const { chainId: given, ...userOperation } = params;
+      // Deny by default: the session key signs only ops of this wallet, on its own lane, calling executeUserOp.
+      const sender = userOperation.sender ?? wallet;
+      if (!isAddressEqual(sender, wallet)) refuse(`sender ${sender} is not ${wallet}`);
+      if (userOperation.nonce >> 64n !== nonceKey)
+        refuse(`nonce key ${(userOperation.nonce >> 64n).toString(16)} is not the agent's`);
+      if (slice(userOperation.callData, 0, 4).toLowerCase() !== EXECUTE_USER_OP_SELECTOR)
+        refuse("callData does not call executeUserOp");
+      if (userOperation.factory) refuse("an agent operation cannot deploy a wallet");
+      if (userOperation.paymaster)
+        refuse("agent operations pay gas from the wallet, not a paymaster");
+      const typedData = getUserOperationTypedData({
+        chainId: given ?? (await memoChainId()),
+        entryPointAddress,
+        userOperation: { ...userOperation, sender: wallet, signature: "0x" },
+      });
+      return agent.signTypedData(typedData);
+    },
+  }) as Promise<LeashSmartAccount>;
+}
