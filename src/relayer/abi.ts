@@ -1,7 +1,7 @@
 /** The ABI fragments of EntryPoint v0.8 and accounts the relayer speaks; nothing more. */
 import { Interface } from "ethers";
 
-const PACKED_OP =
+export const PACKED_OP =
   "tuple(address sender,uint256 nonce,bytes initCode,bytes callData,bytes32 accountGasLimits,uint256 preVerificationGas,bytes32 gasFees,bytes paymasterAndData,bytes signature)";
 
 export const entryPointInterface = new Interface([
@@ -10,6 +10,8 @@ export const entryPointInterface = new Interface([
   "function getNonce(address sender, uint192 key) view returns (uint256)",
   "function balanceOf(address account) view returns (uint256)",
   "function senderCreator() view returns (address)",
+  "function delegateAndRevert(address target, bytes data)",
+  "error DelegateAndRevert(bool success, bytes ret)",
   "event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed)",
   "event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason)",
   "event PostOpRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason)",
@@ -31,6 +33,11 @@ export const accountInterface = new Interface([
   "error ECDSAInvalidSignature()",
   "error ECDSAInvalidSignatureLength(uint256 length)",
   "error ECDSAInvalidSignatureS(bytes32 s)",
+]);
+
+/** LeashBundleSimulator (contracts/relayer): run through `delegateAndRevert`, never deployed. */
+export const bundleSimulatorInterface = new Interface([
+  `function simulateBundle(${PACKED_OP}[] ops) returns (tuple(bool success, uint256 gasUsed, bytes revertData)[] results)`,
 ]);
 
 /** `executeUserOp(PackedUserOperation,bytes32)` selector: the account wants the op and its hash. */
