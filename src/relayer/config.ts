@@ -14,6 +14,14 @@ export interface SignerConfig {
 
 export interface InputLimits {
   maxBodyBytes: number;
+  /** The whole request (headers and body) must arrive within this; else 408. */
+  requestDeadlineMs: number;
+  maxConnections: number;
+  maxRequestsPerConnection: number;
+  /** Failed authentications allowed per client address / over all clients per window. */
+  authFailuresPerClient: number;
+  authFailuresOverall: number;
+  authFailureWindowSeconds: number;
   maxBatchSize: number;
   maxCallDataBytes: number;
   maxInitCodeBytes: number;
@@ -84,6 +92,12 @@ export interface RelayerConfig {
 
 export const DEFAULT_LIMITS: InputLimits = {
   maxBodyBytes: 512 * 1024,
+  requestDeadlineMs: 10_000,
+  maxConnections: 1_024,
+  maxRequestsPerConnection: 10_000,
+  authFailuresPerClient: 20,
+  authFailuresOverall: 500,
+  authFailureWindowSeconds: 60,
   maxBatchSize: 50,
   maxCallDataBytes: 32 * 1024,
   maxInitCodeBytes: 16 * 1024,

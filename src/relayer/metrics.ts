@@ -115,6 +115,10 @@ export class RelayerMetrics {
     "Bundle transactions replaced with bumped fees",
   );
 
+  readonly authFailures = new Counter(
+    "leash_relayer_auth_failures_total",
+    "Failed API key authentications by reason",
+  );
   readonly bundleReverts = new Counter(
     "leash_relayer_bundle_reverts_total",
     "Bundle transactions mined as reverted (paid by the relayer)",
@@ -142,6 +146,7 @@ export class RelayerMetrics {
     for (const collect of this.collectors) collect();
     return (
       [
+        this.authFailures,
         this.bundleReverts,
         this.culpritOps,
         this.reputationFailures,
