@@ -1,16 +1,12 @@
 /**
- * Checks run before the relayer spends gas on an op: static field limits, fees, then two
- * simulations against the node (validation through `handleOps`, execution as the EntryPoint
- * would call the account). Each failure maps to one typed RPC error carrying the decoded revert.
+ * Checks run before the relayer spends gas on an op: static field limits, the fee floor, then
+ * simulations against the node: `simulateBundle` (validation, then each execution in bundle order,
+ * through LeashBundleSimulator) and `simulateValidation` (the real `handleOps`). Each failure maps
+ * to one typed RPC error carrying the decoded revert.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  EXECUTE_USER_OP_SELECTOR,
-  accountInterface,
-  bundleSimulatorInterface,
-  entryPointInterface,
-} from "./abi.js";
+import { bundleSimulatorInterface, entryPointInterface } from "./abi.js";
 import type { ChainClient, RetryPolicy } from "./chain.js";
 import type { InputLimits } from "./config.js";
 import type { DecodedRevert, RevertDecoder } from "./decodeRevert.js";
