@@ -59,7 +59,10 @@ export function productionSources(root: string): string[] {
     for (const entry of readdirSync(path.join(root, dir)).sort()) {
       const rel = path.join(dir, entry);
       if (statSync(path.join(root, rel)).isDirectory()) {
-        if (rel !== path.join("contracts", "mocks")) walk(rel);
+        // Mocks and the relayer's bundle simulator (never deployed: run by eth_call state override) are not
+        // production code.
+        if (rel !== path.join("contracts", "mocks") && rel !== path.join("contracts", "relayer"))
+          walk(rel);
       } else if (entry.endsWith(".sol")) out.push(rel.split(path.sep).join("/"));
     }
   };

@@ -1,14 +1,24 @@
 /** The ABI fragments of EntryPoint v0.8 and accounts the relayer speaks; nothing more. */
 import { Interface } from "ethers";
 
-import { PACKED_OP } from "../client/entryPointAbi.js";
+import {
+  PACKED_OP,
+  entryPointInterface as sharedEntryPointInterface,
+} from "../client/entryPointAbi.js";
 
 export {
   BEFORE_EXECUTION_TOPIC,
+  PACKED_OP,
   USER_OPERATION_EVENT_TOPIC,
   USER_OPERATION_REVERT_REASON_TOPIC,
-  entryPointInterface,
 } from "../client/entryPointAbi.js";
+
+/** The SDK's EntryPoint fragments plus what only the relayer calls: bundle simulation through delegateAndRevert. */
+export const entryPointInterface = new Interface([
+  ...sharedEntryPointInterface.fragments,
+  "function delegateAndRevert(address target, bytes data)",
+  "error DelegateAndRevert(bool success, bytes ret)",
+]);
 
 export const accountInterface = new Interface([
   `function executeUserOp(${PACKED_OP} userOp, bytes32 userOpHash)`,
@@ -20,6 +30,11 @@ export const accountInterface = new Interface([
   "error ECDSAInvalidSignature()",
   "error ECDSAInvalidSignatureLength(uint256 length)",
   "error ECDSAInvalidSignatureS(bytes32 s)",
+]);
+
+/** LeashBundleSimulator (contracts/relayer): run through `delegateAndRevert`, never deployed. */
+export const bundleSimulatorInterface = new Interface([
+  `function simulateBundle(${PACKED_OP}[] ops) returns (tuple(bool success, uint256 gasUsed, bytes revertData)[] results)`,
 ]);
 
 /** `executeUserOp(PackedUserOperation,bytes32)` selector: the account wants the op and its hash. */

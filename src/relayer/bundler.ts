@@ -20,7 +20,13 @@ import type { RevertDecoder } from "./decodeRevert.js";
 import type { Logger } from "./logger.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { RpcError } from "./errors.js";
-import { type Simulator, checkOpFees, encodeHandleOps } from "./simulation.js";
+import type { SenderReputation } from "./reputation.js";
+import {
+  type BundleSimulation,
+  type Simulator,
+  checkOpFees,
+  encodeHandleOps,
+} from "./simulation.js";
 import type {
   NewTxRecord,
   OpOutcome,
@@ -62,6 +68,7 @@ export interface BundlerDeps {
   simulator: Simulator;
   decoder: RevertDecoder;
   metrics: RelayerMetrics;
+  reputation: SenderReputation;
   logger: Logger;
   instanceId: string;
 }
@@ -93,6 +100,13 @@ export class Bundler {
     this.stopping = true;
     this.wake?.();
     await this.loopDone;
+  }
+
+  /** An accepted op failed later: it counts against its sender (throttle, then refusal). */
+  private penalize(sender: string, stage: string): void {
+    this.deps.metrics.reputationFailures.inc({ stage });
+    const status = this.deps.reputation.recordFailure(sender, Date.now());
+    if (status !== "ok") this.log.warn("sender reputation lowered", { sender, status, stage });
   }
 
   /** Lets a freshly accepted op be bundled without waiting for the next poll. */
@@ -275,7 +289,25 @@ export class Bundler {
     const removals: OpRemoval[] = [];
     const succeeded = BigInt(receipt.status) === 1n;
     const events = succeeded ? this.parseOpEvents(receipt) : new Map<string, ParsedOpEvent>();
+    const culprits = succeeded ? new Map<string, RpcError>() : await this.findCulprits(ops);
+    if (!succeeded) metrics.bundleReverts.inc();
     for (const op of ops) {
+      const culprit = culprits.get(op.hash);
+      if (culprit) {
+        // Resubmitting it would revert the next bundle too: drop it and hold it against its sender.
+        const data = (culprit.data ?? null) as { rule?: unknown } | null;
+        removals.push({
+          hash: op.hash,
+          status: "dropped",
+          reason: `reverted its bundle (state changed after simulation): ${culprit.message}`,
+          revertJson: JSON.stringify(culprit.data ?? null),
+          ...(data && typeof data.rule === "string" ? { rule: data.rule } : {}),
+        });
+        metrics.culpritOps.inc();
+        metrics.opsTotal.inc({ outcome: "dropped", reason: "bundle_culprit" });
+        this.penalize(op.sender, "bundle_revert");
+        continue;
+      }
       const event = events.get(op.hash);
       if (event) {
         const revert = event.revertReason !== null ? decoder.decode(event.revertReason) : null;
@@ -299,6 +331,7 @@ export class Bundler {
           outcome: event.success ? "included" : "failed",
           reason: event.success ? "" : "execution_reverted",
         });
+        if (!event.success) this.penalize(op.sender, "included_failed");
         metrics.inclusionLatency.observe((now - op.receivedAt) / 1000);
       } else {
         const reason = succeeded
@@ -336,6 +369,38 @@ export class Bundler {
     });
   }
 
+  /**
+   * A mined bundle reverted: the state changed between our simulation and inclusion (a front-run:
+   * an account drained, a wallet paused). Re-simulate its ops against the state that made it revert
+   * and name the ones that fail; the others are requeued. If the node can't answer, nobody is
+   * named: requeued ops are simulated again before any next bundle anyway.
+   */
+  private async findCulprits(ops: OpRecord[]): Promise<Map<string, RpcError>> {
+    const culprits = new Map<string, RpcError>();
+    let remaining = ops.map((record) => ({ record, op: deserializeUserOperation(record.opJson) }));
+    try {
+      for (let round = 0; round < ops.length && remaining.length > 0; round++) {
+        const result = await this.deps.simulator.simulateBundle(remaining.map((r) => r.op));
+        if (result.ok) {
+          result.results.forEach((r, i) => {
+            if (r.error) culprits.set(remaining[i].record.hash, r.error);
+          });
+          break;
+        }
+        if (result.opIndex === null) break;
+        const [culprit] = remaining.splice(result.opIndex, 1);
+        culprits.set(culprit.record.hash, result.error);
+      }
+    } catch (error) {
+      this.log.warn("could not re-simulate a reverted bundle; requeueing all its ops", { error });
+    }
+    if (culprits.size > 0)
+      this.log.warn("bundle reverted on-chain; dropping the ops that caused it", {
+        ops: [...culprits.keys()],
+      });
+    return culprits;
+  }
+
   private parseOpEvents(receipt: RpcReceipt): Map<string, ParsedOpEvent> {
     const events = new Map<string, ParsedOpEvent>();
     const revertReasons = new Map<string, string>();
@@ -365,7 +430,13 @@ export class Bundler {
     return events;
   }
 
-  private async currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+  /**
+   * Fees for our transactions. A bundle never tips more than the least-tipping op in it: ops are
+   * reimbursed at min(maxFeePerGas, baseFee + their tip), so tipping more would pay out of pocket.
+   */
+  private async currentFees(
+    tipCap?: bigint,
+  ): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     const { chain } = this.deps;
     const [baseFee, suggested] = await Promise.all([
       chain.latestBaseFee(),
@@ -374,7 +445,7 @@ export class Bundler {
         return DEFAULT_PRIORITY_FEE; // node without the method
       }),
     ]);
-    const priority = suggested;
+    const priority = tipCap !== undefined && tipCap < suggested ? tipCap : suggested;
     return { maxFeePerGas: baseFee * 2n + priority, maxPriorityFeePerGas: priority };
   }
 
@@ -522,14 +593,13 @@ export class Bundler {
     const removals: OpRemoval[] = [];
     const included: OpOutcome[] = [];
 
-    // Ops acknowledged while the node was down have not had their execution simulated yet.
+    // Ops acknowledged while the node was down skipped the fee check; their execution is covered
+    // by the bundle simulation below like everyone else's.
     let baseFee: bigint | undefined;
     const simulated: string[] = [];
     const kept: typeof candidates = [];
     for (const candidate of candidates) {
       if (candidate.record.needsSimulation) {
-        // Everything acceptance skipped while the node was down: fees, then execution.
-        let error: RpcError | null = null;
         try {
           checkOpFees(
             candidate.op,
@@ -538,17 +608,13 @@ export class Bundler {
           );
         } catch (feeError) {
           if (!(feeError instanceof RpcError)) throw feeError;
-          error = feeError;
-        }
-        error ??= await simulator.simulateExecution(candidate.op, candidate.record.hash);
-        if (error) {
           removals.push({
             hash: candidate.record.hash,
             status: "dropped",
-            reason: error.message,
-            revertJson: JSON.stringify(error.data ?? null),
+            reason: feeError.message,
+            revertJson: JSON.stringify(feeError.data ?? null),
           });
-          metrics.opsTotal.inc({ outcome: "dropped", reason: "execution_reverted" });
+          metrics.opsTotal.inc({ outcome: "dropped", reason: "fees_too_low" });
           continue;
         }
         simulated.push(candidate.record.hash);
@@ -556,12 +622,67 @@ export class Bundler {
       kept.push(candidate);
     }
     candidates = kept;
-    await store.markOpsSimulated(simulated);
 
-    // Re-simulate the bundle as a whole; each round drops the op the EntryPoint names.
-    for (let round = 0; round <= leased.length && candidates.length > 0; round++) {
-      const result = await simulator.simulateValidation(candidates.map((c) => c.op));
-      if (result.ok) break;
+    // Simulate the bundle as a whole against the latest state: every validation, then every
+    // execution in order, so an op that only fails because of an earlier op in the same bundle
+    // (two agents racing one cap) is dropped here instead of paid for. Then the real handleOps
+    // must agree before anything is signed. Each round drops at least one op: bounded.
+    const drop = (
+      candidate: (typeof candidates)[number],
+      error: RpcError,
+      metricReason: string,
+    ) => {
+      const data = (error.data ?? null) as { rule?: unknown } | null;
+      removals.push({
+        hash: candidate.record.hash,
+        status: "dropped",
+        reason: error.message,
+        revertJson: JSON.stringify(error.data ?? null),
+        ...(data && typeof data.rule === "string" ? { rule: data.rule } : {}),
+      });
+      metrics.opsTotal.inc({ outcome: "dropped", reason: metricReason });
+      this.penalize(candidate.op.sender, "pre_bundle_simulation");
+    };
+    // Our bundles still in the mempool run first on-chain: simulate after them, so an op racing
+    // one of theirs (same cap, same funds) is seen failing here too.
+    const prefix = candidates.length > 0 ? await this.inFlightOps() : [];
+    let verified = false;
+    for (let round = 0; round <= leased.length + 1 && candidates.length > 0; round++) {
+      const ops = [...prefix, ...candidates.map((c) => c.op)];
+      const bundle = await simulator.simulateBundle(ops);
+      let result: BundleSimulation = bundle.ok ? { ok: true } : bundle;
+      if (!result.ok && result.opIndex !== null && result.opIndex < prefix.length) {
+        // An in-flight bundle was mined meanwhile (or no longer validates): track it first.
+        this.log.debug("in-flight bundle changed during simulation; retrying next tick");
+        break;
+      }
+      if (!result.ok && result.opIndex !== null)
+        result = { ...result, opIndex: result.opIndex - prefix.length };
+      if (bundle.ok) {
+        const failing = bundle.results
+          .slice(prefix.length)
+          .flatMap((r, i) => (r.error ? [{ i, error: r.error }] : []));
+        if (failing.length > 0) {
+          for (const { i, error } of failing.reverse()) {
+            const [candidate] = candidates.splice(i, 1);
+            this.log.info("dropping op whose execution would revert in this bundle", {
+              op: candidate.record.hash,
+              reason: error.message,
+            });
+            drop(candidate, error, "execution_reverted");
+          }
+          continue;
+        }
+        result = await simulator.simulateValidation(ops);
+        if (!result.ok && result.opIndex !== null) {
+          if (result.opIndex < prefix.length) break;
+          result = { ...result, opIndex: result.opIndex - prefix.length };
+        }
+      }
+      if (result.ok) {
+        verified = true;
+        break;
+      }
       if (result.opIndex === null) {
         this.log.error("bundle simulation failed without naming an op; releasing leases", {
           error: result.error.message,
@@ -570,6 +691,7 @@ export class Bundler {
           instanceId,
           candidates.map((c) => c.record.hash),
         );
+        await store.markOpsSimulated(simulated);
         await store.removeOps(removals, Date.now());
         return;
       }
@@ -581,13 +703,16 @@ export class Bundler {
         included.push(found);
         continue;
       }
-      removals.push({
-        hash: failing.record.hash,
-        status: "dropped",
-        reason: result.error.message,
-        revertJson: JSON.stringify(result.error.data ?? null),
-      });
-      metrics.opsTotal.inc({ outcome: "dropped", reason: "revalidation_failed" });
+      drop(failing, result.error, "revalidation_failed");
+    }
+    await store.markOpsSimulated(simulated);
+    if (!verified && candidates.length > 0) {
+      // Unreachable by the bound above unless the node keeps changing its answer: never send.
+      await store.releaseOps(
+        instanceId,
+        candidates.map((c) => c.record.hash),
+      );
+      candidates = [];
     }
     await store.recordOpOutcomes(included, Date.now());
     await store.removeOps(removals, Date.now());
@@ -611,7 +736,12 @@ export class Bundler {
     const { chain, store, signer, chainId, entryPoint, beneficiary, metrics } = this.deps;
     const [nonce, { maxFeePerGas, maxPriorityFeePerGas }, blockNumber] = await Promise.all([
       store.getSignerNonce(this.signerAddress),
-      this.currentFees(),
+      this.currentFees(
+        ops.reduce(
+          (m, op) => (op.maxPriorityFeePerGas < m ? op.maxPriorityFeePerGas : m),
+          2n ** 255n,
+        ),
+      ),
       chain.blockNumber(),
     ]);
     if (nonce === null) throw new Error("signer nonce not initialised");
@@ -656,6 +786,18 @@ export class Bundler {
       { ...record, status: "pending", sentBlock: null, receiptJson: null },
       blockNumber,
     );
+  }
+
+  /** Ops of this signer's bundles sent but not yet mined, in nonce order. */
+  private async inFlightOps(): Promise<UserOperation[]> {
+    const pending = await this.deps.store.listPendingTransactions(this.signerAddress);
+    const nonces = [...new Set(pending.map((tx) => tx.nonce))].sort((a, b) => a - b);
+    const ops: UserOperation[] = [];
+    for (const nonce of nonces) {
+      for (const record of await this.deps.store.getBundleOps(this.signerAddress, nonce))
+        ops.push(deserializeUserOperation(record.opJson));
+    }
+    return ops;
   }
 
   /** Finds an op's UserOperationEvent on-chain (bounded look-back), e.g. after a lost receipt. */

@@ -219,14 +219,17 @@ export class ChainClient {
     tx: { from?: string; to: string; data: string; gas?: bigint },
     block: string = "latest",
     retry?: RetryPolicy,
+    stateOverride?: Record<string, { code: string }>,
   ): Promise<
     { reverted: false; result: string } | { reverted: true; data: string; message: string }
   > {
     const callObject: Record<string, string> = { to: tx.to, data: tx.data };
     if (tx.from) callObject.from = tx.from;
     if (tx.gas !== undefined) callObject.gas = "0x" + tx.gas.toString(16);
+    const params: unknown[] = [callObject, block];
+    if (stateOverride) params.push(stateOverride);
     try {
-      const result = await this.request<string>("eth_call", [callObject, block], retry);
+      const result = await this.request<string>("eth_call", params, retry);
       return { reverted: false, result };
     } catch (error) {
       if (

@@ -2,6 +2,7 @@
 import type { InterfaceAbi } from "ethers";
 import type { RateLimitTiers } from "./auth/rateLimiter.js";
 import type { LogLevel, LogSink } from "./logger.js";
+import { DEFAULT_REPUTATION, type ReputationConfig } from "./reputation.js";
 
 export interface SignerConfig {
   /** Path to an encrypted JSON keystore (ethers / geth format). */
@@ -13,6 +14,14 @@ export interface SignerConfig {
 
 export interface InputLimits {
   maxBodyBytes: number;
+  /** The whole request (headers and body) must arrive within this; else 408. */
+  requestDeadlineMs: number;
+  maxConnections: number;
+  maxRequestsPerConnection: number;
+  /** Failed authentications allowed per client address / over all clients per window. */
+  authFailuresPerClient: number;
+  authFailuresOverall: number;
+  authFailureWindowSeconds: number;
   maxBatchSize: number;
   maxCallDataBytes: number;
   maxInitCodeBytes: number;
@@ -22,10 +31,15 @@ export interface InputLimits {
   maxCallGasLimit: bigint;
   maxPreVerificationGas: bigint;
   maxPaymasterGasLimit: bigint;
+  /**
+   * The economic floor. maxPriorityFeePerGas must be at least this (0 only when configured so), and
+   * maxFeePerGas at least baseFee × (100 + feeMarginPercent) / 100 + minPriorityFeePerGas: the base
+   * fee may rise between acceptance and inclusion (12.5 % a block), and bundles never tip more than
+   * their ops do, so an op passing this covers what its gas costs the relayer.
+   */
   minPriorityFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
-  /** maxFeePerGas must be >= latest base fee × this percentage / 100. */
-  minBaseFeePercent: bigint;
+  feeMarginPercent: bigint;
 }
 
 export interface BundlerConfig {
@@ -63,6 +77,8 @@ export interface RelayerConfig {
   rateLimits: { perKey: RateLimitTiers; perSender: RateLimitTiers };
   limits: InputLimits;
   bundler: BundlerConfig;
+  /** When a sender whose accepted ops keep failing later is throttled, then refused. */
+  reputation: ReputationConfig;
   /** ABI (error fragments) of wallet contracts, so their reverts decode as `{ rule, args }`. */
   walletErrorAbi?: InterfaceAbi;
   /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
@@ -76,6 +92,12 @@ export interface RelayerConfig {
 
 export const DEFAULT_LIMITS: InputLimits = {
   maxBodyBytes: 512 * 1024,
+  requestDeadlineMs: 10_000,
+  maxConnections: 1_024,
+  maxRequestsPerConnection: 10_000,
+  authFailuresPerClient: 20,
+  authFailuresOverall: 500,
+  authFailureWindowSeconds: 60,
   maxBatchSize: 50,
   maxCallDataBytes: 32 * 1024,
   maxInitCodeBytes: 16 * 1024,
@@ -85,9 +107,9 @@ export const DEFAULT_LIMITS: InputLimits = {
   maxCallGasLimit: 10_000_000n,
   maxPreVerificationGas: 2_000_000n,
   maxPaymasterGasLimit: 3_000_000n,
-  minPriorityFeePerGas: 0n,
+  minPriorityFeePerGas: 1_000_000n,
   maxPriorityFeePerGas: 1_000_000_000_000n,
-  minBaseFeePercent: 100n,
+  feeMarginPercent: 25n,
 };
 
 export const DEFAULT_BUNDLER: BundlerConfig = {
@@ -104,9 +126,10 @@ export const DEFAULT_BUNDLER: BundlerConfig = {
 };
 
 export type RelayerConfigInput = Pick<RelayerConfig, "rpcUrl" | "entryPoint" | "db" | "signer"> &
-  Partial<Omit<RelayerConfig, "limits" | "bundler">> & {
+  Partial<Omit<RelayerConfig, "limits" | "bundler" | "reputation">> & {
     limits?: Partial<InputLimits>;
     bundler?: Partial<BundlerConfig>;
+    reputation?: Partial<ReputationConfig>;
   };
 
 export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
@@ -119,6 +142,9 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
   const bundler = { ...DEFAULT_BUNDLER, ...input.bundler };
   if (bundler.feeBumpPercent < 10) throw new Error("config: feeBumpPercent must be >= 10");
   if (bundler.maxOpsPerBundle < 1) throw new Error("config: maxOpsPerBundle must be >= 1");
+  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  if (limits.minPriorityFeePerGas < 0n || limits.feeMarginPercent < 0n)
+    throw new Error("config: minPriorityFeePerGas and feeMarginPercent must be >= 0");
   return {
     host: "127.0.0.1",
     port: 4337,
@@ -128,7 +154,8 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
     acceptRetryAttempts: 2,
     logLevel: "info",
     ...input,
-    limits: { ...DEFAULT_LIMITS, ...input.limits },
+    limits,
     bundler,
+    reputation: { ...DEFAULT_REPUTATION, ...input.reputation },
   };
 }

@@ -102,8 +102,9 @@ export class ThrottledError extends RpcError {
   constructor(
     message: string,
     readonly retryAfterMs: number,
+    extra: Record<string, unknown> = {},
   ) {
-    super(RpcErrorCode.throttled, message, { retryAfterMs });
+    super(RpcErrorCode.throttled, message, { ...extra, retryAfterMs });
   }
 }
 

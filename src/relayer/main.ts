@@ -19,7 +19,7 @@ const BIGINT_LIMITS = new Set([
   "maxPaymasterGasLimit",
   "minPriorityFeePerGas",
   "maxPriorityFeePerGas",
-  "minBaseFeePercent",
+  "feeMarginPercent",
   "maxBundleGas",
   "minSignerBalanceWei",
 ]);
@@ -50,6 +50,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
       "instance-id": { type: "string" },
       "no-auth": { type: "boolean" },
       "log-level": { type: "string" },
+      "min-priority-fee": { type: "string" },
+      "fee-margin-percent": { type: "string" },
     },
     strict: true,
   });
@@ -65,6 +67,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
   if (!rpcUrl) throw new Error("missing RPC URL (--rpc-url or LEASH_RPC_URL)");
   if (!entryPoint) throw new Error("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
   const port = pick(values.port, "LEASH_RELAYER_PORT");
+  const bigintOption = (flag: string | undefined, envName: string, name: string) => {
+    const raw = pick(flag, envName);
+    if (raw === undefined) return undefined;
+    if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(raw.trim()))
+      throw new Error(
+        `${name} must be a non-negative integer (wei / percent), got ${JSON.stringify(raw)}`,
+      );
+    return BigInt(raw.trim());
+  };
+  const minPriorityFeePerGas = bigintOption(
+    values["min-priority-fee"],
+    "LEASH_RELAYER_MIN_PRIORITY_FEE",
+    "--min-priority-fee",
+  );
+  const feeMarginPercent = bigintOption(
+    values["fee-margin-percent"],
+    "LEASH_RELAYER_FEE_MARGIN_PERCENT",
+    "--fee-margin-percent",
+  );
   const keystorePath = pick(values.keystore, "LEASH_KEYSTORE") ?? fromFile.signer?.keystorePath;
   return {
     ...fromFile,
@@ -73,6 +94,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
     db: pick(values.db, "LEASH_RELAYER_DB") ?? fromFile.db ?? "sqlite:.leash/relayer.sqlite",
     host: pick(values.host, "LEASH_RELAYER_HOST") ?? fromFile.host,
     port: port !== undefined ? Number(port) : fromFile.port,
+    limits: {
+      ...fromFile.limits,
+      ...(minPriorityFeePerGas !== undefined ? { minPriorityFeePerGas } : {}),
+      ...(feeMarginPercent !== undefined ? { feeMarginPercent } : {}),
+    },
     instanceId: pick(values["instance-id"], "LEASH_RELAYER_INSTANCE_ID") ?? fromFile.instanceId,
     authRequired: values["no-auth"]
       ? false

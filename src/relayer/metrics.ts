@@ -115,9 +115,43 @@ export class RelayerMetrics {
     "Bundle transactions replaced with bumped fees",
   );
 
+  readonly authFailures = new Counter(
+    "leash_relayer_auth_failures_total",
+    "Failed API key authentications by reason",
+  );
+  readonly bundleReverts = new Counter(
+    "leash_relayer_bundle_reverts_total",
+    "Bundle transactions mined as reverted (paid by the relayer)",
+  );
+  readonly culpritOps = new Counter(
+    "leash_relayer_culprit_ops_total",
+    "Ops found to have reverted a mined bundle, dropped instead of resubmitted",
+  );
+  readonly reputationFailures = new Counter(
+    "leash_relayer_sender_failures_total",
+    "Accepted ops that failed later, counted against their sender's reputation, by stage",
+  );
+  readonly sendersThrottled = new Gauge(
+    "leash_relayer_senders_throttled",
+    "Senders currently throttled by reputation",
+  );
+  readonly sendersBanned = new Gauge(
+    "leash_relayer_senders_banned",
+    "Senders currently refused by reputation",
+  );
+  /** Run before each render, for gauges computed on demand. */
+  readonly collectors: (() => void)[] = [];
+
   render(): string {
+    for (const collect of this.collectors) collect();
     return (
       [
+        this.authFailures,
+        this.bundleReverts,
+        this.culpritOps,
+        this.reputationFailures,
+        this.sendersThrottled,
+        this.sendersBanned,
         this.opsTotal,
         this.rpcRequests,
         this.bundleSize,

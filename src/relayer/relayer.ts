@@ -7,6 +7,7 @@ import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./co
 import { RevertDecoder } from "./decodeRevert.js";
 import { createLogger } from "./logger.js";
 import { RelayerMetrics } from "./metrics.js";
+import { SenderReputation } from "./reputation.js";
 import { RpcServer } from "./rpc/server.js";
 import type { RelayerContext } from "./rpc/types.js";
 import { loadSigner } from "./signer.js";
@@ -58,6 +59,12 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
   const store = await openStore(config.db);
   const decoder = new RevertDecoder(config.walletErrorAbi);
   const metrics = new RelayerMetrics();
+  const reputation = new SenderReputation(config.reputation);
+  metrics.collectors.push(() => {
+    const { throttled, banned } = reputation.counts(Date.now());
+    metrics.sendersThrottled.set(throttled);
+    metrics.sendersBanned.set(banned);
+  });
 
   const bundler = new Bundler({
     chain,
@@ -71,6 +78,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     simulator: new Simulator(chain, entryPoint, signer.address, beneficiary, decoder),
     decoder,
     metrics,
+    reputation,
     logger,
     instanceId,
   });
@@ -91,6 +99,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     logger,
     bundler,
     senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
+    reputation,
     baseFee: async () => {
       if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;

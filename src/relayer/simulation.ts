@@ -1,9 +1,12 @@
 /**
- * Checks run before the relayer spends gas on an op: static field limits, fees, then two
- * simulations against the node (validation through `handleOps`, execution as the EntryPoint
- * would call the account). Each failure maps to one typed RPC error carrying the decoded revert.
+ * Checks run before the relayer spends gas on an op: static field limits, the fee floor, then
+ * simulations against the node: `simulateBundle` (validation, then each execution in bundle order,
+ * through LeashBundleSimulator) and `simulateValidation` (the real `handleOps`). Each failure maps
+ * to one typed RPC error carrying the decoded revert.
  */
-import { EXECUTE_USER_OP_SELECTOR, accountInterface, entryPointInterface } from "./abi.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { bundleSimulatorInterface, entryPointInterface } from "./abi.js";
 import type { ChainClient, RetryPolicy } from "./chain.js";
 import type { InputLimits } from "./config.js";
 import type { DecodedRevert, RevertDecoder } from "./decodeRevert.js";
@@ -32,6 +35,9 @@ export function intrinsicGas(data: string): bigint {
   return gas;
 }
 
+/** Below this no call into an account does anything (the cold account access alone is 2,600). */
+export const MIN_CALL_GAS_LIMIT = 5_000n;
+
 /** Static checks: sizes, gas bounds, fee relations. Throws InvalidParamsError. */
 export function checkOpFields(op: UserOperation, limits: InputLimits): void {
   const fail = (message: string) => {
@@ -59,6 +65,13 @@ export function checkOpFields(op: UserOperation, limits: InputLimits): void {
     fail(`verificationGasLimit above the relayer maximum ${limits.maxVerificationGasLimit}`);
   }
   if (op.verificationGasLimit < 10_000n) fail("verificationGasLimit below 10000");
+  if (op.callData !== "0x" && op.callGasLimit < MIN_CALL_GAS_LIMIT) {
+    // Not a revert the account chose: the EntryPoint could not even enter the account's code.
+    throw new InvalidParamsError(
+      `callGasLimit ${op.callGasLimit} is below ${MIN_CALL_GAS_LIMIT}: too little to run callData`,
+      { field: "callGasLimit", minimum: "0x" + MIN_CALL_GAS_LIMIT.toString(16) },
+    );
+  }
   if (op.callGasLimit > limits.maxCallGasLimit)
     fail(`callGasLimit above the relayer maximum ${limits.maxCallGasLimit}`);
   if (op.preVerificationGas > limits.maxPreVerificationGas) {
@@ -78,20 +91,30 @@ export function checkOpFields(op: UserOperation, limits: InputLimits): void {
   }
   if (op.maxPriorityFeePerGas > op.maxFeePerGas) fail("maxPriorityFeePerGas above maxFeePerGas");
   if (op.maxPriorityFeePerGas < limits.minPriorityFeePerGas) {
-    fail(`maxPriorityFeePerGas below the relayer minimum ${limits.minPriorityFeePerGas}`);
+    throw new InvalidParamsError(
+      `maxPriorityFeePerGas too low: at least ${limits.minPriorityFeePerGas} required`,
+      { field: "maxPriorityFeePerGas", minimum: "0x" + limits.minPriorityFeePerGas.toString(16) },
+    );
   }
   if (op.maxPriorityFeePerGas > limits.maxPriorityFeePerGas) {
     fail(`maxPriorityFeePerGas above the relayer maximum ${limits.maxPriorityFeePerGas}`);
   }
 }
 
+/** The relayer's cost floor at this base fee (see InputLimits.feeMarginPercent). */
+export function requiredMaxFeePerGas(baseFee: bigint, limits: InputLimits): bigint {
+  return (baseFee * (100n + limits.feeMarginPercent)) / 100n + limits.minPriorityFeePerGas;
+}
+
 export function checkOpFees(op: UserOperation, baseFee: bigint, limits: InputLimits): void {
-  const required = (baseFee * limits.minBaseFeePercent) / 100n;
+  const required = requiredMaxFeePerGas(baseFee, limits);
   if (op.maxFeePerGas < required) {
     throw new InvalidParamsError(
-      `maxFeePerGas too low: at least ${required} required at the current base fee`,
+      `maxFeePerGas too low: at least ${required} required at the current base fee ${baseFee}`,
       {
+        field: "maxFeePerGas",
         minimum: "0x" + required.toString(16),
+        baseFee: "0x" + baseFee.toString(16),
       },
     );
   }
@@ -144,6 +167,50 @@ export function validationError(
   }
 }
 
+/**
+ * Where the simulator's code is placed by state override: an address nobody can deploy to on purpose
+ * (no known key or CREATE path); it only exists inside our eth_calls.
+ */
+export const BUNDLE_SIMULATOR_ADDRESS = "0x000000000000000000000000000000000000ea5e";
+
+let simulatorCode: string | null = null;
+/** Runtime code of contracts/relayer/LeashBundleSimulator.sol, from the Hardhat build. */
+export function bundleSimulatorCode(): string {
+  if (simulatorCode) return simulatorCode;
+  const path = fileURLToPath(
+    new URL(
+      "../../artifacts/contracts/relayer/LeashBundleSimulator.sol/LeashBundleSimulator.json",
+      import.meta.url,
+    ),
+  );
+  let artifact: { deployedBytecode?: string };
+  try {
+    artifact = JSON.parse(readFileSync(path, "utf8")) as { deployedBytecode?: string };
+  } catch (error) {
+    throw new Error(
+      `LeashBundleSimulator artifact missing (${path}): run \`npx hardhat build\` first`,
+      { cause: error },
+    );
+  }
+  if (!artifact.deployedBytecode || artifact.deployedBytecode.length < 4)
+    throw new Error(`LeashBundleSimulator artifact has no runtime code (${path})`);
+  simulatorCode = artifact.deployedBytecode;
+  return simulatorCode;
+}
+
+/** One op's execution phase inside a simulated bundle. */
+export interface OpExecution {
+  success: boolean;
+  gasUsed: bigint;
+  /** Set when the execution reverted: the decoded rule, ready to return or record. */
+  error: ExecutionRevertedError | null;
+}
+
+export type BundleExecution =
+  | { ok: true; results: OpExecution[] }
+  | { ok: false; opIndex: number; error: RpcError }
+  | { ok: false; opIndex: null; error: RpcError };
+
 export type BundleSimulation =
   | { ok: true }
   | { ok: false; opIndex: number; error: RpcError }
@@ -174,30 +241,64 @@ export class Simulator {
   }
 
   /**
-   * Runs the op's execution as the EntryPoint would: `from` the EntryPoint to the sender.
-   * Accounts using `executeUserOp` receive the packed op and its hash; others get callData as-is.
-   * Skipped for not-yet-deployed accounts (no code to run against before the factory runs).
+   * Validation of every op, then each op's execution in bundle order with its own callGasLimit, in one
+   * eth_call: EntryPoint.delegateAndRevert runs LeashBundleSimulator with the EntryPoint's address and
+   * storage. No gas is set on the call: the node's cap applies, which is always above the EIP-7623
+   * calldata floor of the call, while each op's execution still gets exactly its callGasLimit.
    */
-  async simulateExecution(
-    op: UserOperation,
-    userOpHash: string,
-    retry?: RetryPolicy,
-  ): Promise<RpcError | null> {
-    if (op.callData === "0x" || op.factory) return null;
-    const data = op.callData.startsWith(EXECUTE_USER_OP_SELECTOR)
-      ? accountInterface.encodeFunctionData("executeUserOp", [
-          packedTuple(packUserOperation(op)),
-          userOpHash,
-        ])
-      : op.callData;
-    const outcome = await this.callWithRetry(
-      // The EntryPoint gives the account callGasLimit for an inner call; as a top-level
-      // eth_call the same work also pays the intrinsic cost, so add it to the limit.
-      { from: this.entryPoint, to: op.sender, data, gas: op.callGasLimit + intrinsicGas(data) },
+  async simulateBundle(ops: UserOperation[], retry?: RetryPolicy): Promise<BundleExecution> {
+    const inner = bundleSimulatorInterface.encodeFunctionData("simulateBundle", [
+      ops.map((op) => packedTuple(packUserOperation(op))),
+    ]);
+    const outcome = await this.chain.call(
+      {
+        from: this.from,
+        to: this.entryPoint,
+        data: entryPointInterface.encodeFunctionData("delegateAndRevert", [
+          BUNDLE_SIMULATOR_ADDRESS,
+          inner,
+        ]),
+      },
+      "latest",
       retry,
+      { [BUNDLE_SIMULATOR_ADDRESS]: { code: bundleSimulatorCode() } },
     );
-    if (!outcome.reverted) return null;
-    const decoded = this.decoder.decode(outcome.data);
+    let success: boolean;
+    let ret: string;
+    try {
+      if (!outcome.reverted) throw new Error("delegateAndRevert returned");
+      const parsed = entryPointInterface.parseError(outcome.data);
+      if (!parsed || parsed.name !== "DelegateAndRevert") throw new Error("unexpected revert");
+      success = Boolean(parsed.args[0]);
+      ret = String(parsed.args[1]);
+    } catch {
+      // Not the simulator's answer (e.g. a node without state overrides): say so, never guess.
+      const data = outcome.reverted ? outcome.data : outcome.result;
+      throw new Error(`bundle simulation gave no result (${data.slice(0, 80)})`);
+    }
+    if (!success) {
+      const decoded = this.decoder.decode(ret);
+      const error = validationError(decoded, (d) => this.decoder.describe(d));
+      if (decoded.kind === "entryPoint" && decoded.opIndex < ops.length)
+        return { ok: false, opIndex: decoded.opIndex, error };
+      return { ok: false, opIndex: null, error };
+    }
+    const [results] = bundleSimulatorInterface.decodeFunctionResult(
+      "simulateBundle",
+      ret,
+    ) as unknown as [{ success: boolean; gasUsed: bigint; revertData: string }[]];
+    return {
+      ok: true,
+      results: results.map((r) => ({
+        success: r.success,
+        gasUsed: r.gasUsed,
+        error: r.success ? null : this.executionError(r.revertData),
+      })),
+    };
+  }
+
+  executionError(revertData: string): ExecutionRevertedError {
+    const decoded = this.decoder.decode(revertData);
     const reason = this.decoder.describe(decoded);
     return new ExecutionRevertedError(`execution reverted: ${reason}`, {
       reason,

@@ -259,7 +259,7 @@ describe("relayer RPC methods", function () {
     const cases: [string, Partial<UserOperation>, RegExp][] = [
       [
         "maxFeePerGas below base fee",
-        { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n },
+        { maxFeePerGas: 2_000_000n, maxPriorityFeePerGas: 1_000_000n },
         /maxFeePerGas too low/,
       ],
       [

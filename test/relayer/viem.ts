@@ -18,11 +18,14 @@ import {
   entryPoint08Abi,
   getUserOperationHash,
   toSmartAccount,
+  type SmartAccountImplementation,
 } from "viem/account-abstraction";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import { agentNonceKey, executeUserOpCallData, packOwnerSignatures } from "../helpers/fixtures.js";
 import { HARDHAT_KEYS, startChain, tempDir, type TestChain } from "./helpers.js";
+import { deployLeashWallet } from "./leashWallet.js";
 
 const simpleAccountAbi = parseAbi([
   "function execute(address target, uint256 value, bytes data)",
@@ -173,5 +176,134 @@ describe("relayer interoperability with viem's bundler client", function () {
     const byHash = await bundlerClient.getUserOperation({ hash: second });
     expect(byHash.transactionHash).to.equal(secondReceipt.receipt.transactionHash);
     expect(byHash.userOperation.sender.toLowerCase()).to.equal(accountAddress.toLowerCase());
+  });
+
+  it("a Leash agent and 2-of-2 Leash owners send with viem's unmodified flow (stub-signature estimates suffice)", async () => {
+    const agentKey = EthersWallet.createRandom();
+    const recipient = EthersWallet.createRandom().address as Hex;
+    const leash = await deployLeashWallet(chain, {
+      agents: [agentKey as unknown as EthersWallet],
+      recipients: [recipient],
+      seed: "relayer-viem-leash",
+    });
+    const walletAddress = leash.address as Hex;
+    const hardhat = defineChain({
+      id: Number(chain.chainId),
+      name: "hardhat",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [relayer.url] } },
+    });
+    const { key } = await createApiKey(relayer.store, {
+      sender: walletAddress,
+      scopes: ["send", "read"],
+      label: "viem leash",
+    });
+    const transport = http(relayer.url, {
+      fetchOptions: { headers: { authorization: `Bearer ${key}` } },
+    });
+    const client = createPublicClient({ chain: hardhat, transport });
+    const entryPoint = {
+      abi: entryPoint08Abi,
+      address: chain.entryPointAddress as Hex,
+      version: "0.8" as const,
+    };
+    const stubKey = EthersWallet.createRandom();
+    const stub = stubKey.signingKey.sign("0x" + "22".repeat(32)).serialized as Hex;
+    const hashOf = (parameters: Parameters<SmartAccountImplementation["signUserOperation"]>[0]) => {
+      const { chainId = hardhat.id, ...userOperation } = parameters;
+      return getUserOperationHash({
+        chainId,
+        entryPointAddress: entryPoint.address,
+        entryPointVersion: "0.8",
+        userOperation: { ...userOperation, sender: walletAddress },
+      });
+    };
+    const leashAccount = (nonceKey: bigint, stubSignature: Hex, sign: (hash: Hex) => Hex) =>
+      toSmartAccount({
+        client,
+        entryPoint,
+        async encodeCalls(calls) {
+          return executeUserOpCallData(
+            calls.map((c) => ({ target: c.to, value: c.value ?? 0n, data: c.data ?? "0x" })),
+          ) as Hex;
+        },
+        async getAddress() {
+          return walletAddress;
+        },
+        async getFactoryArgs() {
+          return { factory: undefined, factoryData: undefined };
+        },
+        async getNonce() {
+          return (await chain.entryPoint.getFunction("getNonce")(
+            walletAddress,
+            nonceKey,
+          )) as bigint;
+        },
+        async getStubSignature() {
+          return stubSignature;
+        },
+        async signMessage() {
+          throw new Error("not needed");
+        },
+        async signTypedData() {
+          throw new Error("not needed");
+        },
+        async signUserOperation(parameters) {
+          return sign(hashOf(parameters));
+        },
+      });
+
+    // Agent: nonce key = its key; the stub recovers to a stranger, so validation takes the short path.
+    const agentAccount = await leashAccount(
+      agentNonceKey(agentKey.address),
+      stub,
+      (hash) => agentKey.signingKey.sign(hash).serialized as Hex,
+    );
+    const agentClient = createBundlerClient({
+      account: agentAccount,
+      client,
+      transport,
+      chain: hardhat,
+    });
+    const agentOp = await agentClient.sendUserOperation({
+      calls: [{ to: recipient, value: 5_000n }],
+    });
+    const agentReceipt = await agentClient.waitForUserOperationReceipt({
+      hash: agentOp,
+      pollingInterval: 200,
+    });
+    expect(agentReceipt.success).to.equal(true);
+    expect(await chain.provider.getBalance(recipient)).to.equal(5_000n);
+
+    // Owners: nonce key 0, M signatures packed; the stub has the same shape with dummy signatures.
+    const ownerStub = packOwnerSignatures(
+      leash.owners.map((o) => ({ signer: o.address, signature: stub })),
+    ) as Hex;
+    const ownerAccount = await leashAccount(
+      0n,
+      ownerStub,
+      (hash) =>
+        packOwnerSignatures(
+          leash.owners.map((o) => ({
+            signer: o.address,
+            signature: o.signingKey.sign(hash).serialized,
+          })),
+        ) as Hex,
+    );
+    const ownerClient = createBundlerClient({
+      account: ownerAccount,
+      client,
+      transport,
+      chain: hardhat,
+    });
+    const ownerOp = await ownerClient.sendUserOperation({
+      calls: [{ to: recipient, value: 7_000n }],
+    });
+    const ownerReceipt = await ownerClient.waitForUserOperationReceipt({
+      hash: ownerOp,
+      pollingInterval: 200,
+    });
+    expect(ownerReceipt.success).to.equal(true);
+    expect(await chain.provider.getBalance(recipient)).to.equal(12_000n);
   });
 });

@@ -20,6 +20,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from "../errors.js";
+import { AuthFailureLimiter } from "../auth/authFailures.js";
 import { methodRegistry } from "./methods/index.js";
 import type { RelayerContext } from "./types.js";
 
@@ -33,8 +34,14 @@ interface JsonRpcResponse {
 }
 
 class BodyTooLargeError extends Error {}
+class RequestDeadlineError extends Error {}
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads the body within `maxBytes` and `deadlineMs` (the whole request, so a 1-byte-per-second
+ * body is cut). On overflow it stops buffering but keeps the socket open so the 413 can be read;
+ * the caller answers with `connection: close`, after which the socket is destroyed.
+ */
+function readBody(req: IncomingMessage, maxBytes: number, deadlineMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? "0");
     if (declared > maxBytes) {
@@ -43,17 +50,29 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        req.removeListener("data", onData);
+        req.resume(); // discard the rest instead of buffering it
+        reject(error);
+      } else resolve(Buffer.concat(chunks));
+    };
+    const timer = setTimeout(() => settle(new RequestDeadlineError()), deadlineMs);
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new BodyTooLargeError());
-        req.destroy();
+        settle(new BodyTooLargeError());
         return;
       }
       chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
+    };
+    req.on("data", onData);
+    req.on("end", () => settle(null));
+    req.on("error", (error) => settle(error));
   });
 }
 
@@ -91,12 +110,14 @@ export class RpcServer {
   private inFlight = 0;
   private accepting = true;
   private idle: (() => void) | null = null;
+  private readonly authFailures: AuthFailureLimiter;
 
   constructor(
     private readonly ctx: RelayerContext,
     private readonly keyRateLimiter: RateLimiter,
   ) {
-    this.server = createServer((req, res) => {
+    // Checked every second (default 30 s): the header and request deadlines are then kept closely.
+    this.server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
       this.inFlight++;
       this.route(req, res)
         .catch((error: unknown) => {
@@ -113,8 +134,13 @@ export class RpcServer {
           if (this.inFlight === 0) this.idle?.();
         });
     });
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
+    const { limits } = ctx.config;
+    this.server.headersTimeout = Math.min(10_000, limits.requestDeadlineMs);
+    this.server.requestTimeout = limits.requestDeadlineMs;
+    this.server.maxConnections = limits.maxConnections;
+    this.server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
+    this.server.keepAliveTimeout = 5_000;
+    this.authFailures = new AuthFailureLimiter(limits);
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -160,17 +186,23 @@ export class RpcServer {
       this.sendJson(res, 404, { error: "not found" });
       return;
     }
+    const { limits } = this.ctx.config;
     let body: Buffer;
     try {
-      body = await readBody(req, this.ctx.config.limits.maxBodyBytes);
+      body = await readBody(req, limits.maxBodyBytes, limits.requestDeadlineMs);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
+      const tooLarge = error instanceof BodyTooLargeError;
+      if (tooLarge || error instanceof RequestDeadlineError) {
+        // The answer first, then the connection goes: the client can read why.
         res.setHeader("connection", "close");
-        this.sendJson(res, 413, {
+        res.once("finish", () => setTimeout(() => req.socket.destroy(), 1_000).unref());
+        this.sendJson(res, tooLarge ? 413 : 408, {
           jsonrpc: "2.0",
           id: null,
           error: new InvalidRequestError(
-            `request body exceeds ${this.ctx.config.limits.maxBodyBytes} bytes`,
+            tooLarge
+              ? `request body exceeds ${limits.maxBodyBytes} bytes`
+              : `request not received within ${limits.requestDeadlineMs} ms`,
           ).toJSON(),
         });
         return;
@@ -187,10 +219,27 @@ export class RpcServer {
 
     let apiKey: ApiKeyInfo | null = null;
     if (this.ctx.config.authRequired) {
+      const client = req.socket.remoteAddress ?? "unknown";
+      const blocked = await this.authFailures.blocked(client);
+      if (blocked) {
+        this.sendJson(res, 429, {
+          jsonrpc: "2.0",
+          id: null,
+          error: new ThrottledError(
+            `too many failed authentications ${blocked.scope === "client" ? "from this address" : "overall"}`,
+            blocked.retryAfterMs,
+          ).toJSON(),
+        });
+        return;
+      }
       const presented = presentedKey(req);
       const check = presented ? await verifyApiKey(this.ctx.store, presented) : null;
       if (!check || !check.ok) {
-        this.ctx.logger.info("authentication failed", { reason: check ? check.reason : "missing" });
+        const reason = check ? check.reason : "missing";
+        const { sampled, failures } = await this.authFailures.record(client);
+        this.ctx.metrics.authFailures.inc({ reason });
+        // A sample, not every failure: a key-guessing flood must not fill the disk with log lines.
+        if (sampled) this.ctx.logger.warn("authentication failed", { client, reason, failures });
         this.sendJson(res, 401, {
           jsonrpc: "2.0",
           id: null,

@@ -8,6 +8,7 @@ import type { RelayerConfig } from "../config.js";
 import type { RevertDecoder } from "../decodeRevert.js";
 import type { Logger } from "../logger.js";
 import type { RelayerMetrics } from "../metrics.js";
+import type { SenderReputation } from "../reputation.js";
 import type { Simulator } from "../simulation.js";
 import type { RelayerStore } from "../store/types.js";
 
@@ -28,6 +29,7 @@ export interface RelayerContext {
   logger: Logger;
   bundler: Bundler;
   senderRateLimiter: RateLimiter;
+  reputation: SenderReputation;
   baseFee(): Promise<bigint>;
 }
 

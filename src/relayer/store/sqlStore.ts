@@ -395,7 +395,10 @@ export class SqlRelayerStore implements RelayerStore {
           event: removal.status,
           opHash: removal.hash,
           sender: row ? String(row.sender) : null,
-          detail: { reason: removal.reason },
+          detail: {
+            reason: removal.reason,
+            ...(removal.rule ? { rule: removal.rule } : {}),
+          },
         },
         now,
       );

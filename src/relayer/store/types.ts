@@ -84,6 +84,8 @@ export interface OpRemoval {
   status: "dropped" | "failed";
   reason: string;
   revertJson?: string | null;
+  /** The wallet rule that refused it, when decoded: kept in the audit row. */
+  rule?: string;
 }
 
 export interface ApiKeyRecord {

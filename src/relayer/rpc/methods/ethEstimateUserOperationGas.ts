@@ -24,6 +24,7 @@ import {
   rpcUserOperationSchema,
   type UserOperation,
 } from "../../userOp.js";
+import { requireSender } from "../access.js";
 import { recordRejection } from "../rejections.js";
 import { defineMethod } from "../types.js";
 
@@ -36,6 +37,23 @@ const estimationOpSchema = rpcUserOperationSchema.partial({
 });
 
 const VALIDATION_OVERHEAD = 35_000n;
+/**
+ * Clients estimate with a stub signature (viem's `getStubSignature`), and an account seeing a wrong
+ * signature returns SIG_VALIDATION_FAILED early: it skips what the real signature triggers (a Leash
+ * agent's rate counters are written, M owners' signatures are each recovered and looked up). When
+ * the stub is seen failing, add what that skipped work costs at most: a base (cold storage writes)
+ * plus a share per 65 signature bytes (ecrecover, owner lookup).
+ */
+const STUB_SIGNATURE_BASE = 70_000n;
+const STUB_SIGNATURE_PER_65_BYTES = 12_000n;
+/**
+ * An account may re-check signatures in execution (Leash owner ops do): with a stub, execution
+ * reverts with a signature error the real op won't hit. Such a revert is not reported; a fixed
+ * budget by callData size is returned instead (unused gas above 40k is charged at 10 % only).
+ */
+const STUB_EXECUTION_BASE = 400_000n;
+const STUB_EXECUTION_PER_BYTE = 200n;
+const SIG_VALIDATION_FAILED = 1n;
 const EXECUTION_OVERHEAD = 10_000n;
 const UNDEPLOYED_VALIDATION_DEFAULT = 60_000n;
 const PVG_MARGIN = 1_000n;
@@ -63,6 +81,7 @@ export const ethEstimateUserOperationGas = defineMethod({
       maxFeePerGas: parsed.maxFeePerGas ?? 0n,
       maxPriorityFeePerGas: parsed.maxPriorityFeePerGas ?? 0n,
     });
+    requireSender(ctx, op.sender, "estimate operations");
     const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
     try {
       const chain = relayer.requestChain;
@@ -76,22 +95,34 @@ export const ethEstimateUserOperationGas = defineMethod({
           hash,
           0n,
         ]);
-        verificationGasLimit = await estimate(
-          chain,
-          { from: entryPoint, to: op.sender, data: validateData },
-          "validation",
-        );
-        verificationGasLimit = withMargin(verificationGasLimit, 20n) + VALIDATION_OVERHEAD;
+        const validateTx = { from: entryPoint, to: op.sender, data: validateData };
+        const [measured, validationResult] = await Promise.all([
+          estimate(chain, validateTx, "validation"),
+          chain.call(validateTx),
+        ]);
+        // The low 160 bits of validationData are the aggregator; 1 means "signature failed".
+        const stubFailed =
+          !validationResult.reverted &&
+          validationResult.result.length >= 66 &&
+          (BigInt(validationResult.result.slice(0, 66)) & ((1n << 160n) - 1n)) ===
+            SIG_VALIDATION_FAILED;
+        verificationGasLimit = withMargin(measured, 20n) + VALIDATION_OVERHEAD;
+        if (stubFailed) {
+          const sigBytes = BigInt((op.signature.length - 2) / 2);
+          verificationGasLimit +=
+            STUB_SIGNATURE_BASE + STUB_SIGNATURE_PER_65_BYTES * ((sigBytes + 64n) / 65n);
+        }
         const executeData = op.callData.startsWith(EXECUTE_USER_OP_SELECTOR)
           ? accountInterface.encodeFunctionData("executeUserOp", [
               packedTuple(packUserOperation(op)),
               hash,
             ])
           : op.callData;
-        callGasLimit =
-          op.callData === "0x"
-            ? 0n
-            : withMargin(
+        callGasLimit = 0n;
+        if (op.callData !== "0x") {
+          try {
+            callGasLimit =
+              withMargin(
                 await estimate(
                   chain,
                   { from: entryPoint, to: op.sender, data: executeData },
@@ -99,6 +130,21 @@ export const ethEstimateUserOperationGas = defineMethod({
                 ),
                 10n,
               ) + EXECUTION_OVERHEAD;
+          } catch (error) {
+            // A named rule other than a signature check is a real refusal (an agent overspending):
+            // report it. A signature error, or a revert we can't decode, may be the stub's doing.
+            const data = (error instanceof ExecutionRevertedError ? error.data : null) as {
+              rule?: unknown;
+              revert?: { kind?: unknown };
+            } | null;
+            const stubCaused =
+              /signature/i.test(String(data?.rule ?? "")) || data?.revert?.kind === "unknown";
+            if (!stubFailed || !stubCaused) throw error;
+            callGasLimit =
+              STUB_EXECUTION_BASE + STUB_EXECUTION_PER_BYTE * BigInt((op.callData.length - 2) / 2);
+            if (callGasLimit > limits.maxCallGasLimit) callGasLimit = limits.maxCallGasLimit;
+          }
+        }
       } else {
         if (!op.factory) throw new ValidationRejectedError("AA20 account not deployed");
         const lookup = await chain.call({

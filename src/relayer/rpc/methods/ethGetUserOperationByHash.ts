@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { deserializeUserOperation, hash32, toRpcUserOperation } from "../../userOp.js";
+import { readableOp } from "../access.js";
 import { defineMethod } from "../types.js";
 
 export const ethGetUserOperationByHash = defineMethod({
   name: "eth_getUserOperationByHash",
   scope: "read",
   params: z.tuple([hash32("userOpHash")]),
-  handler: async ([hash], { relayer }) => {
-    const record = await relayer.store.getOp(hash);
+  handler: async ([hash], ctx) => {
+    const { relayer } = ctx;
+    const record = await readableOp(ctx, hash);
     if (!record) return null;
     const onChain = record.blockNumber !== null;
     return {

@@ -7,6 +7,7 @@ import { BEFORE_EXECUTION_TOPIC, USER_OPERATION_EVENT_TOPIC } from "../../abi.js
 import { NodeUnavailableError, type RpcReceipt } from "../../chain.js";
 import { UnavailableError } from "../../errors.js";
 import { deserializeUserOperation, hash32 } from "../../userOp.js";
+import { readableOp } from "../access.js";
 import { defineMethod } from "../types.js";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -15,8 +16,9 @@ export const ethGetUserOperationReceipt = defineMethod({
   name: "eth_getUserOperationReceipt",
   scope: "read",
   params: z.tuple([hash32("userOpHash")]),
-  handler: async ([hash], { relayer }) => {
-    const record = await relayer.store.getOp(hash);
+  handler: async ([hash], ctx) => {
+    const { relayer } = ctx;
+    const record = await readableOp(ctx, hash);
     if (!record || record.blockNumber === null || !record.txHash) return null;
     let receipt: RpcReceipt | null = null;
     const tx = await relayer.store.getTransaction(record.txHash);

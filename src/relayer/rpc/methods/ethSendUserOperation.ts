@@ -44,6 +44,20 @@ export const ethSendUserOperation = defineMethod({
         limit.retryAfterMs,
       );
     }
+    const standing = relayer.reputation.admit(op.sender, Date.now());
+    if (!standing.allowed) {
+      relayer.metrics.opsTotal.inc({
+        outcome: "rejected",
+        reason: `reputation_${standing.status}`,
+      });
+      throw new ThrottledError(
+        standing.status === "banned"
+          ? "sender refused for a while: its accepted operations kept failing later"
+          : "sender throttled: its accepted operations keep failing later",
+        standing.retryAfterMs,
+        { reputation: standing.status, failures: standing.failures },
+      );
+    }
     const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
     try {
       checkOpFields(op, relayer.config.limits);
@@ -103,13 +117,11 @@ async function simulate(
 ): Promise<boolean> {
   try {
     checkOpFees(op, await relayer.baseFee(), relayer.config.limits);
-    // Both simulations read the same state: run them side by side. Validation failures win.
-    const [validation, execution] = await Promise.all([
-      relayer.simulator.simulateValidation([op]),
-      relayer.simulator.simulateExecution(op, hash),
-    ]);
-    if (!validation.ok) throw validation.error;
-    if (execution) throw execution;
+    // One eth_call: validation, then execution with exactly the op's callGasLimit.
+    const simulation = await relayer.simulator.simulateBundle([op]);
+    if (!simulation.ok) throw simulation.error;
+    const execution = simulation.results[0];
+    if (execution.error) throw execution.error;
     return false;
   } catch (error) {
     if (!(error instanceof NodeUnavailableError)) throw error;

@@ -1,14 +1,16 @@
 /** leash_getUserOperationStatus: where an acknowledged op is, and why if it did not make it. */
 import { z } from "zod";
 import { hash32 } from "../../userOp.js";
+import { readableOp } from "../access.js";
 import { defineMethod } from "../types.js";
 
 export const leashGetUserOperationStatus = defineMethod({
   name: "leash_getUserOperationStatus",
   scope: "read",
   params: z.tuple([hash32("userOpHash")]),
-  handler: async ([hash], { relayer }) => {
-    const record = await relayer.store.getOp(hash);
+  handler: async ([hash], ctx) => {
+    const { relayer } = ctx;
+    const record = await readableOp(ctx, hash);
     if (!record) return null;
     return {
       userOpHash: record.hash,
