@@ -64,17 +64,6 @@ export function walletContract(address: string, runner: ContractRunner | null): 
 }
 
 /**
- * The wallet's `MAX_UNSETTLED_OPS`: how many of an agent's operations may pass validation in a row without one
- * executing before the agent is frozen. The core declares it (interfaces carry functions only).
- *
- * @example
- * const max = await maxUnsettledOps(wallet, provider); // 4n
- */
-export async function maxUnsettledOps(address: string, runner: ContractRunner): Promise<bigint> {
-  return AgentWallet__factory.connect(address, runner).MAX_UNSETTLED_OPS();
-}
-
-/**
  * The factory as a typechain contract.
  *
  * @example

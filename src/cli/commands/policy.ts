@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import type { AssetLimitsInput, Call, OwnerClient } from "../../client/index.js";
+import { UNLIMITED_GAS } from "../../client/index.js";
 import { amountText, ownerClient, readerClient } from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";
@@ -55,6 +56,12 @@ export function registerPolicy(program: Command): void {
               ["enabled", p.enabled ? "yes" : "no (the agent may not move this asset)"],
               ["approval above", fmt(p.limits.approvalAbove, "never escalates")],
               ["max op cost", amountText(info.rules.maxOpCost)],
+              [
+                "gas per day",
+                info.rules.gasPerDay === UNLIMITED_GAS
+                  ? "unlimited"
+                  : amountText(info.rules.gasPerDay),
+              ],
             ]),
             "",
             ctx.out.table(
