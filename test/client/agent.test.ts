@@ -420,12 +420,17 @@ describe("AgentClient", function () {
     });
     expect(tighten.status).to.equal("executed");
     const bundler = await stack.fundedWallet("greedy-bundler");
+    const wallet = walletContract(walletAddress, stack.chain.provider);
+    // Days passed since the agent's last executed op: what validation charged then still counts until a new
+    // day is started, by the next executed op or by anyone through startAgentDay.
+    expect((await wallet.gasBudget(agentKey.address))[1]).to.equal(true);
+    await (await wallet.connect(bundler).startAgentDay(agentKey.address)).wait();
+    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([0n, false]);
     const entryPoint = new Contract(stack.entryPoint, entryPointInterface, bundler);
     await (
       await entryPoint.getFunction("handleOps")([packedTuple(packUserOperation(op))], bundler)
     ).wait();
-    const wallet = walletContract(walletAddress, stack.chain.provider);
-    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([cost, true]);
+    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([cost, false]);
     const exhausted = await expectRejection(agent.pay(shop, "0.01"), GasBudgetExhaustedError);
     expect(exhausted.code).to.equal("GAS_BUDGET_EXHAUSTED");
     expect([
@@ -433,9 +438,6 @@ describe("AgentClient", function () {
       exhausted.left,
       exhausted.gasPerDay,
       exhausted.refillPending,
-    ]).to.deep.equal([agentKey.address, 1000n, cost + 1000n, true]);
-    // A new day began since the agent's last executed op: anyone may refill the budget.
-    await (await wallet.connect(bundler).startAgentDay(agentKey.address)).wait();
-    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([0n, false]);
+    ]).to.deep.equal([agentKey.address, 1000n, cost + 1000n, false]);
   });
 });
