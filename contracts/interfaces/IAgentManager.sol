@@ -29,6 +29,9 @@ interface IAgentManager {
         uint256 newValidAfter,
         uint256 newValidUntil
     );
+    /// @notice Someone started the agent's new local day `day` (`startAgentDay`): its daily op count and gas
+    /// budget spend are zero again.
+    event AgentDayStarted(address indexed agent, uint256 day, address indexed by);
     /// @notice The agent's rules changed.
     event AgentRulesChanged(address indexed agent, AgentRules oldRules, AgentRules newRules);
 

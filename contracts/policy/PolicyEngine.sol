@@ -168,15 +168,15 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     /// @notice Starts a new local day for `agent` if one has begun since its last executed op: zeroes its daily
-    /// op count and gas budget spend, as that day's first executed op would. Returns whether it did.
-    function _startAgentDay(address agent) internal returns (bool) {
+    /// op count and gas budget spend, as that day's first executed op would. Returns whether it did, and the day.
+    function _startAgentDay(address agent) internal returns (bool started, uint256 day) {
         Velocity storage v = _policyStorage().velocity[agent];
-        uint256 day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
-        if (v.dayIndex == day) return false;
+        day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
+        if (v.dayIndex == day) return (false, day);
         v.dayIndex = uint32(day);
         v.opsToday = 0;
         v.gasSpent = 0;
-        return true;
+        return (true, day);
     }
 
     /// @notice What `call` moves, after checking that the agent may make it at all (target, selector,

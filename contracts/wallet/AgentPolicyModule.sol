@@ -169,7 +169,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     function startAgentDay(address agent) external {
         // Only a known agent: the write can't be made to grow storage for arbitrary addresses.
         if (_agentStorage().currentKey[agent] == address(0)) revert AgentNotFound(agent);
-        _startAgentDay(agent);
+        (bool started, uint256 day) = _startAgentDay(agent);
+        if (started) emit AgentDayStarted(agent, day, msg.sender);
     }
 
     /// @inheritdoc IPolicyEngine

@@ -94,7 +94,19 @@ describe("gas budget: a stolen agent key acting as its own bundler (class 1)", f
     await networkHelpers.time.increase(86_400);
     expect(await fx.wallet.maxLoss(fx.agentKey.address, NATIVE)).to.equal(GAS_PER_DAY);
     expect(await greedyOp(fx)).to.equal(false);
-    await (await fx.wallet.connect(fx.stranger).startAgentDay(fx.agentKey.address)).wait();
+    const [, pendingBefore] = await fx.wallet.gasBudget(fx.agentKey.address);
+    expect(pendingBefore).to.equal(true);
+    const receipt = await (
+      await fx.wallet.connect(fx.stranger).startAgentDay(fx.agentKey.address)
+    ).wait();
+    const started = receipt!.logs
+      .map((l) => fx.wallet.interface.parseLog(l))
+      .find((e) => e?.name === "AgentDayStarted");
+    expect([started!.args.agent, started!.args.by]).to.deep.equal([
+      fx.agentKey.address,
+      fx.stranger.address,
+    ]);
+    expect(await fx.wallet.gasBudget(fx.agentKey.address)).to.deep.equal([0n, false]);
     expect(await fx.wallet.maxLoss(fx.agentKey.address, NATIVE)).to.equal(GAS_PER_DAY);
     let accepted = 0;
     while (await greedyOp(fx)) accepted++;
@@ -107,7 +119,10 @@ describe("gas budget: a stolen agent key acting as its own bundler (class 1)", f
     expect(await greedyOp(fx)).to.equal(true);
     const [spentBefore] = await fx.wallet.gasBudget(fx.agentKey.address);
     expect(spentBefore).to.equal(OP_COST);
-    await (await fx.wallet.connect(fx.stranger).startAgentDay(fx.agentKey.address)).wait();
+    await expect(fx.wallet.connect(fx.stranger).startAgentDay(fx.agentKey.address)).not.to.emit(
+      fx.wallet,
+      "AgentDayStarted",
+    );
     const [spentAfter, refillPending] = await fx.wallet.gasBudget(fx.agentKey.address);
     expect([spentAfter, refillPending]).to.deep.equal([OP_COST, false]);
   });
