@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { id } from "ethers";
 import {
   type Connection,
+  NATIVE,
   addAgent,
   agentOp,
   deployPolicyWorld,
@@ -53,13 +54,19 @@ const tokenPathsFixture = isolatedFixture(async function tokenPathsFixture(conn:
   const tokens = await deployTokens(world);
   const erc20 = await tokens.erc20.getAddress();
   const nft = await tokens.nft.getAddress();
+  const payable = await world.ethers.deployContract("MockPayable");
+  const payableAddress = await payable.getAddress();
   const [a] = world.agents;
   const [r0] = world.recipients;
   await addAgent(world, a.address, {
-    assets: [[erc20, limits({ perTx: 1_000n, daily: DAILY })]],
+    assets: [
+      [erc20, limits({ perTx: 1_000n, daily: DAILY })],
+      [NATIVE, limits({ perTx: 1_000n, daily: 5_000n })],
+    ],
     recipients: [r0],
+    permissions: [{ target: payableAddress, selector: sel("deposit()"), maxValue: 50n }],
   });
-  return { world, tokens, erc20, nft, a, r0 };
+  return { world, tokens, erc20, nft, a, r0, payable, payableAddress };
 });
 
 /** The inner error of the owners' batch that reverted when executed (`WalletCallFailed(index, inner)`). */
@@ -139,5 +146,32 @@ describe("Policy: token movements are always decoded (class 2, token half)", fun
     expectSuccess(await agentOp(world, a, [tokenPay(erc20, r0, 1_000n)], { at: T }));
     expect(await tokens.erc20.balanceOf(r0)).to.equal(1_000n);
     expect(await world.wallet.maxLoss(a.address, erc20)).to.equal(DAILY - 1_000n);
+  });
+
+  it("test_maxLoss_permittedCallValueCountsTowardNativeAllowance", async function () {
+    const { world, a, r0, payableAddress } = await tokenPathsFixture();
+    // A first op starts the agent's day (its budget refill), so the gas part is settled below.
+    expectSuccess(await agentOp(world, a, [{ target: r0, value: 1n, data: "0x" }], { at: T }));
+    const [, nativeLeft] = await world.wallet.remaining(a.address, NATIVE);
+    expect(nativeLeft).to.equal(5_000n - 1n);
+    const [spentBefore] = await world.wallet.gasBudget(a.address);
+    const before = await world.wallet.maxLoss(a.address, NATIVE);
+    const deposit = { target: payableAddress, value: 50n, data: sel("deposit()") };
+    expectSuccess(await agentOp(world, a, [deposit], { at: T + 60n }));
+    const [spentAfter] = await world.wallet.gasBudget(a.address);
+    // The promise shrank by exactly the value sent and the gas validation charged for the op.
+    expect(await world.wallet.maxLoss(a.address, NATIVE)).to.equal(
+      before - 50n - (spentAfter - spentBefore),
+    );
+    const [, afterLeft] = await world.wallet.remaining(a.address, NATIVE);
+    expect(afterLeft).to.equal(nativeLeft - 50n);
+  });
+
+  it("test_maxLoss_unknownOrRevokedAgent_isZero", async function () {
+    const { world, erc20, a } = await tokenPathsFixture();
+    expect(await world.wallet.maxLoss(world.recipients[3], NATIVE)).to.equal(0n);
+    await (await world.wallet.connect(world.guardian).revokeAgent(a.address)).wait();
+    expect(await world.wallet.maxLoss(a.address, NATIVE)).to.equal(0n);
+    expect(await world.wallet.maxLoss(a.address, erc20)).to.equal(0n);
   });
 });
