@@ -266,8 +266,8 @@ export function buildErrorsDoc(
     'The EntryPoint v0.8 reverts with `FailedOp(opIndex, "AAxx ...")` (or `FailedOpWithRevert` with the',
     "account's own revert data). The relayer maps AA24/AA34 to `-32507`, AA22/AA32 to `-32503`, paymaster codes",
     "to `-32501` and the others to `-32500`. A Leash wallet never reverts in `validateUserOp`: every refusal there",
-    "(bad signature, unknown/suspended/revoked agent, paused wallet, paymaster, gas above `maxOpCost`) comes back",
-    "as **AA24**.",
+    "(bad signature, unknown/suspended/revoked agent, paused wallet, paymaster, gas above `maxOpCost`, daily gas",
+    "budget `gasPerDay` spent) comes back as **AA24**.",
     "",
   );
   for (const [code, message] of codes) {

@@ -29,6 +29,9 @@ interface IAgentManager {
         uint256 newValidAfter,
         uint256 newValidUntil
     );
+    /// @notice Someone started the agent's new local day `day` (`startAgentDay`): its daily op count and gas
+    /// budget spend are zero again.
+    event AgentDayStarted(address indexed agent, uint256 day, address indexed by);
     /// @notice The agent's rules changed.
     event AgentRulesChanged(address indexed agent, AgentRules oldRules, AgentRules newRules);
 
@@ -40,7 +43,8 @@ interface IAgentManager {
     error AgentInvalidStatus(address agent, AgentStatus status);
     /// @dev validAfter must be below validUntil, and validUntil in the future.
     error AgentInvalidValidity(uint256 validAfter, uint256 validUntil);
-    /// @dev The rules are malformed: a zero op cost or an empty hour or day mask.
+    /// @dev The rules are malformed: a zero op cost, a daily gas budget below the op cost, or an empty hour or
+    /// day mask.
     error AgentInvalidRules();
     /// @dev A tighten call tried to loosen `field` (from `current` to `requested`).
     error AgentNotTighter(string field, uint256 current, uint256 requested);
@@ -56,7 +60,7 @@ interface IAgentManager {
     /// @notice Suspends an agent at once: any guardian or owner, alone.
     function suspendAgent(address agent) external;
 
-    /// @notice Resumes a suspended agent (self-call, timelocked); clears its streak of unsettled operations.
+    /// @notice Resumes a suspended agent (self-call, timelocked).
     function resumeAgent(address agent) external;
 
     /// @notice Revokes an agent for good: any guardian or owner, alone.
@@ -98,7 +102,15 @@ interface IAgentManager {
     /// @notice The agent a session key belongs to (zero if none).
     function agentOfKey(address key) external view returns (address);
 
-    /// @notice How many of the agent's operations passed validation since its last one that executed. At
-    /// `MAX_UNSETTLED_OPS` its operations fail validation until the owners suspend and resume it.
-    function unsettledOps(address agent) external view returns (uint256);
+    /// @notice The agent's gas budget: `gasSpent` wei charged since it last refilled (validation charges every op
+    /// its maximum cost: all gas limits x maxFeePerGas), and whether a new local day has begun since then
+    /// (`refillPending`: the next executed op, or `startAgentDay`, sets `gasSpent` to zero). An op validates only
+    /// while `gasSpent + its maximum cost <= rules.gasPerDay` (unless gasPerDay is type(uint64).max, no limit).
+    function gasBudget(address agent) external view returns (uint256 gasSpent, bool refillPending);
+
+    /// @notice Starts the agent's new local day when one has begun since its last executed op: resets its
+    /// daily op count and refills its gas budget, exactly what that day's first executed op would do. Anyone
+    /// may call it (validation can't read the clock, so an agent whose budget ran out could never execute the
+    /// op that refills it); on the agent's current day it changes nothing.
+    function startAgentDay(address agent) external;
 }

@@ -127,6 +127,11 @@ interface IPolicyEngine {
     error PolicyNotTighter(string field, uint256 current, uint256 requested);
     /// @dev The UTC offset must be within ±14 hours.
     error PolicyInvalidUtcOffset(int256 offset);
+    /// @dev `selector` moves tokens (or grants the power to): an agent may only make it as a decoded, counted
+    /// movement of an asset it has limits for; `target` is not one (or the selector can't be counted).
+    error PolicyTokenMovementNotAllowed(address agent, address target, bytes4 selector);
+    /// @dev No call permission may carry a token-moving selector: token movements are always decoded and counted.
+    error PolicyPermissionMovesTokens(address agent, address target, bytes4 selector);
 
     /// @notice Sets an agent's limits for `asset` (self-call, timelocked).
     function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external;
@@ -149,7 +154,8 @@ interface IPolicyEngine {
     /// @notice Removes `recipient` from the agent's allowlist (self-call, immediate).
     function removeRecipient(address agent, address recipient) external;
 
-    /// @notice Lets the agent call `selector` on `target` (self-call, timelocked).
+    /// @notice Lets the agent call `selector` on `target` (self-call, timelocked). Refuses token-moving
+    /// selectors (`PolicyPermissionMovesTokens`): those are only ever decoded movements under asset limits.
     function setCallPermission(
         address agent,
         address target,
@@ -203,4 +209,23 @@ interface IPolicyEngine {
 
     /// @notice The wallet's UTC offset in seconds.
     function utcOffset() external view returns (int256);
+
+    /// @notice The most the agent's key can still cost the wallet in `asset` (address(0) = native, gas included)
+    /// from now until the end of the wallet's current local day, with no owner or guardian action in between;
+    /// type(uint256).max when nothing bounds it. 0 for a revoked, suspended, expired or unknown agent.
+    /// @dev The bound, for an active agent whose key is (or becomes) valid today:
+    /// - `asset`: the agent's remaining day allowance, i.e. the least of what is left of its daily, weekly and
+    ///   monthly caps and of the wallet-wide caps (`remaining(agent, asset).daily`); 0 if it has no limits for
+    ///   `asset`. It covers every path: token movements are always decoded (no permission may carry a
+    ///   token-moving selector) and native value sent with a permitted call counts toward the native caps.
+    ///   Ops that fail move nothing and count nothing.
+    /// - native adds the gas budget: `gasPerDay - gasSpent` (at least 0), plus one whole `gasPerDay` when a new
+    ///   local day has begun since the agent's last executed op (ops validated before that day's first execution
+    ///   draw on the old budget, then it refills). Every op that passes validation is charged its maximum cost
+    ///   (all gas limits x maxFeePerGas), which bounds what the EntryPoint takes from the wallet for it, whether
+    ///   it then succeeds or fails. Over any N consecutive local days the gas the agent's ops cost the wallet is
+    ///   at most (N + 1) x gasPerDay.
+    /// Not agent-only losses, so not counted: escalated payments (owners execute them) and what a permitted
+    /// call does beyond its value (e.g. a contract the owners permitted spending an allowance they granted).
+    function maxLoss(address agent, address asset) external view returns (uint256);
 }

@@ -17,7 +17,7 @@ enum AgentStatus {
 }
 
 /// @notice Per-agent rules that are not tied to one asset. A zero velocity field means "no limit".
-/// @dev Packed into one storage slot (96 + 16 + 16 + 32 + 24 + 8 = 192 bits).
+/// @dev Packed into one storage slot (96 + 16 + 16 + 32 + 24 + 8 + 64 = 256 bits).
 struct AgentRules {
     uint96 maxOpCost; // wei the wallet may pay in gas for one user operation of this agent
     uint16 maxOpsPerHour;
@@ -25,6 +25,9 @@ struct AgentRules {
     uint32 minSecondsBetweenOps;
     uint24 allowedHours; // bit h set = hour h (wallet's local time) allowed
     uint8 allowedDays; // bit d set = day d allowed, 0 = Monday .. 6 = Sunday
+    // wei of gas the agent's operations may make the wallet pay per local day (each validated op is charged its
+    // maximum cost, whether it then succeeds or fails); at least `maxOpCost`; type(uint64).max = no limit
+    uint64 gasPerDay;
 }
 
 /// @notice Spending caps of one agent for one asset (address(0) = native). A zero cap means "no cap

@@ -11,6 +11,32 @@ library CallDecoder {
     bytes4 internal constant APPROVE = 0x095ea7b3; // approve(address,uint256)
     bytes4 internal constant INCREASE_ALLOWANCE = 0x39509351; // increaseAllowance(address,uint256)
 
+    /// @notice Whether `selector` moves tokens or grants someone the power to: the four ERC-20 movements the
+    /// policy decodes and counts, and the ones it can't count (EIP-2612 and DAI `permit`, ERC-677/1363
+    /// `transferAndCall`/`transferFromAndCall`/`approveAndCall`, ERC-721/1155 `safeTransferFrom`,
+    /// `safeBatchTransferFrom`, `setApprovalForAll`, `burn`, `burnFrom`). No (target, selector) permission may
+    /// carry one, on any target. `decreaseAllowance` is absent on purpose: it can only lower what a spender may
+    /// take, so owners may permit it.
+    function isTokenMovingSelector(bytes4 s) internal pure returns (bool) {
+        return
+            isMovementSelector(s) ||
+            s == 0xd505accf || // permit(address,address,uint256,uint256,uint8,bytes32,bytes32)
+            s == 0x8fcbaf0c || // permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32) (DAI)
+            s == 0x4000aea0 || // transferAndCall(address,uint256,bytes)
+            s == 0x1296ee62 || // transferAndCall(address,uint256)
+            s == 0xd8fbe994 || // transferFromAndCall(address,address,uint256)
+            s == 0xc1d34b89 || // transferFromAndCall(address,address,uint256,bytes)
+            s == 0x3177029f || // approveAndCall(address,uint256)
+            s == 0xcae9ca51 || // approveAndCall(address,uint256,bytes)
+            s == 0x42842e0e || // safeTransferFrom(address,address,uint256)
+            s == 0xb88d4fde || // safeTransferFrom(address,address,uint256,bytes)
+            s == 0xf242432a || // safeTransferFrom(address,address,uint256,uint256,bytes)
+            s == 0x2eb2c2d6 || // safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)
+            s == 0xa22cb465 || // setApprovalForAll(address,bool)
+            s == 0x42966c68 || // burn(uint256)
+            s == 0x79cc6790; // burnFrom(address,uint256)
+    }
+
     /// @notice The selector of `data`; `ok` is false when data is 1 to 3 bytes long (no selector fits).
     function selectorOf(bytes memory data) internal pure returns (bytes4 selector, bool ok) {
         if (data.length < 4) return (bytes4(0), false);

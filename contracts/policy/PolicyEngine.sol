@@ -38,24 +38,23 @@ abstract contract PolicyEngine is AgentManager {
         Windows windows;
     }
 
-    /// @notice An agent's operation count, one slot (40 + 32 + 16 + 32 + 16 + 8 = 144 bits).
-    /// `unsettledOps` counts the agent's operations that passed validation since its last one that executed:
-    /// validation raises it, a successful execution clears it.
+    /// @notice An agent's operation count and gas budget, one slot (40 + 32 + 16 + 32 + 16 + 120 = 256 bits).
+    /// `gasSpent` is the wei of gas charged since the budget last refilled: validation adds each op's maximum
+    /// cost; the first executed op of a new local day (`dayIndex` changes), or `startAgentDay`, zeroes it.
     struct Velocity {
         uint40 lastOpAt;
         uint32 hourIndex;
         uint16 opsThisHour;
         uint32 dayIndex;
         uint16 opsToday;
-        uint8 unsettledOps;
+        uint120 gasSpent;
     }
 
-    /// @dev How many operations of an agent may pass validation in a row without one executing. Every validated
-    /// op costs the wallet gas (up to the agent's `maxOpCost`) even when its execution reverts, which no spend
-    /// window can count (the revert undoes the count): past this streak the agent's ops fail validation until
-    /// the owners resume it. A successful op clears the streak, and successful ops are bounded by the velocity
-    /// limits, so the gas an agent can burn is bounded too.
-    uint256 public constant MAX_UNSETTLED_OPS = 4;
+    /// @dev Bit offset of `Velocity.gasSpent` in its slot (40 + 32 + 16 + 32 + 16); bound by a test.
+    uint256 internal constant GAS_SPENT_SHIFT = 136;
+
+    /// @dev `AgentRules.gasPerDay` meaning "no limit".
+    uint64 internal constant UNLIMITED_GAS = type(uint64).max;
 
     /// @notice What one call of an agent moves: `amount` of `asset` (address(0) = native) to `recipient`.
     struct Spend {
@@ -121,13 +120,15 @@ abstract contract PolicyEngine is AgentManager {
             revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
         }
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
-        // Bits 136.. (`unsettledOps`) are left zero: this op executes, which settles the agent's streak.
+        // The first executed op of a new local day refills the gas budget (`gasSpent` left zero); later ones
+        // keep what validation charged.
         uint256 packed =
             uint256(uint40(block.timestamp)) |
                 (uint256(uint32(hourIndex)) << 40) |
                 (_min(opsThisHour + 1, type(uint16).max) << 72) |
                 (uint256(uint32(day)) << 88) |
                 (_min(opsToday + 1, type(uint16).max) << 120);
+        if (v.dayIndex == day) packed |= uint256(v.gasSpent) << GAS_SPENT_SHIFT;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
@@ -138,11 +139,13 @@ abstract contract PolicyEngine is AgentManager {
         return _indexesOfDay(day);
     }
 
-    /// @notice Called in validation, once the agent's signature is good: reserves one unsettled operation, or
-    /// returns false when `MAX_UNSETTLED_OPS` are outstanding. Writes only this account's storage (ERC-7562).
+    /// @notice Called in validation, once the agent's signature is good: charges the op's maximum gas cost
+    /// `cost` to the agent's budget, or returns false when `gasSpent + cost` would pass `gasPerDay`. Writes only
+    /// this account's storage and reads no clock (ERC-7562): the refill happens in execution.
     /// @dev The slot is the one `_chargeOperation` rewrites in execution, so validation pays its cold access
-    /// and execution finds it warm: the streak costs next to nothing on the success path.
-    function _reserveAgentOp(address agent) internal returns (bool) {
+    /// and execution finds it warm.
+    function _chargeGas(address agent, uint256 cost, uint256 gasPerDay) internal returns (bool) {
+        if (gasPerDay == UNLIMITED_GAS) return true;
         Velocity storage v = _policyStorage().velocity[agent];
         uint256 word;
         // solhint-disable-next-line no-inline-assembly
@@ -150,15 +153,30 @@ abstract contract PolicyEngine is AgentManager {
             // Safe: reads this agent's `Velocity` slot; writes nothing.
             word := sload(v.slot)
         }
-        // `unsettledOps` is the uint8 at bits 136..143 (after 40 + 32 + 16 + 32 + 16 bits).
-        if ((word >> 136) & 0xff >= MAX_UNSETTLED_OPS) return false;
+        // The caller checked `cost <= maxOpCost` (< 2^96) and `gasSpent` < 2^120: the sum can't overflow.
+        uint256 spent = (word >> GAS_SPENT_SHIFT) + cost;
+        if (spent > gasPerDay) return false;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            // Safe: adds one to `unsettledOps` in place (one write instead of the optimizer's read-modify-write);
-            // it is below MAX_UNSETTLED_OPS (< 255) here, so the add never carries out of its 8 bits.
-            sstore(v.slot, add(word, shl(136, 1)))
+            // Safe: rewrites `gasSpent` (the top 120 bits) keeping the low 136; `spent` <= gasPerDay < 2^64.
+            sstore(
+                v.slot,
+                or(and(word, sub(shl(GAS_SPENT_SHIFT, 1), 1)), shl(GAS_SPENT_SHIFT, spent))
+            )
         }
         return true;
+    }
+
+    /// @notice Starts a new local day for `agent` if one has begun since its last executed op: zeroes its daily
+    /// op count and gas budget spend, as that day's first executed op would. Returns whether it did, and the day.
+    function _startAgentDay(address agent) internal returns (bool started, uint256 day) {
+        Velocity storage v = _policyStorage().velocity[agent];
+        day = Calendar.dayIndex(Calendar.localTime(block.timestamp, _hot().utcOffset));
+        if (v.dayIndex == day) return (false, day);
+        v.dayIndex = uint32(day);
+        v.opsToday = 0;
+        v.gasSpent = 0;
+        return (true, day);
     }
 
     /// @notice What `call` moves, after checking that the agent may make it at all (target, selector,
@@ -175,25 +193,25 @@ abstract contract PolicyEngine is AgentManager {
         }
         (bytes4 selector, bool hasSelector) = CallDecoder.selectorOf(call.data);
         if (!hasSelector) revert IPolicyEngine.PolicyMalformedCall(agent, target);
-        // Token calldata is only read as a movement on a token the agent has limits for: an ERC-721 shares
-        // `transferFrom`'s selector and is never configured as an asset, so it needs an explicit permission.
-        if ($.agentAssets[agent][target].enabled) {
+        // Token movements are decoded before any permission is looked at, and only counted as movements of an
+        // asset the agent has limits for: removing an asset's limits denies its transfers, never uncaps them.
+        // No permission can carry a token-moving selector (`setCallPermission` refuses them); ERC-721's
+        // `transferFrom` shares ERC-20's selector, so agents can't move NFTs at all.
+        if (CallDecoder.isTokenMovingSelector(selector)) {
+            if (!$.agentAssets[agent][target].enabled || !CallDecoder.isMovementSelector(selector))
+                revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
             (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
                 .decodeTokenMovement(call.data);
-            if (isMovement) {
-                if (call.value != 0)
-                    revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
-                if (selector == CallDecoder.TRANSFER_FROM && from != address(this)) {
-                    revert IPolicyEngine.PolicyTransferFromNotWallet(agent, target, from);
-                }
-                if (!$.recipients[agent][recipient])
-                    revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
-                return Spend(target, amount, recipient);
+            // A movement selector that didn't decode (trailing bytes, dirty address words) is refused outright.
+            if (!isMovement) revert IPolicyEngine.PolicyMalformedCall(agent, target);
+            if (call.value != 0)
+                revert IPolicyEngine.PolicyTokenCallWithValue(agent, target, call.value);
+            if (selector == CallDecoder.TRANSFER_FROM && from != address(this)) {
+                revert IPolicyEngine.PolicyTransferFromNotWallet(agent, target, from);
             }
-            // A movement selector that didn't decode (trailing bytes, dirty address words) on a tracked asset
-            // is refused outright: no permission may turn it into an uncounted transfer.
-            if (CallDecoder.isMovementSelector(selector))
-                revert IPolicyEngine.PolicyMalformedCall(agent, target);
+            if (!$.recipients[agent][recipient])
+                revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
+            return Spend(target, amount, recipient);
         }
         CallPermission memory permission = $.permissions[agent][target][selector];
         if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);

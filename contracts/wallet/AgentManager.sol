@@ -54,7 +54,11 @@ abstract contract AgentManager is Timelock {
     /// escalated payments, which execute outside the EntryPoint's time-range check).
     function _requireActive(address agent) internal view {
         AgentStorage storage $ = _agentStorage();
-        Session memory s = $.sessions[$.currentKey[agent]];
+        _requireUsable(agent, $.sessions[$.currentKey[agent]]);
+    }
+
+    /// @notice Reverts unless session `s` of `agent` is active and inside its validity range now.
+    function _requireUsable(address agent, Session memory s) internal view {
         if (s.status != AgentStatus.Active)
             revert IAgentManager.AgentInvalidStatus(agent, s.status);
         if (
@@ -114,6 +118,7 @@ abstract contract AgentManager is Timelock {
     function _checkRules(AgentRules calldata rules) internal pure {
         if (
             rules.maxOpCost == 0 ||
+            rules.gasPerDay < rules.maxOpCost ||
             rules.allowedHours == 0 ||
             rules.allowedDays == 0 ||
             rules.allowedDays > 0x7f

@@ -7,6 +7,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentRules, AgentStatus, AssetLimits, CallPermission} from "../interfaces/LeashTypes.sol";
+import {CallDecoder} from "../policy/CallDecoder.sol";
 import {Window, WindowIndexes, Windows, SpendWindows} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 
@@ -58,8 +59,6 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         Session storage s = _sessionOf(agent);
         if (s.status != AgentStatus.Suspended) revert AgentInvalidStatus(agent, s.status);
         s.status = AgentStatus.Active;
-        // The owners looked into the agent: its streak of operations that never executed starts over.
-        _policyStorage().velocity[agent].unsettledOps = 0;
         emit AgentResumed(agent);
     }
 
@@ -110,6 +109,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
             revert AgentNotTighter("validUntil", s.validUntil, validUntil);
         if (rules.maxOpCost > r.maxOpCost)
             revert AgentNotTighter("maxOpCost", r.maxOpCost, rules.maxOpCost);
+        // type(uint64).max (no limit) is the largest value, so "not above" is the whole comparison.
+        if (rules.gasPerDay > r.gasPerDay)
+            revert AgentNotTighter("gasPerDay", r.gasPerDay, rules.gasPerDay);
         if (!_notLooser(rules.maxOpsPerHour, r.maxOpsPerHour)) {
             revert AgentNotTighter("maxOpsPerHour", r.maxOpsPerHour, rules.maxOpsPerHour);
         }
@@ -158,8 +160,17 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IAgentManager
-    function unsettledOps(address agent) external view returns (uint256) {
-        return _policyStorage().velocity[agent].unsettledOps;
+    function gasBudget(address agent) external view returns (uint256 gasSpent, bool refillPending) {
+        Velocity storage v = _policyStorage().velocity[agent];
+        return (v.gasSpent, v.dayIndex != _windowIndexes().day);
+    }
+
+    /// @inheritdoc IAgentManager
+    function startAgentDay(address agent) external {
+        // Only a known agent: the write can't be made to grow storage for arbitrary addresses.
+        if (_agentStorage().currentKey[agent] == address(0)) revert AgentNotFound(agent);
+        (bool started, uint256 day) = _startAgentDay(agent);
+        if (started) emit AgentDayStarted(agent, day, msg.sender);
     }
 
     /// @inheritdoc IPolicyEngine
@@ -257,6 +268,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         if (target == address(this) || target == _entryPointAddress() || target == address(0)) {
             revert PolicyForbiddenTarget(agent, target);
         }
+        if (CallDecoder.isTokenMovingSelector(selector))
+            revert PolicyPermissionMovesTokens(agent, target, selector);
         if (expiresAt != 0 && expiresAt <= block.timestamp) {
             revert PolicyCallPermissionExpired(agent, target, selector, expiresAt);
         }
@@ -284,7 +297,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     function remaining(
         address agent,
         address asset
-    ) external view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
+    ) public view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
         PolicyStorage storage $ = _policyStorage();
         AgentAsset storage a = $.agentAssets[agent][asset];
         if (!a.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
@@ -303,6 +316,24 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         weekly = _min(weekly, monthly);
         daily = _min(daily, weekly);
         perTx = _min(perTx, daily);
+    }
+
+    /// @inheritdoc IPolicyEngine
+    function maxLoss(address agent, address asset) external view returns (uint256 loss) {
+        AgentStorage storage $a = _agentStorage();
+        Session memory s = $a.sessions[$a.currentKey[agent]];
+        if (s.status != AgentStatus.Active) return 0;
+        if (s.validUntil != 0 && block.timestamp > s.validUntil) return 0;
+        (, loss, , ) = remaining(agent, asset);
+        if (asset != address(0)) return loss;
+        uint256 gasPerDay = $a.rules[agent].gasPerDay;
+        if (gasPerDay == UNLIMITED_GAS) return type(uint256).max;
+        Velocity storage v = _policyStorage().velocity[agent];
+        uint256 gasSpent = v.gasSpent;
+        uint256 gasLeft = gasSpent < gasPerDay ? gasPerDay - gasSpent : 0;
+        if (v.dayIndex != _windowIndexes().day) gasLeft += gasPerDay;
+        // Saturates: an uncapped allowance stays "no bound" with gas added.
+        return loss > type(uint256).max - gasLeft ? type(uint256).max : loss + gasLeft;
     }
 
     /// @inheritdoc IPolicyEngine

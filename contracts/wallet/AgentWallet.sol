@@ -10,11 +10,10 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
-import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
-import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
+import {AgentRules, AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 
@@ -92,14 +91,16 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     /// @notice Validates a user operation (ERC-4337). Never reverts on a bad signature or an unknown, inactive
     /// or paused agent: it returns SIG_VALIDATION_FAILED. Reads only this account's storage and uses no
     /// banned opcode (time checks are returned in the validation data for the EntryPoint to apply).
+    /// An agent's op is charged its maximum gas cost against the agent's daily gas budget here, and fails when
+    /// the budget can't cover it: per local day, its ops cost the wallet at most `gasPerDay` wei of gas, plus
+    /// what was left of the previous day's budget when that day's first op executes (see `maxLoss`), whether
+    /// they succeed or fail.
     function validateUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash,
         uint256 missingAccountFunds
     ) external onlyEntryPoint returns (uint256 validationData) {
-        address agent;
-        (validationData, agent) = _validateUserOp(userOp, userOpHash);
-        if (agent != address(0) && !_reserveAgentOp(agent)) validationData = SIG_VALIDATION_FAILED;
+        validationData = _validateUserOp(userOp, userOpHash);
         if (missingAccountFunds != 0) {
             // The EntryPoint checks the deposit itself; a failed transfer makes validation fail there.
             (bool ok, ) = payable(msg.sender).call{value: missingAccountFunds}("");
@@ -127,10 +128,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         if (nonceKey >> 160 != 0) revert WalletInvalidNonceKey(nonceKey);
         // Validation accepted only keys of active agents; re-check, as an owner operation earlier in the same
         // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
+        // The key's validity range too: validation returned it to the EntryPoint, which checked it against the
+        // range as it was then; an earlier op may have moved it (e.g. validAfter into the future).
         Session memory session = _session(address(uint160(nonceKey)));
-        if (session.status != AgentStatus.Active) {
-            revert IAgentManager.AgentInvalidStatus(session.agent, session.status);
-        }
+        _requireUsable(session.agent, session);
         _revertIfPaused();
         _runAgentOp(session.agent, calls);
     }
@@ -168,36 +169,34 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     function _validateUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
-    ) private view returns (uint256 validationData, address agent) {
+    ) private returns (uint256) {
         if (
             userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
         ) {
-            return (SIG_VALIDATION_FAILED, address(0));
+            return SIG_VALIDATION_FAILED;
         }
         uint256 nonceKey = userOp.nonce >> 64;
         if (nonceKey == 0) {
-            bool approved = _checkOwnerSignatures(userOpHash, userOp.signature);
-            return (approved ? 0 : SIG_VALIDATION_FAILED, address(0));
+            return _checkOwnerSignatures(userOpHash, userOp.signature) ? 0 : SIG_VALIDATION_FAILED;
         }
-        if (nonceKey >> 160 != 0) return (SIG_VALIDATION_FAILED, address(0));
+        if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));
         Session memory session = _session(key);
-        if (session.status != AgentStatus.Active || _isPaused()) {
-            return (SIG_VALIDATION_FAILED, address(0));
-        }
-        // Agents pay gas from the wallet only: no paymaster, and at most `maxOpCost` wei per operation.
-        if (userOp.paymasterAndData.length != 0) return (SIG_VALIDATION_FAILED, address(0));
-        if (_maxOpCost(userOp) > _rules(session.agent).maxOpCost) {
-            return (SIG_VALIDATION_FAILED, address(0));
-        }
+        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
+        // Agents pay gas from the wallet only: no paymaster, at most `maxOpCost` wei per operation, and at most
+        // their daily gas budget (charged below, once the signature is known to be the agent's).
+        if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
+        AgentRules memory rules = _rules(session.agent);
+        uint256 cost = _maxOpCost(userOp);
+        if (cost > rules.maxOpCost) return SIG_VALIDATION_FAILED;
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(userOpHash, userOp.signature);
-        if (err != ECDSA.RecoverError.NoError || signer != key) {
-            return (SIG_VALIDATION_FAILED, address(0));
-        }
-        return (_packValidationData(false, session.validUntil, session.validAfter), session.agent);
+        if (err != ECDSA.RecoverError.NoError || signer != key) return SIG_VALIDATION_FAILED;
+        if (!_chargeGas(session.agent, cost, rules.gasPerDay)) return SIG_VALIDATION_FAILED;
+        return _packValidationData(false, session.validUntil, session.validAfter);
     }
 
-    /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee.
+    /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee (agents can't use a
+    /// paymaster, so its two limits are zero: the EntryPoint's required prefund is exactly this).
     function _maxOpCost(PackedUserOperation calldata userOp) private pure returns (uint256) {
         uint256 limits = uint256(userOp.accountGasLimits);
         uint256 gas = (limits >> 128) + uint128(limits) + userOp.preVerificationGas;

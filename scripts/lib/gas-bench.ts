@@ -120,6 +120,8 @@ export async function measureGas(
     minSecondsBetweenOps: 1,
     allowedHours: ALL_HOURS,
     allowedDays: ALL_DAYS,
+    // Bounded, as the SDK's default: validation charges every op against it (one slot it touches anyway).
+    gasPerDay: parseEther("18"),
   };
   const limits = (unit: bigint) => ({
     perTx: unit,

@@ -6,18 +6,19 @@
  */
 import { BaseWallet, Interface, SigningKey, Wallet, ZeroAddress, type Provider } from "ethers";
 import { toRpcUserOperation } from "./userOperation.js";
+import { UNLIMITED_GAS } from "./policy.js";
 import {
   entryPointContract,
   erc20Interface,
   executeUserOpCallData,
-  maxUnsettledOps,
   resolveCalls,
   walletContract,
   walletInterface,
   type Call,
 } from "./contracts.js";
 import {
-  AgentFrozenError,
+  GasBudgetExhaustedError,
+  OpCostTooHighError,
   AgentInactiveError,
   AgentStatusName,
   ChainMismatchError,
@@ -141,8 +142,12 @@ export interface AgentRecord {
   validAfter: bigint;
   validUntil: bigint;
   maxOpCost: bigint;
-  /** Operations that passed validation since the agent's last executed one (see `AgentFrozenError`). */
-  unsettledOps: bigint;
+  /** Wei of gas the agent's ops may cost the wallet per local day (`UNLIMITED_GAS` = no limit). */
+  gasPerDay: bigint;
+  /** Wei of that budget validation charged since it last refilled (see `GasBudgetExhaustedError`). */
+  gasSpent: bigint;
+  /** A new local day has begun since the agent's last executed op: its next one (or `startAgentDay`) refills. */
+  refillPending: boolean;
 }
 
 type Context = OpContext;
@@ -223,13 +228,27 @@ export class AgentClient {
       BigInt(this.keyAddress),
     )) as bigint;
     const op = newUserOp(this.wallet, nonce, callData);
+    // Validation charges the op's maximum cost to the daily gas budget: fees are capped to fit what is left.
+    const left = gasLeft(record);
+    const maxOpCost = left < record.maxOpCost ? left : record.maxOpCost;
     try {
-      await fillGas(this.relayer, ctx, op, {
-        dummySignature: DUMMY_SIGNER.sign(userOpHash(op, ctx)).serialized,
-        verificationHeadroom: this.verificationHeadroom,
-        maxOpCost: record.maxOpCost,
-        fees: this.feeLimits,
-      });
+      try {
+        await fillGas(this.relayer, ctx, op, {
+          dummySignature: DUMMY_SIGNER.sign(userOpHash(op, ctx)).serialized,
+          verificationHeadroom: this.verificationHeadroom,
+          maxOpCost,
+          fees: this.feeLimits,
+        });
+      } catch (error) {
+        if (error instanceof OpCostTooHighError && maxOpCost < record.maxOpCost)
+          throw new GasBudgetExhaustedError(
+            record.agent,
+            left,
+            record.gasPerDay,
+            record.refillPending,
+          );
+        throw error;
+      }
       const hash = userOpHash(op, ctx);
       op.signature = this.#signingKey.sign(hash).serialized;
       const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
@@ -486,10 +505,8 @@ export class AgentClient {
     try {
       const agent = await wallet.agentOfKey(this.keyAddress);
       if (agent === ZeroAddress) throw new UnknownAgentError(this.keyAddress, this.wallet);
-      const [[key, status, validAfter, validUntil, rules], unsettledOps] = await Promise.all([
-        wallet.getAgent(agent),
-        wallet.unsettledOps(agent),
-      ]);
+      const [[key, status, validAfter, validUntil, rules], [gasSpent, refillPending]] =
+        await Promise.all([wallet.getAgent(agent), wallet.gasBudget(agent)]);
       return {
         agent,
         key,
@@ -497,7 +514,9 @@ export class AgentClient {
         validAfter,
         validUntil,
         maxOpCost: rules.maxOpCost,
-        unsettledOps,
+        gasPerDay: rules.gasPerDay,
+        gasSpent,
+        refillPending,
       };
     } catch (error) {
       throw toLeashError(error);
@@ -518,11 +537,8 @@ export class AgentClient {
     if (record.key.toLowerCase() !== this.keyAddress.toLowerCase())
       throw new UnknownAgentError(this.keyAddress, this.wallet);
     if (record.status !== "active") throw new AgentInactiveError(record.agent, record.status);
-    if (record.unsettledOps > 0n) {
-      const max = await maxUnsettledOps(this.wallet, ctx.provider);
-      if (record.unsettledOps >= max)
-        throw new AgentFrozenError(record.agent, record.unsettledOps, max);
-    }
+    if (gasLeft(record) === 0n)
+      throw new GasBudgetExhaustedError(record.agent, 0n, record.gasPerDay, record.refillPending);
     if (paused) throw new WalletPausedError();
     const now = BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
     if (record.validAfter > now || (record.validUntil !== 0n && record.validUntil < now))
@@ -555,6 +571,12 @@ function nonZero(value: bigint, input: AmountInput): bigint {
       String(input),
     );
   return value;
+}
+
+/** What the agent's daily gas budget can still pay for (its `maxOpCost` bounds one op in any case). */
+function gasLeft(record: AgentRecord): bigint {
+  if (record.gasPerDay === UNLIMITED_GAS) return UNLIMITED_GAS;
+  return record.gasSpent < record.gasPerDay ? record.gasPerDay - record.gasSpent : 0n;
 }
 
 function nonNegative(value: bigint, name: string): bigint {

@@ -67,21 +67,6 @@ export function walletContract(address: string, runner: ContractRunner | null): 
 }
 
 /**
- * The wallet's `MAX_UNSETTLED_OPS`: how many of an agent's operations may pass validation in a row without one
- * executing before the agent is frozen. The core declares it (interfaces carry functions only).
- *
- * @example
- * const max = await maxUnsettledOps(wallet, provider); // 4n
- */
-export async function maxUnsettledOps(address: string, runner: ContractRunner): Promise<bigint> {
-  return (await new Contract(
-    address,
-    ["function MAX_UNSETTLED_OPS() view returns (uint256)"],
-    runner,
-  ).getFunction("MAX_UNSETTLED_OPS")()) as bigint;
-}
-
-/**
  * The factory as an ethers Contract over the bundled ABI.
  *
  * @example

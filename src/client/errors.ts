@@ -28,7 +28,7 @@ export const LeashErrorCode = {
   walletPaused: "WALLET_PAUSED",
   unknownAgent: "UNKNOWN_AGENT",
   agentInactive: "AGENT_INACTIVE",
-  agentFrozen: "AGENT_FROZEN",
+  gasBudgetExhausted: "GAS_BUDGET_EXHAUSTED",
   opCostTooHigh: "OP_COST_TOO_HIGH",
   pendingOperation: "PENDING_OPERATION",
   operationDropped: "OPERATION_DROPPED",
@@ -172,21 +172,26 @@ export class AgentInactiveError extends LeashError {
 }
 
 /**
- * The agent's last `unsettled` operations passed validation without one executing (each cost the wallet gas):
- * at the wallet's `MAX_UNSETTLED_OPS` its operations fail validation until the owners suspend and resume it.
+ * The agent's daily gas budget (`rules.gasPerDay`) can't cover another operation: the wallet's validation charges
+ * each op its maximum gas cost and refuses it past the budget. `left` wei remain; when `refillPending`, a new local
+ * day has begun and anyone may refill the budget by calling the wallet's `startAgentDay(agent)`, otherwise it
+ * refills on the agent's first executed op of the next local day.
  *
  * @example
- * catch (e) { if (e instanceof AgentFrozenError) alertOwners(e.agent, e.unsettled); }
+ * catch (e) { if (e instanceof GasBudgetExhaustedError && e.refillPending) await wallet.startAgentDay(e.agent); }
  */
-export class AgentFrozenError extends LeashError {
+export class GasBudgetExhaustedError extends LeashError {
   constructor(
     readonly agent: string,
-    readonly unsettled: bigint,
-    readonly max: bigint,
+    readonly left: bigint,
+    readonly gasPerDay: bigint,
+    readonly refillPending: boolean,
   ) {
     super(
-      LeashErrorCode.agentFrozen,
-      `agent ${agent} is frozen: ${unsettled} operations passed validation without one executing (max ${max}); the owners must suspend and resume it`,
+      LeashErrorCode.gasBudgetExhausted,
+      refillPending
+        ? `agent ${agent} has ${left} wei of its ${gasPerDay} wei daily gas budget left, too little for an operation; a new day has begun: call startAgentDay(${agent}) on the wallet to refill it`
+        : `agent ${agent} has ${left} wei of its ${gasPerDay} wei daily gas budget left, too little for an operation; it refills on the next local day`,
     );
   }
 }
@@ -394,6 +399,7 @@ const POLICY_CONFIG_ERRORS = new Set([
   "PolicyNotTighter",
   "PolicyUnboundedAsset",
   "PolicyInvalidUtcOffset",
+  "PolicyPermissionMovesTokens",
 ]);
 
 /** Errors a wallet call can surface besides its own: OZ tokens, ECDSA, Error(string), Panic. */

@@ -12,7 +12,6 @@ export {
   encodeWalletCall,
   executeUserOpCallData,
   factoryContract,
-  maxUnsettledOps,
   resolveCalls,
   walletContract,
   walletInterface,

@@ -494,6 +494,7 @@ export class OwnerClient {
           minSecondsBetweenOps: Number(rules.minSecondsBetweenOps),
           allowedHours: Number(rules.allowedHours),
           allowedDays: Number(rules.allowedDays),
+          gasPerDay: rules.gasPerDay,
         },
       };
     } catch (error) {

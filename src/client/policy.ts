@@ -26,7 +26,14 @@ export interface AgentRules {
   allowedHours: number;
   /** Bit d set = day d allowed, 0 = Monday .. 6 = Sunday. */
   allowedDays: number;
+  /** Wei of gas the agent's ops may cost the wallet per local day; `UNLIMITED_GAS` = no limit. */
+  gasPerDay: bigint;
 }
+
+/** `gasPerDay` meaning "no limit" (type(uint64).max): only when the owners ask for it explicitly. */
+export const UNLIMITED_GAS = (1n << 64n) - 1n;
+/** Without an explicit `gasPerDay`, an agent may spend this many times its `maxOpCost` on gas per day. */
+export const DEFAULT_GAS_DAYS_OF_OPS = 10n;
 
 /** Spending caps of one agent for one asset, in base units. Zero = no cap for that window. */
 export interface AssetLimits {
@@ -45,6 +52,11 @@ export interface AgentRulesInput {
   minSecondsBetweenOps?: number;
   allowedHours?: number | number[];
   allowedDays?: number | number[];
+  /**
+   * Daily gas budget in ETH units or wei (at least `maxOpCost`, at most ~18.4 ETH), or "unlimited" to let the
+   * agent's ops cost the wallet any amount of gas. Default: 10 x maxOpCost.
+   */
+  gasPerDay?: AmountInput | "unlimited";
 }
 
 /** Limits as input: human units of the asset ("250.5") or base units (bigint). Omitted = 0. */
@@ -106,10 +118,11 @@ function uint(value: number | undefined, max: number, label: string): number {
 }
 
 /**
- * Resolves rule input to the stored struct (defaults: maxOpCost 0.1 ETH, no velocity limit, all hours/days).
+ * Resolves rule input to the stored struct (defaults: maxOpCost 0.1 ETH, gasPerDay 10 x maxOpCost, no velocity
+ * limit, all hours/days).
  *
  * @example
- * toAgentRules({ maxOpCost: "0.05", maxOpsPerHour: 10, allowedDays: [0, 1, 2, 3, 4] })
+ * toAgentRules({ maxOpCost: "0.05", gasPerDay: "0.2", maxOpsPerHour: 10, allowedDays: [0, 1, 2, 3, 4] })
  */
 export function toAgentRules(input: AgentRulesInput = {}): AgentRules {
   const maxOpCost = parseAmount(input.maxOpCost ?? "0.1", 18, "maxOpCost");
@@ -122,7 +135,22 @@ export function toAgentRules(input: AgentRulesInput = {}): AgentRules {
     minSecondsBetweenOps: uint(input.minSecondsBetweenOps, 0xffffffff, "minSecondsBetweenOps"),
     allowedHours: mask(input.allowedHours, 24, ALL_HOURS, "allowedHours"),
     allowedDays: mask(input.allowedDays, 7, ALL_DAYS, "allowedDays"),
+    gasPerDay: gasBudget(input.gasPerDay, maxOpCost),
   };
+}
+
+function gasBudget(input: AmountInput | "unlimited" | undefined, maxOpCost: bigint): bigint {
+  if (input === "unlimited") return UNLIMITED_GAS;
+  if (input === undefined) {
+    const fallback = maxOpCost * DEFAULT_GAS_DAYS_OF_OPS;
+    return fallback < UNLIMITED_GAS ? fallback : UNLIMITED_GAS - 1n;
+  }
+  const wei = parseAmount(input, 18, "gasPerDay");
+  if (wei < maxOpCost || wei >= UNLIMITED_GAS)
+    throw new InvalidArgumentError(
+      'gasPerDay must be at least maxOpCost and below 2^64 - 1 wei (use "unlimited" for no limit)',
+    );
+  return wei;
 }
 
 /**

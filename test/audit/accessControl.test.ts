@@ -31,6 +31,8 @@ const OPEN: Record<string, string> = {
   executeWithSignatures:
     "checks M owner signatures over the batch, chain, wallet, nonce and deadline",
   createWallet: "deploys exactly the wallet its config commits to (CREATE2); idempotent",
+  startAgentDay:
+    "does only what the agent's first executed op of a new local day would (zero its daily op count and gas budget spend), at most once per local day",
 };
 
 type Guarded = { contract: string; name: string; guard: string | null };
@@ -84,7 +86,10 @@ describe("Access control: no elevation to owner", function () {
       .map((f) => `${f.contract}.${f.name}`);
     expect(unguarded.sort()).to.deep.equal(
       Object.keys(OPEN)
-        .map((n) => `${n === "createWallet" ? "AgentWalletFactory" : "GovernanceModule"}.${n}`)
+        .map(
+          (n) =>
+            `${n === "createWallet" ? "AgentWalletFactory" : n === "startAgentDay" ? "AgentPolicyModule" : "GovernanceModule"}.${n}`,
+        )
         .sort(),
     );
   });

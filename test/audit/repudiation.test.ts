@@ -19,7 +19,7 @@ const DEPLOYED = ["AgentWallet", "GovernanceModule", "AgentPolicyModule", "Agent
 /** Functions that emit no wallet event, and why that is acceptable (or which finding tracks it). */
 const NO_WALLET_EVENT: Record<string, string> = {
   validateUserOp:
-    "changes no wallet state; the prefund it pays is logged by the EntryPoint (Deposited)",
+    "changes no wallet state but the agent's gas budget spend (`gasBudget(agent)`), which the EntryPoint's UserOperationEvent of the same op accounts for; the prefund it pays is logged by the EntryPoint (Deposited)",
   withdrawDepositTo: "moves the EntryPoint deposit; the EntryPoint logs it (Withdrawn)",
 };
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { Contract, Wallet, ZeroAddress, parseEther, parseUnits } from "ethers";
 import {
   AgentClient,
-  AgentFrozenError,
+  GasBudgetExhaustedError,
   AgentInactiveError,
   InvalidAddressError,
   InvalidAmountError,
@@ -414,30 +414,46 @@ describe("AgentClient", function () {
     expect((await agent.info()).status).to.equal("suspended");
   });
 
-  it("names a frozen agent (4 ops validated without one executing) with AgentFrozenError", async () => {
-    // The agent was suspended above: the owners resume it (timelocked), which also clears its streak.
+  it("names an agent whose daily gas budget ran out with GasBudgetExhaustedError", async () => {
+    // The agent was suspended above: the owners resume it (timelocked).
     const owner = new OwnerClient({ wallet: walletAddress, signers: owners.slice(0, 2) });
     const resumed = await owner.resumeAgent(agentKey.address);
     expect(resumed.status).to.equal("queued");
     await stack.increaseTime(2 * 86_400);
     await owner.execute(resumed.proposalId!);
-    // A bundler other than ours includes ops whose execution reverts (a stranger isn't allowlisted).
-    const bundler = await stack.fundedWallet("frozen-bundler");
+    // A bundler other than ours includes an op whose execution reverts (a stranger isn't allowlisted): it
+    // still costs the wallet gas, so validation charged its maximum cost to the agent's budget.
+    const op = await handMadeAgentOp(stack, walletAddress, agentKey, [
+      { target: stranger, value: 1n, data: "0x" },
+    ]);
+    const cost =
+      (op.callGasLimit + op.verificationGasLimit + op.preVerificationGas) * op.maxFeePerGas;
+    // The owners tighten the budget (instant) to one such op and 1000 wei.
+    const tighten = await owner.tightenAgentRules(agentKey.address, {
+      rules: { maxOpCost: cost + 1000n, gasPerDay: cost + 1000n },
+    });
+    expect(tighten.status).to.equal("executed");
+    const bundler = await stack.fundedWallet("greedy-bundler");
+    const wallet = walletContract(walletAddress, stack.chain.provider);
+    // Days passed since the agent's last executed op: what validation charged then still counts until a new
+    // day is started, by the next executed op or by anyone through startAgentDay.
+    expect((await wallet.gasBudget(agentKey.address))[1]).to.equal(true);
+    await (
+      await (wallet.connect(bundler) as Contract).getFunction("startAgentDay")(agentKey.address)
+    ).wait();
+    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([0n, false]);
     const entryPoint = new Contract(stack.entryPoint, entryPointInterface, bundler);
-    for (let i = 0; i < 4; i++) {
-      const op = await handMadeAgentOp(stack, walletAddress, agentKey, [
-        { target: stranger, value: 1n, data: "0x" },
-      ]);
-      await (
-        await entryPoint.getFunction("handleOps")([packedTuple(packUserOperation(op))], bundler)
-      ).wait();
-    }
-    expect(
-      await walletContract(walletAddress, stack.chain.provider).unsettledOps(agentKey.address),
-    ).to.equal(4n);
-    const frozen = await expectRejection(agent.pay(shop, "0.01"), AgentFrozenError);
-    expect(frozen.code).to.equal("AGENT_FROZEN");
-    expect([frozen.unsettled, frozen.max]).to.deep.equal([4n, 4n]);
-    expect(frozen.agent).to.equal(agentKey.address);
+    await (
+      await entryPoint.getFunction("handleOps")([packedTuple(packUserOperation(op))], bundler)
+    ).wait();
+    expect(await wallet.gasBudget(agentKey.address)).to.deep.equal([cost, false]);
+    const exhausted = await expectRejection(agent.pay(shop, "0.01"), GasBudgetExhaustedError);
+    expect(exhausted.code).to.equal("GAS_BUDGET_EXHAUSTED");
+    expect([
+      exhausted.agent,
+      exhausted.left,
+      exhausted.gasPerDay,
+      exhausted.refillPending,
+    ]).to.deep.equal([agentKey.address, 1000n, cost + 1000n, false]);
   });
 });

@@ -56,6 +56,7 @@ export type Rules = {
   minSecondsBetweenOps: number;
   allowedHours: number;
   allowedDays: number;
+  gasPerDay: bigint;
 };
 
 export function limits(p: Partial<Limits>): Limits {
@@ -70,6 +71,7 @@ export function rules(p: Partial<Rules> = {}): Rules {
     minSecondsBetweenOps: 0,
     allowedHours: ALL_HOURS,
     allowedDays: ALL_DAYS,
+    gasPerDay: parseEther("18"),
     ...p,
   };
 }

@@ -56,6 +56,7 @@ export function defaultRules(ethers: Conn["ethers"]) {
     minSecondsBetweenOps: 0,
     allowedHours: ALL_HOURS,
     allowedDays: ALL_DAYS,
+    gasPerDay: ethers.parseEther("10"),
   };
 }
 

@@ -108,19 +108,10 @@ describe("Policy: what an agent's calls may do", function () {
       expect(await tokens.erc20.balanceOf(r0)).to.equal(0n);
     });
 
-    it("test_transfer_trailingBytesWithExplicitPermission_refused", async function () {
+    it("test_transfer_trailingBytesOnTrackedToken_refusedWhateverThePermissions", async function () {
       const { world, tokens, addr, a, r0 } = await callsFixture();
-      // Even an explicit (token, transfer) permission can't turn malformed calldata on a tracked token into
-      // an uncounted transfer: the movement rules win over permissions.
-      await ownersRun(world, [
-        selfCall(world, "setCallPermission", [
-          a.address,
-          addr.erc20,
-          sel("transfer(address,uint256)"),
-          0n,
-          0n,
-        ]),
-      ]);
+      // No (token, transfer) permission can exist (setCallPermission refuses it), and the movement rules are
+      // read before any permission: malformed calldata on a tracked token is never an uncounted transfer.
       const call = tokenPay(addr.erc20, r0, 500_000n);
       call.data = concat([call.data, "0x00"]);
       expectOpError(await agentOp(world, a, [call], { at: T }), "PolicyMalformedCall", [
@@ -170,7 +161,7 @@ describe("Policy: what an agent's calls may do", function () {
         [tokenCall(addr.nft, "transferFrom", [world.address, r0, 7n])],
         { at: T },
       );
-      expectOpError(res, "PolicyCallNotAllowed", [
+      expectOpError(res, "PolicyTokenMovementNotAllowed", [
         a.address,
         addr.nft,
         sel("transferFrom(address,address,uint256)"),
@@ -189,7 +180,7 @@ describe("Policy: what an agent's calls may do", function () {
         zeroPadValue("0x01", 32),
         zeroPadValue("0x01", 32),
       ]);
-      expectOpError(await agentOp(world, a, [call], { at: T }), "PolicyCallNotAllowed", [
+      expectOpError(await agentOp(world, a, [call], { at: T }), "PolicyTokenMovementNotAllowed", [
         a.address,
         addr.erc20,
         sel("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"),
@@ -237,7 +228,7 @@ describe("Policy: what an agent's calls may do", function () {
     it("test_tokenWithoutLimits_refused", async function () {
       const { world, tokens, addr, a, r0 } = await callsFixture();
       const res = await agentOp(world, a, [tokenPay(addr.other, r0, 1n)], { at: T });
-      expectOpError(res, "PolicyCallNotAllowed", [
+      expectOpError(res, "PolicyTokenMovementNotAllowed", [
         a.address,
         addr.other,
         sel("transfer(address,uint256)"),

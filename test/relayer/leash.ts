@@ -114,6 +114,7 @@ describe("relayer with the Leash AgentWallet", function () {
           minSecondsBetweenOps: 0,
           allowedHours: ALL_HOURS,
           allowedDays: ALL_DAYS,
+          gasPerDay: parseEther("10"),
         },
       ]),
       encodeWalletCall("setAssetLimits", [

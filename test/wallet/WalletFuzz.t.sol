@@ -196,7 +196,8 @@ contract ValidationRangeFuzzTest is LeashTestBase {
             maxOpsPerDay: 0,
             minSecondsBetweenOps: 0,
             allowedHours: 0xffffff,
-            allowedDays: 0x7f
+            allowedDays: 0x7f,
+            gasPerDay: 10 ether
         });
         vm.prank(address(wallet));
         wallet.addAgent(agent, validAfter, validUntil, rules);

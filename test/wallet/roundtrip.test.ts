@@ -27,6 +27,7 @@ describe("AgentWallet user-op round trip through the real EntryPoint", function 
       minSecondsBetweenOps: 0,
       allowedHours: ALL_HOURS,
       allowedDays: ALL_DAYS,
+      gasPerDay: ethers.parseEther("1"),
     };
     const limits = {
       perTx: ethers.parseEther("1"),

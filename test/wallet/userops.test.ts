@@ -212,110 +212,6 @@ describe("user operations through the real EntryPoint", function () {
     });
   });
 
-  describe("unsettled operations: an agent's gas spending is bounded", function () {
-    /** An op the wallet validates and then refuses in execution (recipient not allowlisted). */
-    const refusedOp = (fx: WalletFx) => agentOp(fx, fx.agentKey, [pay(fx.outsider.address, 1n)]);
-
-    /** The core declares the constant (interfaces carry functions only). */
-    const maxUnsettled = async (fx: WalletFx) =>
-      (await ethers.getContractAt("AgentWallet", fx.address)).MAX_UNSETTLED_OPS();
-
-    /** The wallet's ETH plus its EntryPoint deposit: what gas can drain. */
-    const funds = async (fx: WalletFx) =>
-      (await ethers.provider.getBalance(fx.address)) + (await fx.entryPoint.balanceOf(fx.address));
-
-    it("test_validateUserOp_unsettledStreak_freezesAgentAfterMaxRevertingOps", async function () {
-      const fx = await loadAgent();
-      const max = await maxUnsettled(fx);
-      expect(max).to.equal(4n);
-      const before = await funds(fx);
-      let gasPaid = 0n;
-      for (let i = 1n; i <= max; i++) {
-        const op = await refusedOp(fx);
-        const receipt = await (await fx.entryPoint.handleOps([op], fx.bundler.address)).wait();
-        const event = receipt!.logs
-          .map((l) => fx.entryPoint.interface.parseLog(l))
-          .find((e) => e?.name === "UserOperationEvent");
-        expect(event!.args.success).to.equal(false);
-        gasPaid += event!.args.actualGasCost as bigint;
-        expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(i);
-      }
-      // Past the streak even a payment the policy allows fails validation: no more gas is spent.
-      const allowed = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-      await expect(fx.entryPoint.handleOps([allowed], fx.bundler.address))
-        .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
-        .withArgs(0n, "AA24 signature error");
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(max);
-      expect(before - (await funds(fx))).to.equal(gasPaid);
-      expect(gasPaid <= max * ethers.parseEther("0.1")).to.equal(true);
-    });
-
-    it("test_executeUserOp_successfulOpClearsUnsettledStreak", async function () {
-      const fx = await loadAgent();
-      const max = await maxUnsettled(fx);
-      for (let i = 1n; i < max; i++) {
-        await (await fx.entryPoint.handleOps([await refusedOp(fx)], fx.bundler.address)).wait();
-      }
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(max - 1n);
-      const ok = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-      await expect(fx.entryPoint.handleOps([ok], fx.bundler.address)).to.emit(
-        fx.wallet,
-        "AgentCallExecuted",
-      );
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(0n);
-      // A fresh streak: the agent may fail again before it is frozen.
-      await (await fx.entryPoint.handleOps([await refusedOp(fx)], fx.bundler.address)).wait();
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(1n);
-    });
-
-    it("test_validateUserOp_badSignatureOrOwnerOpLeavesStreakAlone", async function () {
-      const fx = await loadAgent();
-      const ep = await asEntryPoint(fx);
-      const forged = await agentOp(
-        fx,
-        fx.outsider,
-        [pay(fx.recipient.address, 1n)],
-        {},
-        fx.agentKey,
-      );
-      const forgedHash = await fx.entryPoint.getUserOpHash(forged);
-      await (await fx.wallet.connect(ep).validateUserOp(forged, forgedHash, 0n)).wait();
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(0n);
-      const owners = await ownerOp(fx, [pay(fx.recipient.address, 1n)]);
-      await (
-        await fx.wallet
-          .connect(ep)
-          .validateUserOp(owners, await fx.entryPoint.getUserOpHash(owners), 0n)
-      ).wait();
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(0n);
-      const signed = await refusedOp(fx);
-      await (
-        await fx.wallet
-          .connect(ep)
-          .validateUserOp(signed, await fx.entryPoint.getUserOpHash(signed), 0n)
-      ).wait();
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(1n);
-    });
-
-    it("test_resumeAgent_clearsUnsettledStreak", async function () {
-      const fx = await loadAgent();
-      const max = await maxUnsettled(fx);
-      for (let i = 0n; i < max; i++) {
-        await (await fx.entryPoint.handleOps([await refusedOp(fx)], fx.bundler.address)).wait();
-      }
-      await (await fx.wallet.connect(fx.guardian).suspendAgent(fx.agentKey.address)).wait();
-      // Suspending alone clears nothing: only the owners' (timelocked) resume does.
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(max);
-      await applyLoosening(conn, fx, [self(fx, "resumeAgent", [fx.agentKey.address])]);
-      expect(await fx.wallet.unsettledOps(fx.agentKey.address)).to.equal(0n);
-      const ok = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-      await expect(fx.entryPoint.handleOps([ok], fx.bundler.address)).to.emit(
-        fx.wallet,
-        "AgentCallExecuted",
-      );
-    });
-  });
-
   describe("replay", function () {
     it("test_handleOps_sameAgentOpTwiceFailsAA25", async function () {
       const fx = await loadAgent();
@@ -521,6 +417,7 @@ describe("user operations through the real EntryPoint", function () {
         minSecondsBetweenOps: 0,
         allowedHours: 0xffffff,
         allowedDays: 0x7f,
+        gasPerDay: ethers.parseEther("1"),
       };
       await applyLoosening(conn, fx, [
         self(fx, "addAgent", [key.address, 0, 0, rules]),

@@ -19,6 +19,7 @@ import {
 interface AddOptions extends LimitOptions {
   recipient: string[];
   maxOpCost?: string;
+  gasPerDay?: string;
   maxOpsPerHour?: string;
   maxOpsPerDay?: string;
   minSecondsBetween?: string;
@@ -37,6 +38,10 @@ export function registerAgent(program: Command): void {
         .description("add an agent with its policy (a loosening: waits the admin delay)")
         .option("--recipient <address>", "a recipient the agent may pay (repeat)", collect, [])
         .option("--max-op-cost <eth>", "most gas (in ETH) one operation may cost the wallet")
+        .option(
+          "--gas-per-day <eth>",
+          'most gas (in ETH) the agent\'s ops may cost the wallet per day (default 10 x max op cost; "unlimited" for none)',
+        )
         .option("--max-ops-per-hour <n>", "velocity cap (0 = none)")
         .option("--max-ops-per-day <n>", "velocity cap (0 = none)")
         .option("--min-seconds-between <n>", "minimum seconds between operations")
@@ -51,6 +56,7 @@ export function registerAgent(program: Command): void {
         validUntil: opts.validUntil ? parseTime(opts.validUntil) : undefined,
         rules: {
           maxOpCost: opts.maxOpCost,
+          gasPerDay: opts.gasPerDay,
           maxOpsPerHour: opt(opts.maxOpsPerHour, "--max-ops-per-hour", 0xffff),
           maxOpsPerDay: opt(opts.maxOpsPerDay, "--max-ops-per-day", 0xffff),
           minSecondsBetweenOps: opt(opts.minSecondsBetween, "--min-seconds-between", 0xffffffff),

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import {
   readAllowlist,
+  UNLIMITED_GAS,
   type AllowedCall,
   type AssetLimitsInput,
   type Call,
@@ -82,6 +83,12 @@ export function registerPolicy(program: Command): void {
               ["enabled", p.enabled ? "yes" : "no (the agent may not move this asset)"],
               ["approval above", fmt(p.limits.approvalAbove, "never escalates")],
               ["max op cost", amountText(info.rules.maxOpCost)],
+              [
+                "gas per day",
+                info.rules.gasPerDay === UNLIMITED_GAS
+                  ? "unlimited"
+                  : amountText(info.rules.gasPerDay),
+              ],
               [
                 "recipients",
                 allowlist.recipients.length === 0

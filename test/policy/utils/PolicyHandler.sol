@@ -135,10 +135,10 @@ contract PolicyHandler {
     }
 
     function _configure() internal {
-        AgentRules memory open = AgentRules(1 ether, 20, 200, 0, type(uint24).max, 0x7f);
-        AgentRules memory slow = AgentRules(1 ether, 3, 0, 60, type(uint24).max, 0x7f);
+        AgentRules memory open = AgentRules(1 ether, 20, 200, 0, type(uint24).max, 0x7f, 18 ether);
+        AgentRules memory slow = AgentRules(1 ether, 3, 0, 60, type(uint24).max, 0x7f, 18 ether);
         uint24 office = uint24(((1 << 21) - 1) & ~uint256((1 << 8) - 1)); // 08:00-20:59 local
-        AgentRules memory officeHours = AgentRules(1 ether, 0, 0, 0, office, 0x1f); // weekdays
+        AgentRules memory officeHours = AgentRules(1 ether, 0, 0, 0, office, 0x1f, 18 ether); // weekdays
         _addAgent(0, 0, open, AssetLimits(3 ether, 1 ether, 5 ether, 12 ether, 30 ether));
         _addAgent(1, startTime + 20 days, slow, AssetLimits(2 ether, 0, 4 ether, 10 ether, 0));
         _addAgent(2, 0, officeHours, AssetLimits(1 ether, 0, 3 ether, 0, 20 ether));
