@@ -183,8 +183,7 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc ITimelock
-    function tryCalls(Call[] calldata calls, bool commit) external {
-        if (msg.sender != address(this)) revert WalletOnlySelf(msg.sender);
+    function tryCalls(Call[] calldata calls, bool commit) external onlySelfByEffect {
         // One try at a time, never inside a queued proposal's run: its record would mix with theirs.
         if (_tload(TL_MODE) != MODE_NONE) revert TimelockNoBatch();
         _tstore(TL_MODE, MODE_TRY);
@@ -245,7 +244,7 @@ contract GovernanceModule is
         if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
             revert ProposalInvalidState(id, p.state);
         if (!_hasApproved(id, msg.sender)) revert ProposalNotApproved(id, msg.sender);
-        $.approvedBy[id][msg.sender] = 0;
+        $.approvedBy[id][msg.sender] = false;
         uint256 approvals = _countApprovals(id);
         emit ProposalApprovalRevoked(id, msg.sender, approvals);
         if (p.state == ProposalState.Queued && approvals < _threshold()) {

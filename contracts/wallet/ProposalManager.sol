@@ -46,8 +46,10 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     struct ProposalStorage {
         uint256 count;
         mapping(uint256 id => Proposal) proposals;
-        mapping(uint256 id => mapping(address owner => uint256 ownerEpoch)) approvedBy;
+        mapping(uint256 id => mapping(address owner => bool)) approvedBy;
         mapping(uint256 nonce => bool) usedNonces;
+        // The owner's epoch when it approved: the approval counts only while that epoch lasts.
+        mapping(uint256 id => mapping(address owner => uint256 ownerEpoch)) approvalEpoch;
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
@@ -108,7 +110,8 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         ProposalStorage storage $ = _proposalStorage();
         OwnerStorage storage o = _ownerStorage();
         for (uint256 i = 0; i < signers.length; ++i) {
-            $.approvedBy[id][signers[i]] = o.epochOf[signers[i]];
+            $.approvedBy[id][signers[i]] = true;
+            $.approvalEpoch[id][signers[i]] = o.epochOf[signers[i]];
             emit IProposalManager.ProposalApproved(id, signers[i], i + 1);
         }
         _queue(id, delay);
@@ -230,7 +233,8 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     function _approve(uint256 id, address owner) internal {
         ProposalStorage storage $ = _proposalStorage();
-        $.approvedBy[id][owner] = _ownerStorage().epochOf[owner];
+        $.approvedBy[id][owner] = true;
+        $.approvalEpoch[id][owner] = _ownerStorage().epochOf[owner];
         uint256 approvals = _countApprovals(id);
         emit IProposalManager.ProposalApproved(id, owner, approvals);
         if (approvals >= _threshold()) {
@@ -270,7 +274,9 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     /// @notice Whether `owner` is an owner and approved `id` during its current ownership (epochs start at 1).
     function _hasApproved(uint256 id, address owner) internal view returns (bool) {
-        uint256 epoch = _proposalStorage().approvedBy[id][owner];
+        ProposalStorage storage $ = _proposalStorage();
+        if (!$.approvedBy[id][owner]) return false;
+        uint256 epoch = $.approvalEpoch[id][owner];
         return epoch != 0 && epoch == _ownerStorage().epochOf[owner];
     }
 
