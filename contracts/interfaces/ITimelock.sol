@@ -27,7 +27,7 @@ interface ITimelock {
     error TimelockDelayRequired(uint256 delay);
     /// @dev A queued change executed before `queuedAt` plus the delay its effect needs now (`readyAt`).
     error TimelockNotReady(uint256 readyAt);
-    /// @dev A loosening self-call outside an owners' batch or proposal, or a nested batch try: refused.
+    /// @dev `tryCalls` nested in another try or in a queued proposal's run: refused (one record per batch).
     error TimelockNoBatch();
 
     /// @notice Delay for loosening admin changes (agents, owners, guardians, policies).

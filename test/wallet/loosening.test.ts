@@ -213,7 +213,7 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
         .withArgs(1n, errorData("TimelockNotReady(uint256)", [queuedAt + 2n * UPGRADE_DELAY]));
     });
 
-    it("test_tryCalls_refusedNestedAndLooseningOutsideABatch", async function () {
+    it("test_tryCalls_refusedWhenNestedInAnotherTry", async function () {
       const fx = await load();
       // A batch that tries another batch inside its own try: refused, so one record can't hide another.
       const inner = [self(fx, "addGuardian", [fx.stranger.address])];
