@@ -196,9 +196,10 @@ contract GovernanceModule is
                 calls[i].data
             );
             if (!ok) {
-                // An upgrade stops the try at once with the longest delay (see `_authorizeUpgrade`).
+                // An upgrade stops the try at once with the longest delay (see `_authorizeUpgrade`). Only
+                // the wallet's own calls may say so: another contract could forge the error.
                 (bool delayed, ) = _delayRequired(result);
-                if (delayed) _bubble(result);
+                if (delayed && calls[i].target == address(this)) _bubble(result);
                 revert WalletCallFailed(i, result);
             }
         }

@@ -229,6 +229,21 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
     });
   });
 
+  describe("the try can't be fooled by another contract", function () {
+    it("test_submit_forgedDelayErrorFromAnotherContractIsACallFailure", async function () {
+      const fx = await load();
+      // A payee that answers with the wallet's own "queue me" error, to turn a failed payment into a proposal.
+      const forged = errorData("TimelockDelayRequired(uint256)", [0n]);
+      const payee = await ethers.deployContract("RevertWithMock", [forged]);
+      await expect(
+        signedExec(conn, fx, [{ target: await payee.getAddress(), value: 1n, data: "0x" }]),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, forged);
+      expect(await fx.wallet.proposalCount()).to.equal(0n);
+    });
+  });
+
   describe("class 5: vetoers can't be removed instantly", function () {
     it("test_submit_ownersRemovingEveryOtherVetoerAreQueuedAndVetoable", async function () {
       const fx = await load();
