@@ -31,13 +31,25 @@ const testExitCodePlugin: HardhatPlugin = {
   hookHandlers: { test: () => import("./scripts/hardhat/testExitCode.js") },
 };
 
+// The management modules run only for owners' and guardians' calls and views, never on an agent's payment: built
+// for size (optimizer runs 1) so each stays under EIP-170 with room; the core keeps runs 200 for the hot path.
+const moduleSettings = {
+  ...compilerSettings,
+  settings: { ...compilerSettings.settings, optimizer: { enabled: true, runs: 1 } },
+};
+const MODULES = ["contracts/wallet/GovernanceModule.sol", "contracts/wallet/AgentPolicyModule.sol"];
+const profile = {
+  compilers: [compilerSettings],
+  overrides: Object.fromEntries(MODULES.map((path) => [path, moduleSettings])),
+};
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin, testExitCodePlugin],
   solidity: {
     profiles: {
       // Tests run with the production settings so gas numbers and code sizes are the deployable ones.
-      default: compilerSettings,
-      production: compilerSettings,
+      default: profile,
+      production: profile,
     },
     npmFilesToBuild: [
       "@account-abstraction/contracts/core/EntryPoint.sol",

@@ -58,6 +58,8 @@ interface IProposalManager {
     error ProposalInsufficientApprovals(uint256 id, uint256 approvals, uint256 threshold);
     /// @dev Proposal `id` can execute from `eta` (timelock).
     error ProposalNotReady(uint256 id, uint256 eta);
+    /// @dev `vetoer` is the owner or guardian proposal `id` removes: it can't cancel its own removal.
+    error ProposalVetoOfOwnRemoval(uint256 id, address vetoer);
     /// @dev A batch must have between 1 and `max` calls.
     error ProposalInvalidCallCount(uint256 count, uint256 max);
     /// @dev Call `index` of a batch reverted; `reason` is its revert data.

@@ -90,7 +90,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint48 validAfter,
         uint48 validUntil,
         AgentRules calldata rules
-    ) external onlySelf {
+    ) external onlySelfByEffect {
+        (bytes32 field, , ) = _looserAgentField(agent, validAfter, validUntil, rules);
+        if (field != bytes32(0)) _requireDelay(_adminDelay());
         _replaceRules(agent, validAfter, validUntil, rules);
     }
 
@@ -100,37 +102,14 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint48 validAfter,
         uint48 validUntil,
         AgentRules calldata rules
-    ) external onlySelf {
-        Session memory s = _sessionOf(agent);
-        AgentRules memory r = _agentStorage().rules[agent];
-        if (validAfter < s.validAfter)
-            revert AgentNotTighter("validAfter", s.validAfter, validAfter);
-        if (!_notLooser(validUntil, s.validUntil))
-            revert AgentNotTighter("validUntil", s.validUntil, validUntil);
-        if (rules.maxOpCost > r.maxOpCost)
-            revert AgentNotTighter("maxOpCost", r.maxOpCost, rules.maxOpCost);
-        // type(uint64).max (no limit) is the largest value, so "not above" is the whole comparison.
-        if (rules.gasPerDay > r.gasPerDay)
-            revert AgentNotTighter("gasPerDay", r.gasPerDay, rules.gasPerDay);
-        if (!_notLooser(rules.maxOpsPerHour, r.maxOpsPerHour)) {
-            revert AgentNotTighter("maxOpsPerHour", r.maxOpsPerHour, rules.maxOpsPerHour);
-        }
-        if (!_notLooser(rules.maxOpsPerDay, r.maxOpsPerDay)) {
-            revert AgentNotTighter("maxOpsPerDay", r.maxOpsPerDay, rules.maxOpsPerDay);
-        }
-        if (rules.minSecondsBetweenOps < r.minSecondsBetweenOps) {
-            revert AgentNotTighter(
-                "minSecondsBetweenOps",
-                r.minSecondsBetweenOps,
-                rules.minSecondsBetweenOps
-            );
-        }
-        if (rules.allowedHours & ~r.allowedHours != 0) {
-            revert AgentNotTighter("allowedHours", r.allowedHours, rules.allowedHours);
-        }
-        if (rules.allowedDays & ~r.allowedDays != 0) {
-            revert AgentNotTighter("allowedDays", r.allowedDays, rules.allowedDays);
-        }
+    ) external onlySelfByEffect {
+        (bytes32 field, uint256 current, uint256 requested) = _looserAgentField(
+            agent,
+            validAfter,
+            validUntil,
+            rules
+        );
+        if (field != bytes32(0)) revert AgentNotTighter(_name(field), current, requested);
         _replaceRules(agent, validAfter, validUntil, rules);
     }
 
@@ -178,11 +157,14 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         address agent,
         address asset,
         AssetLimits calldata limits
-    ) external onlySelf {
+    ) external onlySelfByEffect {
         _requireKnownAgent(agent);
         if (limits.perTx == 0 && limits.daily == 0 && limits.weekly == 0 && limits.monthly == 0) {
             revert PolicyUnboundedAsset(agent, asset);
         }
+        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        // A new asset lets the agent move more; so does any cap raised or lifted.
+        if (!a.enabled || _looserLimitField(a, limits) != bytes32(0)) _requireDelay(_adminDelay());
         _writeAssetLimits(agent, asset, limits, true);
     }
 
@@ -191,21 +173,32 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         address agent,
         address asset,
         AssetLimits calldata limits
-    ) external onlySelf {
+    ) external onlySelfByEffect {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         if (!a.enabled) revert PolicyAssetNotAllowed(agent, asset);
-        _requireNotLooser("perTx", limits.perTx, a.perTx);
-        _requireNotLooser("approvalAbove", limits.approvalAbove, a.approvalAbove);
-        _requireNotLooser("daily", limits.daily, a.windows.day.cap);
-        _requireNotLooser("weekly", limits.weekly, a.windows.week.cap);
-        _requireNotLooser("monthly", limits.monthly, a.windows.month.cap);
+        bytes32 field = _looserLimitField(a, limits);
+        if (field != bytes32(0)) {
+            (uint256 current, uint256 requested) = _limitField(a, limits, field);
+            revert PolicyNotTighter(_name(field), current, requested);
+        }
         _writeAssetLimits(agent, asset, limits, true);
     }
 
     /// @inheritdoc IPolicyEngine
-    function removeAssetLimits(address agent, address asset) external onlySelf {
-        if (!_policyStorage().agentAssets[agent][asset].enabled)
-            revert PolicyAssetNotAllowed(agent, asset);
+    /// @dev Instant only when no other path moves the token once its limits are gone: with a call permission
+    /// on the token for a movement selector, its transfers would run uncapped and unchecked.
+    function removeAssetLimits(address agent, address asset) external onlySelfByEffect {
+        PolicyStorage storage $ = _policyStorage();
+        if (!$.agentAssets[agent][asset].enabled) revert PolicyAssetNotAllowed(agent, asset);
+        mapping(bytes4 => CallPermission) storage perms = $.permissions[agent][asset];
+        if (
+            perms[CallDecoder.TRANSFER].allowed ||
+            perms[CallDecoder.TRANSFER_FROM].allowed ||
+            perms[CallDecoder.APPROVE].allowed ||
+            perms[CallDecoder.INCREASE_ALLOWANCE].allowed
+        ) {
+            _requireDelay(_adminDelay());
+        }
         _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
     }
 
@@ -215,7 +208,16 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint96 daily,
         uint96 weekly,
         uint96 monthly
-    ) external onlySelf {
+    ) external onlySelfByEffect {
+        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        // Disabled caps read as zero, "no cap": a new cap is a tightening.
+        if (
+            !_notLooser(daily, w.windows.day.cap) ||
+            !_notLooser(weekly, w.windows.week.cap) ||
+            !_notLooser(monthly, w.windows.month.cap)
+        ) {
+            _requireDelay(_adminDelay());
+        }
         _writeWalletCaps(asset, daily, weekly, monthly);
     }
 
@@ -225,7 +227,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint96 daily,
         uint96 weekly,
         uint96 monthly
-    ) external onlySelf {
+    ) external onlySelfByEffect {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
         if (!w.enabled) revert PolicyAssetNotAllowed(address(this), asset);
         _requireNotLooser("walletDaily", daily, w.windows.day.cap);
@@ -235,8 +237,10 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function allowRecipient(address agent, address recipient) external onlySelf {
+    function allowRecipient(address agent, address recipient) external onlySelfByEffect {
         _requireKnownAgent(agent);
+        // A new place to send to; allowing one already allowed changes nothing.
+        if (!_policyStorage().recipients[agent][recipient]) _requireDelay(_adminDelay());
         if (
             recipient == address(this) ||
             recipient == _entryPointAddress() ||
@@ -249,7 +253,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @inheritdoc IPolicyEngine
-    function removeRecipient(address agent, address recipient) external onlySelf {
+    function removeRecipient(address agent, address recipient) external onlySelfByEffect {
         PolicyStorage storage $ = _policyStorage();
         if (!$.recipients[agent][recipient]) revert PolicyRecipientNotAllowed(agent, recipient);
         $.recipients[agent][recipient] = false;
@@ -263,8 +267,13 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         bytes4 selector,
         uint96 maxValue,
         uint48 expiresAt
-    ) external onlySelf {
+    ) external onlySelfByEffect {
         _requireKnownAgent(agent);
+        CallPermission memory old = _policyStorage().permissions[agent][target][selector];
+        // Instant only when narrowing a permission the agent already has: no more value, no later expiry.
+        if (!old.allowed || maxValue > old.maxValue || !_notLooser(expiresAt, old.expiresAt)) {
+            _requireDelay(_adminDelay());
+        }
         if (target == address(this) || target == _entryPointAddress() || target == address(0)) {
             revert PolicyForbiddenTarget(agent, target);
         }
@@ -281,7 +290,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         address agent,
         address target,
         bytes4 selector
-    ) external onlySelf {
+    ) external onlySelfByEffect {
         if (!_policyStorage().permissions[agent][target][selector].allowed) {
             revert PolicyCallNotAllowed(agent, target, selector);
         }
@@ -393,6 +402,70 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     /// @inheritdoc IPolicyEngine
     function utcOffset() external view returns (int256) {
         return _hot().utcOffset;
+    }
+
+    /// @notice The first field of `rules` (and the validity range) that would let `agent` act more, more often
+    /// or for longer than now, with its current and requested value; zero when none does. One line per
+    /// field: a new "more is looser" field (a budget) is one more `_more` line.
+    function _looserAgentField(
+        address agent,
+        uint48 validAfter,
+        uint48 validUntil,
+        AgentRules calldata rules
+    ) private view returns (bytes32, uint256, uint256) {
+        Session memory s = _sessionOf(agent);
+        AgentRules memory r = _agentStorage().rules[agent];
+        if (validAfter < s.validAfter) return ("validAfter", s.validAfter, validAfter);
+        if (!_notLooser(validUntil, s.validUntil)) return ("validUntil", s.validUntil, validUntil);
+        if (rules.maxOpCost > r.maxOpCost) return ("maxOpCost", r.maxOpCost, rules.maxOpCost);
+        // type(uint64).max (no limit) is the largest value, so "not above" is the whole comparison.
+        if (rules.gasPerDay > r.gasPerDay) return ("gasPerDay", r.gasPerDay, rules.gasPerDay);
+        if (!_notLooser(rules.maxOpsPerHour, r.maxOpsPerHour))
+            return ("maxOpsPerHour", r.maxOpsPerHour, rules.maxOpsPerHour);
+        if (!_notLooser(rules.maxOpsPerDay, r.maxOpsPerDay))
+            return ("maxOpsPerDay", r.maxOpsPerDay, rules.maxOpsPerDay);
+        if (rules.minSecondsBetweenOps < r.minSecondsBetweenOps)
+            return ("minSecondsBetweenOps", r.minSecondsBetweenOps, rules.minSecondsBetweenOps);
+        if (rules.allowedHours & ~r.allowedHours != 0)
+            return ("allowedHours", r.allowedHours, rules.allowedHours);
+        if (rules.allowedDays & ~r.allowedDays != 0)
+            return ("allowedDays", r.allowedDays, rules.allowedDays);
+        return (bytes32(0), 0, 0);
+    }
+
+    /// @notice The first of an asset's limits `limits` would raise or lift (zero if none): caps where zero
+    /// means "no cap"; `approvalAbove` too (zero = never escalate, the loosest).
+    function _looserLimitField(
+        AgentAsset storage a,
+        AssetLimits calldata limits
+    ) private view returns (bytes32) {
+        if (!_notLooser(limits.perTx, a.perTx)) return "perTx";
+        if (!_notLooser(limits.approvalAbove, a.approvalAbove)) return "approvalAbove";
+        if (!_notLooser(limits.daily, a.windows.day.cap)) return "daily";
+        if (!_notLooser(limits.weekly, a.windows.week.cap)) return "weekly";
+        if (!_notLooser(limits.monthly, a.windows.month.cap)) return "monthly";
+        return bytes32(0);
+    }
+
+    /// @dev The current and requested values of limit `field` (for the revert of `tightenAssetLimits`).
+    function _limitField(
+        AgentAsset storage a,
+        AssetLimits calldata limits,
+        bytes32 field
+    ) private view returns (uint256, uint256) {
+        if (field == "perTx") return (a.perTx, limits.perTx);
+        if (field == "approvalAbove") return (a.approvalAbove, limits.approvalAbove);
+        if (field == "daily") return (a.windows.day.cap, limits.daily);
+        if (field == "weekly") return (a.windows.week.cap, limits.weekly);
+        return (a.windows.month.cap, limits.monthly);
+    }
+
+    /// @dev A short ASCII name packed left in a bytes32, as a string.
+    function _name(bytes32 field) private pure returns (string memory name) {
+        uint256 n = 0;
+        while (n < 32 && field[n] != 0) ++n;
+        name = new string(n);
+        for (uint256 i = 0; i < n; ++i) bytes(name)[i] = field[i];
     }
 
     function _inSetup() internal view override returns (bool) {

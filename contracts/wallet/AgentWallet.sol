@@ -12,6 +12,7 @@ import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
 import {AgentRules, AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
@@ -155,7 +156,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @inheritdoc IAgentWalletCore
-    function withdrawDepositTo(address payable to, uint256 amount) external onlySelf {
+    /// @dev Instant, like a payment by the owners: it moves funds, it loosens no rule.
+    function withdrawDepositTo(address payable to, uint256 amount) external onlySelfByEffect {
         ENTRY_POINT.withdrawTo(to, amount);
     }
 
@@ -266,8 +268,13 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @inheritdoc UUPSUpgradeable
-    /// @dev Only an executed owner proposal, which waited out the upgrade delay.
-    function _authorizeUpgrade(address) internal view override onlySelf {}
+    /// @dev Only an owner proposal that waited out the upgrade delay in force now. Tried as instant, it stops
+    /// the try at once: the payload, new code, must never run where it could rewrite the try's record, and
+    /// `upgradeDelay` is the longest delay anyway.
+    function _authorizeUpgrade(address) internal override onlySelfByEffect {
+        if (_tload(TL_MODE) == MODE_TRY) revert ITimelock.TimelockDelayRequired(_upgradeDelay());
+        _requireDelay(_upgradeDelay());
+    }
 
     /// @dev Every selector not implemented here goes to the module (OZ `Proxy` fallback).
     function _implementation() internal view override returns (address) {

@@ -101,11 +101,15 @@ contract GovernanceModule is
             }
         }
         $.isOwner[owner] = false;
+        // Its approvals end here, for good: a re-added address gets a new epoch.
+        $.epochOf[owner] = 0;
         emit OwnerRemoved(owner);
     }
 
     /// @inheritdoc IOwnerManager
-    function changeThreshold(uint256 newThreshold) external onlySelf {
+    function changeThreshold(uint256 newThreshold) external onlySelfByEffect {
+        // Fewer signatures can approve: a loosening. More is instant.
+        if (newThreshold < _threshold()) _requireDelay(_adminDelay());
         _setThreshold(newThreshold);
     }
 
@@ -134,7 +138,9 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IGuardianManager
-    function unpause() external onlySelf {
+    /// @dev Instant once `minPauseDuration` has passed: the owners set that guarantee (lowering it waits the
+    /// admin delay), and lifting the pause restores rules that already went through the timelock.
+    function unpause() external onlySelfByEffect {
         HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;
@@ -166,17 +172,49 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IGuardianManager
-    function setMinPauseDuration(uint256 duration) external onlySelf {
+    function setMinPauseDuration(uint256 duration) external onlySelfByEffect {
+        // A shorter guaranteed pause lets agents back sooner: a loosening. Longer is instant.
+        if (duration < _hot().minPauseDuration) _requireDelay(_adminDelay());
         _setMinPauseDuration(duration);
     }
 
     /// @inheritdoc ITimelock
-    function requiredDelay(address target, bytes calldata data) external view returns (uint256) {
-        return _requiredDelay(target, data);
+    function requiredDelay(Call[] calldata calls) external returns (uint256) {
+        _checkBatch(calls.length);
+        return _previewDelay(calls);
     }
 
     /// @inheritdoc ITimelock
-    function setDelays(uint256 newAdminDelay, uint256 newUpgradeDelay) external onlySelf {
+    function tryCalls(Call[] calldata calls, bool commit) external onlySelfByEffect {
+        // One try at a time, never inside a queued proposal's run: its record would mix with theirs.
+        if (_tload(TL_MODE) != MODE_NONE) revert TimelockNoBatch();
+        _tstore(TL_MODE, MODE_TRY);
+        for (uint256 i = 0; i < calls.length; ++i) {
+            // A dry run only needs the setters; calls to other contracts need no delay.
+            if (!commit && calls[i].target != address(this)) continue;
+            (bool ok, bytes memory result) = calls[i].target.call{value: calls[i].value}(
+                calls[i].data
+            );
+            if (!ok) {
+                // An upgrade stops the try at once with the longest delay (see `_authorizeUpgrade`). Only
+                // the wallet's own calls may say so: another contract could forge the error.
+                (bool delayed, ) = _delayRequired(result);
+                if (delayed && calls[i].target == address(this)) _bubble(result);
+                revert WalletCallFailed(i, result);
+            }
+        }
+        uint256 delay = _tload(TL_DELAY);
+        _tstore(TL_MODE, MODE_NONE);
+        _tstore(TL_DELAY, 0);
+        if (!commit || delay != 0) revert TimelockDelayRequired(delay);
+    }
+
+    /// @inheritdoc ITimelock
+    function setDelays(uint256 newAdminDelay, uint256 newUpgradeDelay) external onlySelfByEffect {
+        // Lowering either delay shortens every future wait: it waits the longest delay in force now.
+        if (newAdminDelay < _adminDelay() || newUpgradeDelay < _upgradeDelay()) {
+            _requireDelay(_upgradeDelay());
+        }
         _setDelays(newAdminDelay, newUpgradeDelay);
     }
 
@@ -189,7 +227,7 @@ contract GovernanceModule is
         uint256 maxExpiry = block.timestamp + MAX_PROPOSAL_LIFETIME;
         if (expiresAt <= block.timestamp || expiresAt > maxExpiry)
             revert ProposalInvalidExpiry(expiresAt, maxExpiry);
-        id = _createProposal(msg.sender, address(0), calls, expiresAt);
+        id = _createProposal(msg.sender, address(0), calls, expiresAt, _previewDelay(calls));
         _approve(id, msg.sender);
     }
 
@@ -198,8 +236,7 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Pending) revert ProposalInvalidState(id, p.state);
         if (block.timestamp > p.expiresAt) revert ProposalExpired(id, p.expiresAt);
-        if (_proposalStorage().approvedBy[id][msg.sender])
-            revert ProposalAlreadyApproved(id, msg.sender);
+        if (_hasApproved(id, msg.sender)) revert ProposalAlreadyApproved(id, msg.sender);
         _approve(id, msg.sender);
     }
 
@@ -209,7 +246,7 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
             revert ProposalInvalidState(id, p.state);
-        if (!$.approvedBy[id][msg.sender]) revert ProposalNotApproved(id, msg.sender);
+        if (!_hasApproved(id, msg.sender)) revert ProposalNotApproved(id, msg.sender);
         $.approvedBy[id][msg.sender] = false;
         uint256 approvals = _countApprovals(id);
         emit ProposalApprovalRevoked(id, msg.sender, approvals);
@@ -234,7 +271,19 @@ contract GovernanceModule is
         Call[] memory calls = p.calls;
         address agent = p.escalatedBy;
         if (agent == address(0)) {
+            // Each setter checks its delay, as needed now, against the time the proposal was queued. The
+            // outer run's record is kept aside: an owners' batch may execute a proposal.
+            (uint256 mode, uint256 recorded, uint256 queuedAt) = (
+                _tload(TL_MODE),
+                _tload(TL_DELAY),
+                _tload(TL_QUEUED_AT)
+            );
+            _tstore(TL_MODE, MODE_PROPOSAL);
+            _tstore(TL_QUEUED_AT, uint256(p.eta) - p.delay);
             _executeCalls(calls);
+            _tstore(TL_MODE, mode);
+            _tstore(TL_DELAY, recorded);
+            _tstore(TL_QUEUED_AT, queuedAt);
         } else {
             // An escalated payment is agent spending that the owners let pass `approvalAbove`: every other
             // rule, and the count, still apply.
@@ -250,6 +299,17 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
             revert ProposalInvalidState(id, p.state);
+        // The vetoer a proposal removes can't veto that: every other owner and guardian still can, and so
+        // can each vetoer of a batch that removes several (else one batch could remove every vetoer).
+        (bool removesCaller, bool removesOther) = (false, false);
+        uint256 count = p.calls.length;
+        for (uint256 i = 0; i < count; ++i) {
+            (bool removal, address removed) = _removal(p.calls[i]);
+            if (!removal) continue;
+            if (removed == msg.sender) removesCaller = true;
+            else removesOther = true;
+        }
+        if (removesCaller && !removesOther) revert ProposalVetoOfOwnRemoval(id, msg.sender);
         p.state = ProposalState.Cancelled;
         emit ProposalCancelled(id, msg.sender);
     }
@@ -321,12 +381,32 @@ contract GovernanceModule is
 
     /// @inheritdoc IProposalManager
     function hasApproved(uint256 id, address owner) external view returns (bool) {
-        return _proposalStorage().approvedBy[id][owner];
+        return _hasApproved(id, owner);
     }
 
     /// @inheritdoc IProposalManager
     function proposalCount() external view returns (uint256) {
         return _proposalStorage().count;
+    }
+
+    /// @dev Whether `c` removes an owner or a guardian, and whom.
+    function _removal(Call storage c) private view returns (bool, address) {
+        if (c.target != address(this)) return (false, address(0));
+        bytes memory data = c.data;
+        // Longer calldata still runs the removal (trailing bytes are ignored), so only a minimum length.
+        if (data.length < 36) return (false, address(0));
+        bytes4 selector = bytes4(data);
+        if (selector != this.removeOwner.selector && selector != this.removeGuardian.selector) {
+            return (false, address(0));
+        }
+        uint256 arg;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads the first argument word after the selector; `data` is at least 36 bytes long.
+            arg := mload(add(data, 36))
+        }
+        // A dirty address word would make the removal itself revert: nothing to protect.
+        return (true, address(uint160(arg)));
     }
 
     /// @dev Agent and policy functions live in the next module.

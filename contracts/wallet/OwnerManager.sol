@@ -16,6 +16,9 @@ abstract contract OwnerManager is WalletBase {
         address[] owners;
         mapping(address account => bool) isOwner;
         uint256 threshold;
+        // Bumped each time an address becomes an owner; an approval counts only in the epoch it was given.
+        uint256 epochs;
+        mapping(address account => uint256) epochOf; // 0 = not an owner
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
@@ -63,6 +66,7 @@ abstract contract OwnerManager is WalletBase {
             revert IOwnerManager.OwnerTooMany($.owners.length + 1, MAX_OWNERS);
         $.owners.push(owner);
         $.isOwner[owner] = true;
+        $.epochOf[owner] = ++$.epochs;
         emit IOwnerManager.OwnerAdded(owner);
     }
 

@@ -6,13 +6,16 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Call} from "../interfaces/LeashTypes.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {ITimelock} from "../interfaces/ITimelock.sol";
 import {PolicyEngine} from "../policy/PolicyEngine.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 
 /// @title Owner proposals, off-chain owner signatures, and the execution of approved batches.
-/// @notice Approvals are counted among the *current* owners at execution, so removing an owner also removes
-/// its approvals. Escalated agent payments are proposals too: when executed they are checked and counted
-/// against the agent's policy like any agent call, except that they may exceed `approvalAbove`.
+/// @notice Approvals are counted among the *current* owners at execution, and each approval is bound to the
+/// owner's epoch (a new one each time an address becomes an owner), so removing an owner removes its
+/// approvals for good: re-added, the same address starts with none. Escalated agent payments are proposals
+/// too: when executed they are checked and counted against the agent's policy like any agent call, except
+/// that they may exceed `approvalAbove`.
 abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
     /// @dev A queued proposal may execute during this long after its eta, then it is stale.
     uint256 public constant GRACE_PERIOD = 14 days;
@@ -45,6 +48,8 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         mapping(uint256 id => Proposal) proposals;
         mapping(uint256 id => mapping(address owner => bool)) approvedBy;
         mapping(uint256 nonce => bool) usedNonces;
+        // The owner's epoch when it approved: the approval counts only while that epoch lasts.
+        mapping(uint256 id => mapping(address owner => uint256 ownerEpoch)) approvalEpoch;
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
@@ -85,30 +90,68 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     // ---------------------------------------------------------------- internals
 
-    /// @notice Runs a batch the owners approved (M signatures): at once if nothing in it loosens, else as a
-    /// queued proposal carrying the signers' approvals. Returns the queued proposal id, or 0.
+    /// @notice Runs a batch the owners approved (M signatures): tried at once as instant (`tryCalls`); if a
+    /// setter in it loosens, the try is undone and the batch queued, carrying the signers' approvals, with
+    /// the longest delay its setters asked for. Returns the queued proposal id, or 0.
     function _submitApproved(
         Call[] memory calls,
         address[] memory signers
     ) internal returns (uint256 id) {
-        uint256 delay = _callsDelay(calls);
-        if (delay == 0) {
-            _executeCalls(calls);
+        (bool ok, bytes memory result) = address(this).call(
+            abi.encodeCall(ITimelock.tryCalls, (calls, true))
+        );
+        if (ok) {
             emit IProposalManager.ApprovedCallsExecuted(signers, calls);
             return 0;
         }
-        id = _createProposal(address(this), address(0), calls, block.timestamp + delay);
+        (bool delayed, uint256 delay) = _delayRequired(result);
+        if (!delayed) _bubble(result);
+        id = _createProposal(address(this), address(0), calls, block.timestamp + delay, delay);
         ProposalStorage storage $ = _proposalStorage();
+        OwnerStorage storage o = _ownerStorage();
         for (uint256 i = 0; i < signers.length; ++i) {
             $.approvedBy[id][signers[i]] = true;
+            $.approvalEpoch[id][signers[i]] = o.epochOf[signers[i]];
             emit IProposalManager.ProposalApproved(id, signers[i], i + 1);
         }
-        _queue(id);
+        _queue(id, delay);
+    }
+
+    /// @notice The delay `calls` would need now: a dry run of its setters, undone. A batch that can't run now
+    /// gets `adminDelay`: the eta is only a lower bound, each setter checks its own delay at execution.
+    function _previewDelay(Call[] memory calls) internal returns (uint256) {
+        (, bytes memory result) = address(this).call(
+            abi.encodeCall(ITimelock.tryCalls, (calls, false))
+        );
+        (bool delayed, uint256 delay) = _delayRequired(result);
+        return delayed ? delay : _adminDelay();
+    }
+
+    /// @dev Whether `result` is `TimelockDelayRequired(delay)`, and the delay.
+    function _delayRequired(bytes memory result) internal pure returns (bool, uint256 delay) {
+        if (result.length != 36 || bytes4(result) != ITimelock.TimelockDelayRequired.selector) {
+            return (false, 0);
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads the one argument word after the selector; `result` is 36 bytes long (checked).
+            delay := mload(add(result, 36))
+        }
+        return (true, delay);
+    }
+
+    /// @dev Re-raises a call's revert data unchanged.
+    function _bubble(bytes memory result) internal pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reverts with `result` as it is in memory.
+            revert(add(result, 32), mload(result))
+        }
     }
 
     /// @notice Turns an agent batch into a proposal for the owners (one open escalation per agent).
     function _escalate(address agent, Call[] memory calls) internal returns (uint256 id) {
-        id = _createProposal(agent, agent, calls, block.timestamp + ESCALATION_LIFETIME);
+        id = _createProposal(agent, agent, calls, block.timestamp + ESCALATION_LIFETIME, 0);
         _recordEscalation(agent, id);
     }
 
@@ -173,12 +216,12 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         address proposer,
         address escalatedBy,
         Call[] memory calls,
-        uint256 expiresAt
+        uint256 expiresAt,
+        uint256 delay
     ) internal returns (uint256 id) {
         ProposalStorage storage $ = _proposalStorage();
         id = ++$.count;
         Proposal storage p = $.proposals[id];
-        uint256 delay = _callsDelay(calls);
         p.proposer = proposer;
         p.expiresAt = uint48(expiresAt);
         p.delay = uint32(delay);
@@ -189,15 +232,24 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     }
 
     function _approve(uint256 id, address owner) internal {
-        _proposalStorage().approvedBy[id][owner] = true;
+        ProposalStorage storage $ = _proposalStorage();
+        $.approvedBy[id][owner] = true;
+        $.approvalEpoch[id][owner] = _ownerStorage().epochOf[owner];
         uint256 approvals = _countApprovals(id);
         emit IProposalManager.ProposalApproved(id, owner, approvals);
-        if (approvals >= _threshold()) _queue(id);
+        if (approvals >= _threshold()) {
+            Proposal storage p = $.proposals[id];
+            // The delay its setters need in the state it is queued in (escalated payments need none).
+            _queue(id, p.escalatedBy == address(0) ? _previewDelay(p.calls) : 0);
+        }
     }
 
-    function _queue(uint256 id) internal {
+    /// @dev `eta` is a lower bound: at execution each setter checks `queuedAt + delay` again, with the state
+    /// and delays in force then (`queuedAt = eta - delay`).
+    function _queue(uint256 id, uint256 delay) internal {
         Proposal storage p = _proposalStorage().proposals[id];
-        uint256 eta = block.timestamp + p.delay;
+        uint256 eta = block.timestamp + delay;
+        p.delay = uint32(delay);
         p.state = IProposalManager.ProposalState.Queued;
         p.eta = uint48(eta);
         emit IProposalManager.ProposalQueued(id, eta);
@@ -214,18 +266,18 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
 
     /// @dev Loops over the current owners (at most MAX_OWNERS).
     function _countApprovals(uint256 id) internal view returns (uint256 approvals) {
-        mapping(address => bool) storage approvedBy = _proposalStorage().approvedBy[id];
         address[] memory owners = _getOwners();
         for (uint256 i = 0; i < owners.length; ++i) {
-            if (approvedBy[owners[i]]) ++approvals;
+            if (_hasApproved(id, owners[i])) ++approvals;
         }
     }
 
-    function _callsDelay(Call[] memory calls) internal view returns (uint256 delay) {
-        for (uint256 i = 0; i < calls.length; ++i) {
-            uint256 d = _requiredDelay(calls[i].target, calls[i].data);
-            if (d > delay) delay = d;
-        }
+    /// @notice Whether `owner` is an owner and approved `id` during its current ownership (epochs start at 1).
+    function _hasApproved(uint256 id, address owner) internal view returns (bool) {
+        ProposalStorage storage $ = _proposalStorage();
+        if (!$.approvedBy[id][owner]) return false;
+        uint256 epoch = $.approvalEpoch[id][owner];
+        return epoch != 0 && epoch == _ownerStorage().epochOf[owner];
     }
 
     function _proposal(uint256 id) internal view returns (Proposal storage p) {

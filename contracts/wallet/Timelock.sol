@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
-import {IAgentManager} from "../interfaces/IAgentManager.sol";
-import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
-import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
-import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
-import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {GuardianManager} from "./GuardianManager.sol";
 
-/// @title Tighten instantly, loosen slowly.
-/// @notice A call's delay depends only on its target and selector: calls to other contracts (payments,
-/// rescues) and self-calls that can only tighten run as soon as the owners approve; upgrades and delay
-/// changes wait `upgradeDelay`; every other self-call (deny by default) waits `adminDelay`. Functions
-/// classed as tightening enforce that themselves (`tighten*` revert when a value loosens).
+/// @title Tighten instantly, loosen slowly: the delays.
+/// @notice There is no list of instant selectors: each self-only setter decides its delay by effect (see
+/// `ITimelock` and `WalletBase._requireDelay`); `onlySelf` functions that don't decide wait `adminDelay`.
+/// `upgradeDelay >= adminDelay` always, so an upgrade (whose payload can do anything) is the longest wait.
 abstract contract Timelock is GuardianManager {
     uint256 public constant DEFAULT_ADMIN_DELAY = 24 hours;
     uint256 public constant DEFAULT_UPGRADE_DELAY = 7 days;
@@ -40,7 +33,7 @@ abstract contract Timelock is GuardianManager {
         }
     }
 
-    function _adminDelay() internal view returns (uint256) {
+    function _adminDelay() internal view override returns (uint256) {
         return _timelockStorage().adminDelay;
     }
 
@@ -59,45 +52,12 @@ abstract contract Timelock is GuardianManager {
         if (newUpgradeDelay < MIN_UPGRADE_DELAY || newUpgradeDelay > MAX_DELAY) {
             revert ITimelock.TimelockInvalidDelay(newUpgradeDelay, MIN_UPGRADE_DELAY, MAX_DELAY);
         }
+        if (newUpgradeDelay < newAdminDelay)
+            revert ITimelock.TimelockUpgradeBelowAdmin(newUpgradeDelay, newAdminDelay);
         TimelockStorage storage $ = _timelockStorage();
         (uint256 oldAdmin, uint256 oldUpgrade) = ($.adminDelay, $.upgradeDelay);
         $.adminDelay = uint32(newAdminDelay);
         $.upgradeDelay = uint32(newUpgradeDelay);
         emit ITimelock.DelaysChanged(oldAdmin, newAdminDelay, oldUpgrade, newUpgradeDelay);
-    }
-
-    /// @notice The delay for one call (see the contract notice).
-    function _requiredDelay(address target, bytes memory data) internal view returns (uint256) {
-        if (target != address(this)) return 0;
-        if (data.length < 4) return _adminDelay();
-        bytes4 selector = bytes4(data);
-        if (
-            selector == UUPSUpgradeable.upgradeToAndCall.selector ||
-            selector == ITimelock.setDelays.selector
-        ) {
-            return _upgradeDelay();
-        }
-        if (_isTightening(selector)) return 0;
-        return _adminDelay();
-    }
-
-    function _isTightening(bytes4 selector) internal pure returns (bool) {
-        return
-            selector == IGuardianManager.pause.selector ||
-            selector == IGuardianManager.unpause.selector || // guarded by the threshold and minPauseDuration
-            selector == IGuardianManager.removeGuardian.selector ||
-            selector == IOwnerManager.removeOwner.selector || // never lowers the threshold
-            selector == IAgentManager.suspendAgent.selector ||
-            selector == IAgentManager.revokeAgent.selector ||
-            selector == IAgentManager.tightenAgentRules.selector ||
-            selector == IPolicyEngine.tightenAssetLimits.selector ||
-            selector == IPolicyEngine.removeAssetLimits.selector ||
-            selector == IPolicyEngine.tightenWalletCaps.selector ||
-            selector == IPolicyEngine.removeRecipient.selector ||
-            selector == IPolicyEngine.revokeCallPermission.selector ||
-            selector == IProposalManager.invalidateNonce.selector ||
-            selector == IProposalManager.cancel.selector || // a veto
-            selector == IProposalManager.execute.selector || // the proposal already waited out its own delay
-            selector == bytes4(keccak256("withdrawDepositTo(address,uint256)")); // moving funds: like a payment
     }
 }

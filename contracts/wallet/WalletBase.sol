@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
 
 /// @title Access control shared by every manager: "self" means an executed owner proposal.
@@ -33,11 +34,71 @@ abstract contract WalletBase is IWalletBase {
         }
     }
 
-    /// @dev The wallet itself, or its one-time setup (see `AgentWallet.initialize`).
+    /// @dev How the owners' batch now running is timed (transient, see `ITimelock`): none, an instant try
+    /// or dry run (setters record the delay they need in TL_DELAY), or a queued proposal executing
+    /// (setters check their delay against TL_QUEUED_AT in place).
+    uint256 internal constant MODE_NONE = 0;
+    uint256 internal constant MODE_TRY = 1;
+    uint256 internal constant MODE_PROPOSAL = 2;
+    // keccak256("leash.transient.Timelock.mode"), ".delay", ".queuedAt"
+    bytes32 internal constant TL_MODE =
+        0x448ff41ba865f05c3ceb895ebf8dc1331d1ce9c1a0b4d8a0b3bb7254a57c9e3e;
+    bytes32 internal constant TL_DELAY =
+        0x15ecb70eb974087c2a681020ec75e087a5fee69b35c488943906592e730ec275;
+    bytes32 internal constant TL_QUEUED_AT =
+        0x7486e6973140cadd2b5ce2220fd17d4753eac1c219dfa2e863ebcf6e4b31d67b;
+
+    /// @dev The wallet itself, or its one-time setup (see `AgentWallet.initialize`). Deny by default: the
+    /// change waits `adminDelay` unless the function decides its delay by effect (`onlySelfByEffect`).
     modifier onlySelf() {
+        if (msg.sender != address(this) && !_inSetup()) revert WalletOnlySelf(msg.sender);
+        _requireDelay(_adminDelay());
+        _;
+    }
+
+    /// @dev Like `onlySelf`, for a function that calls `_requireDelay` itself when its change loosens.
+    modifier onlySelfByEffect() {
         if (msg.sender != address(this) && !_inSetup()) revert WalletOnlySelf(msg.sender);
         _;
     }
+
+    /// @notice Called by a self-only function whose change needs `delay` (0 = instant). In an instant try it
+    /// records the longest delay; in a queued proposal it refuses until `queuedAt + delay`, with the delays
+    /// in force now. Setup (the wallet's creation) needs none.
+    /// @dev The wallet calls itself only from those two runs (`tryCalls`, `execute`): agents' calls can never
+    /// target the wallet, setup is `_inSetup`. A self-call in no run is therefore unreachable here; it is let
+    /// through (not refused) so that tests impersonating the wallet model "the owners decided" directly.
+    function _requireDelay(uint256 delay) internal {
+        if (delay == 0 || _inSetup()) return;
+        uint256 mode = _tload(TL_MODE);
+        if (mode == MODE_TRY) {
+            if (delay > _tload(TL_DELAY)) _tstore(TL_DELAY, delay);
+            return;
+        }
+        if (mode == MODE_PROPOSAL) {
+            uint256 readyAt = _tload(TL_QUEUED_AT) + delay;
+            if (block.timestamp < readyAt) revert ITimelock.TimelockNotReady(readyAt);
+        }
+    }
+
+    function _tload(bytes32 slot) internal view returns (uint256 value) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one transient slot of this wallet.
+            value := tload(slot)
+        }
+    }
+
+    function _tstore(bytes32 slot, uint256 value) internal {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: writes one of the timelock's transient slots (TL_*), cleared at the end of the transaction.
+            tstore(slot, value)
+        }
+    }
+
+    /// @notice The admin delay in force (see `Timelock`).
+    function _adminDelay() internal view virtual returns (uint256);
 
     /// @notice True only while the wallet runs its initial setup calls.
     function _inSetup() internal view virtual returns (bool);

@@ -140,11 +140,12 @@ export interface BatchReview {
   wallet: string;
   /** The batch's chain: checked to be the connected provider's. */
   chainId: bigint;
-  /** Each call decoded, with the delay it alone would trigger. */
+  /** Each call decoded, with the delay it alone would trigger now (a hint: the wallet decides by effect). */
   calls: (ResolvedCall & { description: string; delay: bigint })[];
   /**
-   * What the batch triggers once submitted with enough signatures: 0 = it executes at once (tightening
-   * calls and calls to other contracts, e.g. payments); else it is queued for this many seconds.
+   * What the batch triggers once submitted with enough signatures, from the wallet's dry run against its
+   * current state: 0 = it executes at once (every setter in it only tightens; calls to other contracts, e.g.
+   * payments); else it is queued for this many seconds (and re-checked against the state of that moment).
    */
   delay: bigint;
   nonce: bigint;
@@ -764,13 +765,16 @@ export class OwnerClient {
   async reviewBatch(batch: SignedBatch): Promise<BatchReview> {
     await this.checkBatchTarget(batch);
     const wallet = walletContract(this.wallet, this.provider);
-    const delays = await Promise.all(
-      batch.calls.map((c) =>
-        wallet.requiredDelay(c.target, c.data).catch((e: unknown) => {
-          throw toLeashError(e);
-        }),
-      ),
-    );
+    // The wallet decides a delay by effect, with a dry run of the setters against its current state: the
+    // batch's delay is its own dry run (calls can depend on earlier ones), each call's alone is a hint.
+    const dryRun = (calls: SignedBatch["calls"]) =>
+      wallet.requiredDelay.staticCall(calls).catch((e: unknown) => {
+        throw toLeashError(e);
+      });
+    const [batchDelay, ...delays] = await Promise.all([
+      dryRun(batch.calls),
+      ...batch.calls.map((c) => dryRun([c])),
+    ]);
     return {
       wallet: this.wallet,
       chainId: batch.chainId,
@@ -779,7 +783,7 @@ export class OwnerClient {
         description: this.describeCall(c),
         delay: delays[i],
       })),
-      delay: delays.reduce((max, d) => (d > max ? d : max), 0n),
+      delay: batchDelay,
       nonce: batch.nonce,
       deadline: batch.deadline,
       signedBy: batch.signatures.map((s) => s.signer),
@@ -964,7 +968,8 @@ export class OwnerClient {
   // ------------------------------------------------------------------------------ owner actions (self-calls)
 
   /**
-   * Lifts the pause (owners' threshold; not before `minPauseDuration`). Tightening-neutral: runs on approval.
+   * Lifts the pause (owners' threshold; not before `minPauseDuration`). Runs on approval: the rules it
+   * restores already went through the timelock.
    *
    * @example
    * await client.unpause();

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { type FunctionFragment, Interface, ZeroAddress } from "ethers";
 import { AgentWallet__factory, IAgentWallet__factory } from "../../typechain-types/index.js";
-import { walletFixture } from "../helpers/wallet.js";
+import { agentFixture, queuedFrom, self, signedExec, walletFixture } from "../helpers/wallet.js";
 import type { Conn } from "../helpers/wallet.js";
 import { parseSolidity, readSource, walkAst } from "../../scripts/audit/solidity.js";
 
@@ -24,7 +24,14 @@ const DEPLOYED = [
   ["contracts/wallet/AgentPolicyModule.sol", "AgentPolicyModule"],
   ["contracts/factory/AgentWalletFactory.sol", "AgentWalletFactory"],
 ] as const;
-const GUARDS = ["onlySelf", "onlyOwner", "onlyGuardian", "onlyEntryPoint", "initializer"];
+const GUARDS = [
+  "onlySelf",
+  "onlySelfByEffect",
+  "onlyOwner",
+  "onlyGuardian",
+  "onlyEntryPoint",
+  "initializer",
+];
 /** State-changing functions anyone may call, and why that is safe. */
 const OPEN: Record<string, string> = {
   execute: "runs only a queued proposal, approved by M current owners, past its eta",
@@ -33,6 +40,8 @@ const OPEN: Record<string, string> = {
   createWallet: "deploys exactly the wallet its config commits to (CREATE2); idempotent",
   startAgentDay:
     "does only what the agent's first executed op of a new local day would (zero its daily op count and gas budget spend), at most once per local day",
+  requiredDelay:
+    "a dry run: the batch's setters run inside a self-call that always reverts (calls to other contracts are skipped)",
 };
 
 type Guarded = { contract: string; name: string; guard: string | null };
@@ -100,6 +109,7 @@ describe("Access control: no elevation to owner", function () {
     await networkHelpers.setBalance(fx.agentKey.address, ethers.parseEther("1"));
     const expected: Record<string, [string, (who: string) => unknown[]][]> = {
       onlySelf: [["WalletOnlySelf", (who) => [who]]],
+      onlySelfByEffect: [["WalletOnlySelf", (who) => [who]]],
       onlyOwner: [["OwnerUnauthorized", (who) => [who]]],
       onlyEntryPoint: [["WalletOnlyEntryPoint", (who) => [who]]],
     };
@@ -138,15 +148,26 @@ describe("Access control: no elevation to owner", function () {
   });
 
   it("test_accessControl_whatAGuardianMayDoAloneIsAlwaysATightening", async function () {
-    const fx = await networkHelpers.loadFixture(walletFixture);
+    const fx = await networkHelpers.loadFixture(agentFixture);
+    const { id: pending } = await queuedFrom(
+      fx,
+      await signedExec(conn, fx, [self(fx, "addGuardian", [fx.stranger.address])]),
+    );
+    const args: Record<string, unknown[]> = {
+      cancel: [pending],
+      invalidateNonce: [1n],
+      pause: [],
+      revokeAgent: [fx.agentKey.address],
+      suspendAgent: [fx.agentKey.address],
+    };
     const guardianOnly = guardedFunctions().filter((f) => f.guard === "onlyGuardian");
     expect(guardianOnly.map((f) => f.name).sort()).to.deep.equal(
       ["cancel", "invalidateNonce", "pause", "revokeAgent", "suspendAgent"].sort(),
     );
     for (const f of guardianOnly) {
-      const selector = walletInterface.getFunction(f.name)!.selector;
+      const call = self(fx, f.name, args[f.name]);
       // The same call made by the owners as a self-call would not wait for the timelock: it only tightens.
-      expect(await fx.wallet.requiredDelay(fx.address, selector), f.name).to.equal(0n);
+      expect(await fx.wallet.requiredDelay.staticCall([call]), f.name).to.equal(0n);
     }
     // And a guardian can't reach any loosening through the owners' paths.
     await expect(fx.wallet.connect(fx.guardian).propose([], 0n))

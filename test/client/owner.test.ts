@@ -260,8 +260,13 @@ describe("OwnerClient", function () {
     const [aliceBefore, bobBefore, walletBefore] = await Promise.all(
       [alice.address, bob.address, walletAddress].map((a) => stack.chain.provider.getBalance(a)),
     );
-    const loosen = await viaRelayer.submitViaRelayer(
+    // A first cap only tightens: executed at once. Raising it is a loosening: queued.
+    const first = await viaRelayer.submitViaRelayer(
       await viaRelayer.calls.setWalletCaps("native", { daily: "5", weekly: "20" }),
+    );
+    expect(first.status).to.equal("executed");
+    const loosen = await viaRelayer.submitViaRelayer(
+      await viaRelayer.calls.setWalletCaps("native", { daily: "6", weekly: "20" }),
     );
     expect(loosen.status).to.equal("queued");
     expect(loosen.eta).to.equal((await now()) + DAY);
@@ -398,22 +403,27 @@ describe("OwnerClient", function () {
     const addOwner = await owners.addOwner(dave);
     const addGuardian = await owners.addGuardian(second);
     const delays = await owners.setDelays(2n * DAY, 8n * DAY);
+    // Raising both delays only tightens: at once, and it binds what is queued.
     expect([addOwner.status, addGuardian.status, delays.status]).to.deep.equal([
       "queued",
       "queued",
-      "queued",
+      "executed",
     ]);
-    expect(delays.eta).to.equal((await now()) + 7n * DAY);
-    await stack.increaseTime(DAY);
+    await stack.increaseTime(2n * DAY);
     await owners.execute(addOwner.proposalId!);
     await owners.execute(addGuardian.proposalId!);
     expect((await owners.info()).owners).to.include(dave);
     expect((await owners.info()).guardians).to.include(second);
-    expect((await owners.removeGuardian(second)).status).to.equal("executed");
-    expect((await owners.removeOwner(dave)).status).to.equal("executed");
-    expect((await owners.changeThreshold(2)).status).to.equal("queued");
-    await stack.increaseTime(6n * DAY);
-    await owners.execute(delays.proposalId!);
+    // Removing a vetoer is a loosening too; raising the threshold is instant, lowering it waits.
+    const removeGuardian = await owners.removeGuardian(second);
+    const removeOwner = await owners.removeOwner(dave);
+    expect([removeGuardian.status, removeOwner.status]).to.deep.equal(["queued", "queued"]);
+    expect((await owners.changeThreshold(1)).status).to.equal("queued");
+    expect((await owners.changeThreshold(2)).status).to.equal("executed");
+    await stack.increaseTime(2n * DAY);
+    await owners.execute(removeGuardian.proposalId!);
+    await owners.execute(removeOwner.proposalId!);
+    expect((await owners.info()).guardians).to.not.include(second);
     const info = await owners.info();
     expect([info.adminDelay, info.upgradeDelay]).to.deep.equal([2n * DAY, 8n * DAY]);
     expect(info.owners).to.not.include(dave);

@@ -177,8 +177,9 @@ export async function applyLoosening(
   conn: Conn,
   fx: WalletFx,
   calls: CallStruct[],
+  signers: Wallet[] = fx.owners.slice(0, 2),
 ): Promise<bigint> {
-  const { id: pid, eta } = await queuedFrom(fx, await signedExec(conn, fx, calls));
+  const { id: pid, eta } = await queuedFrom(fx, await signedExec(conn, fx, calls, signers));
   await conn.networkHelpers.time.increaseTo(eta);
   await (await fx.wallet.execute(pid)).wait();
   return pid;

@@ -328,7 +328,12 @@ describe("AgentManager", function () {
     it("test_setAgentRules_timelockedReplacesValidityAndRules", async function () {
       const fx = await loadAgent();
       const a = fx.agentKey.address;
-      const rules = { ...defaultRules(ethers), maxOpsPerDay: 5 };
+      // A higher maxOpCost loosens: the whole change waits.
+      const rules = {
+        ...defaultRules(ethers),
+        maxOpsPerDay: 5,
+        maxOpCost: defaultRules(ethers).maxOpCost * 2n,
+      };
       const until = (await latest(conn)) + 90n * 86400n;
       const { id: pid, eta } = await queuedFrom(
         fx,
@@ -377,9 +382,10 @@ describe("AgentManager", function () {
         allowedHours: 0xff,
         allowedDays: 0x1f,
       };
-      await applyLoosening(conn, fx, [
-        self(fx, "setAgentRules", [a, 100, now + 30n * 86400n, base]),
-      ]);
+      // Tighter on every field: instant.
+      await (
+        await signedExec(conn, fx, [self(fx, "setAgentRules", [a, 100, now + 30n * 86400n, base])])
+      ).wait();
       const until = now + 30n * 86400n;
       const cases: [unknown[], string, bigint, bigint][] = [
         [[a, 99, until, base], "validAfter", 100n, 99n],

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { sortByAddress, testWallets } from "../helpers/fixtures.js";
 import {
+  ADMIN_DELAY,
   MIN_PAUSE,
   SIG_VALIDATION_FAILED,
   agentFixture,
@@ -238,9 +239,14 @@ describe("GuardianManager and the emergency pause", function () {
         .withArgs(0n, errorData("GuardianTooMany(uint256,uint256)", [17n, 16n]));
     });
 
-    it("test_removeGuardian_immediateAndLosesPowers", async function () {
+    it("test_removeGuardian_waitsAdminDelayAndLosesPowers", async function () {
       const fx = await load();
-      await expect(signedExec(conn, fx, [self(fx, "removeGuardian", [fx.guardian.address])]))
+      const tx = await signedExec(conn, fx, [self(fx, "removeGuardian", [fx.guardian.address])]);
+      const { id: pid, eta } = await queuedFrom(fx, tx);
+      expect(eta).to.equal(BigInt((await tx.getBlock())!.timestamp) + ADMIN_DELAY);
+      expect(await fx.wallet.isGuardian(fx.guardian.address)).to.equal(true);
+      await networkHelpers.time.increaseTo(eta);
+      await expect(fx.wallet.execute(pid))
         .to.emit(fx.wallet, "GuardianRemoved")
         .withArgs(fx.guardian.address);
       expect(await fx.wallet.isGuardian(fx.guardian.address)).to.equal(false);
@@ -266,9 +272,7 @@ describe("GuardianManager and the emergency pause", function () {
         self(fx, "addGuardian", [fx.stranger.address]),
         self(fx, "addGuardian", [fx.outsider.address]),
       ]);
-      await (
-        await signedExec(conn, fx, [self(fx, "removeGuardian", [fx.guardian.address])])
-      ).wait();
+      await applyLoosening(conn, fx, [self(fx, "removeGuardian", [fx.guardian.address])]);
       expect([...(await fx.wallet.getGuardians())].sort()).to.deep.equal(
         [fx.stranger.address, fx.outsider.address].sort(),
       );
@@ -276,7 +280,7 @@ describe("GuardianManager and the emergency pause", function () {
   });
 
   describe("a hostile guardian", function () {
-    it("test_removeGuardian_ownersOutrunGuardianVetoesWithUserOp", async function () {
+    it("test_cancel_guardianCantVetoItsOwnRemovalButOthersCan", async function () {
       const fx = await load();
       const g = fx.guardian.address;
       const removal = [self(fx, "removeGuardian", [g])];
@@ -288,33 +292,60 @@ describe("GuardianManager and the emergency pause", function () {
       await expect(fx.wallet.executeWithSignatures(removal, nonce, deadline, sigs))
         .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
         .withArgs(nonce);
-      // ...and vetoes the on-chain proposal.
-      await (await fx.wallet.connect(fx.ownerSigners[0]).propose(removal, deadline)).wait();
-      await (await fx.wallet.connect(fx.guardian).cancel(1n)).wait();
-      // An owner user operation uses the EntryPoint's nonce and creates no proposal: nothing to veto.
-      const op = await ownerOp(fx, removal);
-      await expect(fx.entryPoint.handleOps([op], fx.bundler.address))
-        .to.emit(fx.wallet, "GuardianRemoved")
-        .withArgs(g);
+      // ...but can't veto the proposal that removes it, pending or queued.
+      const expiresAt = (await latest(conn)) + 86400n;
+      await (await fx.wallet.connect(fx.ownerSigners[0]).propose(removal, expiresAt)).wait();
       await expect(fx.wallet.connect(fx.guardian).cancel(1n))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
+        .withArgs(1n, g);
+      // Trailing bytes still run the removal: they don't hide it from the check.
+      const padded = [{ ...removal[0], data: removal[0].data + "00" }];
+      await (await fx.wallet.connect(fx.ownerSigners[0]).propose(padded, expiresAt)).wait();
+      await expect(fx.wallet.connect(fx.guardian).cancel(2n))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
+        .withArgs(2n, g);
+      // Everyone else can: another owner vetoes the padded copy.
+      await expect(fx.wallet.connect(fx.ownerSigners[2]).cancel(2n)).to.emit(
+        fx.wallet,
+        "ProposalCancelled",
+      );
+      // An owner user operation is queued the same way: still nothing the guardian can veto.
+      const op = await ownerOp(fx, removal);
+      await (await fx.entryPoint.handleOps([op], fx.bundler.address)).wait();
+      expect(await fx.wallet.proposalCount()).to.equal(3n);
+      await expect(fx.wallet.connect(fx.guardian).cancel(3n))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
+        .withArgs(3n, g);
+      await (await fx.wallet.connect(fx.ownerSigners[1]).approve(1n)).wait();
+      await networkHelpers.time.increase(ADMIN_DELAY);
+      await expect(fx.wallet.execute(1n)).to.emit(fx.wallet, "GuardianRemoved").withArgs(g);
+      await expect(fx.wallet.connect(fx.guardian).cancel(3n))
         .to.be.revertedWithCustomError(fx.wallet, "GuardianUnauthorized")
         .withArgs(g);
     });
   });
 
   describe("setMinPauseDuration", function () {
-    it("test_setMinPauseDuration_timelocked", async function () {
+    it("test_setMinPauseDuration_raiseIsInstant", async function () {
+      const fx = await load();
+      await expect(signedExec(conn, fx, [self(fx, "setMinPauseDuration", [7200])]))
+        .to.emit(fx.wallet, "MinPauseDurationChanged")
+        .withArgs(MIN_PAUSE, 7200n);
+      expect(await fx.wallet.minPauseDuration()).to.equal(7200n);
+    });
+
+    it("test_setMinPauseDuration_lowerTimelocked", async function () {
       const fx = await load();
       const { id: pid, eta } = await queuedFrom(
         fx,
-        await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [7200])]),
+        await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [60])]),
       );
       expect(await fx.wallet.minPauseDuration()).to.equal(MIN_PAUSE);
       await networkHelpers.time.increaseTo(eta);
       await expect(fx.wallet.execute(pid))
         .to.emit(fx.wallet, "MinPauseDurationChanged")
-        .withArgs(MIN_PAUSE, 7200n);
-      expect(await fx.wallet.minPauseDuration()).to.equal(7200n);
+        .withArgs(MIN_PAUSE, 60n);
+      expect(await fx.wallet.minPauseDuration()).to.equal(60n);
     });
 
     it("test_setMinPauseDuration_revertsAboveMax", async function () {
@@ -323,7 +354,7 @@ describe("GuardianManager and the emergency pause", function () {
       await expect(applyLoosening(conn, fx, [self(fx, "setMinPauseDuration", [max + 1n])]))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
         .withArgs(0n, errorData("WalletInvalidPauseDuration(uint256,uint256)", [max + 1n, max]));
-      await applyLoosening(conn, fx, [self(fx, "setMinPauseDuration", [max])]);
+      await (await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [max])])).wait();
       expect(await fx.wallet.minPauseDuration()).to.equal(max);
     });
 

@@ -103,12 +103,16 @@ describe("OwnerManager", function () {
   });
 
   describe("removeOwner", function () {
-    it("test_removeOwner_succeedsImmediatelyKeepingThreshold", async function () {
+    it("test_removeOwner_waitsAdminDelayKeepingThreshold", async function () {
       const fx = await load();
       const gone = fx.owners[0].address;
-      const tx = signedExec(conn, fx, [self(fx, "removeOwner", [gone])], fx.owners.slice(1));
-      await expect(tx).to.emit(fx.wallet, "OwnerRemoved").withArgs(gone);
-      await expect(tx).to.emit(fx.wallet, "SignedCallsExecuted");
+      // Removing a vetoer is a loosening: queued, the owner stays until the delay is over.
+      const tx = await signedExec(conn, fx, [self(fx, "removeOwner", [gone])], fx.owners.slice(1));
+      const { id: pid, eta } = await queuedFrom(fx, tx);
+      expect(eta).to.equal(BigInt((await tx.getBlock())!.timestamp) + ADMIN_DELAY);
+      expect(await fx.wallet.isOwner(gone)).to.equal(true);
+      await networkHelpers.time.increaseTo(eta);
+      await expect(fx.wallet.execute(pid)).to.emit(fx.wallet, "OwnerRemoved").withArgs(gone);
       expect(await fx.wallet.isOwner(gone)).to.equal(false);
       expect(await fx.wallet.isGuardian(gone)).to.equal(false);
       expect(await fx.wallet.threshold()).to.equal(2n);
@@ -122,7 +126,7 @@ describe("OwnerManager", function () {
 
     it("test_removeOwner_revertsWhenItWouldLowerThreshold", async function () {
       const fx = await load();
-      await signedExec(
+      await applyLoosening(
         conn,
         fx,
         [self(fx, "removeOwner", [fx.owners[0].address])],
@@ -149,11 +153,19 @@ describe("OwnerManager", function () {
   });
 
   describe("changeThreshold", function () {
-    it("test_changeThreshold_succeedsAfterAdminDelay", async function () {
+    it("test_changeThreshold_raiseIsInstant", async function () {
+      const fx = await load();
+      await expect(signedExec(conn, fx, [self(fx, "changeThreshold", [3])]))
+        .to.emit(fx.wallet, "ThresholdChanged")
+        .withArgs(2n, 3n);
+      expect(await fx.wallet.threshold()).to.equal(3n);
+    });
+
+    it("test_changeThreshold_lowerWaitsAdminDelay", async function () {
       const fx = await load();
       const { id: pid, eta } = await queuedFrom(
         fx,
-        await signedExec(conn, fx, [self(fx, "changeThreshold", [3])]),
+        await signedExec(conn, fx, [self(fx, "changeThreshold", [1])]),
       );
       expect(await fx.wallet.threshold()).to.equal(2n);
       await networkHelpers.time.increaseTo(eta - 2n);
@@ -161,8 +173,8 @@ describe("OwnerManager", function () {
         .to.be.revertedWithCustomError(fx.wallet, "ProposalNotReady")
         .withArgs(pid, eta);
       await networkHelpers.time.increaseTo(eta);
-      await expect(fx.wallet.execute(pid)).to.emit(fx.wallet, "ThresholdChanged").withArgs(2n, 3n);
-      expect(await fx.wallet.threshold()).to.equal(3n);
+      await expect(fx.wallet.execute(pid)).to.emit(fx.wallet, "ThresholdChanged").withArgs(2n, 1n);
+      expect(await fx.wallet.threshold()).to.equal(1n);
     });
 
     it("test_changeThreshold_revertsOnZeroOrAboveOwnerCount", async function () {
@@ -181,8 +193,18 @@ describe("OwnerManager", function () {
       // Lowering M is a loosening (timelocked); afterwards removing owners down to M works.
       await applyLoosening(conn, fx, [self(fx, "changeThreshold", [1])]);
       expect(await fx.wallet.threshold()).to.equal(1n);
-      await signedExec(conn, fx, [self(fx, "removeOwner", [fx.owners[0].address])], [fx.owners[1]]);
-      await signedExec(conn, fx, [self(fx, "removeOwner", [fx.owners[1].address])], [fx.owners[2]]);
+      await applyLoosening(
+        conn,
+        fx,
+        [self(fx, "removeOwner", [fx.owners[0].address])],
+        [fx.owners[1]],
+      );
+      await applyLoosening(
+        conn,
+        fx,
+        [self(fx, "removeOwner", [fx.owners[1].address])],
+        [fx.owners[2]],
+      );
       expect(await fx.wallet.getOwners()).to.deep.equal([fx.owners[2].address]);
       await expect(
         signedExec(conn, fx, [self(fx, "removeOwner", [fx.owners[2].address])], [fx.owners[2]]),

@@ -6,6 +6,7 @@ import {
   ADMIN_DELAY,
   ProposalState,
   UPGRADE_DELAY,
+  agentFixture,
   defaultLimits,
   defaultRules,
   errorData,
@@ -20,6 +21,7 @@ import type { Conn, WalletFx } from "../helpers/wallet.js";
 const conn: Conn = await network.create();
 const { ethers, networkHelpers } = conn;
 const load = () => networkHelpers.loadFixture(walletFixture);
+const loadAgent = () => networkHelpers.loadFixture(agentFixture);
 
 const uups = new Interface([
   "function upgradeToAndCall(address newImplementation, bytes data)",
@@ -47,72 +49,90 @@ async function queueAndWait(fx: WalletFx, calls: ReturnType<typeof self>[]) {
 
 describe("Timelock", function () {
   describe("requiredDelay", function () {
-    it("test_requiredDelay_tighteningSelfCallsAreImmediate", async function () {
-      const fx = await load();
+    /** The delay one call would wait if the owners submitted it now (a dry run, nothing changes). */
+    const delayOf = (fx: WalletFx, c: ReturnType<typeof self>) =>
+      fx.wallet.requiredDelay.staticCall([c]);
+
+    it("test_requiredDelay_tighteningChangesAreInstant", async function () {
+      const fx = await loadAgent();
       const a = fx.agentKey.address;
+      const rules = defaultRules(ethers);
+      const limits = defaultLimits(ethers);
       const tightening: [string, unknown[]][] = [
         ["pause", []],
-        ["unpause", []],
-        ["removeGuardian", [fx.guardian.address]],
-        ["removeOwner", [fx.owners[0].address]],
         ["suspendAgent", [a]],
         ["revokeAgent", [a]],
-        ["tightenAgentRules", [a, 0, 0, defaultRules(ethers)]],
-        ["tightenAssetLimits", [a, ethers.ZeroAddress, defaultLimits(ethers)]],
+        ["setAgentRules", [a, 0, 0, rules]], // no change
+        ["setAgentRules", [a, 1, 0, rules]], // starts later
+        ["setAgentRules", [a, 0, 0, { ...rules, maxOpCost: rules.maxOpCost - 1n }]],
+        ["setAgentRules", [a, 0, 0, { ...rules, maxOpsPerDay: 5 }]],
+        ["tightenAgentRules", [a, 0, 0, { ...rules, allowedDays: 1 }]],
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, daily: limits.daily - 1n }]],
+        ["tightenAssetLimits", [a, ethers.ZeroAddress, { ...limits, approvalAbove: 1n }]],
         ["removeAssetLimits", [a, ethers.ZeroAddress]],
-        ["tightenWalletCaps", [ethers.ZeroAddress, 1, 1, 1]],
+        ["setWalletCaps", [ethers.ZeroAddress, 1, 1, 1]],
         ["removeRecipient", [a, fx.recipient.address]],
-        ["revokeCallPermission", [a, fx.recipient.address, "0x12345678"]],
+        ["allowRecipient", [a, fx.recipient.address]], // already allowed: no change
         ["invalidateNonce", [1]],
         ["withdrawDepositTo", [fx.recipient.address, 1]],
-        ["cancel", [1]], // a veto must beat the timelock it vetoes
-        ["execute", [1]], // the proposal already waited out its own delay
+        ["changeThreshold", [3]],
+        ["setMinPauseDuration", [7200]],
+        ["setDelays", [ADMIN_DELAY * 2n, UPGRADE_DELAY * 2n]],
       ];
+      const { id: pending } = await queuedFrom(
+        fx,
+        await signedExec(conn, fx, [self(fx, "addGuardian", [fx.stranger.address])]),
+      );
+      tightening.push(["cancel", [pending]]); // a veto must beat the timelock it vetoes
       for (const [fn, args] of tightening) {
-        const c = self(fx, fn, args);
-        expect(await fx.wallet.requiredDelay(c.target, c.data), fn).to.equal(0n);
+        expect(await delayOf(fx, self(fx, fn, args)), `${fn}(${String(args)})`).to.equal(0n);
       }
     });
 
-    it("test_requiredDelay_upgradeAndSetDelaysWaitUpgradeDelay", async function () {
-      const fx = await load();
-      const up = upgradeCall(fx, fx.recipient.address);
-      expect(await fx.wallet.requiredDelay(fx.address, up.data)).to.equal(UPGRADE_DELAY);
-      const sd = self(fx, "setDelays", [HOUR, DAY]);
-      expect(await fx.wallet.requiredDelay(fx.address, sd.data)).to.equal(UPGRADE_DELAY);
-    });
-
-    it("test_requiredDelay_everyOtherSelfCallWaitsAdminDelay", async function () {
-      const fx = await load();
+    it("test_requiredDelay_looseningChangesWaitAdminDelay", async function () {
+      const fx = await loadAgent();
       const a = fx.agentKey.address;
+      const rules = defaultRules(ethers);
+      const limits = defaultLimits(ethers);
       const loosening: [string, unknown[]][] = [
         ["addOwner", [fx.stranger.address]],
+        ["removeOwner", [fx.owners[0].address]],
         ["changeThreshold", [1]],
         ["addGuardian", [fx.stranger.address]],
+        ["removeGuardian", [fx.guardian.address]],
         ["setMinPauseDuration", [0]],
-        ["addAgent", [a, 0, 0, defaultRules(ethers)]],
-        ["resumeAgent", [a]],
+        ["addAgent", [fx.agentKey2.address, 0, 0, rules]],
         ["rotateAgentKey", [a, fx.agentKey2.address]],
-        ["setAgentRules", [a, 0, 0, defaultRules(ethers)]],
-        ["setAssetLimits", [a, ethers.ZeroAddress, defaultLimits(ethers)]],
-        ["setWalletCaps", [ethers.ZeroAddress, 1, 1, 1]],
-        ["allowRecipient", [a, fx.recipient.address]],
+        ["setAgentRules", [a, 0, 0, { ...rules, maxOpCost: rules.maxOpCost + 1n }]],
+        ["setAgentRules", [a, 0, 0, { ...rules, allowedHours: 0xffffff, maxOpCost: 1n << 90n }]],
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, perTx: 0n }]], // lifts a cap
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, monthly: limits.monthly + 1n }]],
+        ["setAssetLimits", [a, fx.recipient.address, limits]], // a new asset
+        ["allowRecipient", [a, fx.outsider.address]],
         ["setCallPermission", [a, fx.recipient.address, "0x12345678", 0, 0]],
         ["setUtcOffset", [3600]],
-        ["propose", [[], 1]],
-        ["executeWithSignatures", [[], 1, 1, "0x"]],
       ];
       for (const [fn, args] of loosening) {
-        const c = self(fx, fn, args);
-        expect(await fx.wallet.requiredDelay(c.target, c.data), fn).to.equal(ADMIN_DELAY);
-      }
-      // Deny by default: unknown selectors, short data and plain value transfers to itself.
-      for (const data of ["0xdeadbeef", "0x", "0x1234", "0x8456cb"]) {
-        expect(await fx.wallet.requiredDelay(fx.address, data), data).to.equal(ADMIN_DELAY);
+        expect(await delayOf(fx, self(fx, fn, args)), `${fn}(${String(args)})`).to.equal(
+          ADMIN_DELAY,
+        );
       }
     });
 
-    it("test_requiredDelay_callsToOtherContractsAreImmediate", async function () {
+    it("test_requiredDelay_upgradeAndLoweringDelaysWaitUpgradeDelay", async function () {
+      const fx = await load();
+      expect(await delayOf(fx, upgradeCall(fx, fx.recipient.address))).to.equal(UPGRADE_DELAY);
+      for (const [admin, upgrade] of [
+        [HOUR, UPGRADE_DELAY],
+        [ADMIN_DELAY, DAY],
+        [HOUR, DAY],
+        [ADMIN_DELAY * 2n, DAY * 2n], // one up, one down: still a lowering
+      ]) {
+        expect(await delayOf(fx, self(fx, "setDelays", [admin, upgrade]))).to.equal(UPGRADE_DELAY);
+      }
+    });
+
+    it("test_requiredDelay_callsToOtherContractsAreInstant", async function () {
       const fx = await load();
       const addOwnerData = self(fx, "addOwner", [fx.stranger.address]).data;
       for (const target of [
@@ -120,14 +140,32 @@ describe("Timelock", function () {
         await fx.entryPoint.getAddress(),
         await fx.implementation.getAddress(),
       ]) {
-        expect(await fx.wallet.requiredDelay(target, addOwnerData)).to.equal(0n);
+        expect(await delayOf(fx, { target, value: 0n, data: addOwnerData })).to.equal(0n);
         expect(
-          await fx.wallet.requiredDelay(
+          await delayOf(fx, {
             target,
-            uups.encodeFunctionData("upgradeToAndCall", [target, "0x"]),
-          ),
+            value: 0n,
+            data: uups.encodeFunctionData("upgradeToAndCall", [target, "0x"]),
+          }),
         ).to.equal(0n);
       }
+    });
+
+    it("test_requiredDelay_unknownOrFailingSelfCallsAreNotInstant", async function () {
+      const fx = await load();
+      // Deny by default: what can't run now is never instant (the eta is a lower bound, see execute).
+      for (const data of ["0xdeadbeef", "0x1234", "0x8456cb"]) {
+        expect(await delayOf(fx, { target: fx.address, value: 0n, data }), data).to.equal(
+          ADMIN_DELAY,
+        );
+        await expect(
+          signedExec(conn, fx, [{ target: fx.address, value: 0n, data }]),
+        ).to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed");
+      }
+      // The try itself is the wallet's alone.
+      await expect(fx.wallet.connect(fx.stranger).tryCalls([self(fx, "pause", [])], true))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletOnlySelf")
+        .withArgs(fx.stranger.address);
     });
 
     it("test_requiredDelay_batchTakesLongestDelay", async function () {
@@ -141,6 +179,8 @@ describe("Timelock", function () {
       const at = BigInt((await tx.getBlock())!.timestamp);
       expect(eta).to.equal(at + UPGRADE_DELAY);
       expect((await fx.wallet.getProposal(1n))[5]).to.equal(UPGRADE_DELAY);
+      // The whole batch waits: the pause in it didn't happen either.
+      expect(await fx.wallet.paused()).to.equal(false);
     });
   });
 
@@ -171,13 +211,13 @@ describe("Timelock", function () {
       expect(await fx.wallet.upgradeDelay()).to.equal(DAY);
       // New delays apply to what is proposed next.
       const c = self(fx, "addGuardian", [fx.stranger.address]);
-      expect(await fx.wallet.requiredDelay(c.target, c.data)).to.equal(HOUR);
+      expect(await fx.wallet.requiredDelay.staticCall([c])).to.equal(HOUR);
     });
 
     it("test_setDelays_toMaximumAccepted", async function () {
       const fx = await load();
-      const pid = await queueAndWait(fx, [self(fx, "setDelays", [MAX_DELAY, MAX_DELAY])]);
-      await (await fx.wallet.execute(pid)).wait();
+      // Raising both delays is a tightening: instant.
+      await (await signedExec(conn, fx, [self(fx, "setDelays", [MAX_DELAY, MAX_DELAY])])).wait();
       expect(await fx.wallet.adminDelay()).to.equal(MAX_DELAY);
       expect(await fx.wallet.upgradeDelay()).to.equal(MAX_DELAY);
     });
@@ -216,8 +256,8 @@ describe("Timelock", function () {
         [0n, 0n, errorData("TimelockInvalidDelay(uint256,uint256,uint256)", [0n, HOUR, MAX_DELAY])],
       ];
       for (const [admin, upgrade, error] of cases) {
-        const pid = await queueAndWait(fx, [self(fx, "setDelays", [admin, upgrade])]);
-        await expect(fx.wallet.execute(pid))
+        // The try runs the setter when the owners submit: an invalid value fails there.
+        await expect(signedExec(conn, fx, [self(fx, "setDelays", [admin, upgrade])]))
           .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
           .withArgs(0n, error);
       }
