@@ -4,10 +4,14 @@ pragma solidity 0.8.28;
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
 import {ProposalManager} from "./ProposalManager.sol";
@@ -24,8 +28,16 @@ contract GovernanceModule is
     IOwnerManager,
     IGuardianManager,
     ITimelock,
-    IProposalManager
+    IProposalManager,
+    ISignedActions
 {
+    bytes32 private constant GUARDIAN_ACTION_TYPEHASH = keccak256(
+        "GuardianAction(bytes data,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
+        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)"
+    );
+
     IEntryPoint private immutable ENTRY_POINT;
     address private immutable POLICY_MODULE;
 
@@ -281,6 +293,79 @@ contract GovernanceModule is
         emit SignatureNonceInvalidated(nonce, msg.sender);
     }
 
+    /// @inheritdoc ISignedActions
+    function executeGuardianAction(
+        address guardian,
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes4 selector = data.length < 4 ? bytes4(0) : bytes4(data[:4]);
+        // Tightening only: what one guardian may do alone. Anything else needs the owners' threshold.
+        if (
+            selector != this.pause.selector &&
+            selector != IAgentManager.suspendAgent.selector &&
+            selector != IAgentManager.revokeAgent.selector &&
+            selector != this.cancel.selector
+        ) revert SignedActionNotAllowed(selector);
+        if (!_isGuardian(guardian)) revert GuardianUnauthorized(guardian);
+        bytes32 digest = _hashGuardianAction(data, nonce, deadline);
+        _useSignedNonce(nonce, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(guardian, digest, signature))
+            revert SignatureInvalid(digest);
+        emit GuardianActionSigned(guardian, selector, nonce);
+        // A self-call: the guardian functions admit the wallet itself (`onlyGuardian`), and the agent ones
+        // live in the next module, reached through the wallet's fallback.
+        Address.functionCall(address(this), data);
+    }
+
+    /// @inheritdoc ISignedActions
+    function approveWithSignatures(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external {
+        Proposal storage p = _proposal(id);
+        if (p.state != ProposalState.Pending) revert ProposalInvalidState(id, p.state);
+        if (block.timestamp > p.expiresAt) revert ProposalExpired(id, p.expiresAt);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline))
+        );
+        _useSignedNonce(nonce, deadline);
+        address[] memory signers = new address[](MAX_OWNERS);
+        (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, signers);
+        if (!ok || count == 0) revert SignatureInvalid(digest);
+        mapping(address => bool) storage approvedBy = _proposalStorage().approvedBy[id];
+        uint256 approvals = _countApprovals(id);
+        for (uint256 i = 0; i < count; ++i) {
+            if (approvedBy[signers[i]]) continue;
+            approvedBy[signers[i]] = true;
+            emit ProposalApproved(id, signers[i], ++approvals);
+        }
+        if (approvals >= _threshold()) _queue(id);
+    }
+
+    /// @inheritdoc ISignedActions
+    function hashGuardianAction(
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _hashGuardianAction(data, nonce, deadline);
+    }
+
+    /// @inheritdoc ISignedActions
+    function hashProposalApproval(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return
+            _hashTypedDataV4(keccak256(abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline)));
+    }
+
     /// @inheritdoc IProposalManager
     function isNonceUsed(uint256 nonce) external view returns (bool) {
         return _proposalStorage().usedNonces[nonce];
@@ -327,6 +412,25 @@ contract GovernanceModule is
     /// @inheritdoc IProposalManager
     function proposalCount() external view returns (uint256) {
         return _proposalStorage().count;
+    }
+
+    function _hashGuardianAction(
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(GUARDIAN_ACTION_TYPEHASH, keccak256(data), nonce, deadline))
+            );
+    }
+
+    /// @dev Spends a signature's nonce (shared with `executeWithSignatures`) once its deadline is checked.
+    function _useSignedNonce(uint256 nonce, uint256 deadline) private {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        ProposalStorage storage $ = _proposalStorage();
+        if ($.usedNonces[nonce]) revert SignatureNonceUsed(nonce);
+        $.usedNonces[nonce] = true;
     }
 
     /// @dev Agent and policy functions live in the next module.
