@@ -25,6 +25,10 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress output")
     .option("--rpc-url <url>", "JSON-RPC URL of the chain (env LEASH_RPC_URL)")
     .option("--relayer-url <url>", "URL of the Leash relayer (env LEASH_RELAYER_URL)")
+    .option(
+      "--direct",
+      "owners/guardians: send a transaction paid by your key instead of going through the relayer",
+    )
     .option("--wallet <address>", "the wallet to act on (env LEASH_WALLET)")
     .option("--keystore <path>", "encrypted keystore of the signing key (env LEASH_KEYSTORE)")
     .option(

@@ -37,6 +37,7 @@ export const LeashErrorCode = {
   chainMismatch: "CHAIN_MISMATCH",
   feeTooHigh: "FEE_TOO_HIGH",
   operationUnconfirmed: "OPERATION_UNCONFIRMED",
+  noGasFunds: "NO_GAS_FUNDS",
 } as const;
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
@@ -321,6 +322,19 @@ export class OperationDroppedError extends LeashError {
 export class TimeoutError extends LeashError {
   constructor(message: string) {
     super(LeashErrorCode.timeout, message);
+  }
+}
+
+/**
+ * A direct transaction was asked of a key that holds no ETH for gas. Owners and guardians need none through a
+ * relayer (configure one, or drop `--direct`).
+ */
+export class NoGasFundsError extends LeashError {
+  constructor(readonly account: string) {
+    super(
+      LeashErrorCode.noGasFunds,
+      `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
+    );
   }
 }
 

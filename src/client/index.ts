@@ -22,4 +22,5 @@ export {
 export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.js";
 export * from "./agent.js";
 export * from "./owner.js";
+export * from "./signedActions.js";
 export * from "./audit.js";

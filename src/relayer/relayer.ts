@@ -1,6 +1,8 @@
 /** Wires the relayer together: `startRelayer(config)` returns `{ url, close() }`. */
 import { getAddress } from "ethers";
 import { RateLimiter } from "./auth/rateLimiter.js";
+import { ApprovalStore } from "./approvals/store.js";
+import { OwnerActionService } from "./approvals/service.js";
 import { Bundler } from "./bundler.js";
 import { ChainClient } from "./chain.js";
 import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./config.js";
@@ -75,6 +77,17 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     instanceId,
   });
 
+  const approvalStore = await ApprovalStore.open(config.db);
+  const ownerActions = new OwnerActionService({
+    chain,
+    chainId,
+    bundler,
+    store: approvalStore,
+    decoder,
+    logger,
+    signerAddress: signer.address,
+  });
+
   let cachedBaseFee: { value: bigint; at: number } | null = null;
   const ctx: RelayerContext = {
     config,
@@ -91,6 +104,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     logger,
     bundler,
     senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
+    ownerActions,
     baseFee: async () => {
       if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;
@@ -102,7 +116,9 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
 
   try {
     await bundler.start();
+    ownerActions.start();
   } catch (error) {
+    await approvalStore.close();
     await store.close();
     throw error;
   }
@@ -127,7 +143,9 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
       (closing ??= (async () => {
         log.info("shutting down");
         await server.close();
+        await ownerActions.stop();
         await bundler.stop();
+        await approvalStore.close();
         await store.close();
         log.info("stopped");
       })()),

@@ -86,6 +86,18 @@ const isValidId = (id: unknown): id is JsonRpcId =>
   (typeof id === "string" && id.length <= 128) ||
   (typeof id === "number" && Number.isFinite(id));
 
+/** Whether every request in the payload is a method authenticated by its own signature. */
+function onlySignatureAuth(payload: unknown): boolean {
+  const messages = Array.isArray(payload) ? payload : [payload];
+  return (
+    messages.length > 0 &&
+    messages.every((m) => {
+      const name = (m as { method?: unknown } | null)?.method;
+      return typeof name === "string" && methodRegistry.get(name)?.signatureAuth === true;
+    })
+  );
+}
+
 export class RpcServer {
   readonly server: Server;
   private inFlight = 0;
@@ -189,7 +201,10 @@ export class RpcServer {
     if (this.ctx.config.authRequired) {
       const presented = presentedKey(req);
       const check = presented ? await verifyApiKey(this.ctx.store, presented) : null;
-      if (!check || !check.ok) {
+      // Owners' and guardians' methods authenticate by the signature they carry: no API key needed.
+      if (!presented && onlySignatureAuth(payload)) {
+        // fall through with apiKey = null
+      } else if (!check || !check.ok) {
         this.ctx.logger.info("authentication failed", { reason: check ? check.reason : "missing" });
         this.sendJson(res, 401, {
           jsonrpc: "2.0",
@@ -198,7 +213,7 @@ export class RpcServer {
         });
         return;
       }
-      apiKey = check.info;
+      apiKey = check?.ok ? check.info : null;
     }
 
     if (Array.isArray(payload)) {
@@ -288,7 +303,8 @@ export class RpcServer {
   ): Promise<{ error?: RpcError; value?: unknown }> {
     const method = methodRegistry.get(name);
     if (!method) return { error: new MethodNotFoundError(name) };
-    if (apiKey) {
+    // A guardian's pause must never wait behind the limits that protect the relayer from agents.
+    if (apiKey && !method.signatureAuth) {
       if (!apiKey.scopes.includes(method.scope)) {
         return { error: new ForbiddenError(`this API key lacks the "${method.scope}" scope`) };
       }

@@ -6,6 +6,7 @@ import type { Bundler } from "../bundler.js";
 import type { ChainClient } from "../chain.js";
 import type { RelayerConfig } from "../config.js";
 import type { RevertDecoder } from "../decodeRevert.js";
+import type { OwnerActionService } from "../approvals/service.js";
 import type { Logger } from "../logger.js";
 import type { RelayerMetrics } from "../metrics.js";
 import type { Simulator } from "../simulation.js";
@@ -28,6 +29,8 @@ export interface RelayerContext {
   logger: Logger;
   bundler: Bundler;
   senderRateLimiter: RateLimiter;
+  /** Owners' approvals and guardians' signed actions (src/relayer/approvals). */
+  ownerActions: OwnerActionService;
   baseFee(): Promise<bigint>;
 }
 
@@ -41,6 +44,8 @@ export interface CallContext {
 export interface RpcMethod<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
   scope: ApiKeyScope;
+  /** Authenticated by the owner's or guardian's signature it carries: callable without an API key. */
+  signatureAuth?: boolean;
   /** Schema of the positional params array. */
   params: Schema;
   handler(params: z.output<Schema>, ctx: CallContext): Promise<unknown>;
