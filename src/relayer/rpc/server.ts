@@ -201,9 +201,10 @@ export class RpcServer {
     if (this.ctx.config.authRequired) {
       const presented = presentedKey(req);
       const check = presented ? await verifyApiKey(this.ctx.store, presented) : null;
-      // Owners' and guardians' methods authenticate by the signature they carry: no API key needed.
-      if (!presented && onlySignatureAuth(payload)) {
-        // fall through with apiKey = null
+      // Owners' and guardians' methods authenticate by the signature they carry: no API key needed, and a
+      // bad one (e.g. an agent's revoked key in the same config) must not block a guardian.
+      if (onlySignatureAuth(payload)) {
+        // fall through: apiKey is the key's info if it is valid, else null
       } else if (!check || !check.ok) {
         this.ctx.logger.info("authentication failed", { reason: check ? check.reason : "missing" });
         this.sendJson(res, 401, {
