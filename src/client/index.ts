@@ -23,4 +23,5 @@ export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.
 export * from "./agent.js";
 export * from "./owner.js";
 export * from "./signedActions.js";
+export * from "./render.js";
 export * from "./audit.js";

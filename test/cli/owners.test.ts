@@ -46,7 +46,21 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     const id = escalated.proposalId;
     const merchantBefore = await balance(merchant);
 
-    const first = await run(["--json", "proposal", "approve", id, "--as", "owner1"]);
+    // What the owner sees before approving: the payment decoded, amounts in ETH, dates with "in …".
+    const shown0 = await run(["proposal", "show", id]);
+    expect(shown0.code, shown0.stderr).to.equal(0);
+    expect(shown0.stdout).to.match(new RegExp(`proposal ${id}: pending`));
+    expect(shown0.stdout).to.match(/escalated payment of agent 0x/);
+    expect(shown0.stdout).to.match(/0\. pay\n\s+to\s+0x[0-9a-fA-F]{40}\n\s+amount\s+0\.5 ETH/);
+    expect(shown0.stdout).to.match(
+      /expires\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[^)]*\), in 6 d 23 h/,
+    );
+    // Not in a terminal and no --yes: nothing is approved unseen.
+    const unconfirmed = await run(["proposal", "approve", id, "--as", "owner1"]);
+    expect(unconfirmed.code).to.equal(2);
+    expect(errorLine(unconfirmed)).to.match(/unconfirmed: run it in a terminal .* or pass --yes/);
+
+    const first = await run(["--json", "proposal", "approve", id, "--as", "owner1", "--yes"]);
     expect(first.code, first.stderr).to.equal(0);
     expect(json<{ status: string }>(first).status).to.equal("pending");
     // The approval waits at the relayer: nothing on chain yet.
@@ -55,7 +69,7 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     );
     expect([pending.state, pending.approvals]).to.deep.equal(["pending", "0"]);
 
-    const second = await run(["--json", "proposal", "approve", id, "--as", "owner2"]);
+    const second = await run(["--json", "proposal", "approve", id, "--as", "owner2", "--yes"]);
     expect(second.code, second.stderr).to.equal(0);
     expect(json<{ status: string }>(second).status).to.equal("executed");
     const shown = json<{ state: string; approvedBy: string[] }>(
@@ -71,7 +85,14 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     const escalated = json<{ proposalId: string }>(
       await run(["--json", "pay", stack.config.demo.merchant, "0.5"]),
     );
-    const refused = await run(["proposal", "approve", escalated.proposalId, "--as", "guardian"]);
+    const refused = await run([
+      "proposal",
+      "approve",
+      escalated.proposalId,
+      "--as",
+      "guardian",
+      "--yes",
+    ]);
     expect(refused.code).to.equal(3);
     expect(errorLine(refused)).to.match(/is not an owner of wallet/);
   });
