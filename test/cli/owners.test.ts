@@ -53,7 +53,7 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     expect(shown0.stdout).to.match(/escalated payment of agent 0x/);
     expect(shown0.stdout).to.match(/0\. pay\n\s+to\s+0x[0-9a-fA-F]{40}\n\s+amount\s+0\.5 ETH/);
     expect(shown0.stdout).to.match(
-      /expires\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[^)]*\), in 6 d 23 h/,
+      /expires\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[^)]*\), in (7 d|6 d 23 h)/,
     );
     // Not in a terminal and no --yes: nothing is approved unseen.
     const unconfirmed = await run(["proposal", "approve", id, "--as", "owner1"]);
