@@ -4,6 +4,8 @@ import { RateLimiter } from "./auth/rateLimiter.js";
 import { ApprovalStore } from "./approvals/store.js";
 import { OwnerActionService } from "./approvals/service.js";
 import { Bundler } from "./bundler.js";
+import { NotifyService } from "./notify/service.js";
+import { NotifyStore } from "./notify/store.js";
 import { ChainClient } from "./chain.js";
 import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./config.js";
 import { RevertDecoder } from "./decodeRevert.js";
@@ -88,6 +90,9 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     signerAddress: signer.address,
   });
 
+  const notifyStore = await NotifyStore.open(config.db);
+  const notify = new NotifyService({ chain, chainId, store: notifyStore, logger });
+
   let cachedBaseFee: { value: bigint; at: number } | null = null;
   const ctx: RelayerContext = {
     config,
@@ -105,6 +110,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     bundler,
     senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
     ownerActions,
+    notify,
     baseFee: async () => {
       if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;
@@ -117,7 +123,10 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
   try {
     await bundler.start();
     ownerActions.start();
+    notify.start();
   } catch (error) {
+    await notify.stop();
+    await notifyStore.close();
     await approvalStore.close();
     await store.close();
     throw error;
@@ -144,8 +153,10 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
         log.info("shutting down");
         await server.close();
         await ownerActions.stop();
+        await notify.stop();
         await bundler.stop();
         await approvalStore.close();
+        await notifyStore.close();
         await store.close();
         log.info("stopped");
       })()),

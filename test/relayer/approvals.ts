@@ -9,6 +9,7 @@
 import { expect } from "chai";
 import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { OwnerClient } from "../../src/client/owner.js";
 import {
@@ -16,6 +17,7 @@ import {
   approvalNonce,
   walletDomain,
 } from "../../src/client/signedActions.js";
+import { verifyWebhook, webhookSignature } from "../../src/client/webhooks.js";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
@@ -24,6 +26,7 @@ import {
   HARDHAT_KEYS,
   REPO_ROOT,
   call,
+  freePort,
   sleep,
   startChain,
   tempDir,
@@ -291,5 +294,100 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(await wallet.paused()).to.equal(true);
     expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
     console.log(`      guardian pause through the relayer confirmed in ${Date.now() - started} ms`);
+  });
+
+  it("webhooks: HMAC-signed, retried after the receiver was down, one delivery per event id", async () => {
+    const port = await freePort();
+    const signed = async (c: OwnerClient, signer: Wallet, action: string, n: bigint) => {
+      const a = await c.signedRequest(signer, action, n);
+      return { ...a, issuedAt: a.issuedAt.toString() };
+    };
+    const ownerClient = client(owners[0]);
+    // Let the watcher pass the earlier tests' blocks (their pause would otherwise be notified too).
+    await sleep(2_000);
+    const auth = await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n);
+    const added = await call(relayer.url, "leash_addWebhook", [
+      { wallet: walletAddress, url: `http://127.0.0.1:${port}/hook`, auth },
+    ]);
+    expect(added.error, JSON.stringify(added.error)).to.equal(undefined);
+    const { id: endpointId, secret } = added.result as { id: string; secret: string };
+    // A guardian can't manage the owners' webhooks.
+    const guardianAuth = await signed(ownerClient, guardian.connect(chain.provider), "webhook", 0n);
+    const refused = await call(relayer.url, "leash_addWebhook", [
+      { wallet: walletAddress, url: `http://127.0.0.1:${port}/x`, auth: guardianAuth },
+    ]);
+    expect(refused.error?.code).to.equal(-32002);
+
+    const id = await pendingProposal();
+    await client(guardian).cancel(id);
+    // The receiver is down: the delivery is attempted and fails, then retried with backoff.
+    await sleep(2_500);
+    const list = async () =>
+      (
+        await call(relayer.url, "leash_listWebhooks", [
+          {
+            wallet: walletAddress,
+            auth: await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n),
+          },
+        ])
+      ).result as {
+        id: string;
+        deliveries: { eventId: string; status: string; attempts: number }[];
+      }[];
+    const down = (await list()).find((e) => e.id === endpointId)!;
+    expect(down.deliveries, JSON.stringify(down.deliveries)).to.have.length(1);
+    expect(down.deliveries[0].status).to.equal("pending");
+    expect(down.deliveries[0].attempts).to.be.greaterThan(0);
+
+    const received: { id: string; signature: string; body: string }[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        received.push({
+          id: String(req.headers["leash-event-id"]),
+          signature: String(req.headers["leash-signature"]),
+          body,
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+    try {
+      const deadline = Date.now() + 40_000;
+      while (received.length === 0 && Date.now() < deadline) await sleep(200);
+      expect(received).to.have.length(1);
+      const [hook] = received;
+      expect(verifyWebhook(secret, hook.signature, hook.body)).to.equal(true);
+      expect(verifyWebhook("whsec_wrong", hook.signature, hook.body)).to.equal(false);
+      expect(verifyWebhook(secret, hook.signature, hook.body + " ")).to.equal(false);
+      const old = Math.floor(Date.now() / 1000) - 301;
+      expect(
+        verifyWebhook(secret, `t=${old},v1=${webhookSignature(secret, old, hook.body)}`, hook.body),
+      ).to.equal(false);
+      const event = JSON.parse(hook.body) as {
+        id: string;
+        type: string;
+        args: Record<string, string>;
+      };
+      expect(event.type).to.equal("proposal.cancelled");
+      expect(event.id).to.equal(hook.id);
+      expect(event.args.id).to.equal(id.toString());
+
+      // A test event is another event id, delivered once too; the cancellation is never sent again.
+      const tested = await call(relayer.url, "leash_testWebhook", [
+        {
+          wallet: walletAddress,
+          auth: await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n),
+        },
+      ]);
+      const testId = (tested.result as { eventId: string }).eventId;
+      await sleep(3_000);
+      expect(received.map((r) => r.id)).to.deep.equal([hook.id, testId]);
+      const up = (await list()).find((e) => e.id === endpointId)!;
+      expect(up.deliveries.every((d) => d.status === "delivered")).to.equal(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

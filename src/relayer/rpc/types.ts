@@ -8,6 +8,7 @@ import type { RelayerConfig } from "../config.js";
 import type { RevertDecoder } from "../decodeRevert.js";
 import type { OwnerActionService } from "../approvals/service.js";
 import type { Logger } from "../logger.js";
+import type { NotifyService } from "../notify/service.js";
 import type { RelayerMetrics } from "../metrics.js";
 import type { Simulator } from "../simulation.js";
 import type { RelayerStore } from "../store/types.js";
@@ -31,6 +32,8 @@ export interface RelayerContext {
   senderRateLimiter: RateLimiter;
   /** Owners' approvals and guardians' signed actions (src/relayer/approvals). */
   ownerActions: OwnerActionService;
+  /** Webhooks and live event streams for owners (src/relayer/notify). */
+  notify: NotifyService;
   baseFee(): Promise<bigint>;
 }
 

@@ -12,6 +12,12 @@ import { leashListApprovals } from "./leashListApprovals.js";
 import { leashPostApproval } from "./leashPostApproval.js";
 import { leashSubmitGuardianAction } from "./leashSubmitGuardianAction.js";
 import { leashWithdrawApproval } from "./leashWithdrawApproval.js";
+import {
+  leashAddWebhook,
+  leashListWebhooks,
+  leashRemoveWebhook,
+  leashTestWebhook,
+} from "./leashWebhooks.js";
 
 const methods: RpcMethod[] = [
   ethChainId as RpcMethod,
@@ -26,6 +32,10 @@ const methods: RpcMethod[] = [
   leashWithdrawApproval as RpcMethod,
   leashListApprovals as RpcMethod,
   leashExecuteProposal as RpcMethod,
+  leashAddWebhook as RpcMethod,
+  leashListWebhooks as RpcMethod,
+  leashRemoveWebhook as RpcMethod,
+  leashTestWebhook as RpcMethod,
   ...forwardedMethods,
 ];
 
