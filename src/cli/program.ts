@@ -12,6 +12,7 @@ import { registerPolicy } from "./commands/policy.js";
 import { registerProposal } from "./commands/proposal.js";
 import { registerRelayer } from "./commands/relayer.js";
 import { registerWallet } from "./commands/wallet.js";
+import { registerWebhook } from "./commands/webhook.js";
 
 export function buildProgram(): Command {
   const program = new Command("leash")
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerProposal(program);
   registerPause(program);
+  registerWebhook(program);
   registerPay(program);
   registerRelayer(program);
   registerApiKey(program);

@@ -24,4 +24,5 @@ export * from "./agent.js";
 export * from "./owner.js";
 export * from "./signedActions.js";
 export * from "./render.js";
+export * from "./webhooks.js";
 export * from "./audit.js";

@@ -1446,6 +1446,53 @@ export class OwnerClient {
     ]);
   }
 
+  /**
+   * Webhooks for this wallet's events (escalations, proposals, pause, agents), managed by an owner through the
+   * relayer. `addWebhook` returns the endpoint's secret once: verify deliveries with `verifyWebhook`.
+   *
+   * @example
+   * const { id, secret } = await client.addWebhook("https://example.com/leash");
+   */
+  async addWebhook(url: string, options: { as?: string } = {}) {
+    return this.webhookRequest<{ id: string; url: string; secret: string }>(
+      "leash_addWebhook",
+      { url },
+      options,
+    );
+  }
+
+  async webhooks(options: { as?: string } = {}) {
+    return this.webhookRequest<
+      {
+        id: string;
+        url: string;
+        createdAt: number;
+        deliveries: { eventId: string; status: string; attempts: number }[];
+      }[]
+    >("leash_listWebhooks", {}, options);
+  }
+
+  async removeWebhook(id: string, options: { as?: string } = {}) {
+    return this.webhookRequest<{ removed: boolean }>("leash_removeWebhook", { id }, options);
+  }
+
+  /** Sends a `webhook.test` event to every endpoint of the wallet (through the same outbox and retries). */
+  async testWebhook(options: { as?: string } = {}) {
+    return this.webhookRequest<{ eventId: string }>("leash_testWebhook", {}, options);
+  }
+
+  private async webhookRequest<T>(
+    method: string,
+    params: Record<string, unknown>,
+    options: { as?: string },
+  ): Promise<T> {
+    if (!this.relayer)
+      throw new InvalidArgumentError("webhooks live in the relayer: configure one");
+    const signer = await this.signerFor(options.as);
+    const auth = await this.signedRequest(signer, "webhook", 0n);
+    return this.relayer.request<T>(method, [{ wallet: this.wallet, ...params, auth }]);
+  }
+
   private async waitFor(done: () => Promise<boolean>, options: WaitOptions): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     while (!(await done())) {

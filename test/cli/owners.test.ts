@@ -119,4 +119,31 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     expect(again.code).to.not.equal(0);
     expect(errorLine(again)).to.match(/WalletPaused/);
   });
+
+  it("leash webhook add|list|test|remove: an owner manages the wallet's webhooks (guardian refused)", async () => {
+    const added = await run([
+      "--json",
+      "webhook",
+      "add",
+      "http://127.0.0.1:9/hook",
+      "--as",
+      "owner1",
+    ]);
+    expect(added.code, added.stderr).to.equal(0);
+    const { id, secret } = json<{ id: string; secret: string }>(added);
+    expect(secret).to.match(/^whsec_/);
+    const list = json<{ id: string; url: string }[]>(
+      await run(["--json", "webhook", "list", "--as", "owner2"]),
+    );
+    expect(list.map((w) => [w.id, w.url])).to.deep.equal([[id, "http://127.0.0.1:9/hook"]]);
+    expect(JSON.stringify(list)).to.not.include(secret);
+    const tested = await run(["--json", "webhook", "test", "--as", "owner1"]);
+    expect(json<{ eventId: string }>(tested).eventId).to.match(/^test:/);
+    const byGuardian = await run(["webhook", "list", "--as", "guardian"]);
+    expect(byGuardian.code).to.equal(3);
+    const removed = await run(["webhook", "remove", id, "--as", "owner1"]);
+    expect(removed.code, removed.stderr).to.equal(0);
+    const again = await run(["webhook", "remove", id, "--as", "owner1"]);
+    expect(again.code).to.equal(2);
+  });
 });
