@@ -611,8 +611,26 @@ function normalizeJsonArg(value: unknown): bigint | string | boolean {
 
 // ------------------------------------------------------------------------------------------------
 
+const PROPOSAL_STATES = ["none", "pending", "queued", "executed", "cancelled"];
+/** Error fields that are seconds since the epoch: shown with their UTC date as well. */
+const TIME_VALUES = new Set([
+  "eta",
+  "expiresAt",
+  "deadline",
+  "earliest",
+  "pausedAt",
+  "validUntil",
+  "validAfter",
+]);
+
 function describeError(name: string, values: ErrorValues): string {
-  const parts = Object.entries(values).map(([k, v]) => `${k}=${String(v)}`);
+  const parts = Object.entries(values).map(([k, v]) => {
+    if (k === "state" && name.startsWith("Proposal") && typeof v === "bigint")
+      return `${k}=${PROPOSAL_STATES[Number(v)] ?? String(v)}`;
+    if (TIME_VALUES.has(k) && typeof v === "bigint" && v > 0n && v < 1n << 40n)
+      return `${k}=${v} (${new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z")})`;
+    return `${k}=${String(v)}`;
+  });
   return `${name}(${parts.join(", ")})`;
 }
 
