@@ -7,6 +7,7 @@ import {IGuardianManager} from "./IGuardianManager.sol";
 import {IOwnerManager} from "./IOwnerManager.sol";
 import {IPolicyEngine} from "./IPolicyEngine.sol";
 import {IProposalManager} from "./IProposalManager.sol";
+import {ISignedActions} from "./ISignedActions.sol";
 import {ITimelock} from "./ITimelock.sol";
 import {IWalletBase} from "./IWalletBase.sol";
 
@@ -20,5 +21,6 @@ interface IAgentWallet is
     ITimelock,
     IAgentManager,
     IPolicyEngine,
-    IProposalManager
+    IProposalManager,
+    ISignedActions
 {}

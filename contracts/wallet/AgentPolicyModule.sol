@@ -3,8 +3,13 @@ pragma solidity 0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
+import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
+import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentRules, AgentStatus, AssetLimits, CallPermission} from "../interfaces/LeashTypes.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
@@ -12,7 +17,9 @@ import {Window, WindowIndexes, Windows, SpendWindows} from "../policy/SpendWindo
 import {ProposalManager} from "./ProposalManager.sol";
 
 /// @title Agent and policy management of a Leash wallet: agents and session keys, limits, caps, allowlists,
-/// permissions, and the policy views (`remaining`, `spent`, ...).
+/// permissions, the policy views (`remaining`, `spent`, ...), and the digests of owners' and guardians'
+/// signed actions and a guardian's signed action itself (`executeGuardianAction`; owners' signed approvals run in
+/// `GovernanceModule`, beside the proposal logic they share).
 /// @notice Runs only by DELEGATECALL (wallet fallback -> `GovernanceModule` fallback -> here), on the wallet's
 /// ERC-7201 storage. Immutable, deployed with the implementation.
 contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPolicyEngine {
@@ -190,15 +197,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     function removeAssetLimits(address agent, address asset) external onlySelfByEffect {
         PolicyStorage storage $ = _policyStorage();
         if (!$.agentAssets[agent][asset].enabled) revert PolicyAssetNotAllowed(agent, asset);
-        mapping(bytes4 => CallPermission) storage perms = $.permissions[agent][asset];
-        if (
-            perms[CallDecoder.TRANSFER].allowed ||
-            perms[CallDecoder.TRANSFER_FROM].allowed ||
-            perms[CallDecoder.APPROVE].allowed ||
-            perms[CallDecoder.INCREASE_ALLOWANCE].allowed
-        ) {
-            _requireDelay(_adminDelay());
-        }
+        // Always a tightening: token movements are only ever decoded and counted under asset limits (no call
+        // permission may carry one, `setCallPermission` refuses them), so without limits the asset can't move.
         _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
     }
 
@@ -466,6 +466,58 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         while (n < 32 && field[n] != 0) ++n;
         name = new string(n);
         for (uint256 i = 0; i < n; ++i) bytes(name)[i] = field[i];
+    }
+
+    /// @notice Runs one guardian's tightening action signed as EIP-712 `GuardianAction(bytes data,uint256 nonce,
+    /// uint256 deadline)` (see ISignedActions); anyone (a relayer) may submit it, so a guardian needs no ETH.
+    function executeGuardianAction(
+        address guardian,
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes4 selector = data.length < 4 ? bytes4(0) : bytes4(data[:4]);
+        // Tightening only: what one guardian may do alone. Anything else needs the owners' threshold.
+        if (
+            selector != IGuardianManager.pause.selector &&
+            selector != IAgentManager.suspendAgent.selector &&
+            selector != IAgentManager.revokeAgent.selector &&
+            selector != IProposalManager.cancel.selector
+        ) revert ISignedActions.SignedActionNotAllowed(selector);
+        if (!_isGuardian(guardian)) revert IGuardianManager.GuardianUnauthorized(guardian);
+        bytes32 digest = _hashGuardianAction(data, nonce, deadline);
+        _useSignedNonce(nonce, deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(guardian, digest, signature))
+            revert IProposalManager.SignatureInvalid(digest);
+        // The self-call below runs as the wallet, so the rule `cancel` applies to its caller is applied to the
+        // guardian who signed: the vetoer a proposal removes can't veto its own removal by signature either.
+        if (selector == IProposalManager.cancel.selector) {
+            uint256 id = abi.decode(data[4:], (uint256));
+            _checkVetoer(id, _proposal(id), guardian);
+        }
+        emit ISignedActions.GuardianActionSigned(guardian, selector, nonce);
+        // Guardian functions admit the wallet itself (`onlyGuardian`); pause and cancel live in the governance
+        // module, reached through the wallet's fallback.
+        Address.functionCall(address(this), data);
+    }
+
+    /// @notice The EIP-712 digest a guardian signs for `executeGuardianAction` (see ISignedActions).
+    function hashGuardianAction(
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _hashGuardianAction(data, nonce, deadline);
+    }
+
+    /// @notice The EIP-712 digest each owner signs for `approveWithSignatures` (see ISignedActions).
+    function hashProposalApproval(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _hashProposalApproval(id, nonce, deadline);
     }
 
     function _inSetup() internal view override returns (bool) {

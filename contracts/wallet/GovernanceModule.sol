@@ -8,6 +8,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
 import {ProposalManager} from "./ProposalManager.sol";
@@ -299,17 +300,7 @@ contract GovernanceModule is
         Proposal storage p = _proposal(id);
         if (p.state != ProposalState.Pending && p.state != ProposalState.Queued)
             revert ProposalInvalidState(id, p.state);
-        // The vetoer a proposal removes can't veto that: every other owner and guardian still can, and so
-        // can each vetoer of a batch that removes several (else one batch could remove every vetoer).
-        (bool removesCaller, bool removesOther) = (false, false);
-        uint256 count = p.calls.length;
-        for (uint256 i = 0; i < count; ++i) {
-            (bool removal, address removed) = _removal(p.calls[i]);
-            if (!removal) continue;
-            if (removed == msg.sender) removesCaller = true;
-            else removesOther = true;
-        }
-        if (removesCaller && !removesOther) revert ProposalVetoOfOwnRemoval(id, msg.sender);
+        _checkVetoer(id, p, msg.sender);
         p.state = ProposalState.Cancelled;
         emit ProposalCancelled(id, msg.sender);
     }
@@ -339,6 +330,30 @@ contract GovernanceModule is
         if ($.usedNonces[nonce]) revert SignatureNonceUsed(nonce);
         $.usedNonces[nonce] = true;
         emit SignatureNonceInvalidated(nonce, msg.sender);
+    }
+
+    /// @notice Records owners' EIP-712 `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)` approvals of
+    /// pending proposal `id` (see ISignedActions); anyone (a relayer) may submit them, so owners need no ETH.
+    function approveWithSignatures(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external {
+        Proposal storage p = _proposal(id);
+        if (p.state != IProposalManager.ProposalState.Pending)
+            revert IProposalManager.ProposalInvalidState(id, p.state);
+        if (block.timestamp > p.expiresAt) revert IProposalManager.ProposalExpired(id, p.expiresAt);
+        bytes32 digest = _hashProposalApproval(id, nonce, deadline);
+        _useSignedNonce(nonce, deadline);
+        address[] memory signers = new address[](MAX_OWNERS);
+        (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, signers);
+        if (!ok || count == 0) revert IProposalManager.SignatureInvalid(digest);
+        // `_approve` records the owner's epoch (a removed owner's approval never comes back) and queues the
+        // proposal once the threshold is met; owners who already approved, or approve after that, change nothing.
+        for (uint256 i = 0; i < count && p.state == IProposalManager.ProposalState.Pending; ++i) {
+            if (!_hasApproved(id, signers[i])) _approve(id, signers[i]);
+        }
     }
 
     /// @inheritdoc IProposalManager
@@ -387,26 +402,6 @@ contract GovernanceModule is
     /// @inheritdoc IProposalManager
     function proposalCount() external view returns (uint256) {
         return _proposalStorage().count;
-    }
-
-    /// @dev Whether `c` removes an owner or a guardian, and whom.
-    function _removal(Call storage c) private view returns (bool, address) {
-        if (c.target != address(this)) return (false, address(0));
-        bytes memory data = c.data;
-        // Longer calldata still runs the removal (trailing bytes are ignored), so only a minimum length.
-        if (data.length < 36) return (false, address(0));
-        bytes4 selector = bytes4(data);
-        if (selector != this.removeOwner.selector && selector != this.removeGuardian.selector) {
-            return (false, address(0));
-        }
-        uint256 arg;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            // Safe: reads the first argument word after the selector; `data` is at least 36 bytes long.
-            arg := mload(add(data, 36))
-        }
-        // A dirty address word would make the removal itself revert: nothing to protect.
-        return (true, address(uint160(arg)));
     }
 
     /// @dev Agent and policy functions live in the next module.

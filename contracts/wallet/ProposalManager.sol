@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
+import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
+import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
@@ -17,6 +19,13 @@ import {WindowIndexes} from "../policy/SpendWindows.sol";
 /// too: when executed they are checked and counted against the agent's policy like any agent call, except
 /// that they may exceed `approvalAbove`.
 abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
+    bytes32 internal constant GUARDIAN_ACTION_TYPEHASH = keccak256(
+        "GuardianAction(bytes data,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 internal constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
+        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)"
+    );
+
     /// @dev A queued proposal may execute during this long after its eta, then it is stale.
     uint256 public constant GRACE_PERIOD = 14 days;
     /// @dev A proposal collects approvals for at most this long.
@@ -278,6 +287,73 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         if (!$.approvedBy[id][owner]) return false;
         uint256 epoch = $.approvalEpoch[id][owner];
         return epoch != 0 && epoch == _ownerStorage().epochOf[owner];
+    }
+
+    /// @notice Reverts when `vetoer` may not cancel proposal `id`: the vetoer a proposal removes can't veto that;
+    /// every other owner and guardian still can, and so can each vetoer of a batch that removes several (else one
+    /// batch could remove every vetoer). Shared by `cancel` and a guardian's signed cancel.
+    function _checkVetoer(uint256 id, Proposal storage p, address vetoer) internal view {
+        (bool removesVetoer, bool removesOther) = (false, false);
+        uint256 count = p.calls.length;
+        for (uint256 i = 0; i < count; ++i) {
+            (bool removal, address removed) = _removal(p.calls[i]);
+            if (!removal) continue;
+            if (removed == vetoer) removesVetoer = true;
+            else removesOther = true;
+        }
+        if (removesVetoer && !removesOther)
+            revert IProposalManager.ProposalVetoOfOwnRemoval(id, vetoer);
+    }
+
+    /// @dev Whether `c` removes an owner or a guardian, and whom.
+    function _removal(Call storage c) private view returns (bool, address) {
+        if (c.target != address(this)) return (false, address(0));
+        bytes memory data = c.data;
+        // Longer calldata still runs the removal (trailing bytes are ignored), so only a minimum length.
+        if (data.length < 36) return (false, address(0));
+        bytes4 selector = bytes4(data);
+        if (
+            selector != IOwnerManager.removeOwner.selector &&
+            selector != IGuardianManager.removeGuardian.selector
+        ) {
+            return (false, address(0));
+        }
+        uint256 arg;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads the first argument word after the selector; `data` is at least 36 bytes long.
+            arg := mload(add(data, 36))
+        }
+        // A dirty address word would make the removal itself revert: nothing to protect.
+        return (true, address(uint160(arg)));
+    }
+
+    function _hashGuardianAction(
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(GUARDIAN_ACTION_TYPEHASH, keccak256(data), nonce, deadline))
+            );
+    }
+
+    function _hashProposalApproval(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
+        return
+            _hashTypedDataV4(keccak256(abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline)));
+    }
+
+    /// @dev Spends a signature's nonce (the space `executeWithSignatures` uses) once its deadline is checked.
+    function _useSignedNonce(uint256 nonce, uint256 deadline) internal {
+        if (block.timestamp > deadline) revert IProposalManager.SignatureExpired(deadline);
+        ProposalStorage storage $ = _proposalStorage();
+        if ($.usedNonces[nonce]) revert IProposalManager.SignatureNonceUsed(nonce);
+        $.usedNonces[nonce] = true;
     }
 
     function _proposal(uint256 id) internal view returns (Proposal storage p) {

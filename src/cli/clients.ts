@@ -50,7 +50,14 @@ export async function ownerClient(ctx: Ctx): Promise<OwnerClient> {
   const keys = await signers(ctx);
   const provider = await rpcProvider(ctx);
   await requireCode(provider, wallet);
-  return new OwnerClient({ wallet, signers: keys, provider });
+  // Owners and guardians act through the relayer when there is one (their keys need no ETH), unless --direct.
+  const relayerUrl = ctx.flags.direct ? undefined : ctx.settings.relayerUrl;
+  return new OwnerClient({
+    wallet,
+    signers: keys,
+    provider,
+    ...(relayerUrl ? { relayer: { url: relayerUrl, apiKey: ctx.settings.apiKey } } : {}),
+  });
 }
 
 /** An OwnerClient for reads only: no key is decrypted. */

@@ -39,6 +39,7 @@ export interface GlobalFlags {
   quiet?: boolean;
   rpcUrl?: string;
   relayerUrl?: string;
+  direct?: boolean;
   wallet?: string;
   keystore?: string;
   as?: string;

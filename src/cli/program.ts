@@ -13,6 +13,7 @@ import { registerPolicy } from "./commands/policy.js";
 import { registerProposal } from "./commands/proposal.js";
 import { registerRelayer } from "./commands/relayer.js";
 import { registerWallet } from "./commands/wallet.js";
+import { registerWebhook } from "./commands/webhook.js";
 
 export function buildProgram(): Command {
   const program = new Command("leash")
@@ -26,6 +27,10 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress output")
     .option("--rpc-url <url>", "JSON-RPC URL of the chain (env LEASH_RPC_URL)")
     .option("--relayer-url <url>", "URL of the Leash relayer (env LEASH_RELAYER_URL)")
+    .option(
+      "--direct",
+      "owners/guardians: send a transaction paid by your key instead of going through the relayer",
+    )
     .option("--wallet <address>", "the wallet to act on (env LEASH_WALLET)")
     .option("--keystore <path>", "encrypted keystore of the signing key (env LEASH_KEYSTORE)")
     .option(
@@ -41,6 +46,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerProposal(program);
   registerPause(program);
+  registerWebhook(program);
   registerPay(program);
   registerMcp(program);
   registerRelayer(program);

@@ -37,6 +37,7 @@ export const LeashErrorCode = {
   chainMismatch: "CHAIN_MISMATCH",
   feeTooHigh: "FEE_TOO_HIGH",
   operationUnconfirmed: "OPERATION_UNCONFIRMED",
+  noGasFunds: "NO_GAS_FUNDS",
 } as const;
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
@@ -329,6 +330,19 @@ export class TimeoutError extends LeashError {
   }
 }
 
+/**
+ * A direct transaction was asked of a key that holds no ETH for gas. Owners and guardians need none through a
+ * relayer (configure one, or drop `--direct`).
+ */
+export class NoGasFundsError extends LeashError {
+  constructor(readonly account: string) {
+    super(
+      LeashErrorCode.noGasFunds,
+      `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
+    );
+  }
+}
+
 /** The signer is not an owner (or guardian) of the wallet for the action asked. */
 export class NotOwnerError extends LeashError {
   constructor(message: string) {
@@ -609,8 +623,26 @@ function normalizeJsonArg(value: unknown): bigint | string | boolean {
 
 // ------------------------------------------------------------------------------------------------
 
+const PROPOSAL_STATES = ["none", "pending", "queued", "executed", "cancelled"];
+/** Error fields that are seconds since the epoch: shown with their UTC date as well. */
+const TIME_VALUES = new Set([
+  "eta",
+  "expiresAt",
+  "deadline",
+  "earliest",
+  "pausedAt",
+  "validUntil",
+  "validAfter",
+]);
+
 function describeError(name: string, values: ErrorValues): string {
-  const parts = Object.entries(values).map(([k, v]) => `${k}=${String(v)}`);
+  const parts = Object.entries(values).map(([k, v]) => {
+    if (k === "state" && name.startsWith("Proposal") && typeof v === "bigint")
+      return `${k}=${PROPOSAL_STATES[Number(v)] ?? String(v)}`;
+    if (TIME_VALUES.has(k) && typeof v === "bigint" && v > 0n && v < 1n << 40n)
+      return `${k}=${v} (${new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z")})`;
+    return `${k}=${String(v)}`;
+  });
   return `${name}(${parts.join(", ")})`;
 }
 

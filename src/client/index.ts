@@ -21,6 +21,9 @@ export {
 export { RelayerRpc, RelayerProvider, type OperationStatus } from "./relayerRpc.js";
 export * from "./agent.js";
 export * from "./owner.js";
+export * from "./signedActions.js";
+export * from "./render.js";
+export * from "./webhooks.js";
 export * from "./audit.js";
 export * from "./allowlist.js";
 export * from "./viem/account.js";

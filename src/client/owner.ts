@@ -31,6 +31,14 @@ import {
 import { minimumPreVerificationGas, toRpcUserOperation } from "./userOperation.js";
 import { RelayerRpc } from "./relayerRpc.js";
 import {
+  APPROVE_PROPOSAL_TYPES,
+  GUARDIAN_ACTION_TYPES,
+  RELAYER_REQUEST_TYPES,
+  approvalNonce,
+  relayerDomain,
+  walletDomain,
+} from "./signedActions.js";
+import {
   DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
   confirmOnChain,
   newUserOp,
@@ -58,9 +66,12 @@ import {
   AgentStatusName,
   ChainMismatchError,
   InvalidArgumentError,
+  NoGasFundsError,
   NotOwnerError,
+  TimeoutError,
   UnknownAgentError,
   ValidationError,
+  WalletError,
   toLeashError,
   type AgentStatusNameValue,
 } from "./errors.js";
@@ -174,7 +185,10 @@ export interface OwnerClientOptions {
   /** Reads and event queries (default: the sender's provider). Must be a node, not the relayer. */
   provider?: Provider;
   /**
-   * A relayer for `submitViaRelayer` (owners' user operations: the wallet pays the gas). Its suggested
+   * A relayer: with one, approve, execute, cancel, pause, suspend and revoke go through it as EIP-712 signatures
+   * it submits (`executeGuardianAction`, the approvals service), and `submitViaRelayer` sends owners' user
+   * operations (the wallet pays the gas): no owner or guardian key needs ETH. Without one, each action is a
+   * direct transaction paid by the key. Its suggested
    * priority fee is capped (`maxPriorityFeePerGas`, default 5 gwei) and its receipts are checked on `provider`.
    */
   relayer?: {
@@ -615,7 +629,7 @@ export class OwnerClient {
     const signer = await this.signerFor(options.as);
     const now = await this.now();
     const expiresAt = now + BigInt(options.expiresIn ?? 7n * DAY);
-    const receipt = await this.send(this.connected(signer).propose(resolved, expiresAt));
+    const receipt = await this.send(this.connected(signer).propose(resolved, expiresAt), signer);
     return this.resultOf(receipt);
   }
 
@@ -626,9 +640,13 @@ export class OwnerClient {
    * @example
    * const r = await client.approve(7n, { as: bob.address }); // r.status === "queued", r.eta
    */
-  async approve(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
+  async approve(
+    id: bigint | number,
+    options: { as?: string } & WaitOptions = {},
+  ): Promise<SubmitResult> {
+    if (this.relayer) return this.approveViaRelayer(BigInt(id), options);
     const signer = await this.signerFor(options.as);
-    const receipt = await this.send(this.connected(signer).approve(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).approve(BigInt(id)), signer);
     return this.resultOf(receipt, BigInt(id));
   }
 
@@ -666,7 +684,7 @@ export class OwnerClient {
    */
   async revokeApproval(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
     const signer = await this.signerFor(options.as);
-    const receipt = await this.send(this.connected(signer).revokeApproval(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).revokeApproval(BigInt(id)), signer);
     return this.resultOf(receipt, BigInt(id));
   }
 
@@ -676,8 +694,25 @@ export class OwnerClient {
    * @example
    * await client.execute(7n);
    */
-  async execute(id: bigint | number): Promise<SubmitResult> {
-    const receipt = await this.send(this.connected(this.sender()).execute(BigInt(id)));
+  async execute(
+    id: bigint | number,
+    options: { as?: string } & WaitOptions = {},
+  ): Promise<SubmitResult> {
+    if (this.relayer) {
+      const pid = BigInt(id);
+      const signer = await this.signerFor(options.as, true);
+      const auth = await this.signedRequest(signer, "execute", pid);
+      const sent = await this.relayer.request<{ transactionHash: string }>(
+        "leash_executeProposal",
+        [{ wallet: this.wallet, proposalId: pid, auth }],
+      );
+      await this.waitFor(async () => (await this.proposal(pid)).state === "executed", options);
+      return { status: "executed", proposalId: pid, transactionHash: sent.transactionHash };
+    }
+    const receipt = await this.send(
+      this.connected(this.sender()).execute(BigInt(id)),
+      this.sender(),
+    );
     return { status: "executed", proposalId: BigInt(id), transactionHash: receipt.hash };
   }
 
@@ -687,9 +722,18 @@ export class OwnerClient {
    * @example
    * await client.cancel(7n);
    */
-  async cancel(id: bigint | number, options: { as?: string } = {}): Promise<SubmitResult> {
+  async cancel(
+    id: bigint | number,
+    options: { as?: string } & WaitOptions = {},
+  ): Promise<SubmitResult> {
+    const pid = BigInt(id);
+    if (this.relayer)
+      return this.guardianAction("cancel", [pid], options, async () => {
+        const state = (await this.proposal(pid)).state;
+        return state === "cancelled";
+      });
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.connected(signer).cancel(BigInt(id)));
+    const receipt = await this.send(this.connected(signer).cancel(BigInt(id)), signer);
     return { status: "executed", proposalId: BigInt(id), transactionHash: receipt.hash };
   }
 
@@ -821,7 +865,10 @@ export class OwnerClient {
   async submit(calls: Call[]): Promise<SubmitResult> {
     const owners = await this.localOwners();
     const threshold = await walletContract(this.wallet, this.provider).threshold();
-    if (BigInt(owners.length) >= threshold) return this.executeSigned(await this.sign(calls));
+    if (BigInt(owners.length) >= threshold)
+      return this.relayer
+        ? this.submitViaRelayer(calls)
+        : this.executeSigned(await this.sign(calls));
     if (owners.length === 0) throw new NotOwnerError("no local signer is an owner of this wallet");
     const proposed = await this.propose(calls, { as: owners[0] });
     for (const other of owners.slice(1)) await this.approve(proposed.proposalId!, { as: other });
@@ -933,9 +980,13 @@ export class OwnerClient {
    * @example
    * await client.pause();
    */
-  async pause(options: { as?: string } = {}): Promise<SubmitResult> {
+  async pause(options: { as?: string } & WaitOptions = {}): Promise<SubmitResult> {
+    if (this.relayer)
+      return this.guardianAction("pause", [], options, () =>
+        walletContract(this.wallet, this.provider).paused(),
+      );
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.connected(signer).pause());
+    const receipt = await this.send(this.connected(signer).pause(), signer);
     return { status: "executed", transactionHash: receipt.hash };
   }
 
@@ -945,10 +996,17 @@ export class OwnerClient {
    * @example
    * await client.suspendAgent(agent);
    */
-  async suspendAgent(agent: string, options: { as?: string } = {}): Promise<SubmitResult> {
+  async suspendAgent(
+    agent: string,
+    options: { as?: string } & WaitOptions = {},
+  ): Promise<SubmitResult> {
     const a = toAddress(agent, "agent");
+    if (this.relayer)
+      return this.guardianAction("suspendAgent", [a], options, async () =>
+        ["suspended", "revoked"].includes((await this.agent(a)).status),
+      );
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.connected(signer).suspendAgent(a));
+    const receipt = await this.send(this.connected(signer).suspendAgent(a), signer);
     return { status: "executed", transactionHash: receipt.hash };
   }
 
@@ -958,10 +1016,20 @@ export class OwnerClient {
    * @example
    * await client.revokeAgent(agent);
    */
-  async revokeAgent(agent: string, options: { as?: string } = {}): Promise<SubmitResult> {
+  async revokeAgent(
+    agent: string,
+    options: { as?: string } & WaitOptions = {},
+  ): Promise<SubmitResult> {
     const a = toAddress(agent, "agent");
+    if (this.relayer)
+      return this.guardianAction(
+        "revokeAgent",
+        [a],
+        options,
+        async () => (await this.agent(a)).status === "revoked",
+      );
     const signer = await this.signerFor(options.as, true);
-    const receipt = await this.send(this.connected(signer).revokeAgent(a));
+    const receipt = await this.send(this.connected(signer).revokeAgent(a), signer);
     return { status: "executed", transactionHash: receipt.hash };
   }
 
@@ -1259,6 +1327,194 @@ export class OwnerClient {
 
   // ------------------------------------------------------------------------------ internals
 
+  /**
+   * One guardian's tightening action, signed (EIP-712 `GuardianAction`) and submitted by the relayer; resolves
+   * once `done()` reads true on chain.
+   */
+  private async guardianAction(
+    fn: "pause" | "suspendAgent" | "revokeAgent" | "cancel",
+    args: unknown[],
+    options: { as?: string } & WaitOptions,
+    done: () => Promise<boolean>,
+  ): Promise<SubmitResult> {
+    const signer = await this.signerFor(options.as, true);
+    const { chainId } = await this.provider.getNetwork();
+    const data = walletInterface.encodeFunctionData(fn, args);
+    const nonce = BigInt(hexlify(randomBytes(16)));
+    const deadline = (await this.now()) + 600n;
+    const signature = await signer.signTypedData(
+      walletDomain(this.wallet, chainId),
+      GUARDIAN_ACTION_TYPES,
+      { data, nonce, deadline },
+    );
+    const sent = await this.relayer!.request<{ transactionHash: string }>(
+      "leash_submitGuardianAction",
+      [
+        {
+          wallet: this.wallet,
+          guardian: await signer.getAddress(),
+          data,
+          nonce,
+          deadline,
+          signature,
+        },
+      ],
+    );
+    await this.waitFor(done, options);
+    return { status: "executed", transactionHash: sent.transactionHash };
+  }
+
+  /**
+   * Posts this owner's EIP-712 approval to the relayer's approvals service. When it completes the threshold,
+   * waits until the relayer queued it (and executed it, if it has no delay).
+   */
+  private async approveViaRelayer(
+    id: bigint,
+    options: { as?: string } & WaitOptions,
+  ): Promise<SubmitResult> {
+    const signer = await this.signerFor(options.as);
+    const before = await this.proposal(id);
+    if (before.state !== "pending")
+      throw new InvalidArgumentError(`proposal ${id} is ${before.state}, not pending approvals`);
+    const { chainId } = await this.provider.getNetwork();
+    const signature = await signer.signTypedData(
+      walletDomain(this.wallet, chainId),
+      APPROVE_PROPOSAL_TYPES,
+      { id, nonce: approvalNonce(this.wallet, id), deadline: before.expiresAt },
+    );
+    const posted = await this.relayer!.request<{
+      approvedOnChain: string[];
+      approvedAtRelayer: { owner: string; counts: boolean }[];
+    }>("leash_postApproval", [
+      { wallet: this.wallet, proposalId: id, owner: await signer.getAddress(), signature },
+    ]);
+    const count =
+      posted.approvedOnChain.length + posted.approvedAtRelayer.filter((a) => a.counts).length;
+    if (BigInt(count) < before.threshold)
+      return { status: "pending", proposalId: id, transactionHash: "" };
+    let after = before;
+    await this.waitFor(async () => {
+      after = await this.proposal(id);
+      if (after.state === "queued") return after.delay > 0n || after.eta > (await this.now()) + 60n;
+      return after.state !== "pending";
+    }, options);
+    if (after.state === "queued")
+      return { status: "queued", proposalId: id, eta: after.eta, transactionHash: "" };
+    return {
+      status: after.state === "executed" ? "executed" : "pending",
+      proposalId: id,
+      transactionHash: "",
+    };
+  }
+
+  /** A request to the relayer signed by this owner or guardian (EIP-712 `RelayerRequest`). */
+  async signedRequest(signer: Signer, action: string, id: bigint) {
+    const { chainId } = await this.provider.getNetwork();
+    const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+    const signature = await signer.signTypedData(relayerDomain(chainId), RELAYER_REQUEST_TYPES, {
+      action,
+      wallet: this.wallet,
+      id,
+      issuedAt,
+    });
+    return { signer: await signer.getAddress(), issuedAt, signature };
+  }
+
+  /**
+   * Who approved a proposal, on chain and at the relayer (not yet submitted), and what the relayer did.
+   *
+   * @example
+   * const a = await client.relayerApprovals(7n); // a.approvedOnChain, a.approvedAtRelayer
+   */
+  async relayerApprovals(id: bigint | number, options: { as?: string } = {}) {
+    if (!this.relayer) throw new InvalidArgumentError("no relayer configured for this OwnerClient");
+    const signer = await this.signerFor(options.as, true);
+    const auth = await this.signedRequest(signer, "read", BigInt(id));
+    return this.relayer.request<{
+      state: string;
+      threshold: string;
+      approvedOnChain: string[];
+      approvedAtRelayer: { owner: string; postedAt: number; counts: boolean }[];
+      actions: Record<
+        string,
+        { status: string; txHash: string | null; reason: string | null } | null
+      >;
+    }>("leash_listApprovals", [{ wallet: this.wallet, proposalId: BigInt(id), auth }]);
+  }
+
+  /**
+   * Takes back an approval the relayer holds and has not submitted yet.
+   *
+   * @example
+   * const { withdrawn } = await client.withdrawApproval(7n);
+   */
+  async withdrawApproval(id: bigint | number, options: { as?: string } = {}) {
+    if (!this.relayer) throw new InvalidArgumentError("no relayer configured for this OwnerClient");
+    const signer = await this.signerFor(options.as);
+    const auth = await this.signedRequest(signer, "withdraw", BigInt(id));
+    return this.relayer.request<{ withdrawn: boolean }>("leash_withdrawApproval", [
+      { wallet: this.wallet, proposalId: BigInt(id), auth },
+    ]);
+  }
+
+  /**
+   * Webhooks for this wallet's events (escalations, proposals, pause, agents), managed by an owner through the
+   * relayer. `addWebhook` returns the endpoint's secret once: verify deliveries with `verifyWebhook`.
+   *
+   * @example
+   * const { id, secret } = await client.addWebhook("https://example.com/leash");
+   */
+  async addWebhook(url: string, options: { as?: string } = {}) {
+    return this.webhookRequest<{ id: string; url: string; secret: string }>(
+      "leash_addWebhook",
+      { url },
+      options,
+    );
+  }
+
+  async webhooks(options: { as?: string } = {}) {
+    return this.webhookRequest<
+      {
+        id: string;
+        url: string;
+        createdAt: number;
+        deliveries: { eventId: string; status: string; attempts: number }[];
+      }[]
+    >("leash_listWebhooks", {}, options);
+  }
+
+  async removeWebhook(id: string, options: { as?: string } = {}) {
+    return this.webhookRequest<{ removed: boolean }>("leash_removeWebhook", { id }, options);
+  }
+
+  /** Sends a `webhook.test` event to every endpoint of the wallet (through the same outbox and retries). */
+  async testWebhook(options: { as?: string } = {}) {
+    return this.webhookRequest<{ eventId: string }>("leash_testWebhook", {}, options);
+  }
+
+  private async webhookRequest<T>(
+    method: string,
+    params: Record<string, unknown>,
+    options: { as?: string },
+  ): Promise<T> {
+    if (!this.relayer)
+      throw new InvalidArgumentError("webhooks live in the relayer: configure one");
+    const signer = await this.signerFor(options.as);
+    const auth = await this.signedRequest(signer, "webhook", 0n);
+    return this.relayer.request<T>(method, [{ wallet: this.wallet, ...params, auth }]);
+  }
+
+  private async waitFor(done: () => Promise<boolean>, options: WaitOptions): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (!(await done())) {
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          "the relayer accepted the action but its effect is not on chain yet; check again later",
+        );
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    }
+  }
+
   private sender(): Signer {
     if (!this.senderSigner)
       throw new NotOwnerError(
@@ -1320,13 +1576,22 @@ export class OwnerClient {
 
   private async send(
     pending: Promise<ContractTransactionResponse>,
+    from?: Signer,
   ): Promise<ContractTransactionReceipt> {
     try {
       const tx = await pending;
       const receipt = await tx.wait();
       return receipt!;
     } catch (error) {
-      throw toLeashError(error);
+      const leash = toLeashError(error);
+      // Nodes report an empty key as anything from "insufficient funds" to "could not coalesce error":
+      // a revert the wallet explains keeps its own message; anything else from a key without ETH is that.
+      if (from && !(leash instanceof WalletError)) {
+        const account = await from.getAddress();
+        const balance = await this.provider.getBalance(account).catch(() => null);
+        if (balance === 0n) throw new NoGasFundsError(account);
+      }
+      throw leash;
     }
   }
 

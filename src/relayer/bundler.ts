@@ -100,6 +100,7 @@ export class Bundler {
     this.stopping = true;
     this.wake?.();
     await this.loopDone;
+    for (const call of this.directCalls.splice(0)) call.reject(new Error("relayer stopping"));
   }
 
   /** An accepted op failed later: it counts against its sender (throttle, then refusal). */
@@ -202,7 +203,78 @@ export class Bundler {
     };
   }
 
+  /**
+   * Sends one plain transaction from this relayer's signer (owners' and guardians' signed actions, see
+   * src/relayer/approvals). It runs inside the tick, so it never races a bundle for the signer nonce, and is
+   * tracked like a bundle with no ops: rebroadcast if lost, fee-bumped if stuck. Resolves with the first hash
+   * (a replacement has another one: callers watch the action's effect on chain, not the hash).
+   */
+  submitCall(call: { to: string; data: string; gasLimit: bigint }): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.directCalls.push({ ...call, resolve, reject });
+      this.nudge();
+    });
+  }
+
+  private readonly directCalls: {
+    to: string;
+    data: string;
+    gasLimit: bigint;
+    resolve: (hash: string) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  private async sendDirectCalls(): Promise<void> {
+    const { chain, store, signer, chainId } = this.deps;
+    while (this.directCalls.length > 0 && !this.stopping) {
+      const call = this.directCalls.shift()!;
+      try {
+        const [nonce, fees, blockNumber] = await Promise.all([
+          store.getSignerNonce(this.signerAddress),
+          this.currentFees(),
+          chain.blockNumber(),
+        ]);
+        if (nonce === null) throw new Error("signer nonce not initialised");
+        const raw = await signer.signTransaction(
+          Transaction.from({
+            type: 2,
+            chainId,
+            nonce,
+            to: call.to,
+            value: 0n,
+            data: call.data,
+            gasLimit: call.gasLimit,
+            ...fees,
+          }),
+        );
+        const record = {
+          hash: keccak256(raw),
+          signer: this.signerAddress,
+          nonce,
+          raw,
+          maxFeePerGas: fees.maxFeePerGas.toString(),
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+          gasLimit: call.gasLimit.toString(),
+          attempt: 1,
+          createdAt: Date.now(),
+          opCount: 0,
+        };
+        // Nonce first: a crash in between leaves a gap that `reconcileNonce` fills, never a reused nonce.
+        await store.setSignerNonce(this.signerAddress, nonce + 1);
+        await store.recordReplacementTransaction(record);
+        await this.broadcast(
+          { ...record, status: "pending", sentBlock: null, receiptJson: null },
+          blockNumber,
+        );
+        call.resolve(record.hash);
+      } catch (error) {
+        call.reject(error);
+      }
+    }
+  }
+
   async tick(): Promise<void> {
+    await this.sendDirectCalls();
     const pending = await this.deps.store.listPendingTransactions(this.signerAddress);
     if (pending.length > 0) {
       await this.trackPending(pending);

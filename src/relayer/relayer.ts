@@ -1,7 +1,11 @@
 /** Wires the relayer together: `startRelayer(config)` returns `{ url, close() }`. */
 import { getAddress } from "ethers";
 import { RateLimiter } from "./auth/rateLimiter.js";
+import { ApprovalStore } from "./approvals/store.js";
+import { OwnerActionService } from "./approvals/service.js";
 import { Bundler } from "./bundler.js";
+import { NotifyService } from "./notify/service.js";
+import { NotifyStore } from "./notify/store.js";
 import { ChainClient } from "./chain.js";
 import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./config.js";
 import { RevertDecoder } from "./decodeRevert.js";
@@ -83,6 +87,20 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     instanceId,
   });
 
+  const approvalStore = await ApprovalStore.open(config.db);
+  const ownerActions = new OwnerActionService({
+    chain,
+    chainId,
+    bundler,
+    store: approvalStore,
+    decoder,
+    logger,
+    signerAddress: signer.address,
+  });
+
+  const notifyStore = await NotifyStore.open(config.db);
+  const notify = new NotifyService({ chain, chainId, store: notifyStore, logger });
+
   let cachedBaseFee: { value: bigint; at: number } | null = null;
   const ctx: RelayerContext = {
     config,
@@ -100,6 +118,8 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     bundler,
     senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
     reputation,
+    ownerActions,
+    notify,
     baseFee: async () => {
       if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;
@@ -111,7 +131,12 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
 
   try {
     await bundler.start();
+    ownerActions.start();
+    notify.start();
   } catch (error) {
+    await notify.stop();
+    await notifyStore.close();
+    await approvalStore.close();
     await store.close();
     throw error;
   }
@@ -136,7 +161,11 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
       (closing ??= (async () => {
         log.info("shutting down");
         await server.close();
+        await ownerActions.stop();
+        await notify.stop();
         await bundler.stop();
+        await approvalStore.close();
+        await notifyStore.close();
         await store.close();
         log.info("stopped");
       })()),

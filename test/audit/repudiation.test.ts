@@ -21,6 +21,10 @@ const NO_WALLET_EVENT: Record<string, string> = {
   validateUserOp:
     "changes no wallet state but the agent's gas budget spend (`gasBudget(agent)`), which the EntryPoint's UserOperationEvent of the same op accounts for; the prefund it pays is logged by the EntryPoint (Deposited)",
   withdrawDepositTo: "moves the EntryPoint deposit; the EntryPoint logs it (Withdrawn)",
+  tryCalls:
+    "self-only: runs an owners' batch inside `executeWithSignatures` or an owner user op, whose setters emit their own events and whose caller emits SignedCallsExecuted / ApprovedCallsExecuted, or ProposalQueued when the try is undone",
+  requiredDelay:
+    "a dry run: the batch's setters run inside a self-call that always reverts, so no state changes",
 };
 
 type Fn = { contract: string; name: string; node: AstNode };

@@ -186,24 +186,42 @@ describe("leash CLI against a running dev stack", function () {
       new RegExp(`^${id}\\s+pending\\s+escalation by agent ${agent}\\s+0/2`, "m"),
     );
 
-    const first = await run(["--json", "proposal", "approve", id, "--as", "owner1"]);
+    const first = await run([
+      "--json",
+      "--direct",
+      "proposal",
+      "approve",
+      id,
+      "--as",
+      "owner1",
+      "--yes",
+    ]);
     expect(json<{ status: string }>(first).status).to.equal("pending");
-    const again = await run(["proposal", "approve", id, "--as", "owner1"]);
+    const again = await run(["--direct", "proposal", "approve", id, "--as", "owner1", "--yes"]);
     expect(again.code).to.equal(3);
     expect(errorLine(again)).to.match(/^wallet reverted: ProposalAlreadyApproved\(id=/);
-    const notOwner = await run(["proposal", "approve", id, "--as", "agent"]);
+    const notOwner = await run(["--direct", "proposal", "approve", id, "--as", "agent", "--yes"]);
     expect(notOwner.code).to.equal(3);
     expect(errorLine(notOwner)).to.match(/is not an owner of wallet/);
-    const second = await run(["--json", "proposal", "approve", id, "--as", "owner2"]);
+    const second = await run([
+      "--json",
+      "--direct",
+      "proposal",
+      "approve",
+      id,
+      "--as",
+      "owner2",
+      "--yes",
+    ]);
     expect(json<{ status: string }>(second).status).to.equal("queued");
-    const executed = await run(["--json", "proposal", "execute", id]);
+    const executed = await run(["--json", "--direct", "proposal", "execute", id]);
     expect(executed.code, executed.stderr).to.equal(0);
     const shown = json<{ state: string; approvedBy: string[] }>(
       await run(["--json", "proposal", "show", id]),
     );
     expect(shown.state).to.equal("executed");
     expect(shown.approvedBy).to.have.length(2);
-    const twice = await run(["proposal", "execute", id]);
+    const twice = await run(["--direct", "proposal", "execute", id]);
     expect(twice.code).to.equal(3);
     const missing = await run(["proposal", "show", "999"]);
     expect(missing.code).to.equal(2);

@@ -79,7 +79,7 @@ function handHint(ctx: Ctx, stack: DevStack, configFlag: string): void {
       `  ${leash} pay ${m} 0.5`,
       "  # owners see the escalation, two approve it, anyone executes it",
       `  ${leash} proposal list`,
-      `  ${leash} proposal approve <id> --as owner1,owner2`,
+      `  ${leash} proposal approve <id> --as owner1,owner2 --yes`,
       `  ${leash} proposal execute <id>`,
       "  # a guardian pauses; the history; the relayer's API keys and audit log",
       `  ${leash} pause --as guardian`,

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import {
+  renderProposal,
   serializeSignedBatch,
   type BatchReview,
   type OwnerClient,
@@ -53,25 +54,33 @@ async function proposalOrFail(client: OwnerClient, id: bigint): Promise<Proposal
 
 async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
   const p = await proposalOrFail(client, id);
-  const now = await chainNow(client);
-  ctx.out.result(view(client, p), () =>
-    [
-      renderFields([
-        ["proposal", p.id],
-        [
-          "state",
-          p.expired ? `${p.state}, expired: can no longer be approved or executed` : p.state,
-        ],
-        ["kind", kind(p)],
-        ["proposer", p.proposer],
-        ["approvals", `${p.approvals} of ${p.threshold} (${p.approvedBy.join(", ") || "none"})`],
-        ["eta", etaText(p, now)],
-        ["expires", timeText(p.expiresAt)],
-      ]),
-      "calls:",
-      ...p.calls.map((c, i) => `  ${i}. ${describe(client, c)}`),
-    ].join("\n"),
-  );
+  const lines = ctx.out.json ? [] : await renderProposal(client, p, await chainNow(client));
+  ctx.out.result(view(client, p), () => lines.join("\n"));
+}
+
+/**
+ * Shows the proposal as it will be approved and asks; `--yes` skips the question and is required when
+ * stdin is not a terminal (nobody approves unseen by accident).
+ */
+async function confirmProposal(
+  ctx: Ctx,
+  client: OwnerClient,
+  p: ProposalInfo,
+  yes: boolean | undefined,
+  verb: string,
+): Promise<void> {
+  if (!yes && process.stdin.isTTY !== true)
+    throw usageError(
+      `not approving proposal ${p.id} unconfirmed: run it in a terminal to review and confirm, or pass --yes`,
+    );
+  const lines = await renderProposal(client, p, await chainNow(client));
+  if (yes) {
+    for (const line of lines) ctx.out.note(line);
+    return;
+  }
+  process.stderr.write(lines.join("\n") + "\n");
+  if (!(await confirm(`${verb} proposal ${p.id}? [y/N] `)))
+    throw new CliError(`not approved: proposal ${p.id} is unchanged`);
 }
 
 /** "86400 s (1 d)": delays are whole seconds on chain, days are how owners think of them. */
@@ -178,12 +187,16 @@ export function registerProposal(program: Command): void {
 
   proposal
     .command("approve <id>")
-    .description("approve on-chain with the local owner key(s); at the threshold it is queued")
+    .description(
+      "show the proposal decoded, then approve with the local owner key(s): an EIP-712 signature the relayer submits at the threshold (no ETH needed), or on-chain with --direct",
+    )
+    .option("-y, --yes", "approve without asking (required when not run in a terminal)")
     .action(
-      action(async (ctx, id: string) => {
+      action(async (ctx, id: string, opts: { yes?: boolean }) => {
         const pid = parseId(id, "proposal id");
         const client = await ownerClient(ctx);
-        await proposalOrFail(client, pid);
+        const p = await proposalOrFail(client, pid);
+        await confirmProposal(ctx, client, p, opts.yes, "approve");
         const mine = signerAddresses(ctx);
         const result = await ctx.out.step(`approving proposal ${pid}`, () =>
           mine.length > 1 ? client.approveAll(pid) : client.approve(pid),

@@ -57,7 +57,10 @@ export const batchOption = (command: Command) =>
 /** What a submitted batch became, with the next command to run. */
 export function printSubmit(ctx: Ctx, result: SubmitResult, what: string): void {
   ctx.out.result({ action: what, ...result }, () => {
-    if (result.status === "executed") return `${what}: executed (tx ${result.transactionHash})`;
+    if (result.status === "executed")
+      return result.transactionHash
+        ? `${what}: executed (tx ${result.transactionHash})`
+        : `${what}: executed`;
     if (result.status === "queued")
       return (
         `${what}: proposal ${result.proposalId} is queued, executable from ${timeText(result.eta)}\n` +

@@ -105,6 +105,18 @@ const isValidId = (id: unknown): id is JsonRpcId =>
   (typeof id === "string" && id.length <= 128) ||
   (typeof id === "number" && Number.isFinite(id));
 
+/** Whether every request in the payload is a method authenticated by its own signature. */
+function onlySignatureAuth(payload: unknown): boolean {
+  const messages = Array.isArray(payload) ? payload : [payload];
+  return (
+    messages.length > 0 &&
+    messages.every((m) => {
+      const name = (m as { method?: unknown } | null)?.method;
+      return typeof name === "string" && methodRegistry.get(name)?.signatureAuth === true;
+    })
+  );
+}
+
 export class RpcServer {
   readonly server: Server;
   private inFlight = 0;
@@ -220,7 +232,11 @@ export class RpcServer {
     let apiKey: ApiKeyInfo | null = null;
     if (this.ctx.config.authRequired) {
       const client = req.socket.remoteAddress ?? "unknown";
-      const blocked = await this.authFailures.blocked(client);
+      // Owners' and guardians' methods authenticate by the signature they carry: no API key needed, and neither
+      // a bad key (e.g. an agent's revoked key in the same config) nor other clients' failed guesses may block a
+      // guardian's pause.
+      const signatureAuth = onlySignatureAuth(payload);
+      const blocked = signatureAuth ? null : await this.authFailures.blocked(client);
       if (blocked) {
         this.sendJson(res, 429, {
           jsonrpc: "2.0",
@@ -234,7 +250,9 @@ export class RpcServer {
       }
       const presented = presentedKey(req);
       const check = presented ? await verifyApiKey(this.ctx.store, presented) : null;
-      if (!check || !check.ok) {
+      if (signatureAuth) {
+        // fall through: apiKey is the key's info if it is valid, else null
+      } else if (!check || !check.ok) {
         const reason = check ? check.reason : "missing";
         const { sampled, failures } = await this.authFailures.record(client);
         this.ctx.metrics.authFailures.inc({ reason });
@@ -247,7 +265,7 @@ export class RpcServer {
         });
         return;
       }
-      apiKey = check.info;
+      apiKey = check?.ok ? check.info : null;
     }
 
     if (Array.isArray(payload)) {
@@ -337,7 +355,8 @@ export class RpcServer {
   ): Promise<{ error?: RpcError; value?: unknown }> {
     const method = methodRegistry.get(name);
     if (!method) return { error: new MethodNotFoundError(name) };
-    if (apiKey) {
+    // A guardian's pause must never wait behind the limits that protect the relayer from agents.
+    if (apiKey && !method.signatureAuth) {
       if (!apiKey.scopes.includes(method.scope)) {
         return { error: new ForbiddenError(`this API key lacks the "${method.scope}" scope`) };
       }

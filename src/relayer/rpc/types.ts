@@ -6,7 +6,9 @@ import type { Bundler } from "../bundler.js";
 import type { ChainClient } from "../chain.js";
 import type { RelayerConfig } from "../config.js";
 import type { RevertDecoder } from "../decodeRevert.js";
+import type { OwnerActionService } from "../approvals/service.js";
 import type { Logger } from "../logger.js";
+import type { NotifyService } from "../notify/service.js";
 import type { RelayerMetrics } from "../metrics.js";
 import type { SenderReputation } from "../reputation.js";
 import type { Simulator } from "../simulation.js";
@@ -30,6 +32,10 @@ export interface RelayerContext {
   bundler: Bundler;
   senderRateLimiter: RateLimiter;
   reputation: SenderReputation;
+  /** Owners' approvals and guardians' signed actions (src/relayer/approvals). */
+  ownerActions: OwnerActionService;
+  /** Webhooks and live event streams for owners (src/relayer/notify). */
+  notify: NotifyService;
   baseFee(): Promise<bigint>;
 }
 
@@ -43,6 +49,8 @@ export interface CallContext {
 export interface RpcMethod<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
   scope: ApiKeyScope;
+  /** Authenticated by the owner's or guardian's signature it carries: callable without an API key. */
+  signatureAuth?: boolean;
   /** Schema of the positional params array. */
   params: Schema;
   handler(params: z.output<Schema>, ctx: CallContext): Promise<unknown>;

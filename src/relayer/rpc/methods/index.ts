@@ -7,6 +7,17 @@ import { ethSendUserOperation } from "./ethSendUserOperation.js";
 import { ethSupportedEntryPoints } from "./ethSupportedEntryPoints.js";
 import { forwardedMethods } from "./forwardReadOnly.js";
 import { leashGetUserOperationStatus } from "./leashGetUserOperationStatus.js";
+import { leashExecuteProposal } from "./leashExecuteProposal.js";
+import { leashListApprovals } from "./leashListApprovals.js";
+import { leashPostApproval } from "./leashPostApproval.js";
+import { leashSubmitGuardianAction } from "./leashSubmitGuardianAction.js";
+import { leashWithdrawApproval } from "./leashWithdrawApproval.js";
+import {
+  leashAddWebhook,
+  leashListWebhooks,
+  leashRemoveWebhook,
+  leashTestWebhook,
+} from "./leashWebhooks.js";
 
 const methods: RpcMethod[] = [
   ethChainId as RpcMethod,
@@ -16,6 +27,15 @@ const methods: RpcMethod[] = [
   ethGetUserOperationByHash as RpcMethod,
   ethGetUserOperationReceipt as RpcMethod,
   leashGetUserOperationStatus as RpcMethod,
+  leashSubmitGuardianAction as RpcMethod,
+  leashPostApproval as RpcMethod,
+  leashWithdrawApproval as RpcMethod,
+  leashListApprovals as RpcMethod,
+  leashExecuteProposal as RpcMethod,
+  leashAddWebhook as RpcMethod,
+  leashListWebhooks as RpcMethod,
+  leashRemoveWebhook as RpcMethod,
+  leashTestWebhook as RpcMethod,
   ...forwardedMethods,
 ];
 

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Owner and guardian actions carried by EIP-712 signatures, so that anyone (a relayer) can submit them
+/// and no owner or guardian key needs ETH.
+/// @notice Each signature names a nonce from the same space as `executeWithSignatures` (`isNonceUsed`,
+/// `invalidateNonce`) and a deadline: it works once, on this wallet and chain only.
+interface ISignedActions {
+    /// @notice `guardian` signed a tightening action (`selector`) that someone submitted.
+    event GuardianActionSigned(address indexed guardian, bytes4 indexed selector, uint256 nonce);
+
+    /// @dev `selector` is not one of the actions a single guardian may sign (pause, suspendAgent, revokeAgent,
+    /// cancel).
+    error SignedActionNotAllowed(bytes4 selector);
+
+    /// @notice Runs one guardian's tightening action, signed as EIP-712
+    /// `GuardianAction(bytes data,uint256 nonce,uint256 deadline)`: `data` is the calldata of `pause()`,
+    /// `suspendAgent(address)`, `revokeAgent(address)` or `cancel(uint256)`. Anyone may submit it.
+    function executeGuardianAction(
+        address guardian,
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Records owners' approvals of pending proposal `id`, each signed as EIP-712
+    /// `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)` and packed like `executeWithSignatures`
+    /// (signer ‖ length ‖ signature, signers ascending). One or more owners; owners who already approved are
+    /// skipped. Queues the proposal once the approvals reach the threshold. Anyone may submit it.
+    function approveWithSignatures(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external;
+
+    /// @notice The EIP-712 digest a guardian signs for `executeGuardianAction`.
+    function hashGuardianAction(
+        bytes calldata data,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest each owner signs for `approveWithSignatures`.
+    function hashProposalApproval(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
+}

@@ -1,0 +1,99 @@
+/**
+ * Shared by the owners' and guardians' methods: parameter schemas, and the check of a signed relayer request
+ * (EIP-712 `RelayerRequest`, see src/client/signedActions.ts) or of an API key scoped to the wallet.
+ */
+import { getAddress, recoverAddress } from "ethers";
+import { z } from "zod";
+import { RELAYER_REQUEST_WINDOW, relayerRequestDigest } from "../../../client/signedActions.js";
+import { ForbiddenError } from "../../errors.js";
+import { address, hexBytes } from "../../userOp.js";
+import type { CallContext } from "../types.js";
+
+export const uint = (label: string) =>
+  z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
+    try {
+      const n = BigInt(v);
+      if (n >= 0n && n < 1n << 256n) return n;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${label} must be a uint256` });
+    return z.NEVER;
+  });
+
+export const signature = hexBytes("signature").refine(
+  (s) => s.length >= 132 && s.length <= 2 + 2 * 1024,
+  "signature must be 65 to 1024 bytes",
+);
+
+/** Who asks, proven by a signature over `RelayerRequest(action, wallet, id, issuedAt)`. */
+export const requestAuth = z
+  .object({
+    signer: address("auth.signer"),
+    issuedAt: uint("auth.issuedAt"),
+    signature: hexBytes("auth.signature"),
+  })
+  .strict();
+
+export type RequestAuth = z.output<typeof requestAuth>;
+
+/**
+ * The owner or guardian (`as`) who signed this request, or throws. Freshness uses the relayer's clock: a
+ * captured request is useless after the window.
+ */
+export async function requireSignedRequest(
+  ctx: CallContext,
+  action: string,
+  wallet: string,
+  id: bigint,
+  auth: RequestAuth,
+  as: "owner" | "guardian",
+): Promise<string> {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const window = BigInt(RELAYER_REQUEST_WINDOW);
+  if (auth.issuedAt + window < now || auth.issuedAt > now + window)
+    throw new ForbiddenError(`signed request expired or from the future (window ${window} s)`);
+  let recovered: string;
+  try {
+    recovered = recoverAddress(
+      relayerRequestDigest(ctx.relayer.chainId, { action, wallet, id, issuedAt: auth.issuedAt }),
+      auth.signature,
+    );
+  } catch {
+    throw new ForbiddenError("bad request signature");
+  }
+  if (recovered !== auth.signer) throw new ForbiddenError("bad request signature");
+  const service = ctx.relayer.ownerActions;
+  const allowed =
+    as === "owner"
+      ? await service.read<boolean>(wallet, "isOwner", [recovered])
+      : await service.read<boolean>(wallet, "isGuardian", [recovered]);
+  if (!allowed)
+    throw new ForbiddenError(
+      `${recovered} is not ${as === "owner" ? "an owner" : "a guardian or owner"} of ${wallet}`,
+    );
+  return recovered;
+}
+
+/** Reads: an API key scoped to this wallet, or an owner's or guardian's signed request. */
+export async function requireReader(
+  ctx: CallContext,
+  wallet: string,
+  id: bigint,
+  auth: RequestAuth | undefined,
+): Promise<void> {
+  if (auth) {
+    await requireSignedRequest(ctx, "read", wallet, id, auth, "guardian");
+    return;
+  }
+  if (
+    ctx.apiKey &&
+    ctx.apiKey.scopes.includes("read") &&
+    ctx.apiKey.sender !== "*" &&
+    getAddress(ctx.apiKey.sender) === wallet
+  )
+    return;
+  throw new ForbiddenError(
+    "reading approvals needs an owner's or guardian's signed request, or an API key scoped to this wallet",
+  );
+}

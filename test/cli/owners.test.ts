@@ -1,0 +1,149 @@
+/**
+ * Owners and guardians without ETH (issue 14): against a running `leash dev` stack, the guardian's and two
+ * owners' keys are emptied to 0 ETH, then the guardian pauses the wallet and the owners approve and execute an
+ * escalated payment, all from the CLI through the relayer. A direct transaction from an empty key is refused
+ * in one line saying so.
+ */
+import { expect } from "chai";
+import { parseEther } from "ethers";
+import {
+  cleanEnv,
+  errorLine,
+  json,
+  leash,
+  rpc,
+  startDevStack,
+  type DevStackProcess,
+  type RunResult,
+} from "./helpers.js";
+
+describe("leash CLI: owners and guardians act with 0 ETH through the relayer", function () {
+  this.timeout(180_000);
+  let stack: DevStackProcess;
+  const env = cleanEnv({ LEASH_KEYSTORE_PASSWORD: "leash-dev" });
+  const run = (args: string[]): Promise<RunResult> =>
+    leash(["--config", stack.configPath, ...args], { env, timeoutMs: 120_000 });
+  const balance = async (a: string) =>
+    BigInt(await rpc<string>(stack.config.rpcUrl, "eth_getBalance", [a, "latest"]));
+
+  before(async () => {
+    stack = await startDevStack();
+    const { owners, guardian } = stack.config.demo;
+    for (const key of [...owners, guardian])
+      await rpc(stack.config.rpcUrl, "hardhat_setBalance", [key, "0x0"]);
+  });
+
+  after(async () => {
+    if (stack) await stack.stop();
+  });
+
+  it("an escalated payment: owner1 then owner2 approve with 0 ETH; the relayer approves and executes it once", async () => {
+    const { merchant, owners } = stack.config.demo;
+    const escalated = json<{ outcome: string; proposalId: string }>(
+      await run(["--json", "pay", merchant, "0.5"]),
+    );
+    expect(escalated.outcome).to.equal("escalated");
+    const id = escalated.proposalId;
+    const merchantBefore = await balance(merchant);
+
+    // What the owner sees before approving: the payment decoded, amounts in ETH, dates with "in …".
+    const shown0 = await run(["proposal", "show", id]);
+    expect(shown0.code, shown0.stderr).to.equal(0);
+    expect(shown0.stdout).to.match(new RegExp(`proposal ${id}: pending`));
+    expect(shown0.stdout).to.match(/escalated payment of agent 0x/);
+    expect(shown0.stdout).to.match(/0\. pay\n\s+to\s+0x[0-9a-fA-F]{40}\n\s+amount\s+0\.5 ETH/);
+    expect(shown0.stdout).to.match(
+      /expires\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[^)]*\), in (7 d|6 d 23 h)/,
+    );
+    // Not in a terminal and no --yes: nothing is approved unseen.
+    const unconfirmed = await run(["proposal", "approve", id, "--as", "owner1"]);
+    expect(unconfirmed.code).to.equal(2);
+    expect(errorLine(unconfirmed)).to.match(/unconfirmed: run it in a terminal .* or pass --yes/);
+
+    const first = await run(["--json", "proposal", "approve", id, "--as", "owner1", "--yes"]);
+    expect(first.code, first.stderr).to.equal(0);
+    expect(json<{ status: string }>(first).status).to.equal("pending");
+    // The approval waits at the relayer: nothing on chain yet.
+    const pending = json<{ state: string; approvals: string }>(
+      await run(["--json", "proposal", "show", id]),
+    );
+    expect([pending.state, pending.approvals]).to.deep.equal(["pending", "0"]);
+
+    const second = await run(["--json", "proposal", "approve", id, "--as", "owner2", "--yes"]);
+    expect(second.code, second.stderr).to.equal(0);
+    expect(json<{ status: string }>(second).status).to.equal("executed");
+    const shown = json<{ state: string; approvedBy: string[] }>(
+      await run(["--json", "proposal", "show", id]),
+    );
+    expect(shown.state).to.equal("executed");
+    expect([...shown.approvedBy].sort()).to.deep.equal([...owners.slice(0, 2)].sort());
+    expect((await balance(merchant)) - merchantBefore).to.equal(parseEther("0.5"));
+    for (const o of owners.slice(0, 2)) expect(await balance(o)).to.equal(0n);
+  });
+
+  it("a non-owner's approval is refused by the relayer", async () => {
+    const escalated = json<{ proposalId: string }>(
+      await run(["--json", "pay", stack.config.demo.merchant, "0.5"]),
+    );
+    const refused = await run([
+      "proposal",
+      "approve",
+      escalated.proposalId,
+      "--as",
+      "guardian",
+      "--yes",
+    ]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.match(/is not an owner of wallet/);
+  });
+
+  it("--direct with a 0-ETH key fails in one line saying the key has no ETH", async () => {
+    const direct = await run(["--direct", "pause", "--as", "guardian"]);
+    expect(direct.code).to.not.equal(0);
+    expect(errorLine(direct)).to.match(/has no ETH to pay gas for a direct transaction/);
+  });
+
+  it("the guardian (0 ETH) pauses through the relayer; the agent is refused", async () => {
+    const { guardian, merchant } = stack.config.demo;
+    const paused = await run(["--json", "pause", "--as", "guardian"]);
+    expect(paused.code, paused.stderr).to.equal(0);
+    expect(json<{ status: string }>(paused).status).to.equal("executed");
+    const info = json<{ paused: boolean }>(await run(["--json", "wallet", "show"]));
+    expect(info.paused).to.equal(true);
+    expect(await balance(guardian)).to.equal(0n);
+    const refused = await run(["pay", merchant, "0.01"]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.match(/^wallet is paused/);
+    // Pausing again is refused up front by simulation: the relayer pays nothing for it.
+    const again = await run(["pause", "--as", "guardian"]);
+    expect(again.code).to.not.equal(0);
+    expect(errorLine(again)).to.match(/WalletPaused/);
+  });
+
+  it("leash webhook add|list|test|remove: an owner manages the wallet's webhooks (guardian refused)", async () => {
+    const added = await run([
+      "--json",
+      "webhook",
+      "add",
+      "http://127.0.0.1:9/hook",
+      "--as",
+      "owner1",
+    ]);
+    expect(added.code, added.stderr).to.equal(0);
+    const { id, secret } = json<{ id: string; secret: string }>(added);
+    expect(secret).to.match(/^whsec_/);
+    const list = json<{ id: string; url: string }[]>(
+      await run(["--json", "webhook", "list", "--as", "owner2"]),
+    );
+    expect(list.map((w) => [w.id, w.url])).to.deep.equal([[id, "http://127.0.0.1:9/hook"]]);
+    expect(JSON.stringify(list)).to.not.include(secret);
+    const tested = await run(["--json", "webhook", "test", "--as", "owner1"]);
+    expect(json<{ eventId: string }>(tested).eventId).to.match(/^test:/);
+    const byGuardian = await run(["webhook", "list", "--as", "guardian"]);
+    expect(byGuardian.code).to.equal(3);
+    const removed = await run(["webhook", "remove", id, "--as", "owner1"]);
+    expect(removed.code, removed.stderr).to.equal(0);
+    const again = await run(["webhook", "remove", id, "--as", "owner1"]);
+    expect(again.code).to.equal(2);
+  });
+});

@@ -1,0 +1,393 @@
+/**
+ * The owners' approvals service and guardians' signed actions (issue 14), against a real node and the real
+ * Leash wallet: owners with 0 ETH post EIP-712 approvals; the relayer verifies them against the current owner
+ * set, keeps them in its database, and submits exactly once when the threshold is reached, even when it is
+ * restarted between the first and the second approval. Forged or non-owner approvals are refused; reads need
+ * an owner's or guardian's signature or an API key scoped to the wallet; none of the owners' methods needs an
+ * API key, and a guardian's pause goes through with the agents' limits exhausted.
+ */
+import { expect } from "chai";
+import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { OwnerClient } from "../../src/client/owner.js";
+import {
+  APPROVE_PROPOSAL_TYPES,
+  approvalNonce,
+  walletDomain,
+} from "../../src/client/signedActions.js";
+import { verifyWebhook, webhookSignature } from "../../src/client/webhooks.js";
+import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
+import { testWallets } from "../helpers/fixtures.js";
+import {
+  HARDHAT_KEYS,
+  REPO_ROOT,
+  call,
+  freePort,
+  sleep,
+  startChain,
+  tempDir,
+  type TestChain,
+} from "./helpers.js";
+
+function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
+  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
+    abi: InterfaceAbi;
+    bytecode: string;
+  };
+}
+
+async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
+  const { abi, bytecode } = artifact(path);
+  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
+  await contract.waitForDeployment();
+  return contract.getAddress();
+}
+
+describe("relayer: owners' approvals service and guardians' signed actions", function () {
+  this.timeout(180_000);
+  let chain: TestChain;
+  let relayer: RunningRelayer;
+  let wallet: IAgentWallet;
+  let walletAddress: string;
+  const db = `sqlite:${tempDir()}/leash.sqlite`;
+  const owners = testWallets(3, "approvals-owner").sort((a, b) =>
+    BigInt(a.address) < BigInt(b.address) ? -1 : 1,
+  );
+  const [guardian, stranger, recipient] = testWallets(3, "approvals-other");
+  // owners[2] pays for creating proposals; owners[0], owners[1] and the guardian hold 0 ETH throughout.
+  const proposer = () => owners[2].connect(chain.provider);
+
+  const start = () =>
+    startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db,
+      signer: { privateKey: HARDHAT_KEYS[1] },
+      port: 0,
+      // Owners and guardians must get through without any API key.
+      authRequired: true,
+      walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+      logSink: () => {},
+    });
+
+  const client = (signer: Wallet) =>
+    new OwnerClient({
+      wallet: walletAddress,
+      signers: [signer.connect(chain.provider)],
+      provider: chain.provider,
+      relayer: { url: relayer.url },
+    });
+
+  /** A pending owners' proposal paying `recipient` 1 wei, with no approval yet. */
+  async function pendingProposal(): Promise<bigint> {
+    const w = wallet.connect(proposer());
+    const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+    await (
+      await w.propose([{ target: recipient.address, value: 1n, data: "0x" }], now + 86_400n)
+    ).wait();
+    const id = await wallet.proposalCount();
+    await (await w.revokeApproval(id)).wait();
+    return id;
+  }
+
+  async function approvalSignature(signer: Wallet, id: bigint): Promise<string> {
+    const [, , , expiresAt] = await wallet.getProposal(id);
+    return signer.signTypedData(
+      walletDomain(walletAddress, chain.chainId),
+      APPROVE_PROPOSAL_TYPES,
+      {
+        id,
+        nonce: approvalNonce(walletAddress, id),
+        deadline: expiresAt,
+      },
+    );
+  }
+
+  async function events(name: string, id: bigint) {
+    const filter = wallet.filters[name as "ProposalExecuted"](id);
+    return wallet.queryFilter(filter, 0, "latest");
+  }
+
+  before(async () => {
+    chain = await startChain();
+    const ep = chain.entryPointAddress;
+    const policyModule = await deploy(
+      chain,
+      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+      ep,
+    );
+    const governanceModule = await deploy(
+      chain,
+      "wallet/GovernanceModule.sol/GovernanceModule.json",
+      ep,
+      policyModule,
+    );
+    const implementation = await deploy(
+      chain,
+      "wallet/AgentWallet.sol/AgentWallet.json",
+      ep,
+      governanceModule,
+    );
+    const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
+    const factory = await new ContractFactory(
+      factoryArtifact.abi,
+      factoryArtifact.bytecode,
+      chain.deployer,
+    ).deploy(implementation);
+    await factory.waitForDeployment();
+    const config = {
+      owners: owners.map((o) => o.address),
+      threshold: 2,
+      guardians: [guardian.address],
+      utcOffset: 0,
+      minPauseDuration: 3600,
+    };
+    const salt = zeroPadValue("0x01", 32);
+    walletAddress = (await factory.getFunction("getAddress")(config, [], salt)) as string;
+    await (await factory.getFunction("createWallet")(config, [], salt)).wait();
+    await (
+      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("1") })
+    ).wait();
+    await (
+      await chain.deployer.sendTransaction({ to: owners[2].address, value: parseEther("10") })
+    ).wait();
+    wallet = IAgentWallet__factory.connect(walletAddress, chain.provider);
+    relayer = await start();
+  });
+
+  after(async () => {
+    await relayer?.close();
+    await chain?.stop();
+  });
+
+  it("refuses a forged approval, a non-owner's, and one signed for another proposal; stores none of them", async () => {
+    const id = await pendingProposal();
+    const other = await pendingProposal();
+    const post = (owner: string, signature: string, proposalId = id) =>
+      call(relayer.url, "leash_postApproval", [
+        { wallet: walletAddress, proposalId: proposalId.toString(), owner, signature },
+      ]);
+    // Signed by a stranger, claimed as owner 0's.
+    const forged = await post(owners[0].address, await approvalSignature(stranger, id));
+    expect(forged.error?.code).to.equal(-32602);
+    expect(forged.error?.message).to.match(/approval refused by the wallet: SignatureInvalid/);
+    // A stranger's own approval.
+    const notOwner = await post(stranger.address, await approvalSignature(stranger, id));
+    expect(notOwner.error?.code).to.equal(-32602);
+    expect(notOwner.error?.message).to.match(/is not an owner of/);
+    // Owner 0's real signature, but for another proposal.
+    const elsewhere = await post(owners[0].address, await approvalSignature(owners[0], other));
+    expect(elsewhere.error?.code).to.equal(-32602);
+    // Garbage.
+    const garbage = await post(owners[0].address, "0x" + "11".repeat(65));
+    expect(garbage.error?.code).to.equal(-32602);
+    const listed = await client(owners[0]).relayerApprovals(id);
+    expect(listed.approvedAtRelayer).to.deep.equal([]);
+    expect(listed.approvedOnChain).to.deep.equal([]);
+  });
+
+  it("submits exactly once when the threshold is reached, even with a relayer restart between the approvals", async () => {
+    const id = await pendingProposal();
+    const before = await chain.provider.getBalance(recipient.address);
+    const first = await client(owners[0]).approve(id);
+    expect(first.status).to.equal("pending");
+    expect((await wallet.getProposal(id))[6]).to.equal(0n); // held by the relayer, nothing on chain
+    await relayer.close();
+    relayer = await start();
+    const listed = await client(owners[1]).relayerApprovals(id);
+    expect(listed.approvedAtRelayer.map((a) => a.owner)).to.deep.equal([owners[0].address]);
+
+    const second = await client(owners[1]).approve(id);
+    expect(second.status).to.equal("executed");
+    expect(await chain.provider.getBalance(recipient.address)).to.equal(before + 1n);
+    expect(await events("ProposalQueued", id)).to.have.length(1);
+    expect(await events("ProposalExecuted", id)).to.have.length(1);
+    // The proposer's approval (revoked when the proposal was made), then owners 0 and 1, once each.
+    const approved = (await events("ProposalApproved", id)).map((e) => e.args[1] as string);
+    expect(approved).to.deep.equal([owners[2].address, owners[0].address, owners[1].address]);
+    for (const o of owners.slice(0, 2))
+      expect(await chain.provider.getBalance(o.address)).to.equal(0n);
+
+    // Another restart finds nothing left to do for it: the relayer's signer sends nothing more.
+    await relayer.close();
+    relayer = await start();
+    const nonce = await chain.provider.getTransactionCount(relayer.signerAddress);
+    await sleep(3_000);
+    expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(nonce);
+    const done = await client(owners[0]).relayerApprovals(id);
+    expect(done.state).to.equal("executed");
+    expect(done.actions.approve?.status).to.equal("sent");
+  });
+
+  it("an owner withdraws an approval before submission: it no longer counts", async () => {
+    const id = await pendingProposal();
+    await client(owners[0]).approve(id);
+    expect((await client(owners[0]).withdrawApproval(id)).withdrawn).to.equal(true);
+    const second = await client(owners[1]).approve(id);
+    expect(second.status).to.equal("pending");
+    await sleep(2_000);
+    expect((await wallet.getProposal(id))[0]).to.equal(1n); // still pending
+    // Someone else can't withdraw for owner 1.
+    const forged = await client(stranger)
+      .withdrawApproval(id)
+      .catch((e: Error) => e);
+    expect(forged).to.be.instanceOf(Error);
+  });
+
+  it("reads need an owner's or guardian's signature or an API key scoped to the wallet", async () => {
+    const id = await pendingProposal();
+    const anonymous = await call(relayer.url, "leash_listApprovals", [
+      { wallet: walletAddress, proposalId: id.toString() },
+    ]);
+    expect(anonymous.error?.code).to.equal(-32002);
+    const asGuardian = await client(guardian).relayerApprovals(id);
+    expect(asGuardian.state).to.equal("pending");
+    const strangerRead = await new OwnerClient({
+      wallet: walletAddress,
+      signers: [stranger.connect(chain.provider)],
+      provider: chain.provider,
+      relayer: { url: relayer.url },
+    })
+      .relayerApprovals(id)
+      .catch((e: Error) => e);
+    expect(strangerRead).to.be.instanceOf(Error);
+    const scoped = await createApiKey(relayer.store, { sender: walletAddress, scopes: ["read"] });
+    const withKey = await call(
+      relayer.url,
+      "leash_listApprovals",
+      [{ wallet: walletAddress, proposalId: id.toString() }],
+      { authorization: `Bearer ${scoped.key}` },
+    );
+    expect(withKey.error, JSON.stringify(withKey.error)).to.equal(undefined);
+    const otherWallet = await createApiKey(relayer.store, {
+      sender: stranger.address,
+      scopes: ["read"],
+    });
+    const wrongKey = await call(
+      relayer.url,
+      "leash_listApprovals",
+      [{ wallet: walletAddress, proposalId: id.toString() }],
+      { authorization: `Bearer ${otherWallet.key}` },
+    );
+    expect(wrongKey.error?.code).to.equal(-32002);
+  });
+
+  it("a guardian with 0 ETH pauses through the relayer without an API key; a stranger's pause is refused unpaid", async () => {
+    const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
+    const strangerPause = await new OwnerClient({
+      wallet: walletAddress,
+      signers: [stranger.connect(chain.provider)],
+      provider: chain.provider,
+      relayer: { url: relayer.url },
+    })
+      .pause()
+      .catch((e: Error) => e);
+    expect(strangerPause).to.be.instanceOf(Error);
+    expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(signerNonce);
+    const started = Date.now();
+    const result = await client(guardian).pause();
+    expect(result.status).to.equal("executed");
+    expect(await wallet.paused()).to.equal(true);
+    expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
+    console.log(`      guardian pause through the relayer confirmed in ${Date.now() - started} ms`);
+  });
+
+  it("webhooks: HMAC-signed, retried after the receiver was down, one delivery per event id", async () => {
+    const port = await freePort();
+    const signed = async (c: OwnerClient, signer: Wallet, action: string, n: bigint) => {
+      const a = await c.signedRequest(signer, action, n);
+      return { ...a, issuedAt: a.issuedAt.toString() };
+    };
+    const ownerClient = client(owners[0]);
+    // Let the watcher pass the earlier tests' blocks (their pause would otherwise be notified too).
+    await sleep(2_000);
+    const auth = await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n);
+    const added = await call(relayer.url, "leash_addWebhook", [
+      { wallet: walletAddress, url: `http://127.0.0.1:${port}/hook`, auth },
+    ]);
+    expect(added.error, JSON.stringify(added.error)).to.equal(undefined);
+    const { id: endpointId, secret } = added.result as { id: string; secret: string };
+    // A guardian can't manage the owners' webhooks.
+    const guardianAuth = await signed(ownerClient, guardian.connect(chain.provider), "webhook", 0n);
+    const refused = await call(relayer.url, "leash_addWebhook", [
+      { wallet: walletAddress, url: `http://127.0.0.1:${port}/x`, auth: guardianAuth },
+    ]);
+    expect(refused.error?.code).to.equal(-32002);
+
+    const id = await pendingProposal();
+    await client(guardian).cancel(id);
+    // The receiver is down: the delivery is attempted and fails, then retried with backoff.
+    await sleep(2_500);
+    const list = async () =>
+      (
+        await call(relayer.url, "leash_listWebhooks", [
+          {
+            wallet: walletAddress,
+            auth: await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n),
+          },
+        ])
+      ).result as {
+        id: string;
+        deliveries: { eventId: string; status: string; attempts: number }[];
+      }[];
+    const down = (await list()).find((e) => e.id === endpointId)!;
+    expect(down.deliveries, JSON.stringify(down.deliveries)).to.have.length(1);
+    expect(down.deliveries[0].status).to.equal("pending");
+    expect(down.deliveries[0].attempts).to.be.greaterThan(0);
+
+    const received: { id: string; signature: string; body: string }[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        received.push({
+          id: String(req.headers["leash-event-id"]),
+          signature: String(req.headers["leash-signature"]),
+          body,
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+    try {
+      const deadline = Date.now() + 40_000;
+      while (received.length === 0 && Date.now() < deadline) await sleep(200);
+      expect(received).to.have.length(1);
+      const [hook] = received;
+      expect(verifyWebhook(secret, hook.signature, hook.body)).to.equal(true);
+      expect(verifyWebhook("whsec_wrong", hook.signature, hook.body)).to.equal(false);
+      expect(verifyWebhook(secret, hook.signature, hook.body + " ")).to.equal(false);
+      const old = Math.floor(Date.now() / 1000) - 301;
+      expect(
+        verifyWebhook(secret, `t=${old},v1=${webhookSignature(secret, old, hook.body)}`, hook.body),
+      ).to.equal(false);
+      const event = JSON.parse(hook.body) as {
+        id: string;
+        type: string;
+        args: Record<string, string>;
+      };
+      expect(event.type).to.equal("proposal.cancelled");
+      expect(event.id).to.equal(hook.id);
+      expect(event.args.id).to.equal(id.toString());
+
+      // A test event is another event id, delivered once too; the cancellation is never sent again.
+      const tested = await call(relayer.url, "leash_testWebhook", [
+        {
+          wallet: walletAddress,
+          auth: await signed(ownerClient, owners[0].connect(chain.provider), "webhook", 0n),
+        },
+      ]);
+      const testId = (tested.result as { eventId: string }).eventId;
+      await sleep(3_000);
+      expect(received.map((r) => r.id)).to.deep.equal([hook.id, testId]);
+      const up = (await list()).find((e) => e.id === endpointId)!;
+      expect(up.deliveries.every((d) => d.status === "delivered")).to.equal(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

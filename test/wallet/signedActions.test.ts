@@ -1,0 +1,364 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { Signer, TypedDataDomain } from "ethers";
+import { ownerSignDigest, signDigest, testWallets } from "../helpers/fixtures.js";
+import {
+  AgentStatus,
+  ProposalState,
+  agentFixture,
+  freshNonce,
+  latest,
+  pay,
+  self,
+  walletFixture,
+} from "../helpers/wallet.js";
+import type { Conn, WalletFx } from "../helpers/wallet.js";
+
+const conn: Conn = await network.create();
+const { ethers, networkHelpers } = conn;
+const load = () => networkHelpers.loadFixture(walletFixture);
+const loadAgent = () => networkHelpers.loadFixture(agentFixture);
+
+const GUARDIAN_TYPES = {
+  GuardianAction: [
+    { name: "data", type: "bytes" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+async function domain(fx: WalletFx): Promise<TypedDataDomain> {
+  const { chainId } = await ethers.provider.getNetwork();
+  return { name: "Leash AgentWallet", version: "1", chainId, verifyingContract: fx.address };
+}
+
+/** A guardian's typed-data signature over `data`, as a wallet app would make it. */
+async function guardianSign(
+  fx: WalletFx,
+  signer: Signer,
+  data: string,
+  nonce: bigint,
+  deadline: bigint,
+) {
+  return signer.signTypedData(await domain(fx), GUARDIAN_TYPES, { data, nonce, deadline });
+}
+
+const pauseData = () => ethers.Interface.from(["function pause()"]).encodeFunctionData("pause", []);
+
+/** An owner proposal paying `recipient` 1 wei, approved by nobody but its proposer's approval revoked. */
+async function pendingProposal(fx: WalletFx): Promise<bigint> {
+  const expiresAt = (await latest(conn)) + 86_400n;
+  await (
+    await fx.wallet.connect(fx.ownerSigners[0]).propose([pay(fx.recipient.address, 1n)], expiresAt)
+  ).wait();
+  const id = await fx.wallet.proposalCount();
+  await (await fx.wallet.connect(fx.ownerSigners[0]).revokeApproval(id)).wait();
+  return id;
+}
+
+describe("ISignedActions: guardian actions and proposal approvals by signature", function () {
+  describe("executeGuardianAction", function () {
+    it("test_executeGuardianAction_pauseSubmittedByStranger", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+      expect(await fx.wallet.hashGuardianAction(data, nonce, deadline)).to.equal(
+        ethers.TypedDataEncoder.hash(await domain(fx), GUARDIAN_TYPES, { data, nonce, deadline }),
+      );
+      const tx = fx.wallet
+        .connect(fx.stranger)
+        .executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig);
+      await expect(tx)
+        .to.emit(fx.wallet, "GuardianActionSigned")
+        .withArgs(fx.guardian.address, data.slice(0, 10), nonce);
+      await expect(tx).to.emit(fx.wallet, "Paused");
+      expect(await fx.wallet.paused()).to.equal(true);
+      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(true);
+    });
+
+    it("test_executeGuardianAction_suspendAgentByOwnerKey", async function () {
+      const fx = await loadAgent();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = fx.wallet.interface.encodeFunctionData("suspendAgent", [fx.agentKey.address]);
+      const digest = await fx.wallet.hashGuardianAction(data, nonce, deadline);
+      const sig = signDigest(fx.owners[0], digest);
+      await (
+        await fx.wallet
+          .connect(fx.stranger)
+          .executeGuardianAction(fx.owners[0].address, data, nonce, deadline, sig)
+      ).wait();
+      expect((await fx.wallet.getAgent(fx.agentKey.address))[1]).to.equal(AgentStatus.Suspended);
+    });
+
+    it("test_executeGuardianAction_revertsOnReplay", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 7200n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+      await (
+        await fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig)
+      ).wait();
+      await networkHelpers.time.increase(3600);
+      await (
+        await fx.wallet
+          .connect(fx.ownerSigners[0])
+          .propose([self(fx, "unpause", [])], (await latest(conn)) + 3600n)
+      ).wait();
+      const id = await fx.wallet.proposalCount();
+      await (await fx.wallet.connect(fx.ownerSigners[1]).approve(id)).wait();
+      await (await fx.wallet.execute(id)).wait();
+      expect(await fx.wallet.paused()).to.equal(false);
+      // The same signature can't pause the wallet again once the owners lifted the pause.
+      await expect(fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig))
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
+        .withArgs(nonce);
+    });
+
+    it("test_executeGuardianAction_revertsForStrangerSigner", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.stranger, data, nonce, deadline);
+      await expect(fx.wallet.executeGuardianAction(fx.stranger.address, data, nonce, deadline, sig))
+        .to.be.revertedWithCustomError(fx.wallet, "GuardianUnauthorized")
+        .withArgs(fx.stranger.address);
+    });
+
+    it("test_executeGuardianAction_revertsForSignatureOfAnotherKey", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      // Signed by a stranger but claimed as the guardian's.
+      const sig = await guardianSign(fx, fx.stranger, data, nonce, deadline);
+      const digest = await fx.wallet.hashGuardianAction(data, nonce, deadline);
+      await expect(fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig))
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
+        .withArgs(digest);
+      expect(await fx.wallet.paused()).to.equal(false);
+      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(false);
+    });
+
+    it("test_executeGuardianAction_revertsForLooseningAction", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      for (const data of [
+        fx.wallet.interface.encodeFunctionData("unpause"),
+        fx.wallet.interface.encodeFunctionData("addOwner", [fx.stranger.address]),
+        fx.wallet.interface.encodeFunctionData("invalidateNonce", [1n]),
+        "0x",
+        "0x8456",
+      ]) {
+        const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+        await expect(
+          fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig),
+        ).to.be.revertedWithCustomError(fx.wallet, "SignedActionNotAllowed");
+      }
+    });
+
+    it("test_executeGuardianAction_revertsAfterDeadline", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 10n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+      await networkHelpers.time.increase(20);
+      await expect(fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig))
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureExpired")
+        .withArgs(deadline);
+    });
+
+    it("test_executeGuardianAction_revertsOnOtherWalletsSignature", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      const { chainId } = await ethers.provider.getNetwork();
+      const other = {
+        name: "Leash AgentWallet",
+        version: "1",
+        chainId,
+        verifyingContract: fx.stranger.address,
+      };
+      const sig = await fx.guardian.signTypedData(other, GUARDIAN_TYPES, { data, nonce, deadline });
+      await expect(
+        fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+    });
+
+    it("test_executeGuardianAction_bubblesActionRevert", async function () {
+      const fx = await load();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+      await expect(
+        fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig),
+      ).to.be.revertedWithCustomError(fx.wallet, "WalletPaused");
+      // The failed action spent nothing: the nonce is still free.
+      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(false);
+    });
+  });
+
+  describe("approveWithSignatures", function () {
+    it("test_approveWithSignatures_thresholdQueuesAndStrangerExecutes", async function () {
+      const fx = await load();
+      await networkHelpers.setBalance(fx.address, ethers.parseEther("1"));
+      const id = await pendingProposal(fx);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      const sigs = ownerSignDigest(fx.owners.slice(0, 2), digest);
+      const tx = fx.wallet.connect(fx.stranger).approveWithSignatures(id, nonce, deadline, sigs);
+      await expect(tx)
+        .to.emit(fx.wallet, "ProposalApproved")
+        .withArgs(id, fx.owners[0].address, 1n);
+      await expect(tx)
+        .to.emit(fx.wallet, "ProposalApproved")
+        .withArgs(id, fx.owners[1].address, 2n);
+      await expect(tx).to.emit(fx.wallet, "ProposalQueued");
+      await expect(fx.wallet.connect(fx.stranger).execute(id)).to.changeEtherBalance(
+        ethers,
+        fx.recipient.address,
+        1n,
+      );
+    });
+
+    it("test_approveWithSignatures_oneOwnerThenAnotherAddsUp", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const deadline = (await latest(conn)) + 600n;
+      for (const [i, owner] of fx.owners.slice(0, 2).entries()) {
+        const nonce = freshNonce();
+        const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+        await (
+          await fx.wallet.approveWithSignatures(
+            id,
+            nonce,
+            deadline,
+            ownerSignDigest([owner], digest),
+          )
+        ).wait();
+        expect((await fx.wallet.getProposal(id))[0]).to.equal(
+          i === 0 ? ProposalState.Pending : ProposalState.Queued,
+        );
+      }
+    });
+
+    it("test_approveWithSignatures_skipsOwnerWhoAlreadyApproved", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      await (await fx.wallet.connect(fx.ownerSigners[0]).approve(id)).wait();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      const tx = fx.wallet.approveWithSignatures(
+        id,
+        nonce,
+        deadline,
+        ownerSignDigest(fx.owners.slice(0, 1), digest),
+      );
+      await expect(tx).not.to.emit(fx.wallet, "ProposalApproved");
+      expect((await fx.wallet.getProposal(id))[6]).to.equal(1n);
+    });
+
+    it("test_approveWithSignatures_revertsForNonOwner", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      const [outsider] = testWallets(1, "not-an-owner");
+      await expect(
+        fx.wallet.approveWithSignatures(id, nonce, deadline, ownerSignDigest([outsider], digest)),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
+        .withArgs(digest);
+    });
+
+    it("test_approveWithSignatures_revertsForSignatureOverAnotherProposal", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const other = await pendingProposal(fx);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(other, nonce, deadline);
+      await expect(
+        fx.wallet.approveWithSignatures(
+          id,
+          nonce,
+          deadline,
+          ownerSignDigest(fx.owners.slice(0, 2), digest),
+        ),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+    });
+
+    it("test_approveWithSignatures_revertsWithNoSignature", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const deadline = (await latest(conn)) + 600n;
+      await expect(
+        fx.wallet.approveWithSignatures(id, freshNonce(), deadline, "0x"),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+    });
+
+    it("test_approveWithSignatures_revertsOnReplayAfterRevocation", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      const sigs = ownerSignDigest(fx.owners.slice(0, 1), digest);
+      await (await fx.wallet.approveWithSignatures(id, nonce, deadline, sigs)).wait();
+      await (await fx.wallet.connect(fx.ownerSigners[0]).revokeApproval(id)).wait();
+      await expect(fx.wallet.approveWithSignatures(id, nonce, deadline, sigs))
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
+        .withArgs(nonce);
+    });
+
+    it("test_approveWithSignatures_revertsWhenNotPending", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      await (await fx.wallet.connect(fx.guardian).cancel(id)).wait();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      await expect(
+        fx.wallet.approveWithSignatures(
+          id,
+          nonce,
+          deadline,
+          ownerSignDigest(fx.owners.slice(0, 2), digest),
+        ),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidState")
+        .withArgs(id, ProposalState.Cancelled);
+    });
+
+    it("test_approveWithSignatures_revertsAfterDeadline", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 10n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      await networkHelpers.time.increase(20);
+      await expect(
+        fx.wallet.approveWithSignatures(
+          id,
+          nonce,
+          deadline,
+          ownerSignDigest(fx.owners.slice(0, 2), digest),
+        ),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureExpired")
+        .withArgs(deadline);
+    });
+  });
+});
