@@ -44,28 +44,43 @@ export async function deployLocalStack(options: {
   if ((await missing(options.rpcUrl, expected)).length === 0)
     return { addresses: expected, deployed: false };
 
+  const ignitionDir = join(options.stateDir, "ignition");
+  // A journal from another chain would make Ignition skip contracts this one lacks.
+  rmSync(ignitionDir, { recursive: true, force: true });
+  const addresses = await ignitionDeployLocal({ ...options, ignitionDir });
+  const absent = await missing(options.rpcUrl, addresses);
+  if (absent.length > 0)
+    throw new CliError(`after the deployment, no code at the address of: ${absent.join(", ")}`);
+  return { addresses, deployed: true };
+}
+
+/**
+ * Runs deploy/modules/LeashLocal.ts with Ignition against `rpcUrl`, its journal in `ignitionDir`
+ * (deployment id `leash-dev`): what `npx hardhat ignition deploy` does, from code.
+ */
+export async function ignitionDeployLocal(options: {
+  projectRoot: string;
+  ignitionDir: string;
+  rpcUrl: string;
+}): Promise<StackAddresses> {
   const { createHardhatRuntimeEnvironment, importUserConfig } = await import("hardhat/hre");
   const { default: LeashLocal } = await import("../../../deploy/modules/LeashLocal.js");
   const configPath = join(options.projectRoot, "hardhat.config.ts");
   const userConfig = await importUserConfig(configPath);
-  const ignitionDir = join(options.stateDir, "ignition");
-  // A journal from another chain would make Ignition skip contracts this one lacks.
-  rmSync(ignitionDir, { recursive: true, force: true });
   const hre = await createHardhatRuntimeEnvironment(
     {
       ...userConfig,
-      paths: { ...userConfig.paths, ignition: ignitionDir },
+      paths: { ...userConfig.paths, ignition: options.ignitionDir },
       networks: { ...userConfig.networks, leashDev: { type: "http", url: options.rpcUrl } },
     },
     { config: configPath },
     options.projectRoot,
   );
   const connection = await hre.network.connect({ network: "leashDev" });
-  let addresses: StackAddresses;
   try {
     const deployed = await connection.ignition.deploy(LeashLocal, { deploymentId: "leash-dev" });
     const address = (name: keyof typeof deployed) => deployed[name].getAddress();
-    addresses = {
+    return {
       entryPoint: await address("entryPoint"),
       policyModule: await address("policyModule"),
       governanceModule: await address("governanceModule"),
@@ -75,8 +90,4 @@ export async function deployLocalStack(options: {
   } finally {
     await connection.close();
   }
-  const absent = await missing(options.rpcUrl, addresses);
-  if (absent.length > 0)
-    throw new CliError(`after the deployment, no code at the address of: ${absent.join(", ")}`);
-  return { addresses, deployed: true };
 }
