@@ -91,6 +91,8 @@ export interface PlannedContract {
   name: string;
   address: string;
   initCode: string;
+  /** Constructor arguments, earlier contracts resolved to their addresses (for verification). */
+  args: string[];
 }
 
 /**
@@ -111,7 +113,7 @@ export function planStack(
       return earlier.address;
     });
     const code = initCode(readArtifact(step.name, root), args);
-    planned.push({ name: step.name, address: create2Address(code), initCode: code });
+    planned.push({ name: step.name, address: create2Address(code), initCode: code, args });
   }
   return planned;
 }

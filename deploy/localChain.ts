@@ -170,6 +170,14 @@ export async function ensureCanonicalEntryPoint(
   return "installed";
 }
 
+/** Adds `amount` wei to an account's balance on a dev node (no transaction, no block). */
+export async function addBalance(url: string, address: string, amount: bigint): Promise<bigint> {
+  const before = BigInt(await call<string>(url, "eth_getBalance", [address, "latest"]));
+  const after = before + amount;
+  await devCall(url, "setBalance", [address, toBeHex(after)]);
+  return after;
+}
+
 /** Everything a fresh local node needs before Leash (or any ERC-4337 tool) is deployed on it. */
 export async function installLocalPrerequisites(url: string, root: string = PROJECT_ROOT) {
   return {

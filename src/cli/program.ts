@@ -5,6 +5,7 @@ import { registerApiKey } from "./commands/apikey.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
+import { registerFund } from "./commands/fund.js";
 import { registerKey } from "./commands/key.js";
 import { registerPause } from "./commands/pause.js";
 import { registerPay } from "./commands/pay.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     )
     .showSuggestionAfterError(true);
   registerDev(program);
+  registerFund(program);
   registerWallet(program);
   registerAgent(program);
   registerPolicy(program);

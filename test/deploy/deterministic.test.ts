@@ -61,6 +61,18 @@ describe("deterministic deployment on two separately started local chains", func
     for (const chain of Object.values(chains)) await chain?.stop();
   });
 
+  it("docs/DEPLOY.md lists the addresses of this build (rerun the prediction when a contract changes)", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs/DEPLOY.md"), "utf8");
+    const expected = predictStackAddresses(REPO_ROOT);
+    for (const [label, key] of [
+      ["AgentPolicyModule", "policyModule"],
+      ["GovernanceModule", "governanceModule"],
+      ["AgentWallet (implementation)", "implementation"],
+      ["AgentWalletFactory", "factory"],
+    ] as const)
+      expect(doc, label).to.include(`| ${label} | \`${expected[key]}\` |`);
+  });
+
   it("the pre-signed CREATE2 deployer transaction is the proxy's, from its one-time signer", () => {
     const tx = Transaction.from(CREATE2_DEPLOYER_TX);
     expect(tx.from!.toLowerCase()).to.equal(CREATE2_DEPLOYER_SIGNER);

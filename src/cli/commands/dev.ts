@@ -181,6 +181,7 @@ export function registerDev(program: Command): void {
                 chain: stack.chain.url,
                 chainId: stack.chainId.toString(),
                 restored: stack.restored,
+                deployed: stack.deployed,
                 relayer: stack.relayer.url,
                 addresses: stack.addresses,
                 wallet: stack.wallet,

@@ -94,6 +94,8 @@ export interface DevStack {
   chainId: bigint;
   /** True when a persisted stack was restored (no new wallet, no scene). */
   restored: boolean;
+  /** False when the chain already had every contract (nothing was sent to deploy them). */
+  deployed: boolean;
   relayer: RunningRelayer;
   provider: JsonRpcProvider;
   addresses: StackAddresses;
@@ -216,7 +218,7 @@ export async function startDevStack(
     cleanups.push(() => chain.stop());
     const chainId = BigInt(await rpc<string>(chain.url, "eth_chainId"));
 
-    const { addresses } = await progress(
+    const { addresses, deployed } = await progress(
       "EntryPoint v0.8 at its canonical address, the wallet implementation and factory through the CREATE2 deployer (Ignition: deploy/modules/LeashLocal.ts)",
       () => deployLocalStack({ projectRoot, stateDir, rpcUrl: chain.url }),
       (d) => `${d.deployed ? "deployed" : "already deployed"}: factory ${d.addresses.factory}`,
@@ -337,6 +339,7 @@ export async function startDevStack(
       chain,
       chainId,
       restored: restoring,
+      deployed,
       relayer,
       provider,
       addresses,
