@@ -289,7 +289,7 @@ describe("leash fund: test ETH on local chains only", function () {
       const first = await leash(["--json", "--rpc-url", local.url, "fund", who, "1.5"], { env });
       expect(first.code, first.stderr).to.equal(0);
       expect(json(first)).to.deep.equal({
-        address: "0x00000000000000000000000000000000000F00D1",
+        address: "0x00000000000000000000000000000000000f00D1", // checksummed
         added: "1500000000000000000",
         balance: "1500000000000000000",
       });
