@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import type { HardhatPlugin } from "hardhat/types/plugins";
 
 const require = createRequire(import.meta.url);
@@ -44,8 +44,40 @@ const profile = {
   overrides: Object.fromEntries(MODULES.map((path) => [path, moduleSettings])),
 };
 
+// Real chains. The deployer key and the RPC URLs are configuration variables: Hardhat reads them from its
+// encrypted keystore (`npx hardhat keystore set LEASH_DEPLOYER_KEY`) or, failing that, from the environment;
+// they are never written in this file and never logged. docs/DEPLOY.md has the commands.
+const deployer = [configVariable("LEASH_DEPLOYER_KEY")];
+const publicChain = (rpcVariable: string, chainId: number, chainType: "l1" | "op") => ({
+  type: "http" as const,
+  chainType,
+  chainId,
+  url: configVariable(rpcVariable),
+  accounts: deployer,
+});
+
+// One clear line when a remote node is unreachable (deploy/networkErrors.ts).
+const networkErrors: HardhatPlugin = {
+  id: "leash-network-errors",
+  hookHandlers: { network: () => import("./deploy/networkErrors.js") },
+};
+
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin, testExitCodePlugin],
+  networks: {
+    sepolia: publicChain("SEPOLIA_RPC_URL", 11155111, "l1"),
+    baseSepolia: publicChain("BASE_SEPOLIA_RPC_URL", 84532, "op"),
+    base: publicChain("BASE_RPC_URL", 8453, "op"),
+    optimism: publicChain("OPTIMISM_RPC_URL", 10, "op"),
+    arbitrum: publicChain("ARBITRUM_RPC_URL", 42161, "l1"),
+    // Any other EVM chain: LEASH_RPC_URL (its chain id is asked from the node).
+    custom: { type: "http", url: configVariable("LEASH_RPC_URL"), accounts: deployer },
+  },
+  // `npm run verify -- --network <name>`: Etherscan (v2 API, one key for every chain) and Sourcify.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+    sourcify: { enabled: true },
+  },
+  plugins: [hardhatToolboxMochaEthersPlugin, networkErrors, testExitCodePlugin],
   solidity: {
     profiles: {
       // Tests run with the production settings so gas numbers and code sizes are the deployable ones.

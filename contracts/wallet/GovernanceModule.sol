@@ -8,7 +8,6 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
-import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
 import {ProposalManager} from "./ProposalManager.sol";

@@ -1,9 +1,13 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import EntryPointModule from "./EntryPoint.js";
+import { CANONICAL_ENTRY_POINT_V08 } from "../deterministic.js";
 import { addWalletStack } from "./LeashWallet.js";
 
-/** Everything for a local chain: a fresh EntryPoint v0.8, then the wallet stack on it. */
+/**
+ * The wallet stack plus the EntryPoint as a contract of the result, for local chains. Run
+ * `installLocalPrerequisites` (deploy/localChain.ts) first: it puts the CREATE2 deployer and the
+ * canonical EntryPoint v0.8 on the chain (`leash dev` does).
+ */
 export default buildModule("LeashLocal", (m) => {
-  const { entryPoint } = m.useModule(EntryPointModule);
-  return { entryPoint, ...addWalletStack(m, entryPoint) };
+  const entryPoint = m.contractAt("EntryPoint", CANONICAL_ENTRY_POINT_V08);
+  return { entryPoint, ...addWalletStack(m) };
 });

@@ -5,6 +5,7 @@ import { registerApiKey } from "./commands/apikey.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDev } from "./commands/dev.js";
+import { registerFund } from "./commands/fund.js";
 import { registerKey } from "./commands/key.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPause } from "./commands/pause.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     // `leash proposal approve --help` lists --as, --json, --config… too (subcommands inherit this setting).
     .configureHelp({ showGlobalOptions: true });
   registerDev(program);
+  registerFund(program);
   registerWallet(program);
   registerAgent(program);
   registerPolicy(program);

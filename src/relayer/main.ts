@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import type { RelayerConfigInput } from "./config.js";
 import { redactUrlCredentials } from "./nodeUrl.js";
 import { startRelayer } from "./relayer.js";
+import { CANONICAL_ENTRY_POINT_V08 } from "../../deploy/deterministic.js";
 
 const BIGINT_LIMITS = new Set([
   "maxVerificationGasLimit",
@@ -63,9 +64,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
     flag ?? env[envName];
 
   const rpcUrl = pick(values["rpc-url"], "LEASH_RPC_URL") ?? fromFile.rpcUrl;
-  const entryPoint = pick(values["entry-point"], "LEASH_ENTRY_POINT") ?? fromFile.entryPoint;
+  // The canonical EntryPoint v0.8 has the same address on every chain that has it (local chains get it
+  // from deploy/localChain.ts), so it is the default on any chain id; --entry-point overrides it.
+  const entryPoint =
+    pick(values["entry-point"], "LEASH_ENTRY_POINT") ??
+    fromFile.entryPoint ??
+    CANONICAL_ENTRY_POINT_V08;
   if (!rpcUrl) throw new Error("missing RPC URL (--rpc-url or LEASH_RPC_URL)");
-  if (!entryPoint) throw new Error("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
   const port = pick(values.port, "LEASH_RELAYER_PORT");
   const bigintOption = (flag: string | undefined, envName: string, name: string) => {
     const raw = pick(flag, envName);

@@ -109,11 +109,26 @@ export interface DevStackProcess {
   stop(): Promise<number | null>;
 }
 
-/** `leash dev --no-scene` in the background (free ports, temp state dir), ready to be driven. */
-export async function startDevStack(): Promise<DevStackProcess> {
-  const stateDir = tempDir("leash-dev-");
+/**
+ * `leash dev --no-scene` in the background (free ports, temp state dir unless given, extra flags
+ * such as --persist), ready to be driven.
+ */
+export async function startDevStack(
+  options: { stateDir?: string; args?: string[] } = {},
+): Promise<DevStackProcess> {
+  const stateDir = options.stateDir ?? tempDir("leash-dev-");
   const child = spawnLeash(
-    ["dev", "--no-scene", "--state-dir", stateDir, "--port", "0", "--relayer-port", "0"],
+    [
+      "dev",
+      "--no-scene",
+      "--state-dir",
+      stateDir,
+      "--port",
+      "0",
+      "--relayer-port",
+      "0",
+      ...(options.args ?? []),
+    ],
     { cwd: stateDir },
   );
   let output = "";

@@ -530,32 +530,34 @@ describe("leash CLI against a running dev stack", function () {
     expect(verified.rows).to.be.greaterThan(0);
   });
 
-  it("relayer start runs a relayer on the dev chain until SIGTERM; a missing entry point is a usage error", async () => {
+  it("relayer start runs a relayer on the dev chain until SIGTERM (canonical EntryPoint by default); a malformed entry point is refused", async () => {
     const entryPoint = (
       JSON.parse(readFileSync(stack.configPath, "utf8")) as { entryPoint: string }
     ).entryPoint;
-    const missing = await leash(
-      ["relayer", "start", "--rpc-url", stack.config.rpcUrl, "--db", "sqlite::memory:"],
-      {
-        env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }),
-      },
-    );
-    expect(missing.code).to.equal(2);
-    expect(errorLine(missing)).to.equal("missing entry point (--entry-point or LEASH_ENTRY_POINT)");
-    const db = join(tempDir(), "relayer.sqlite");
-    const child = spawnLeash(
+    // The dev chain has EntryPoint v0.8 at its canonical address, the relayer's default.
+    expect(entryPoint).to.equal("0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108");
+    const bad = await leash(
       [
         "relayer",
         "start",
         "--rpc-url",
         stack.config.rpcUrl,
         "--entry-point",
-        entryPoint,
-        "--port",
-        "0",
+        "0x4337",
         "--db",
-        `sqlite:${db}`,
+        "sqlite::memory:",
       ],
+      {
+        env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }),
+      },
+    );
+    expect(bad.code).to.equal(1);
+    expect(errorLine(bad)).to.equal(
+      "relayer failed to start: config: entryPoint must be an address",
+    );
+    const db = join(tempDir(), "relayer.sqlite");
+    const child = spawnLeash(
+      ["relayer", "start", "--rpc-url", stack.config.rpcUrl, "--port", "0", "--db", `sqlite:${db}`],
       { env: cleanEnv({ LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEY_2 }) },
     );
     let output = "";

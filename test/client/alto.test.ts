@@ -1,7 +1,7 @@
 /**
  * The same `toLeashSmartAccount` through an unmodified third-party bundler: Pimlico Alto 0.0.20 (from npm,
  * `--safe-mode false`: anvil has no debug_traceCall tracer rules Alto's safe mode needs) on anvil, with
- * EntryPoint v0.8 installed at its canonical address (src/cli/dev/entryPointAtCanonical.ts). viem's bundler
+ * EntryPoint v0.8 installed at its canonical address (deploy/localChain.ts). viem's bundler
  * client estimates, sends and waits for the receipt; an over-cap payment is refused naming the rule.
  */
 import { expect } from "chai";
@@ -35,18 +35,9 @@ import {
   toLeashSmartAccount,
   type LeashSmartAccount,
 } from "../../src/client/index.js";
-import {
-  CANONICAL_ENTRY_POINT_V08,
-  installCanonicalEntryPoint,
-} from "../../src/cli/dev/entryPointAtCanonical.js";
-import {
-  ENTRY_POINT_ARTIFACT,
-  HARDHAT_KEYS,
-  REPO_ROOT,
-  freePort,
-  rawRpc,
-  sleep,
-} from "../relayer/helpers.js";
+import { CANONICAL_ENTRY_POINT_V08 } from "../../deploy/deterministic.js";
+import { installLocalPrerequisites } from "../../deploy/localChain.js";
+import { HARDHAT_KEYS, REPO_ROOT, freePort, rawRpc, sleep } from "../relayer/helpers.js";
 
 function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
   return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
@@ -110,13 +101,8 @@ describe("toLeashSmartAccount through Pimlico Alto on anvil", function () {
       pollingInterval: 100,
     });
     const deployer = new Wallet(HARDHAT_KEYS[0], provider);
-    const entryPoint = await installCanonicalEntryPoint(
-      deployer,
-      ENTRY_POINT_ARTIFACT(),
-      (method, params) => rawRpc(anvilUrl, method, params),
-      "anvil_setCode",
-    );
-    expect(entryPoint).to.equal(CANONICAL_ENTRY_POINT_V08);
+    await installLocalPrerequisites(anvilUrl, REPO_ROOT);
+    const entryPoint = CANONICAL_ENTRY_POINT_V08;
     const deploy = async (path: string, ...args: unknown[]) => {
       const { abi, bytecode } = artifact(path);
       const c = await new ContractFactory(abi, bytecode, deployer).deploy(...args);

@@ -1,6 +1,8 @@
 /**
  * `leash dev` (`npm start`): the one-command local stack and its scripted scene. Without --once
  * it keeps running until Ctrl-C so the same wallet can be driven by hand with the CLI.
+ * `--rpc-url` runs it against a node the user already runs; `--persist` keeps everything across
+ * restarts (anvil's state file), `--reset` starts clean.
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ import {
   startDevStack,
   type DevStack,
 } from "../dev/stack.js";
+import { usageError } from "../errors.js";
 import { parseIntOption } from "../units.js";
 
 /** The Leash checkout this CLI runs from: its hardhat, contracts and Ignition modules. */
@@ -26,6 +29,9 @@ interface DevOptions {
   port?: string;
   relayerPort?: string;
   stateDir: string;
+  chain?: string;
+  persist?: boolean;
+  reset?: boolean;
 }
 
 /** A path as the user would type it from here: relative inside the cwd, absolute outside. */
@@ -39,7 +45,10 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
   out.line("\nLeash dev stack");
   out.line(
     renderFields([
-      ["chain (JSON-RPC)", `${stack.chain.url}  (chain id 31337)`],
+      [
+        "chain (JSON-RPC)",
+        `${stack.chain.url}  (chain id ${stack.chainId}, ${stack.chain.kind === "external" ? "your node" : stack.chain.kind})`,
+      ],
       ["relayer", stack.relayer.url],
       ["relayer health", `${stack.relayer.url}health`],
       ["EntryPoint v0.8", stack.addresses.entryPoint],
@@ -101,14 +110,31 @@ export function registerDev(program: Command): void {
     .option("--port <port>", "chain port (default 8545 if free, else any; 0 = any)")
     .option("--relayer-port <port>", "relayer port (default 4337 if free, else any; 0 = any)")
     .option("--state-dir <dir>", "where keys, config and the relayer database go", ".leash")
+    .option("--chain <node>", "which local node to start: hardhat (default) or anvil")
+    .option(
+      "--persist",
+      "keep the chain (anvil state file), keys, API key and relayer database across restarts",
+    )
+    .option("--reset", "wipe the state directory's chain, keys, config and database first")
+    .addHelpText(
+      "after",
+      "\nWith the global --rpc-url <url> it uses a node you already run (e.g. `anvil`) instead of starting one.",
+    )
     .action(
       action(async (ctx, opts: DevOptions) => {
         const stateDir = resolve(opts.stateDir);
         const started = Date.now();
+        if (opts.chain !== undefined && opts.chain !== "hardhat" && opts.chain !== "anvil")
+          throw usageError(`--chain must be hardhat or anvil, got ${opts.chain}`);
         const stack = await startDevStack(
           {
             projectRoot: PROJECT_ROOT,
             stateDir,
+            // Only the flag: a URL from the environment or an old config must not redirect `leash dev`.
+            rpcUrl: ctx.flags.rpcUrl,
+            chain: opts.chain as "hardhat" | "anvil" | undefined,
+            persist: opts.persist === true,
+            reset: opts.reset === true,
             chainPort:
               opts.port === undefined ? undefined : parseIntOption(opts.port, "--port", 65535),
             relayerPort:
@@ -127,7 +153,11 @@ export function registerDev(program: Command): void {
         try {
           summary(ctx, stack, stateDir);
           let report: SceneReport | undefined;
-          if (opts.scene) {
+          if (stack.restored)
+            ctx.out.line(
+              "\nRestored the persisted stack: same chain, wallet, keys and API key (the scene ran on the first start).",
+            );
+          else if (opts.scene) {
             ctx.out.line(
               "\nScene: an agent pays under its policy, owners approve, a guardian pauses",
             );
@@ -149,6 +179,9 @@ export function registerDev(program: Command): void {
               {
                 ok: report?.ok ?? true,
                 chain: stack.chain.url,
+                chainId: stack.chainId.toString(),
+                restored: stack.restored,
+                deployed: stack.deployed,
                 relayer: stack.relayer.url,
                 addresses: stack.addresses,
                 wallet: stack.wallet,

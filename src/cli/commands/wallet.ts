@@ -8,6 +8,7 @@ import { usageError } from "../errors.js";
 import { renderFields } from "../output.js";
 import { parseDuration, parseIntOption } from "../units.js";
 import { collect, limitOptions, limitsFrom, type LimitOptions } from "./shared.js";
+import { predictStackAddresses } from "../../../deploy/deterministic.js";
 
 interface CreateOptions extends LimitOptions {
   owner: string[];
@@ -21,6 +22,18 @@ interface CreateOptions extends LimitOptions {
   agent?: string;
   recipient: string[];
   maxOpCost?: string;
+}
+
+/**
+ * The factory's address on every chain (CREATE2 through 0x4e59… with the fixed salt, against the
+ * canonical EntryPoint: deploy/deterministic.ts), from this checkout's build; undefined without a build.
+ */
+function deterministicFactory(): string | undefined {
+  try {
+    return predictStackAddresses().factory;
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerWallet(program: Command): void {
@@ -54,7 +67,7 @@ export function registerWallet(program: Command): void {
       if (opts.owner.length === 0) throw usageError("give at least one --owner");
       const factory = parseAddress(
         need(
-          opts.factory ?? ctx.settings.factory,
+          opts.factory ?? ctx.settings.factory ?? deterministicFactory(),
           "factory",
           "pass --factory or set LEASH_FACTORY",
         ),
@@ -88,12 +101,24 @@ export function registerWallet(program: Command): void {
         agents,
         salt: opts.salt,
       };
+      // After the keys are unlocked (a wrong password is reported before any network call).
+      const requireFactory = async () => {
+        const provider = await rpcProvider(ctx);
+        if ((await provider.getCode(factory)) === "0x") {
+          const { chainId } = await provider.getNetwork();
+          throw usageError(
+            `no Leash factory at ${factory} on chain ${chainId}: deploy it (docs/DEPLOY.md) or pass --factory`,
+          );
+        }
+        return provider;
+      };
       if (opts.predict) {
-        const address = await OwnerClient.getAddress(await rpcProvider(ctx), input);
+        const address = await OwnerClient.getAddress(await requireFactory(), input);
         ctx.out.result({ address, created: false }, () => `wallet address: ${address}`);
         return;
       }
       const [deployer] = await signers(ctx);
+      await requireFactory();
       const result = await ctx.out.step("creating the wallet", () =>
         OwnerClient.createWallet(deployer, input),
       );

@@ -1,6 +1,9 @@
 /**
- * The local chain of `leash dev`: the project's own Hardhat node in a child process on a free
- * port, its output in a log file. Stopping it is part of every exit path (Ctrl-C, --once, errors).
+ * The local chain of `leash dev`: the project's own Hardhat node, or anvil (npm @foundry-rs/anvil),
+ * in a child process on a free port, its output in a log file. Stopping it is part of every exit path
+ * (Ctrl-C, --once, errors). A persisted chain is anvil with `--state <file>`: it loads the file at
+ * start and writes it back at exit (and every few seconds, so a crash loses little); Hardhat's node
+ * has no state dump, so persistence uses anvil.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
@@ -32,10 +35,32 @@ export async function rpc<T>(url: string, method: string, params: unknown[] = []
   return body.result as T;
 }
 
+export type ChainKind = "hardhat" | "anvil";
+
 export interface LocalChain {
   url: string;
   port: number;
+  /** What runs it: a child we started, or a node the user runs (`leash dev --rpc-url`). */
+  kind: ChainKind | "external";
   stop(): Promise<void>;
+}
+
+/** A node someone else runs: nothing to start or stop. */
+export async function externalChain(url: string): Promise<LocalChain> {
+  let port: number;
+  try {
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) throw new Error("not http(s)");
+    port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
+  } catch {
+    throw new CliError(`--rpc-url must be an http(s) URL, got ${url}`);
+  }
+  try {
+    await rpc(url, "eth_chainId");
+  } catch (error) {
+    throw new CliError(`no JSON-RPC node answers at ${url}: ${(error as Error).message}`);
+  }
+  return { url, port, kind: "external", stop: async () => undefined };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,20 +70,41 @@ export async function startLocalChain(options: {
   logFile: string;
   port?: number;
   timeoutMs?: number;
+  kind?: ChainKind;
+  /** anvil only: the state file loaded at start and written at exit. */
+  statePath?: string;
 }): Promise<LocalChain> {
   const port = options.port ?? (await freePort());
-  // The `hardhat` bin of the project (hardhat's exports map hides the file from resolution).
-  const hardhatCli = join(options.projectRoot, "node_modules", "hardhat", "dist", "src", "cli.js");
-  if (!existsSync(hardhatCli))
-    throw new CliError(`hardhat is not installed in ${options.projectRoot}: run npm install`);
-  const log = openSync(options.logFile, "w");
+  const kind = options.kind ?? "hardhat";
+  let command: string;
+  let args: string[];
+  if (kind === "hardhat") {
+    // The `hardhat` bin of the project (hardhat's exports map hides the file from resolution).
+    const hardhatCli = join(
+      options.projectRoot,
+      "node_modules",
+      "hardhat",
+      "dist",
+      "src",
+      "cli.js",
+    );
+    if (!existsSync(hardhatCli))
+      throw new CliError(`hardhat is not installed in ${options.projectRoot}: run npm install`);
+    command = process.execPath;
+    args = [hardhatCli, "node", "--hostname", "127.0.0.1", "--port", String(port)];
+  } else {
+    command = join(options.projectRoot, "node_modules", ".bin", "anvil");
+    if (!existsSync(command))
+      throw new CliError(
+        `anvil is not installed in ${options.projectRoot} (npm @foundry-rs/anvil)`,
+      );
+    args = ["--host", "127.0.0.1", "--port", String(port)];
+    if (options.statePath) args.push("--state", options.statePath, "--state-interval", "2");
+  }
+  const log = openSync(options.logFile, options.statePath ? "a" : "w");
   let child: ChildProcess;
   try {
-    child = spawn(
-      process.execPath,
-      [hardhatCli, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-      { cwd: options.projectRoot, stdio: ["ignore", log, log] },
-    );
+    child = spawn(command, args, { cwd: options.projectRoot, stdio: ["ignore", log, log] });
   } finally {
     closeSync(log);
   }
@@ -82,11 +128,13 @@ export async function startLocalChain(options: {
   return {
     url,
     port,
+    kind,
     stop: async () => {
       if (exited) return;
       const done = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([done, sleep(3_000)]);
+      // anvil writes its --state file when interrupted; give it time to.
+      child.kill(kind === "anvil" ? "SIGINT" : "SIGTERM");
+      await Promise.race([done, sleep(kind === "anvil" ? 10_000 : 3_000)]);
       if (!exited) child.kill("SIGKILL");
     },
   };

@@ -3,6 +3,11 @@
  * owners, a guardian, one agent with a policy), the relayer on SQLite, and the state a user needs
  * to drive the same wallet by hand with the CLI, all under the state directory (`.leash/`).
  *
+ * The chain is Hardhat's node (default), anvil (`--chain anvil`), or a node the user already runs
+ * (`--rpc-url`). With `--persist` the chain is anvil with a state file in the state directory and
+ * nothing is wiped at start: a restart serves the same chain, keys, API key and relayer database (the
+ * scene ran on the first start and is not replayed). `--reset` wipes all of it first.
+ *
  * Every key here is a throwaway key for a local chain. The relayer signs with Hardhat's
  * well-known account #1 (a raw key the relayer only accepts on chain 31337/1337).
  */
@@ -30,7 +35,14 @@ import { IAgentWallet__factory } from "../../../typechain-types/index.js";
 import { CliError } from "../errors.js";
 import type { FileConfig } from "../config.js";
 import { saveKeystore } from "../keystore.js";
-import { freePort, rpc, startLocalChain, type LocalChain } from "./chain.js";
+import {
+  externalChain,
+  freePort,
+  rpc,
+  startLocalChain,
+  type ChainKind,
+  type LocalChain,
+} from "./chain.js";
 import { deployLocalStack, type StackAddresses } from "./deploy.js";
 import { check, StepFailure, type SceneStep } from "./scene.js";
 
@@ -64,10 +76,26 @@ export interface DevOptions {
   stateDir: string;
   chainPort?: number;
   relayerPort?: number;
+  /** A running node to use instead of starting one. */
+  rpcUrl?: string;
+  /** Which node to start (default hardhat; --persist needs anvil's state file). */
+  chain?: ChainKind;
+  /** Keep the chain (anvil --state), keys, API key and relayer database across restarts. */
+  persist?: boolean;
+  /** Wipe the state directory's chain, keys, config and database first. */
+  reset?: boolean;
 }
+
+/** The persisted chain's anvil state file, in the state directory. */
+export const CHAIN_STATE_FILE = "chain-state.json";
 
 export interface DevStack {
   chain: LocalChain;
+  chainId: bigint;
+  /** True when a persisted stack was restored (no new wallet, no scene). */
+  restored: boolean;
+  /** False when the chain already had every contract (nothing was sent to deploy them). */
+  deployed: boolean;
   relayer: RunningRelayer;
   provider: JsonRpcProvider;
   addresses: StackAddresses;
@@ -132,17 +160,32 @@ export async function startDevStack(
   const artifact = join(projectRoot, "artifacts/contracts/wallet/AgentWallet.sol/AgentWallet.json");
   if (!existsSync(artifact))
     throw new CliError("contracts are not built: run `npx hardhat build` (npm start does it)");
+  if (options.rpcUrl && (options.persist || options.chain))
+    throw new CliError(
+      "--rpc-url uses a node you run (it keeps its own state): don't combine it with --persist or --chain",
+    );
+  if (options.persist && options.chain === "hardhat")
+    throw new CliError(
+      "--persist runs anvil (Hardhat's node has no state file): drop --chain hardhat",
+    );
   const release = claimStateDir(stateDir);
-  // The chain is new on every run, so is everything that refers to it.
-  for (const stale of [
-    "keys",
-    "ignition",
-    "relayer.sqlite",
-    "relayer.sqlite-wal",
-    "relayer.sqlite-shm",
-    "config.json",
-  ])
-    rmSync(join(stateDir, stale), { recursive: true, force: true });
+  const statePath = join(stateDir, CHAIN_STATE_FILE);
+  const savedConfig = join(stateDir, "config.json");
+  const restoring =
+    !options.reset && options.persist === true && existsSync(statePath) && existsSync(savedConfig);
+  if (!restoring) {
+    // A new chain, so everything that refers to the old one goes.
+    for (const stale of [
+      "keys",
+      "ignition",
+      "relayer.sqlite",
+      "relayer.sqlite-wal",
+      "relayer.sqlite-shm",
+      "config.json",
+      CHAIN_STATE_FILE,
+    ])
+      rmSync(join(stateDir, stale), { recursive: true, force: true });
+  }
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -151,18 +194,34 @@ export async function startDevStack(
     release();
   };
   try {
-    const chainPort = await portOrFree(options.chainPort, 8545);
-    const chain = await progress(
-      "starting the local chain (hardhat node)",
-      () => startLocalChain({ projectRoot, logFile: join(stateDir, "chain.log"), port: chainPort }),
-      (c) => `local chain at ${c.url}`,
-    );
+    const kind: ChainKind = options.persist ? "anvil" : (options.chain ?? "hardhat");
+    const chain = options.rpcUrl
+      ? await progress(
+          `using the running node at ${options.rpcUrl}`,
+          () => externalChain(options.rpcUrl!),
+          (c) => `node at ${c.url}`,
+        )
+      : await progress(
+          `starting the local chain (${kind === "hardhat" ? "hardhat node" : "anvil"}${
+            options.persist ? (restoring ? ", restoring its saved state" : ", persisted") : ""
+          })`,
+          async () =>
+            startLocalChain({
+              projectRoot,
+              logFile: join(stateDir, "chain.log"),
+              port: await portOrFree(options.chainPort, 8545),
+              kind,
+              statePath: options.persist ? statePath : undefined,
+            }),
+          (c) => `local chain at ${c.url}`,
+        );
     cleanups.push(() => chain.stop());
+    const chainId = BigInt(await rpc<string>(chain.url, "eth_chainId"));
 
-    const addresses = await progress(
-      "deploying EntryPoint v0.8, the wallet implementation and factory (Ignition: deploy/modules/LeashLocal.ts)",
+    const { addresses, deployed } = await progress(
+      "EntryPoint v0.8 at its canonical address, the wallet implementation and factory through the CREATE2 deployer (Ignition: deploy/modules/LeashLocal.ts)",
       () => deployLocalStack({ projectRoot, stateDir, rpcUrl: chain.url }),
-      (a) => `deployed: factory ${a.factory}`,
+      (d) => `${d.deployed ? "deployed" : "already deployed"}: factory ${d.addresses.factory}`,
     );
 
     const provider = new JsonRpcProvider(chain.url, undefined, {
@@ -171,48 +230,38 @@ export async function startDevStack(
       cacheTimeout: -1,
     });
     cleanups.push(async () => provider.destroy());
-    const deployer = new Wallet(HARDHAT_DEPLOYER_KEY, provider);
-    const owners = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey, provider));
-    const guardian = new Wallet(Wallet.createRandom().privateKey, provider);
-    const agent = new Wallet(Wallet.createRandom().privateKey, provider);
-    const merchant = Wallet.createRandom().address;
+    const configPath = join(stateDir, "config.json");
 
-    const { address: wallet } = await progress(
-      "creating the demo wallet: 2-of-3 owners, a guardian, one agent with a policy",
-      async () => {
-        const created = await OwnerClient.createWallet(deployer, {
-          factory: addresses.factory,
-          owners: owners.map((o) => o.address),
-          threshold: DEMO.threshold,
-          guardians: [guardian.address],
-          minPauseDuration: DEMO.minPauseDuration,
-          agents: [
-            {
-              key: agent.address,
-              rules: { maxOpCost: DEMO.maxOpCost },
-              limits: { native: DEMO.limits },
-              recipients: [merchant],
-            },
-          ],
-          salt: "leash-dev",
-        });
-        for (const [to, amount] of [
-          [created.address, DEMO.walletFunding],
-          ...owners.map((o) => [o.address, DEMO.ownerFunding]),
-          [guardian.address, DEMO.ownerFunding],
-        ] as [string, string][]) {
-          await (await deployer.sendTransaction({ to, value: parseEther(amount) })).wait();
-        }
-        return created;
-      },
-      (c) => `wallet ${c.address}`,
-    );
+    let people: DemoPeople;
+    let wallet: string;
+    if (restoring) {
+      ({ people, wallet } = await progress(
+        "restoring the demo wallet and its keys from the state directory",
+        () => restoreDemo(stateDir, provider),
+        (r) => `wallet ${r.wallet}`,
+      ));
+    } else {
+      people = {
+        owners: [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey, provider)),
+        guardian: new Wallet(Wallet.createRandom().privateKey, provider),
+        agent: new Wallet(Wallet.createRandom().privateKey, provider),
+        merchant: Wallet.createRandom().address,
+      };
+      wallet = await progress(
+        "creating the demo wallet: 2-of-3 owners, a guardian, one agent with a policy",
+        () => createDemoWallet(provider, addresses.factory, people),
+        (address) => `wallet ${address}`,
+      );
+    }
+    const { owners, guardian, agent, merchant } = people;
 
     const relayerPort = await portOrFree(options.relayerPort, 4337);
-    const relayerLog = createWriteStream(join(stateDir, "relayer.log"), { flags: "w" });
+    const relayerLog = createWriteStream(join(stateDir, "relayer.log"), {
+      flags: restoring ? "a" : "w",
+    });
     cleanups.push(() => new Promise<void>((r) => relayerLog.end(r)));
     const relayer = await progress(
-      "starting the relayer (SQLite)",
+      `starting the relayer (SQLite${restoring ? ", its saved database" : ""})`,
       () =>
         startRelayer({
           rpcUrl: chain.url,
@@ -228,31 +277,42 @@ export async function startDevStack(
     );
     cleanups.push(() => relayer.close());
 
-    const { key: apiKey, info } = await createApiKey(relayer.store, {
-      sender: wallet,
-      scopes: ["send", "read"],
-      label: "leash dev agent",
-    });
-
+    let apiKey: string;
+    let apiKeyId: string;
     const keyFiles: Record<string, string> = {};
-    await progress("writing encrypted dev keystores", async () => {
-      const named: [string, Wallet][] = [
-        ["owner1", owners[0]],
-        ["owner2", owners[1]],
-        ["owner3", owners[2]],
-        ["guardian", guardian],
-        ["agent", agent],
-      ];
-      for (const [name, key] of named) {
-        const path = join(stateDir, "keys", `${name}.json`);
-        await saveKeystore(path, key, DEV_KEYSTORE_PASSWORD, { scryptN: DEV_SCRYPT_N });
-        keyFiles[name] = relative(stateDir, path);
-      }
-    });
+    if (restoring) {
+      const saved = readSavedConfig(stateDir);
+      apiKey = saved.apiKey;
+      apiKeyId = saved.demo.apiKeyId;
+      Object.assign(keyFiles, saved.keys);
+    } else {
+      const created = await createApiKey(relayer.store, {
+        sender: wallet,
+        scopes: ["send", "read"],
+        label: "leash dev agent",
+      });
+      apiKey = created.key;
+      apiKeyId = created.info.id;
+      await progress("writing encrypted dev keystores", async () => {
+        const named: [string, Wallet][] = [
+          ["owner1", owners[0]],
+          ["owner2", owners[1]],
+          ["owner3", owners[2]],
+          ["guardian", guardian],
+          ["agent", agent],
+        ];
+        for (const [name, key] of named) {
+          const path = join(stateDir, "keys", `${name}.json`);
+          await saveKeystore(path, key, DEV_KEYSTORE_PASSWORD, { scryptN: DEV_SCRYPT_N });
+          keyFiles[name] = relative(stateDir, path);
+        }
+      });
+    }
 
     const config: FileConfig & Record<string, unknown> = {
-      _note:
-        "Written by `leash dev`: throwaway keys for a local chain (keystore password: leash-dev). Rewritten on every run.",
+      _note: options.persist
+        ? "Written by `leash dev --persist`: throwaway keys for a local chain (keystore password: leash-dev). Kept across restarts; `leash dev --reset` wipes it."
+        : "Written by `leash dev`: throwaway keys for a local chain (keystore password: leash-dev). Rewritten on every run.",
       rpcUrl: chain.url,
       relayerUrl: relayer.url,
       entryPoint: addresses.entryPoint,
@@ -270,13 +330,16 @@ export async function startDevStack(
         owners: owners.map((o) => o.address),
         guardian: guardian.address,
         agent: agent.address,
+        apiKeyId,
       },
     };
-    const configPath = join(stateDir, "config.json");
     writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
 
     return {
       chain,
+      chainId,
+      restored: restoring,
+      deployed,
       relayer,
       provider,
       addresses,
@@ -286,7 +349,7 @@ export async function startDevStack(
       agent,
       merchant,
       apiKey,
-      apiKeyId: info.id,
+      apiKeyId,
       configPath,
       stop,
     };
@@ -294,6 +357,101 @@ export async function startDevStack(
     await stop();
     throw error;
   }
+}
+
+interface DemoPeople {
+  owners: Wallet[];
+  guardian: Wallet;
+  agent: Wallet;
+  merchant: string;
+}
+
+async function createDemoWallet(
+  provider: JsonRpcProvider,
+  factory: string,
+  people: DemoPeople,
+): Promise<string> {
+  const deployer = new Wallet(HARDHAT_DEPLOYER_KEY, provider);
+  const { owners, guardian, agent, merchant } = people;
+  const created = await OwnerClient.createWallet(deployer, {
+    factory,
+    owners: owners.map((o) => o.address),
+    threshold: DEMO.threshold,
+    guardians: [guardian.address],
+    minPauseDuration: DEMO.minPauseDuration,
+    agents: [
+      {
+        key: agent.address,
+        rules: { maxOpCost: DEMO.maxOpCost },
+        limits: { native: DEMO.limits },
+        recipients: [merchant],
+      },
+    ],
+    salt: "leash-dev",
+  });
+  for (const [to, amount] of [
+    [created.address, DEMO.walletFunding],
+    ...owners.map((o) => [o.address, DEMO.ownerFunding]),
+    [guardian.address, DEMO.ownerFunding],
+  ] as [string, string][]) {
+    await (await deployer.sendTransaction({ to, value: parseEther(amount) })).wait();
+  }
+  return created.address;
+}
+
+interface SavedConfig {
+  wallet: string;
+  apiKey: string;
+  keys: Record<string, string>;
+  demo: { merchant: string; apiKeyId: string };
+}
+
+function readSavedConfig(stateDir: string): SavedConfig {
+  const path = join(stateDir, "config.json");
+  let saved: SavedConfig;
+  try {
+    saved = JSON.parse(readFileSync(path, "utf8")) as SavedConfig;
+  } catch (error) {
+    throw new CliError(
+      `${path} is unreadable (${(error as Error).message}): start clean with --reset`,
+    );
+  }
+  const names = ["owner1", "owner2", "owner3", "guardian", "agent"];
+  if (
+    typeof saved.wallet !== "string" ||
+    typeof saved.apiKey !== "string" ||
+    typeof saved.demo?.merchant !== "string" ||
+    typeof saved.demo?.apiKeyId !== "string" ||
+    !names.every((n) => typeof saved.keys?.[n] === "string")
+  )
+    throw new CliError(`${path} is not a persisted leash dev config: start clean with --reset`);
+  return saved;
+}
+
+/** The persisted demo: its keys from the dev keystores, and a check that the chain still has the wallet. */
+async function restoreDemo(
+  stateDir: string,
+  provider: JsonRpcProvider,
+): Promise<{ people: DemoPeople; wallet: string }> {
+  const saved = readSavedConfig(stateDir);
+  if ((await provider.getCode(saved.wallet)) === "0x")
+    throw new CliError(
+      `the restored chain has no wallet at ${saved.wallet} (chain state and config disagree): start clean with --reset`,
+    );
+  const load = async (name: string) => {
+    const json = readFileSync(join(stateDir, saved.keys[name]), "utf8");
+    const key = await Wallet.fromEncryptedJson(json, DEV_KEYSTORE_PASSWORD);
+    return new Wallet(key.privateKey, provider);
+  };
+  return {
+    wallet: saved.wallet,
+    people: {
+      owners: [await load("owner1"), await load("owner2"), await load("owner3")],
+      guardian: await load("guardian"),
+      agent: await load("agent"),
+      merchant: saved.demo.merchant,
+    },
+  };
 }
 
 const eth = (wei: bigint) => `${formatAmount(wei, 18)} ETH`;
