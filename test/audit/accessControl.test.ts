@@ -42,6 +42,10 @@ const OPEN: Record<string, string> = {
     "does only what the agent's first executed op of a new local day would (zero its daily op count and gas budget spend), at most once per local day",
   requiredDelay:
     "a dry run: the batch's setters run inside a self-call that always reverts (calls to other contracts are skipped)",
+  executeGuardianAction:
+    "runs only pause, suspendAgent, revokeAgent or cancel, signed (EIP-712, once, before its deadline) by a current guardian or owner, under the rules that guardian would meet calling it",
+  approveWithSignatures:
+    "records approvals only of current owners who signed (EIP-712, once, before its deadline) this pending proposal",
 };
 
 type Guarded = { contract: string; name: string; guard: string | null };
