@@ -103,6 +103,13 @@ function walletErrorText(error: CodedError): string | null {
  * Anything thrown → a CliError. SDK errors (`LeashError`, with an upper-case `code`) keep their
  * code and values in `details` for `--json`; the rest becomes a one-line failure.
  */
+/** What a user can do about an error the SDK raised, when the message alone doesn't say. */
+function hintFor(code: string): string {
+  if (code === "UNAUTHORIZED")
+    return " (the relayer needs an API key for this wallet: its operator runs `leash apikey create --sender <wallet>`; pass it as LEASH_API_KEY or `apiKey` in the config file)";
+  return "";
+}
+
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (isCoded(error)) {
@@ -117,7 +124,7 @@ export function toCliError(error: unknown): CliError {
     // ethers errors carry the whole request in `message`; their `shortMessage` is the point.
     const short = (error as { shortMessage?: unknown }).shortMessage;
     const text = walletErrorText(error) ?? (typeof short === "string" ? short : error.message);
-    return new CliError(oneLine(text), exitCode, details);
+    return new CliError(oneLine(text) + hintFor(error.code), exitCode, details);
   }
   const e = (error ?? {}) as { shortMessage?: unknown; message?: unknown };
   const message = typeof e.shortMessage === "string" ? e.shortMessage : String(e.message ?? error);

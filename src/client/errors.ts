@@ -207,7 +207,11 @@ export class CallFailedError extends LeashError {
     super(
       LeashErrorCode.callFailed,
       `call ${index} of the batch failed: ${
-        inner ? describeError(inner.name, inner.values) : `reverted with ${clip(revertData, 74)}`
+        inner
+          ? describeError(inner.name, inner.values)
+          : revertData === "0x" || revertData === ""
+            ? "reverted without a reason (a payment: the wallet may lack the funds, or the recipient refuses them)"
+            : `reverted with ${clip(revertData, 74)}`
       }`,
     );
   }

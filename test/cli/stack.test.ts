@@ -628,6 +628,8 @@ describe("leash CLI against a running dev stack", function () {
     const unauthorized = await run(["pay", merchant, "0.01"]);
     expect(unauthorized.code).to.equal(3);
     expect(errorLine(unauthorized)).to.match(/API key/i);
+    // It says how to get one.
+    expect(errorLine(unauthorized)).to.include("leash apikey create --sender <wallet>");
     const revoked = await run(["agent", "revoke", agent, "--as", "guardian"]);
     expect(revoked.code, revoked.stderr).to.equal(0);
     const after = json<{ status: string }[]>(await run(["--json", "agent", "list"]));

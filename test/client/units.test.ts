@@ -253,4 +253,13 @@ describe("client units and error mapping", () => {
       "agent key must be",
     );
   });
+
+  it("a call that reverted without data says what usually causes it; with data, shows it", () => {
+    expect(new CallFailedError(0, null, "0x").message).to.equal(
+      "call 0 of the batch failed: reverted without a reason (a payment: the wallet may lack the funds, or the recipient refuses them)",
+    );
+    expect(new CallFailedError(1, null, "0x12345678").message).to.equal(
+      "call 1 of the batch failed: reverted with 0x12345678",
+    );
+  });
 });
