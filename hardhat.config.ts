@@ -79,6 +79,9 @@ export default defineConfig({
   },
   plugins: [hardhatToolboxMochaEthersPlugin, networkErrors, testExitCodePlugin],
   solidity: {
+    // Contracts compile apart from the Solidity tests, so their bytecode (and with it the deterministic CREATE2
+    // addresses, docs/DEPLOY.md) is the same whether or not a build included the tests.
+    splitTestsCompilation: true,
     profiles: {
       // Tests run with the production settings so gas numbers and code sizes are the deployable ones.
       default: profile,

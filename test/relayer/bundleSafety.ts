@@ -69,6 +69,7 @@ const agentLimits = {
   minSecondsBetweenOps: 0,
   allowedHours: ALL_HOURS,
   allowedDays: ALL_DAYS,
+  gasPerDay: parseEther("10"),
 };
 const assetLimits = {
   perTx: parseEther("1"),

@@ -81,6 +81,7 @@ export async function deployLeashWallet(
           minSecondsBetweenOps: 0,
           allowedHours: ALL_HOURS,
           allowedDays: ALL_DAYS,
+          gasPerDay: parseEther("10"),
         },
       ]),
       encodeWalletCall("setAssetLimits", [
