@@ -519,7 +519,7 @@ describe("leash CLI against a running dev stack", function () {
     const csv = await run(["audit", "report", "--format", "csv"]);
     expect(csv.code).to.equal(0);
     expect(csv.stdout.split("\r\n")[0]).to.equal(
-      "time,block,transaction,kind,event,agent,asset,amount,counterparty,proposal,details",
+      "time,block,transaction,kind,event,agent,asset,amount,counterparty,proposal,details,clock,rule",
     );
     const report = JSON.parse((await run(["audit", "report"])).stdout) as {
       totals: { byAsset: { formatted: string }[] };
