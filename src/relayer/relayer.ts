@@ -62,12 +62,14 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     : signer.address;
   const store = await openStore(config.db);
   const decoder = new RevertDecoder(config.walletErrorAbi);
-  const metrics = new RelayerMetrics();
   const reputation = new SenderReputation(config.reputation);
-  metrics.collectors.push(() => {
-    const { throttled, banned } = reputation.counts(Date.now());
-    metrics.sendersThrottled.set(throttled);
-    metrics.sendersBanned.set(banned);
+  const metrics = new RelayerMetrics({
+    queueDepth: async () => {
+      const counts = await store.countOpsByStatus();
+      return counts.received + counts.submitted;
+    },
+    signerBalanceWei: () => requestChain.balance(signer.address),
+    reputationCounts: () => reputation.counts(Date.now()),
   });
 
   const bundler = new Bundler({

@@ -70,6 +70,45 @@ describe("Relayer: no secret in logs or answers", function () {
     });
   });
 
+  describe("logger: ids are logged, their secrets are not", function () {
+    it("test_logger_apiKeyIdAndKeyIdLogged_secretsAndAuthorizationHeadersCensored", function () {
+      const lines: string[] = [];
+      const id = "ab".repeat(8);
+      createLogger({ sink: (l) => lines.push(l) })
+        .child({ component: "rpc", apiKeyId: id })
+        .warn("request", {
+          keyId: id,
+          apiKeySecret: secretOf(API_KEY_SHAPED),
+          headers: { authorization: `Bearer ${API_KEY_SHAPED}`, "x-api-key": API_KEY_SHAPED },
+          upstream: { headers: { Authorization: "Basic dXNlcjpub2RlLXBhc3N3b3Jk" } },
+        });
+      expect(lines.length).to.equal(1);
+      for (const secret of [secretOf(API_KEY_SHAPED), "dXNlcjpub2RlLXBhc3N3b3Jk"])
+        expect(lines[0], secret).to.not.include(secret);
+      const entry = JSON.parse(lines[0]);
+      // The user-facing complaint: the id is what an operator searches by, and it is no secret.
+      expect(entry.apiKeyId).to.equal(id);
+      expect(entry.keyId).to.equal(id);
+      expect(entry.apiKeySecret).to.equal("[redacted]");
+      expect(entry.headers).to.deep.equal({
+        authorization: "[redacted]",
+        "x-api-key": "[redacted]",
+      });
+      expect(entry.upstream.headers.Authorization).to.equal("[redacted]");
+      expect([entry.level, entry.msg, entry.component]).to.deep.equal(["warn", "request", "rpc"]);
+    });
+
+    it("test_logger_levelBelowThreshold_notWritten", function () {
+      const lines: string[] = [];
+      const logger = createLogger({ level: "warn", sink: (l) => lines.push(l) });
+      logger.debug("d");
+      logger.info("i");
+      logger.warn("w");
+      logger.error("e");
+      expect(lines.map((l) => JSON.parse(l).msg)).to.deep.equal(["w", "e"]);
+    });
+  });
+
   describe("a running relayer", function () {
     let chain: TestChain;
     let proxy: NodeProxy;
@@ -121,6 +160,11 @@ describe("Relayer: no secret in logs or answers", function () {
       expect(logs).to.include("authentication failed");
       expect(logs).to.include('"reason":"mismatch"');
       for (const s of [secret, secretOf(wrong), key]) expect(logs).to.not.include(s);
+      // The key's id is logged with each request it made, so an operator can trace a client.
+      const byKey = logLines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => e.msg === "rpc" && e.apiKeyId === info.id);
+      expect(byKey.map((e) => e.method)).to.include("eth_chainId");
       // The signer's private key never appears either.
       expect(logs.toLowerCase()).to.not.include(HARDHAT_KEYS[3].slice(2).toLowerCase());
     });

@@ -455,6 +455,59 @@ describe("relayer RPC methods", function () {
     expect(text).to.match(/leash_relayer_queue_depth \d+/);
   });
 
+  it("test_metrics_defaultProcessMetricsAndBothHistograms_observedAfterAnOpIsIncluded", async () => {
+    const response = await fetch(new URL("/metrics", relayer.url));
+    expect(response.headers.get("content-type")).to.match(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    // prom-client's default process, GC and event-loop metrics.
+    expect(text).to.match(/^process_cpu_user_seconds_total \d/m);
+    expect(text).to.match(/^process_resident_memory_bytes \d/m);
+    expect(text).to.match(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).to.include("# TYPE nodejs_gc_duration_seconds histogram");
+    // Ops were included by the tests above: both histograms hold observations.
+    const value = (series: string) => {
+      const m = new RegExp(`^${series.replace(/[{}"+.]/g, "\\$&")} (\\S+)$`, "m").exec(text);
+      expect(m, series).to.not.equal(null);
+      return Number(m![1]);
+    };
+    expect(text).to.include("# TYPE leash_relayer_accept_to_included_seconds histogram");
+    expect(text).to.include("# TYPE leash_relayer_bundle_size histogram");
+    const included = value('leash_relayer_user_ops_total{outcome="included",reason=""}');
+    expect(included).to.be.greaterThan(0);
+    expect(value("leash_relayer_accept_to_included_seconds_count")).to.equal(included);
+    expect(value('leash_relayer_accept_to_included_seconds_bucket{le="+Inf"}')).to.equal(included);
+    expect(value("leash_relayer_accept_to_included_seconds_sum")).to.be.greaterThan(0);
+    const bundles = value("leash_relayer_bundle_size_count");
+    expect(bundles).to.be.greaterThan(0);
+    // Every bundle holds at least one op and the included ones were in bundles.
+    expect(value('leash_relayer_bundle_size_bucket{le="+Inf"}')).to.equal(bundles);
+    expect(value("leash_relayer_bundle_size_sum")).to.be.at.least(Math.max(bundles, included));
+  });
+
+  it("test_metrics_eachRelayerHasItsOwnRegistry_aSecondOneInTheProcessStartsAtZero", async () => {
+    const second = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: ep,
+      db: `sqlite:${tempDir()}/second.sqlite`,
+      signer: { privateKey: Wallet.createRandom().privateKey },
+      port: 0,
+      authRequired: false,
+      logSink: () => {},
+    });
+    try {
+      const text = await (await fetch(new URL("/metrics", second.url))).text();
+      expect(text).to.match(/^process_cpu_user_seconds_total \d/m);
+      expect(text).to.match(/^leash_relayer_bundle_size_count 0$/m);
+      expect(text).to.match(/^leash_relayer_accept_to_included_seconds_count 0$/m);
+      expect(text).to.not.match(/leash_relayer_user_ops_total\{outcome="included"/);
+      // ... while the first keeps its own counts.
+      const first = await (await fetch(new URL("/metrics", relayer.url))).text();
+      expect(first).to.match(/^leash_relayer_bundle_size_count [1-9]/m);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("keeps a verifiable audit log of accepted and rejected ops", async () => {
     const verification = await verifyAuditLog(relayer.store);
     expect(verification.ok).to.equal(true);
@@ -477,6 +530,43 @@ describe("relayer RPC methods", function () {
     ).to.equal(true);
     const key = HARDHAT_KEYS[1].slice(2).toLowerCase();
     expect(logLines.join("\n").toLowerCase()).not.to.include(key);
+  });
+
+  it("test_logs_eachJsonRpcRequestHasItsOwnRequestId_carriedByItsHandlersLines", async () => {
+    const from = logLines.length;
+    const batch = await postRaw(
+      relayer.url,
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] },
+        { jsonrpc: "2.0", id: 2, method: "eth_supportedEntryPoints", params: [] },
+      ]),
+      { "content-type": "application/json" },
+    );
+    expect(batch.status).to.equal(200);
+    const rpcLines = logLines
+      .slice(from)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.msg === "rpc");
+    expect(rpcLines.map((e) => e.method)).to.deep.equal([
+      "eth_chainId",
+      "eth_supportedEntryPoints",
+    ]);
+    const ids = rpcLines.map((e) => e.requestId);
+    for (const id of ids) expect(id).to.match(/^[0-9a-f-]{36}$/);
+    expect(ids[0]).to.not.equal(ids[1]);
+    expect(rpcLines.every((e) => e.component === "rpc")).to.equal(true);
+
+    // A handler's own line (a rejected op) carries the id of the request it served.
+    const all = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejected = all.filter((e) => e.msg === "user operation rejected");
+    expect(rejected.length).to.be.greaterThan(0);
+    for (const line of rejected) {
+      expect(line.requestId).to.match(/^[0-9a-f-]{36}$/);
+      const summary = all.filter((e) => e.msg === "rpc" && e.requestId === line.requestId);
+      expect(summary.length).to.equal(1);
+      expect(summary[0].method).to.equal(line.method);
+      expect(line.method).to.be.oneOf(["eth_sendUserOperation", "eth_estimateUserOperationGas"]);
+    }
   });
 });
 

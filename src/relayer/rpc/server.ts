@@ -3,6 +3,7 @@
  * controls is bounded (body size, batch size, id and method length) and every failure becomes a
  * JSON-RPC error object; no stack trace ever leaves the process.
  */
+import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer, type Server } from "node:http";
 import type { ZodError } from "zod";
 import { type ApiKeyInfo, verifyApiKey } from "../auth/apiKeys.js";
@@ -23,6 +24,7 @@ import {
 import { AuthFailureLimiter } from "../auth/authFailures.js";
 import { methodRegistry } from "./methods/index.js";
 import type { RelayerContext } from "./types.js";
+import type { Logger } from "../logger.js";
 
 type JsonRpcId = string | number | null;
 
@@ -123,17 +125,19 @@ export class RpcServer {
   private accepting = true;
   private idle: (() => void) | null = null;
   private readonly authFailures: AuthFailureLimiter;
+  private readonly log: Logger;
 
   constructor(
     private readonly ctx: RelayerContext,
     private readonly keyRateLimiter: RateLimiter,
   ) {
+    this.log = ctx.logger.child({ component: "rpc" });
     // Checked every second (default 30 s): the header and request deadlines are then kept closely.
     this.server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
       this.inFlight++;
       this.route(req, res)
         .catch((error: unknown) => {
-          ctx.logger.error("unhandled request error", { error });
+          this.log.error("unhandled request error", { error });
           if (!res.headersSent)
             this.sendJson(res, 500, {
               jsonrpc: "2.0",
@@ -257,7 +261,7 @@ export class RpcServer {
         const { sampled, failures } = await this.authFailures.record(client);
         this.ctx.metrics.authFailures.inc({ reason });
         // A sample, not every failure: a key-guessing flood must not fill the disk with log lines.
-        if (sampled) this.ctx.logger.warn("authentication failed", { client, reason, failures });
+        if (sampled) this.log.warn("authentication failed", { client, reason, failures });
         this.sendJson(res, 401, {
           jsonrpc: "2.0",
           id: null,
@@ -334,13 +338,19 @@ export class RpcServer {
     }
     const started = Date.now();
     const method = methodRegistry.get(request.method);
-    const result = await this.execute(request.method, request.params, apiKey);
+    // One id per JSON-RPC request (a batch gets one each): every line logged while serving it
+    // carries it, so a client's report of one failure finds all of its lines.
+    const log = this.log.child({
+      requestId: randomUUID(),
+      method: request.method.slice(0, 100),
+      apiKeyId: apiKey?.id ?? null,
+    });
+    const result = await this.execute(request.method, request.params, apiKey, log);
     this.ctx.metrics.rpcRequests.inc({
       method: method ? request.method : "unknown",
       code: result.error ? String(result.error.code) : "0",
     });
-    this.ctx.logger.debug("rpc", {
-      method: request.method.slice(0, 100),
+    log.debug("rpc", {
       ms: Date.now() - started,
       code: result.error?.code,
     });
@@ -352,6 +362,7 @@ export class RpcServer {
     name: string,
     rawParams: unknown,
     apiKey: ApiKeyInfo | null,
+    logger: Logger,
   ): Promise<{ error?: RpcError; value?: unknown }> {
     const method = methodRegistry.get(name);
     if (!method) return { error: new MethodNotFoundError(name) };
@@ -378,11 +389,6 @@ export class RpcServer {
       const { message, issues } = zodMessage(parsed.error);
       return { error: new InvalidParamsError(message, { issues }) };
     }
-    const logger = this.ctx.logger.child({
-      component: "rpc",
-      method: name,
-      apiKeyId: apiKey?.id ?? null,
-    });
     try {
       return { value: await method.handler(parsed.data, { relayer: this.ctx, apiKey, logger }) };
     } catch (error) {
@@ -421,17 +427,10 @@ export class RpcServer {
   }
 
   private async metrics(res: ServerResponse): Promise<void> {
-    const { requestChain, store, signerAddress, metrics } = this.ctx;
-    const counts = await store.countOpsByStatus();
-    metrics.queueDepth.set(counts.received + counts.submitted);
-    try {
-      metrics.signerBalance.set(Number(await requestChain.balance(signerAddress)));
-    } catch {
-      // node down: keep the last known balance
-    }
-    const text = metrics.render();
+    const { metrics } = this.ctx;
+    const text = await metrics.render();
     res.writeHead(200, {
-      "content-type": "text/plain; version=0.0.4",
+      "content-type": metrics.contentType,
       "content-length": Buffer.byteLength(text),
     });
     res.end(text);
