@@ -2,7 +2,8 @@
  * The built CLI (`npm run build:cli` → dist/): bin/leash.mjs runs it, not tsx, when it is up to date; it
  * answers --version and --help like the TypeScript source; `--json` output is clean on stdout through
  * `npm run -s leash`; a source rewritten with the same content (what `hardhat build` does to typechain-types/)
- * keeps the build usable, while a stale or missing build falls back to tsx with a one-line hint.
+ * or typechain's barrels in another line order keep the build usable, while a stale build falls back to tsx
+ * with a one-line hint.
  * No timing is asserted (a loaded machine must not fail it); the README gives the measured numbers.
  */
 import { expect } from "chai";
@@ -108,14 +109,23 @@ describe("leash CLI built to JavaScript (dist/)", function () {
     expect(readFileSync(STAMP, "utf8")).to.equal(hash);
   });
 
-  it("a stale build is never run: the sources' hash decides, and bin/leash.mjs falls back to tsx with a hint", async () => {
-    const hash = readFileSync(STAMP, "utf8");
-    const source = join(REPO_ROOT, "typechain-types/index.ts");
-    const later = new Date(Date.now() + 5_000);
+  it("typechain's barrels rewritten in another line order (each hardhat build) are no change", async () => {
+    const barrel = join(REPO_ROOT, "typechain-types/index.ts");
+    const original = readFileSync(barrel, "utf8");
     try {
-      // The stamp claims other sources: what an edit since the build looks like.
-      writeFileSync(STAMP, `${"0".repeat(64)}\n`);
-      utimesSync(source, later, later);
+      writeFileSync(barrel, original.split("\n").reverse().join("\n"));
+      expect(await buildState()).to.equal("fresh");
+    } finally {
+      writeFileSync(barrel, original);
+    }
+  });
+
+  it("a stale build is never run: bin/leash.mjs falls back to tsx with a one-line hint", async () => {
+    // A generated file, restored below: a line more is a change of content (a new ABI, a new contract).
+    const barrel = join(REPO_ROOT, "typechain-types/index.ts");
+    const original = readFileSync(barrel, "utf8");
+    try {
+      writeFileSync(barrel, `${original}\nexport type LeashStaleProbe = 1;\n`);
       expect(await buildState()).to.equal("stale");
       const version = await run(process.execPath, [BIN, "--version"]);
       expect(version.code, version.stderr).to.equal(0);
@@ -124,8 +134,8 @@ describe("leash CLI built to JavaScript (dist/)", function () {
         "leash: the built CLI is out of date, running from TypeScript (slow start); `npm run build:cli` builds it",
       );
     } finally {
-      writeFileSync(STAMP, hash);
-      expect(await buildState()).to.equal("fresh");
+      writeFileSync(barrel, original);
     }
+    expect(await buildState()).to.equal("fresh");
   });
 });
