@@ -10,8 +10,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Interface, concat, getCreate2Address, keccak256, toUtf8Bytes } from "ethers";
+import { PROJECT_ROOT } from "../src/projectRoot.js";
 
 /** Arachnid's deterministic-deployment-proxy: calldata = salt (32 bytes) ++ init code; returns the address. */
 export const CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
@@ -30,8 +30,6 @@ export const CANONICAL_ENTRY_POINT_V08 = "0x4337084D9E255Ff0702461CF8895CE9E3b5F
  * settings included) moves the addresses: a new version is a new set of addresses, on purpose.
  */
 export const LEASH_CREATE2_SALT = keccak256(toUtf8Bytes("leash/v1"));
-
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export interface BuiltArtifact {
   contractName: string;

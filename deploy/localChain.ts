@@ -18,7 +18,6 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { TypedDataEncoder, getAddress, getCreateAddress, toBeHex } from "ethers";
 import {
   CANONICAL_ENTRY_POINT_V08,
@@ -27,8 +26,8 @@ import {
   CREATE2_DEPLOYER_SIGNER,
   CREATE2_DEPLOYER_TX,
 } from "./deterministic.js";
+import { PROJECT_ROOT } from "../src/projectRoot.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ENTRY_POINT_ARTIFACT = join(
   "artifacts",
   "@account-abstraction",

@@ -3,7 +3,7 @@
  * logic of its own, it decrypts keys, picks URLs and addresses, and hands them to src/client.
  */
 import type { Provider, Wallet } from "ethers";
-import { AgentClient, OwnerClient, formatAmount } from "../client/index.js";
+import { AgentClient, OwnerClient, formatAmount } from "../client/core.js";
 import type { Ctx } from "./context.js";
 import { parseAddress, need } from "./config.js";
 import { CliError, EXIT, usageError } from "./errors.js";

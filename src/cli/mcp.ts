@@ -17,7 +17,7 @@ import {
   type AgentClient,
   type OperationReceipt,
   type Remaining,
-} from "../client/index.js";
+} from "../client/core.js";
 import { toJson } from "./output.js";
 
 export interface LeashMcpOptions {

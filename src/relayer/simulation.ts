@@ -5,7 +5,8 @@
  * to one typed RPC error carrying the decoded revert.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../projectRoot.js";
 import { bundleSimulatorInterface, entryPointInterface } from "./abi.js";
 import type { ChainClient, RetryPolicy } from "./chain.js";
 import type { InputLimits } from "./config.js";
@@ -177,11 +178,9 @@ let simulatorCode: string | null = null;
 /** Runtime code of contracts/relayer/LeashBundleSimulator.sol, from the Hardhat build. */
 export function bundleSimulatorCode(): string {
   if (simulatorCode) return simulatorCode;
-  const path = fileURLToPath(
-    new URL(
-      "../../artifacts/contracts/relayer/LeashBundleSimulator.sol/LeashBundleSimulator.json",
-      import.meta.url,
-    ),
+  const path = join(
+    PROJECT_ROOT,
+    "artifacts/contracts/relayer/LeashBundleSimulator.sol/LeashBundleSimulator.json",
   );
   let artifact: { deployedBytecode?: string };
   try {

@@ -1,7 +1,7 @@
 /**
  * `toLeashSmartAccount` and `paymentOutcome` against the real local stack (Hardhat node + Leash relayer with
  * API keys): viem's own bundler client and permissionless's smart account client pay under policy (estimate →
- * send → receipt), an over-cap payment is refused naming the rule, an escalation is reported as escalated,
+ * send → receipt, every gas field from the relayer's estimate, none overridden), an over-cap payment is refused naming the rule, an escalation is reported as escalated,
  * and the account refuses what the session key must never sign.
  */
 import { expect } from "chai";
@@ -38,14 +38,6 @@ import {
 } from "../../src/client/index.js";
 import { agentWalletAbi } from "../../src/client/abi/generated.js";
 import { startStack, type Stack } from "./stack.js";
-
-/**
- * WORKAROUND, remove when the relayer's stub-signature estimates land (relayer branch): the relayer's
- * `eth_estimateUserOperationGas` with a stub signature leaves out the agent's validation bookkeeping (the
- * unsettled-ops write) and the prefund transfer, so its verificationGasLimit fails with AA23 (out of gas).
- * This is the only place the viem tests override a gas field.
- */
-const PENDING_RELAYER_ESTIMATE_FIX = { verificationGasLimit: 200_000n } as const;
 
 const REVERT_REASON_EVENT = {
   type: "event",
@@ -125,9 +117,14 @@ describe("toLeashSmartAccount (viem)", function () {
     const calls = [{ to: shop, value: parseEther("0.1") }];
     const gas = await bundler.estimateUserOperationGas({ calls });
     expect(gas.callGasLimit > 0n && gas.verificationGasLimit > 0n).to.equal(true);
-    const hash = await bundler.sendUserOperation({ calls, ...PENDING_RELAYER_ESTIMATE_FIX });
+    const hash = await bundler.sendUserOperation({ calls });
     const receipt = await bundler.waitForUserOperationReceipt({ hash, timeout: 60_000 });
     expect(receipt.success).to.equal(true);
+    // viem filled every gas field from the relayer's estimate (stub signature): no override anywhere.
+    const { userOperation: sent } = await bundler.getUserOperation({ hash });
+    // (eth_estimateGas's search may land a few units apart between the two estimates.)
+    for (const field of ["verificationGasLimit", "callGasLimit", "preVerificationGas"] as const)
+      expect(Number(sent[field])).to.be.closeTo(Number(gas[field]), Number(gas[field]) / 100);
     const outcome = paymentOutcome(receipt);
     expect(outcome).to.deep.include({ status: "paid", userOpHash: hash });
     expect(outcome.status === "paid" && outcome.calls).to.deep.equal([
@@ -150,7 +147,6 @@ describe("toLeashSmartAccount (viem)", function () {
     const before = await client.getBalance({ address: shop });
     const txHash = await smart.sendTransaction({
       calls: [{ to: shop, value: parseEther("0.2") }],
-      ...PENDING_RELAYER_ESTIMATE_FIX,
     });
     expect(txHash).to.match(/^0x[0-9a-f]{64}$/);
     expect((await client.getBalance({ address: shop })) - before).to.equal(parseEther("0.2"));
@@ -161,7 +157,6 @@ describe("toLeashSmartAccount (viem)", function () {
     const error = await rejection(
       bundler.sendUserOperation({
         calls: [{ to: shop, value: parseEther("1.5") }],
-        ...PENDING_RELAYER_ESTIMATE_FIX,
       }),
     );
     expect(String(error)).to.contain("PolicyPerTxLimitExceeded");
@@ -172,7 +167,6 @@ describe("toLeashSmartAccount (viem)", function () {
     const before = await client.getBalance({ address: shop });
     const hash = await bundler.sendUserOperation({
       calls: [{ to: shop, value: parseEther("0.75") }],
-      ...PENDING_RELAYER_ESTIMATE_FIX,
     });
     const receipt = await bundler.waitForUserOperationReceipt({ hash, timeout: 60_000 });
     // The bundler says success: only the outcome tells that nothing was paid.
@@ -218,7 +212,6 @@ describe("toLeashSmartAccount (viem)", function () {
     const bundler = createBundlerClient({ account, client, transport: relayerTransport });
     const hash = await bundler.sendUserOperation({
       calls: [{ to: shop, value: parseEther("0.6") }],
-      ...PENDING_RELAYER_ESTIMATE_FIX,
     });
     const outcome = paymentOutcome(
       await bundler.waitForUserOperationReceipt({ hash, timeout: 60_000 }),

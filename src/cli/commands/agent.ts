@@ -1,6 +1,6 @@
 /** `leash agent add|list|suspend|resume|rotate|revoke`. */
 import type { Command } from "commander";
-import type { AgentSetup } from "../../client/index.js";
+import type { AgentSetup } from "../../client/core.js";
 import { amountText, ownerClient, readerClient, timeText } from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";

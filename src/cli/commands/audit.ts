@@ -12,7 +12,7 @@ import {
   formatAmount,
   type AuditFilter,
   type AuditKind,
-} from "../../client/index.js";
+} from "../../client/core.js";
 import { verifyAuditLog } from "../../relayer/audit.js";
 import type { RelayerStore } from "../../relayer/store/index.js";
 import { rpcProvider, timeText, walletAddress } from "../clients.js";

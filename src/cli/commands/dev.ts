@@ -5,23 +5,17 @@
  * restarts (anvil's state file), `--reset` starts clean.
  */
 import { isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { action, type Ctx } from "../context.js";
 import { renderFields } from "../output.js";
-import { runScene, sceneFailure, type SceneReport } from "../dev/scene.js";
-import {
-  DEMO,
-  DEV_KEYSTORE_PASSWORD,
-  sceneSteps,
-  startDevStack,
-  type DevStack,
-} from "../dev/stack.js";
+import type { SceneReport } from "../dev/scene.js";
+import type { DevStack } from "../dev/stack.js";
 import { usageError } from "../errors.js";
 import { parseIntOption } from "../units.js";
+import { PROJECT_ROOT } from "../../projectRoot.js";
 
-/** The Leash checkout this CLI runs from: its hardhat, contracts and Ignition modules. */
-const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+/** Loaded when `leash dev` runs, not when the CLI starts: the stack pulls in Hardhat, the relayer, Ignition. */
+type DevModule = typeof import("../dev/stack.js");
 
 interface DevOptions {
   once?: boolean;
@@ -40,7 +34,8 @@ function shown(path: string): string {
   return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
-function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
+function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): void {
+  const { DEMO, DEV_KEYSTORE_PASSWORD } = dev;
   const { out } = ctx;
   out.line("\nLeash dev stack");
   out.line(
@@ -72,7 +67,8 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string): void {
   );
 }
 
-function handHint(ctx: Ctx, stack: DevStack, configFlag: string): void {
+function handHint(ctx: Ctx, stack: DevStack, configFlag: string, dev: DevModule): void {
+  const { DEV_KEYSTORE_PASSWORD } = dev;
   const leash = `npm run leash --${configFlag}`;
   const m = stack.merchant;
   ctx.out.line(
@@ -126,7 +122,9 @@ export function registerDev(program: Command): void {
         const started = Date.now();
         if (opts.chain !== undefined && opts.chain !== "hardhat" && opts.chain !== "anvil")
           throw usageError(`--chain must be hardhat or anvil, got ${opts.chain}`);
-        const stack = await startDevStack(
+        const dev = await import("../dev/stack.js");
+        const { runScene, sceneFailure } = await import("../dev/scene.js");
+        const stack = await dev.startDevStack(
           {
             projectRoot: PROJECT_ROOT,
             stateDir,
@@ -151,7 +149,7 @@ export function registerDev(program: Command): void {
           await stack.stop();
         };
         try {
-          summary(ctx, stack, stateDir);
+          summary(ctx, stack, stateDir, dev);
           let report: SceneReport | undefined;
           if (stack.restored)
             ctx.out.line(
@@ -161,7 +159,7 @@ export function registerDev(program: Command): void {
             ctx.out.line(
               "\nScene: an agent pays under its policy, owners approve, a guardian pauses",
             );
-            report = await runScene(sceneSteps(stack), ctx.out);
+            report = await runScene(dev.sceneSteps(stack), ctx.out);
             const passed = report.steps.filter((s) => s.ok).length;
             ctx.out.line(
               `\n${report.ok ? "✔" : "✖"} scene: ${passed} of ${report.steps.length} steps had their expected outcome (${((Date.now() - started) / 1000).toFixed(1)} s since start)`,
@@ -200,7 +198,7 @@ export function registerDev(program: Command): void {
             if (failure) throw failure;
             return;
           }
-          handHint(ctx, stack, configFlag);
+          handHint(ctx, stack, configFlag, dev);
           ctx.out.line("\nLeash dev stack is running. Ctrl-C to stop.");
           await new Promise<void>((resolveStop) => {
             const onSignal = () => {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { addBalance } from "../../../deploy/localChain.js";
-import { formatAmount, parseAmount } from "../../client/index.js";
+import { formatAmount, parseAmount } from "../../client/core.js";
 import { action } from "../context.js";
 import { need, parseAddress } from "../config.js";
 import { usageError } from "../errors.js";

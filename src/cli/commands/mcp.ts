@@ -5,11 +5,9 @@
  * process. stdout carries the protocol only: nothing else may be printed there.
  */
 import type { Command } from "commander";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { agentClient } from "../clients.js";
 import { action } from "../context.js";
 import { parseDuration } from "../units.js";
-import { createLeashMcpServer } from "../mcp.js";
 
 export function registerMcp(program: Command): void {
   program
@@ -22,6 +20,9 @@ export function registerMcp(program: Command): void {
         const agent = await agentClient(ctx);
         // Fail at start, not at the first tool call: unknown key, wrong wallet, unreachable relayer.
         const info = await agent.info();
+        // Loaded here, not at CLI start: the MCP SDK is only needed by this command.
+        const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+        const { createLeashMcpServer } = await import("../mcp.js");
         const server = createLeashMcpServer(agent, { waitMs });
         const transport = new StdioServerTransport();
         await server.connect(transport);

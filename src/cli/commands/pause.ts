@@ -1,6 +1,6 @@
 /** `leash pause` (one guardian or owner, at once) and `leash unpause` (owners' threshold). */
 import type { Command } from "commander";
-import { walletInterface } from "../../client/index.js";
+import { walletInterface } from "../../client/core.js";
 import { ownerClient, timeText } from "../clients.js";
 import { action } from "../context.js";
 import { batchOption, printSubmit, submitOrSign } from "./shared.js";

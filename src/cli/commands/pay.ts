@@ -4,7 +4,7 @@
  * wallet or relayer refused it, with the rule and values named.
  */
 import type { Command } from "commander";
-import { formatAmount } from "../../client/index.js";
+import { formatAmount } from "../../client/core.js";
 import { agentClient } from "../clients.js";
 import { action } from "../context.js";
 import { parseAddress } from "../config.js";

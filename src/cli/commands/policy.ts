@@ -11,7 +11,7 @@ import {
   type AssetLimitsInput,
   type Call,
   type OwnerClient,
-} from "../../client/index.js";
+} from "../../client/core.js";
 import {
   amountText,
   ownerClient,

@@ -12,7 +12,7 @@ import {
   type BatchReview,
   type OwnerClient,
   type ProposalInfo,
-} from "../../client/index.js";
+} from "../../client/core.js";
 import { ownerClient, readerClient, signerAddresses, timeText } from "../clients.js";
 import { action, type Ctx } from "../context.js";
 import { CliError, EXIT, usageError } from "../errors.js";

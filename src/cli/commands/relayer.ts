@@ -5,9 +5,6 @@
  */
 import type { Command } from "commander";
 import type { InterfaceAbi } from "ethers";
-import { loadConfig } from "../../relayer/main.js";
-import { startRelayer } from "../../relayer/relayer.js";
-import { IAgentWallet__factory } from "../../../typechain-types/index.js";
 import { action } from "../context.js";
 import { CliError, EXIT, oneLine, usageError } from "../errors.js";
 import { keystorePassword } from "../keystore.js";
@@ -63,6 +60,10 @@ export function registerRelayer(program: Command): void {
           throw usageError(`--port must be a number: ${opts.port}`);
         const relayerEnv = { ...env };
         if (keystore) relayerEnv.LEASH_KEYSTORE_PASSWORD = await keystorePassword(env);
+        // Loaded here, not at CLI start: the relayer brings fastify, pino, prom-client, the stores.
+        const { loadConfig } = await import("../../relayer/main.js");
+        const { startRelayer } = await import("../../relayer/relayer.js");
+        const { IAgentWallet__factory } = await import("../../../typechain-types/index.js");
         let config;
         try {
           config = loadConfig(argv, relayerEnv);

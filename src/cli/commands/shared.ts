@@ -10,7 +10,7 @@ import {
   type OwnerClient,
   type SignedBatch,
   type SubmitResult,
-} from "../../client/index.js";
+} from "../../client/core.js";
 import { timeText } from "../clients.js";
 import type { Ctx } from "../context.js";
 import { usageError } from "../errors.js";

@@ -1,6 +1,6 @@
 /** `leash wallet create|show`. */
 import type { Command } from "commander";
-import { OwnerClient, type AgentSetup, type WalletConfigInput } from "../../client/index.js";
+import { OwnerClient, type AgentSetup, type WalletConfigInput } from "../../client/core.js";
 import { amountText, readerClient, rpcProvider, signers, timeText } from "../clients.js";
 import { action } from "../context.js";
 import { need, parseAddress } from "../config.js";

@@ -63,6 +63,9 @@ export async function ignitionDeployLocal(options: {
   ignitionDir: string;
   rpcUrl: string;
 }): Promise<StackAddresses> {
+  // The built CLI (dist/*.js) loads hardhat.config.ts, whose plugins import .ts files by their .js names:
+  // only tsx resolves those, as Hardhat's own CLI registers it. Under tsx (source) it already is.
+  if (import.meta.url.endsWith(".js")) (await import("tsx/esm/api")).register();
   const { createHardhatRuntimeEnvironment, importUserConfig } = await import("hardhat/hre");
   const { default: LeashLocal } = await import("../../../deploy/modules/LeashLocal.js");
   const configPath = join(options.projectRoot, "hardhat.config.ts");

@@ -28,7 +28,7 @@ import {
   WalletPausedError,
   WalletError,
   formatAmount,
-} from "../../client/index.js";
+} from "../../client/core.js";
 import { createApiKey } from "../../relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../relayer/relayer.js";
 import { IAgentWallet__factory } from "../../../typechain-types/index.js";
