@@ -7,13 +7,26 @@
  * API key, and a guardian's pause goes through with the agents' limits exhausted.
  */
 import { expect } from "chai";
-import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
+import {
+  Contract,
+  ContractFactory,
+  getAddress,
+  hexlify,
+  randomBytes,
+  Wallet,
+  parseEther,
+  zeroPadValue,
+  type InterfaceAbi,
+} from "ethers";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { OwnerClient } from "../../src/client/owner.js";
+import { predictStackAddresses } from "../../deploy/deterministic.js";
+import { knownImplementations } from "../../src/relayer/approvals/leashWallets.js";
 import {
   APPROVE_PROPOSAL_TYPES,
+  GUARDIAN_ACTION_TYPES,
   approvalNonce,
   walletDomain,
 } from "../../src/client/signedActions.js";
@@ -53,6 +66,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
   let relayer: RunningRelayer;
   let wallet: IAgentWallet;
   let walletAddress: string;
+  let implementation: string;
   const db = `sqlite:${tempDir()}/leash.sqlite`;
   const owners = testWallets(3, "approvals-owner").sort((a, b) =>
     BigInt(a.address) < BigInt(b.address) ? -1 : 1,
@@ -70,6 +84,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       port: 0,
       // Owners and guardians must get through without any API key.
       authRequired: true,
+      walletImplementations: [implementation],
       walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
       logSink: () => {},
     });
@@ -112,8 +127,8 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     return wallet.queryFilter(filter, 0, "latest");
   }
 
-  before(async () => {
-    chain = await startChain();
+  /** A fresh Leash stack (modules, implementation, factory) deployed without CREATE2: its own addresses. */
+  async function deployStack(): Promise<{ implementation: string; factory: Contract }> {
     const ep = chain.entryPointAddress;
     const policyModule = await deploy(
       chain,
@@ -133,19 +148,29 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       governanceModule,
     );
     const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = await new ContractFactory(
+    const factory = (await new ContractFactory(
       factoryArtifact.abi,
       factoryArtifact.bytecode,
       chain.deployer,
-    ).deploy(implementation);
+    ).deploy(implementation)) as Contract;
     await factory.waitForDeployment();
-    const config = {
-      owners: owners.map((o) => o.address),
-      threshold: 2,
-      guardians: [guardian.address],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
+    return { implementation, factory };
+  }
+
+  const walletConfig = () => ({
+    owners: owners.map((o) => o.address),
+    threshold: 2,
+    guardians: [guardian.address],
+    utcOffset: 0,
+    minPauseDuration: 3600,
+  });
+
+  before(async () => {
+    chain = await startChain();
+    const stack = await deployStack();
+    implementation = stack.implementation;
+    const factory = stack.factory;
+    const config = walletConfig();
     const salt = zeroPadValue("0x01", 32);
     walletAddress = (await factory.getFunction("getAddress")(config, [], salt)) as string;
     await (await factory.getFunction("createWallet")(config, [], salt)).wait();
@@ -294,6 +319,101 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(await wallet.paused()).to.equal(true);
     expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
     console.log(`      guardian pause through the relayer confirmed in ${Date.now() - started} ms`);
+  });
+
+  it("acts only for Leash wallets: refuses an unknown implementation, a non-proxy and an empty address, unpaid", async () => {
+    // A real wallet, a valid guardian signature: only its implementation is one this relayer doesn't know.
+    const other = await deployStack();
+    const salt = zeroPadValue("0x02", 32);
+    const otherWallet = (await other.factory.getFunction("getAddress")(
+      walletConfig(),
+      [],
+      salt,
+    )) as string;
+    await (await other.factory.getFunction("createWallet")(walletConfig(), [], salt)).wait();
+    const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+    const signedPause = async (target: string) => {
+      const data = IAgentWallet__factory.createInterface().encodeFunctionData("pause");
+      const nonce = BigInt(hexlify(randomBytes(16)));
+      const deadline = now + 3_600n;
+      const signature = await guardian.signTypedData(
+        walletDomain(target, chain.chainId),
+        GUARDIAN_ACTION_TYPES,
+        { data, nonce, deadline },
+      );
+      return {
+        wallet: target,
+        guardian: guardian.address,
+        data,
+        nonce: nonce.toString(),
+        deadline: deadline.toString(),
+        signature,
+      };
+    };
+    const submit = async (url: string, target: string) =>
+      call(url, "leash_submitGuardianAction", [await signedPause(target)]);
+    const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
+
+    const unknown = await submit(relayer.url, otherWallet);
+    expect(unknown.error?.code).to.equal(-32602);
+    expect(unknown.error?.message).to.equal(
+      `${getAddress(otherWallet)} is not a Leash wallet: its implementation ${getAddress(other.implementation)} is not a Leash implementation this relayer knows`,
+    );
+    expect(unknown.error?.data).to.deep.equal({
+      reason: "unknown-implementation",
+      wallet: getAddress(otherWallet),
+      implementation: getAddress(other.implementation),
+    });
+    // The Leash implementation itself: the right logic, but not behind the Leash proxy.
+    const notProxy = await submit(relayer.url, implementation);
+    expect(notProxy.error?.code).to.equal(-32602);
+    expect(notProxy.error?.data).to.deep.include({ reason: "not-leash-proxy" });
+    expect(notProxy.error?.message).to.match(/its code is not the Leash wallet proxy/);
+    const noCode = await submit(relayer.url, stranger.address);
+    expect(noCode.error?.data).to.deep.include({ reason: "no-code" });
+    // An approval for that wallet is refused before anything is stored.
+    const approval = await call(relayer.url, "leash_postApproval", [
+      {
+        wallet: otherWallet,
+        proposalId: "1",
+        owner: owners[0].address,
+        signature: "0x" + "11".repeat(65),
+      },
+    ]);
+    expect(approval.error?.data).to.deep.include({ reason: "unknown-implementation" });
+    expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(signerNonce);
+    const otherContract = IAgentWallet__factory.connect(otherWallet, chain.provider);
+    expect(await otherContract.paused()).to.equal(false);
+
+    // A relayer configured with that implementation submits the same kind of action.
+    const configured = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db: `sqlite:${tempDir()}/other.sqlite`,
+      signer: { privateKey: HARDHAT_KEYS[2] },
+      port: 0,
+      walletImplementations: [other.implementation],
+      walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+      logSink: () => {},
+    });
+    try {
+      const sent = await submit(configured.url, otherWallet);
+      expect(sent.error).to.equal(undefined);
+      const { transactionHash } = sent.result as { transactionHash: string };
+      expect((await chain.provider.waitForTransaction(transactionHash))?.status).to.equal(1);
+      expect(await otherContract.paused()).to.equal(true);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it("knows the deterministic Leash implementation of the current build without configuration", () => {
+    const predicted = getAddress(predictStackAddresses().implementation);
+    expect(knownImplementations()).to.deep.equal([predicted]);
+    expect(knownImplementations([implementation])).to.have.members([
+      getAddress(implementation),
+      predicted,
+    ]);
   });
 
   it("webhooks: HMAC-signed, retried after the receiver was down, one delivery per event id", async () => {
