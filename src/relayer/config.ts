@@ -87,6 +87,8 @@ export interface RelayerConfig {
    * still in use, or a stack deployed without CREATE2. Any other contract is refused.
    */
   walletImplementations?: string[];
+  /** How often an idle GET /events stream gets a heartbeat comment (default 15 s). */
+  sseHeartbeatMs?: number;
   /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
   instanceId?: string;
   rpcTimeoutMs: number;

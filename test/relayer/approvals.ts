@@ -27,11 +27,14 @@ import { knownImplementations } from "../../src/relayer/approvals/leashWallets.j
 import {
   APPROVE_PROPOSAL_TYPES,
   GUARDIAN_ACTION_TYPES,
+  RELAYER_REQUEST_TYPES,
+  relayerDomain,
   approvalNonce,
   walletDomain,
 } from "../../src/client/signedActions.js";
 import { verifyWebhook, webhookSignature } from "../../src/client/webhooks.js";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import { NotifyStore } from "../../src/relayer/notify/store.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
 import { testWallets } from "../helpers/fixtures.js";
@@ -85,6 +88,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       // Owners and guardians must get through without any API key.
       authRequired: true,
       walletImplementations: [implementation],
+      sseHeartbeatMs: 300,
       walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
       logSink: () => {},
     });
@@ -299,6 +303,94 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       { authorization: `Bearer ${otherWallet.key}` },
     );
     expect(wrongKey.error?.code).to.equal(-32002);
+  });
+
+  it("GET /events streams the wallet's notifications to a reader, with heartbeats and Last-Event-ID resume", async () => {
+    const eventsUrl = (query: Record<string, string>) =>
+      `${relayer.url}events?${new URLSearchParams({ wallet: walletAddress, ...query })}`;
+    const signedQuery = async (signer: Wallet) => {
+      const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+      const signature = await signer.signTypedData(
+        relayerDomain(chain.chainId),
+        RELAYER_REQUEST_TYPES,
+        { action: "events", wallet: walletAddress, id: 0n, issuedAt },
+      );
+      return { signer: signer.address, issuedAt: issuedAt.toString(), signature };
+    };
+    /** A real HTTP client reading the stream as it comes. */
+    const open = async (url: string, headers: Record<string, string> = {}) => {
+      const abort = new AbortController();
+      const response = await fetch(url, { headers, signal: abort.signal });
+      let text = "";
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      const until = async (pattern: RegExp): Promise<RegExpMatchArray> => {
+        const deadline = Date.now() + 90_000;
+        for (;;) {
+          const m = text.match(pattern);
+          if (m) return m;
+          if (Date.now() > deadline) throw new Error(`no ${pattern} in stream: ${text}`);
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended: ${text}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      return { response, until, text: () => text, close: () => abort.abort() };
+    };
+    const cancelled = /id: (\S+)\nevent: proposal\.cancelled\ndata: (.+)\n\n/;
+
+    // Deny by default: nobody, a stranger's signed request, a key scoped to another wallet, a bad key.
+    expect((await fetch(eventsUrl({}))).status).to.equal(403);
+    expect((await fetch(eventsUrl(await signedQuery(stranger)))).status).to.equal(403);
+    const elsewhere = await createApiKey(relayer.store, {
+      sender: stranger.address,
+      scopes: ["read"],
+    });
+    expect(
+      (await fetch(eventsUrl({}), { headers: { authorization: `Bearer ${elsewhere.key}` } }))
+        .status,
+    ).to.equal(403);
+    expect((await fetch(eventsUrl({}), { headers: { "x-api-key": "lk_bad" } })).status).to.equal(
+      401,
+    );
+
+    // The guardian (a signed request, as an EventSource would pass it).
+    const live = await open(eventsUrl(await signedQuery(guardian)));
+    expect(live.response.status).to.equal(200);
+    expect(live.response.headers.get("content-type")).to.equal("text/event-stream");
+    await live.until(/: heartbeat\n\n/);
+    const first = await pendingProposal();
+    await (await wallet.connect(proposer()).cancel(first)).wait();
+    const [, firstId, firstData] = await live.until(cancelled);
+    expect(JSON.parse(firstData)).to.deep.include({ id: firstId, type: "proposal.cancelled" });
+    expect(JSON.parse(firstData).args.id).to.equal(first.toString());
+    live.close();
+
+    // While nobody listens, another cancellation is recorded in the event table.
+    const second = await pendingProposal();
+    await (await wallet.connect(proposer()).cancel(second)).wait();
+    const notifyStore = await NotifyStore.open(db);
+    try {
+      const deadline = Date.now() + 90_000;
+      while ((await notifyStore.eventsAfter(walletAddress, firstId, 10)).length === 0) {
+        if (Date.now() > deadline) throw new Error("the second cancellation was never recorded");
+        await sleep(200);
+      }
+    } finally {
+      await notifyStore.close();
+    }
+    // Resumed with an API key scoped to the wallet: the missed event, not the one already seen.
+    const scoped = await createApiKey(relayer.store, { sender: walletAddress, scopes: ["read"] });
+    const resumed = await open(eventsUrl({}), {
+      authorization: `Bearer ${scoped.key}`,
+      "last-event-id": firstId,
+    });
+    expect(resumed.response.status).to.equal(200);
+    const [, secondId, secondData] = await resumed.until(cancelled);
+    expect(secondId).to.not.equal(firstId);
+    expect(JSON.parse(secondData).args.id).to.equal(second.toString());
+    expect(resumed.text()).to.not.include(firstId);
+    resumed.close();
   });
 
   it("a guardian with 0 ETH pauses through the relayer without an API key; a stranger's pause is refused unpaid", async () => {

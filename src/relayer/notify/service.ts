@@ -49,6 +49,11 @@ export class NotifyService {
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown>[] = [];
   private readonly listeners = new Map<Listener, string>();
+  /**
+   * Wallets a live stream was opened for: kept watched after the stream closes, so a client resuming with
+   * Last-Event-ID finds what happened meanwhile in the event table (in memory: a restart forgets them).
+   */
+  private readonly streamed = new Set<string>();
 
   constructor(private readonly deps: NotifyDeps) {
     this.log = deps.logger.child({ component: "notify" });
@@ -68,7 +73,13 @@ export class NotifyService {
   /** Live events of one wallet (e.g. for a server-sent-events stream); returns the unsubscribe function. */
   subscribe(wallet: string, listener: Listener): () => void {
     this.listeners.set(listener, wallet);
+    this.streamed.add(wallet);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The wallet's recorded events after `lastEventId`, in recording order (for Last-Event-ID resume). */
+  eventsAfter(wallet: string, lastEventId: string, limit: number) {
+    return this.deps.store.eventsAfter(wallet, lastEventId, limit);
   }
 
   async addEndpoint(wallet: string, url: string) {
@@ -129,6 +140,8 @@ export class NotifyService {
   private async record(events: NotifyEvent[], toBlock?: number): Promise<void> {
     const { store } = this.deps;
     const block = toBlock ?? (await store.cursor()) ?? 0;
+    // One batch shares its recording time: ordered by id, live listeners see the order a resume replays.
+    events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await store.recordEvents(events, block, Date.now());
     for (const e of events)
       for (const [listener, wallet] of this.listeners)
@@ -147,7 +160,7 @@ export class NotifyService {
       return;
     }
     if (latest <= cursor) return;
-    const wallets = [...new Set([...endpoints.map((e) => e.wallet), ...this.listeners.values()])];
+    const wallets = [...new Set([...endpoints.map((e) => e.wallet), ...this.streamed])];
     const to = Math.min(latest, cursor + MAX_BLOCKS_PER_POLL);
     if (wallets.length === 0) {
       await store.recordEvents([], to, Date.now());
