@@ -393,6 +393,61 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     resumed.close();
   });
 
+  it("a queued loosening is its own notification (proposal.loosening_queued), so vetoers hear of it inside the delay", async () => {
+    const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+    const signature = await guardian.signTypedData(
+      relayerDomain(chain.chainId),
+      RELAYER_REQUEST_TYPES,
+      {
+        action: "events",
+        wallet: walletAddress,
+        id: 0n,
+        issuedAt,
+      },
+    );
+    const abort = new AbortController();
+    const response = await fetch(
+      `${relayer.url}events?${new URLSearchParams({ wallet: walletAddress, signer: guardian.address, issuedAt: issuedAt.toString(), signature })}`,
+      { signal: abort.signal },
+    );
+    expect(response.status).to.equal(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const m = text.match(pattern);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in stream: ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    try {
+      // Removing a guardian waits the admin delay: a loosening.
+      const w = wallet.connect(proposer());
+      const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+      const removal = {
+        target: walletAddress,
+        value: 0n,
+        data: wallet.interface.encodeFunctionData("removeGuardian", [guardian.address]),
+      };
+      await (await w.propose([removal], now + 86_400n)).wait();
+      const id = await wallet.proposalCount();
+      await client(owners[0]).approve(id); // completes the threshold through the relayer
+      const [, data] = await until(/event: proposal\.loosening_queued\ndata: (.+)\n\n/);
+      const payload = JSON.parse(data) as { args: { id: string; eta: string } };
+      expect(payload.args.id).to.equal(id.toString());
+      expect(BigInt(payload.args.eta)).to.be.greaterThan(now);
+      expect(text).to.not.match(/event: proposal\.queued\n/);
+      await (await w.cancel(id)).wait();
+    } finally {
+      abort.abort();
+    }
+  });
+
   it("a guardian with 0 ETH pauses through the relayer without an API key; a stranger's pause is refused unpaid", async () => {
     const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
     const strangerPause = await new OwnerClient({

@@ -77,6 +77,42 @@ export class NotifyService {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * An agent's operation the relayer refused by one of the wallet's rules (`agent.refused`, id
+   * `refused:<userOpHash>`: the same op refused again is the same event). Only for wallets someone watches
+   * (a webhook or a stream): anyone can make the relayer refuse ops "from" any address.
+   */
+  async agentRefused(input: {
+    wallet: string;
+    userOpHash: string;
+    rule: string;
+    args: Record<string, unknown>;
+    reason: string;
+  }): Promise<void> {
+    const wallet = getAddress(input.wallet);
+    if (!this.streamed.has(wallet) && (await this.deps.store.endpoints(wallet)).length === 0)
+      return;
+    const id = `refused:${input.userOpHash.toLowerCase()}`;
+    const type = "agent.refused";
+    await this.record([
+      {
+        id,
+        wallet,
+        type,
+        payload: JSON.stringify({
+          id,
+          type,
+          wallet,
+          chainId: this.deps.chainId.toString(),
+          userOpHash: input.userOpHash,
+          rule: input.rule,
+          args: input.args,
+          reason: input.reason.slice(0, 500),
+        }),
+      },
+    ]);
+  }
+
   /** The wallet's recorded events after `lastEventId`, in recording order (for Last-Event-ID resume). */
   eventsAfter(wallet: string, lastEventId: string, limit: number) {
     return this.deps.store.eventsAfter(wallet, lastEventId, limit);
@@ -172,6 +208,19 @@ export class NotifyService {
       toBlock: "0x" + to.toString(16),
     });
     const events: NotifyEvent[] = [];
+    const blockTimes = new Map<string, bigint>();
+    const blockTime = async (blockNumber: string): Promise<bigint> => {
+      let t = blockTimes.get(blockNumber);
+      if (t === undefined) {
+        const block = await chain.request<{ timestamp: string }>("eth_getBlockByNumber", [
+          blockNumber,
+          false,
+        ]);
+        t = BigInt(block.timestamp);
+        blockTimes.set(blockNumber, t);
+      }
+      return t;
+    };
     for (const log of logs) {
       let parsed = null;
       try {
@@ -179,8 +228,14 @@ export class NotifyService {
       } catch {
         parsed = null;
       }
-      const type = parsed ? TYPES[parsed.name] : undefined;
+      let type = parsed ? TYPES[parsed.name] : undefined;
       if (!parsed || !type) continue;
+      // Queued with a delay means the owners loosened something: vetoers must hear about it within the delay.
+      if (
+        parsed.name === "ProposalQueued" &&
+        (parsed.args[1] as bigint) > (await blockTime(log.blockNumber))
+      )
+        type = "proposal.loosening_queued";
       const wallet = getAddress(log.address);
       const id = `${log.transactionHash.toLowerCase()}:${Number(BigInt(log.logIndex))}`;
       const args: Record<string, string> = {};
