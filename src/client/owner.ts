@@ -163,6 +163,8 @@ export interface BatchReview {
   deadline: bigint;
   /** Who signed it so far. */
   signedBy: string[];
+  /** The wallet's current threshold: how many owners' signatures the batch needs. */
+  threshold: bigint;
 }
 
 /** An agent as the wallet records it. */
@@ -815,7 +817,8 @@ export class OwnerClient {
       wallet.requiredDelay.staticCall(calls).catch((e: unknown) => {
         throw toLeashError(e);
       });
-    const [batchDelay, ...delays] = await Promise.all([
+    const [threshold, batchDelay, ...delays] = await Promise.all([
+      wallet.threshold(),
       dryRun(batch.calls),
       ...batch.calls.map((c) => dryRun([c])),
     ]);
@@ -831,6 +834,7 @@ export class OwnerClient {
       nonce: batch.nonce,
       deadline: batch.deadline,
       signedBy: batch.signatures.map((s) => s.signer),
+      threshold,
     };
   }
 

@@ -10,7 +10,7 @@ import {
   walletInterface,
   type ResolvedCall,
 } from "./contracts.js";
-import type { OwnerClient, ProposalInfo } from "./owner.js";
+import type { BatchReview, OwnerClient, ProposalInfo } from "./owner.js";
 import { AssetInfo, NATIVE, formatAmount } from "./units.js";
 
 /** Field names whose value is an amount of the call's asset. */
@@ -238,10 +238,54 @@ export async function renderProposal(
     );
   else if (p.delay > 0n) lines.push(`  delay      ${durationText(p.delay)} after approval`);
   if (p.state === "pending") lines.push(`  expires    ${whenText(p.expiresAt, t)}`);
-  lines.push(`  calls (${calls.length}):`);
+  lines.push(...callLines(calls));
+  return lines;
+}
+
+/** The calls block of a proposal or batch: one layout, so a batch reads exactly like the proposal it becomes. */
+function callLines(calls: RenderedCall[], delays?: bigint[]): string[] {
+  const lines = [`  calls (${calls.length}):`];
   calls.forEach((c, i) => {
-    lines.push(`    ${i}. ${c.action}${c.action === "pay" ? "" : ` on ${c.target}`}`);
+    const delay = delays?.[i] ?? 0n;
+    lines.push(
+      `    ${i}. ${c.action}${c.action === "pay" ? "" : ` on ${c.target}`}` +
+        (delay > 0n ? `  [timelocked ${durationText(delay)}]` : ""),
+    );
     for (const f of c.fields) lines.push(`         ${f.name.padEnd(22)} ${f.value}`);
   });
   return lines;
+}
+
+/**
+ * A signed batch (a co-owner's file) as lines for people, laid out like `renderProposal`: chain and wallet,
+ * what it triggers once submitted, signatures against the threshold, validity as a local date, every call
+ * decoded with its field names and amounts.
+ *
+ * @example
+ * const review = await client.reviewBatch(batch);
+ * console.log((await renderBatch(client, review)).join("\n"));
+ */
+export async function renderBatch(
+  client: OwnerClient,
+  review: BatchReview,
+  now?: bigint,
+): Promise<string[]> {
+  const t = now ?? BigInt((await client.provider.getBlock("latest"))?.timestamp ?? 0);
+  const assets = new AssetInfo(client.provider);
+  const calls = await Promise.all(review.calls.map((c) => renderCall(client, c, t, assets)));
+  return [
+    `batch for wallet ${review.wallet} on chain ${review.chainId}`,
+    `  effect     ${
+      review.delay === 0n
+        ? "executes as soon as it is submitted with enough signatures"
+        : `queued for ${durationText(review.delay)} once submitted, then anyone may execute it`
+    }`,
+    `  signatures ${review.signedBy.length} of ${review.threshold}${review.signedBy.length ? ` (${review.signedBy.join(", ")})` : ""}`,
+    `  valid until ${whenText(review.deadline, t)}`,
+    `  nonce      ${review.nonce}`,
+    ...callLines(
+      calls,
+      review.calls.map((c) => c.delay),
+    ),
+  ];
 }

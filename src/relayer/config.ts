@@ -81,6 +81,14 @@ export interface RelayerConfig {
   reputation: ReputationConfig;
   /** ABI (error fragments) of wallet contracts, so their reverts decode as `{ rule, args }`. */
   walletErrorAbi?: InterfaceAbi;
+  /**
+   * Leash wallet implementations (ERC-1967 slot values) the relayer submits owners' and guardians' signed
+   * actions for, besides the deterministic implementation of the current build; e.g. an older version
+   * still in use, or a stack deployed without CREATE2. Any other contract is refused.
+   */
+  walletImplementations?: string[];
+  /** How often an idle GET /events stream gets a heartbeat comment (default 15 s). */
+  sseHeartbeatMs?: number;
   /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
   instanceId?: string;
   rpcTimeoutMs: number;
@@ -139,6 +147,9 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
   ) as RelayerConfigInput;
   if (!/^0x[0-9a-fA-F]{40}$/.test(input.entryPoint))
     throw new Error("config: entryPoint must be an address");
+  for (const a of input.walletImplementations ?? [])
+    if (!/^0x[0-9a-fA-F]{40}$/.test(a))
+      throw new Error("config: walletImplementations must be addresses");
   const bundler = { ...DEFAULT_BUNDLER, ...input.bundler };
   if (bundler.feeBumpPercent < 10) throw new Error("config: feeBumpPercent must be >= 10");
   if (bundler.maxOpsPerBundle < 1) throw new Error("config: maxOpsPerBundle must be >= 1");

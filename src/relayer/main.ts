@@ -104,6 +104,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
       ...(minPriorityFeePerGas !== undefined ? { minPriorityFeePerGas } : {}),
       ...(feeMarginPercent !== undefined ? { feeMarginPercent } : {}),
     },
+    walletImplementations:
+      env.LEASH_WALLET_IMPLEMENTATIONS?.split(",")
+        .map((a) => a.trim())
+        .filter(Boolean) ?? fromFile.walletImplementations,
     instanceId: pick(values["instance-id"], "LEASH_RELAYER_INSTANCE_ID") ?? fromFile.instanceId,
     authRequired: values["no-auth"]
       ? false

@@ -3,6 +3,7 @@ import { getAddress } from "ethers";
 import { RateLimiter } from "./auth/rateLimiter.js";
 import { ApprovalStore } from "./approvals/store.js";
 import { OwnerActionService } from "./approvals/service.js";
+import { knownImplementations, LeashWalletCheck } from "./approvals/leashWallets.js";
 import { Bundler } from "./bundler.js";
 import { NotifyService } from "./notify/service.js";
 import { NotifyStore } from "./notify/store.js";
@@ -89,6 +90,14 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     instanceId,
   });
 
+  const leashWallets = new LeashWalletCheck(
+    chain,
+    knownImplementations(config.walletImplementations),
+  );
+  if (leashWallets.accepted.length === 0)
+    log.warn(
+      "no Leash wallet implementation known: owners' and guardians' actions will be refused",
+    );
   const approvalStore = await ApprovalStore.open(config.db);
   const ownerActions = new OwnerActionService({
     chain,
@@ -98,6 +107,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     decoder,
     logger,
     signerAddress: signer.address,
+    leashWallets,
   });
 
   const notifyStore = await NotifyStore.open(config.db);
@@ -151,6 +161,7 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     entryPoint,
     signer: signer.address,
     store: store.kind,
+    leashImplementations: leashWallets.accepted,
   });
 
   let closing: Promise<void> | null = null;

@@ -292,11 +292,20 @@ describe("leash CLI against a running dev stack", function () {
     ]);
     expect(signed.code, signed.stderr).to.equal(0);
     expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(1);
+    expect(signed.stdout).to.include(
+      `next: 1 more owner(s) run \`leash proposal sign ${file}\`, then \`leash proposal execute --batch ${file}\``,
+    );
     const tooFew = await run(["proposal", "execute", "--batch", file]);
     expect(tooFew.code).to.equal(3);
     const second = await run(["proposal", "sign", file, "--as", "owner3", "--yes"]);
     expect(second.code, second.stderr).to.equal(0);
     expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(2);
+    // 2 of 2: nobody else is sent to sign it; the one step left is submitting it.
+    expect(second.stdout).to.match(/signatures\s+2 of 2/);
+    expect(second.stdout).to.include(
+      `threshold reached: next: \`leash proposal execute --batch ${file}\``,
+    );
+    expect(second.stdout).to.not.include("proposal sign");
     const submitted = await run(["--json", "proposal", "execute", "--batch", file]);
     expect(submitted.code, submitted.stderr).to.equal(0);
     expect(json<{ status: string }>(submitted).status).to.equal("executed");
@@ -353,17 +362,18 @@ describe("leash CLI against a running dev stack", function () {
     const signed = await run(["proposal", "sign", file, "--as", "owner3", "--yes"]);
     expect(signed.code, signed.stderr).to.equal(0);
     const review = signed.stderr;
-    expect(review).to.include(`batch ${file}: wallet ${stack.config.wallet} on chain ${chainId}`);
-    expect(review).to.include("2 call(s):");
-    expect(review).to.match(
-      new RegExp(`0\\. setAssetLimits\\(${agent}, 0x0{40}, .*\\[timelocked 86400 s \\(1 d\\)\\]`),
-    );
-    expect(review).to.match(
-      new RegExp(`1\\. allowRecipient\\(${agent}, ${shop}\\)  \\[timelocked 86400 s \\(1 d\\)\\]`),
-    );
-    expect(review).to.include("delay: queued for 86400 s (1 d) once submitted");
-    expect(review).to.include(`signed so far by: ${firstSigner}`);
-    expect(review.indexOf("delay:")).to.be.lessThan(review.indexOf(`signing ${file}`));
+    const wallet = stack.config.wallet;
+    expect(review).to.include(`batch for wallet ${wallet} on chain ${chainId}`);
+    expect(review).to.include("calls (2):");
+    expect(review).to.include(`0. setAssetLimits on ${wallet}  [timelocked 1 d]`);
+    expect(review).to.include(`1. allowRecipient on ${wallet}  [timelocked 1 d]`);
+    // Field names and human amounts, as `proposal show` prints them.
+    expect(review).to.match(/limits\.daily\s+4(\.0)? ETH/);
+    expect(review).to.match(new RegExp(`recipient\\s+${shop}`));
+    expect(review).to.include("effect     queued for 1 d once submitted");
+    expect(review).to.include(`signatures 1 of 2 (${firstSigner})`);
+    expect(review).to.match(/valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[^)]*\), in /);
+    expect(review.indexOf("effect")).to.be.lessThan(review.indexOf(`signing ${file}`));
     expect(JSON.parse(readFileSync(file, "utf8")).signatures).to.have.length(2);
 
     // --json: the review is part of the result.
@@ -381,6 +391,21 @@ describe("leash CLI against a running dev stack", function () {
       "setAssetLimits",
       "allowRecipient",
     ]);
+
+    // What was signed reads exactly as the proposal it becomes: the same calls block in `proposal show`.
+    const queued = await run(["--json", "proposal", "execute", "--batch", file]);
+    expect(queued.code, queued.stderr).to.equal(0);
+    const { proposalId } = json<{ proposalId: string }>(queued);
+    const shown = await run(["proposal", "show", proposalId]);
+    expect(shown.code, shown.stderr).to.equal(0);
+    const callsBlock = (text: string) =>
+      text
+        .slice(text.indexOf("  calls (2):"))
+        .split("\n")
+        .filter((l) => /^ {4}/.test(l))
+        .map((l) => l.replace(/ {2}\[timelocked [^\]]*\]$/, ""));
+    expect(callsBlock(shown.stdout)).to.have.length.above(2);
+    expect(callsBlock(review)).to.deep.equal(callsBlock(shown.stdout));
   });
 
   it("wallet create: --predict gives the address the factory then deploys to, with an agent set up at creation", async () => {

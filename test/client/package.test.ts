@@ -17,7 +17,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Wallet, parseEther } from "ethers";
+import { OwnerClient } from "../../src/client/index.js";
 import { REPO_ROOT } from "../relayer/helpers.js";
+import { startStack } from "./stack.js";
 
 const SCRIPT = `
 import { AgentClient, OwnerClient, toLeashSmartAccount, paymentOutcome, encodeLeashCalls, toLeashError,
@@ -34,10 +37,29 @@ console.log(JSON.stringify({
 }));
 `;
 
+// What the issue asks a new agent developer to write in an empty folder: 15 lines that pay with viem.
+const PAY_SCRIPT = `
+import { createPublicClient, defineChain, http, parseEther } from "viem";
+import { createBundlerClient } from "viem/account-abstraction";
+import { privateKeyToAccount } from "viem/accounts";
+import { toLeashSmartAccount, paymentOutcome } from "@leash/sdk";
+const env = process.env;
+const chain = defineChain({ id: Number(env.CHAIN_ID), name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [env.RPC_URL] } } });
+const client = createPublicClient({ chain, transport: http(env.RPC_URL, { timeout: 60_000 }) });
+const agent = privateKeyToAccount(env.AGENT_KEY);
+const account = await toLeashSmartAccount({ client, address: env.WALLET, agent });
+const transport = http(env.RELAYER_URL, { timeout: 60_000, fetchOptions: { headers: { authorization: "Bearer " + env.API_KEY } } });
+const bundler = createBundlerClient({ account, client, transport });
+const hash = await bundler.sendUserOperation({ calls: [{ to: env.SHOP, value: parseEther("0.1") }] });
+console.log(JSON.stringify(paymentOutcome(await bundler.waitForUserOperationReceipt({ hash, timeout: 120_000 })), (_, v) => typeof v === "bigint" ? String(v) : v));
+try { await bundler.sendUserOperation({ calls: [{ to: env.SHOP, value: parseEther("2") }] }); }
+catch (error) { console.log(JSON.stringify({ refused: error.message })); }
+`;
+
 describe("@leash/sdk package", function () {
   this.timeout(300_000);
 
-  it("packs, installs in an empty project and runs there on Node >= 20", () => {
+  it("packs, installs in an empty project and runs there on Node >= 20; a 15-line viem script there pays and is refused over the cap", async () => {
     const dir = mkdtempSync(join(tmpdir(), "leash-sdk-pack-"));
     try {
       execFileSync("npm", ["pack", "-w", "@leash/sdk", "--pack-destination", dir], {
@@ -92,6 +114,56 @@ describe("@leash/sdk package", function () {
       expect(out.exports).to.deep.equal(["function", "function", "function", "function"]);
       expect(out.selector).to.equal("0x8dd7712f");
       expect(out).to.deep.include({ code: "POLICY_VIOLATION", rule: "PolicyPerTxLimitExceeded" });
+
+      // The same empty project pays through a running stack (chain + relayer) with viem's own bundler client.
+      const stack = await startStack();
+      try {
+        const agentKey = Wallet.createRandom();
+        const shop = Wallet.createRandom().address;
+        const owners = [await stack.fundedWallet("pkg-a"), await stack.fundedWallet("pkg-b")];
+        const { address: wallet } = await OwnerClient.createWallet(stack.chain.deployer, {
+          factory: stack.factory,
+          owners: owners.map((o) => o.address),
+          threshold: 2,
+          minPauseDuration: 3600,
+          salt: "package-test",
+          agents: [
+            {
+              key: agentKey.address,
+              rules: { maxOpCost: "0.05" },
+              limits: { native: { perTx: "1", daily: "5" } },
+              recipients: [shop],
+            },
+          ],
+        });
+        await (
+          await stack.chain.deployer.sendTransaction({ to: wallet, value: parseEther("10") })
+        ).wait();
+        writeFileSync(join(app, "pay.js"), PAY_SCRIPT);
+        const lines = execFileSync(node, ["pay.js"], {
+          cwd: app,
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            RPC_URL: stack.chain.url,
+            CHAIN_ID: String(stack.chain.chainId),
+            RELAYER_URL: stack.relayer.url,
+            API_KEY: await stack.apiKey(wallet),
+            WALLET: wallet,
+            AGENT_KEY: agentKey.privateKey,
+            SHOP: shop,
+          },
+        })
+          .trim()
+          .split("\n");
+        expect(JSON.parse(lines[0])).to.deep.include({ status: "paid" });
+        expect(await stack.chain.provider.getBalance(shop)).to.equal(parseEther("0.1"));
+        expect((JSON.parse(lines[1]) as { refused: string }).refused).to.contain(
+          "PolicyPerTxLimitExceeded",
+        );
+      } finally {
+        await stack.stop();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(join(REPO_ROOT, "src/client/dist"), { recursive: true, force: true });

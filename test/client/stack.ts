@@ -96,6 +96,7 @@ export async function startStack(): Promise<Stack> {
     signer: { privateKey: signerKey },
     port: 0,
     authRequired: true,
+    walletImplementations: [implementation],
     rateLimits: { perKey: {}, perSender: {}, ...rateLimits },
     walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
     logSink: () => {},

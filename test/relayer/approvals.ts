@@ -7,18 +7,34 @@
  * API key, and a guardian's pause goes through with the agents' limits exhausted.
  */
 import { expect } from "chai";
-import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
+import {
+  Contract,
+  ContractFactory,
+  getAddress,
+  hexlify,
+  randomBytes,
+  Wallet,
+  parseEther,
+  zeroPadValue,
+  type InterfaceAbi,
+} from "ethers";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { OwnerClient } from "../../src/client/owner.js";
+import { predictStackAddresses } from "../../deploy/deterministic.js";
+import { knownImplementations } from "../../src/relayer/approvals/leashWallets.js";
 import {
   APPROVE_PROPOSAL_TYPES,
+  GUARDIAN_ACTION_TYPES,
+  RELAYER_REQUEST_TYPES,
+  relayerDomain,
   approvalNonce,
   walletDomain,
 } from "../../src/client/signedActions.js";
 import { verifyWebhook, webhookSignature } from "../../src/client/webhooks.js";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import { NotifyStore } from "../../src/relayer/notify/store.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
 import { testWallets } from "../helpers/fixtures.js";
@@ -53,6 +69,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
   let relayer: RunningRelayer;
   let wallet: IAgentWallet;
   let walletAddress: string;
+  let implementation: string;
   const db = `sqlite:${tempDir()}/leash.sqlite`;
   const owners = testWallets(3, "approvals-owner").sort((a, b) =>
     BigInt(a.address) < BigInt(b.address) ? -1 : 1,
@@ -70,6 +87,8 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       port: 0,
       // Owners and guardians must get through without any API key.
       authRequired: true,
+      walletImplementations: [implementation],
+      sseHeartbeatMs: 300,
       walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
       logSink: () => {},
     });
@@ -112,8 +131,8 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     return wallet.queryFilter(filter, 0, "latest");
   }
 
-  before(async () => {
-    chain = await startChain();
+  /** A fresh Leash stack (modules, implementation, factory) deployed without CREATE2: its own addresses. */
+  async function deployStack(): Promise<{ implementation: string; factory: Contract }> {
     const ep = chain.entryPointAddress;
     const policyModule = await deploy(
       chain,
@@ -133,19 +152,29 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       governanceModule,
     );
     const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = await new ContractFactory(
+    const factory = (await new ContractFactory(
       factoryArtifact.abi,
       factoryArtifact.bytecode,
       chain.deployer,
-    ).deploy(implementation);
+    ).deploy(implementation)) as Contract;
     await factory.waitForDeployment();
-    const config = {
-      owners: owners.map((o) => o.address),
-      threshold: 2,
-      guardians: [guardian.address],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
+    return { implementation, factory };
+  }
+
+  const walletConfig = () => ({
+    owners: owners.map((o) => o.address),
+    threshold: 2,
+    guardians: [guardian.address],
+    utcOffset: 0,
+    minPauseDuration: 3600,
+  });
+
+  before(async () => {
+    chain = await startChain();
+    const stack = await deployStack();
+    implementation = stack.implementation;
+    const factory = stack.factory;
+    const config = walletConfig();
     const salt = zeroPadValue("0x01", 32);
     walletAddress = (await factory.getFunction("getAddress")(config, [], salt)) as string;
     await (await factory.getFunction("createWallet")(config, [], salt)).wait();
@@ -276,6 +305,149 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(wrongKey.error?.code).to.equal(-32002);
   });
 
+  it("GET /events streams the wallet's notifications to a reader, with heartbeats and Last-Event-ID resume", async () => {
+    const eventsUrl = (query: Record<string, string>) =>
+      `${relayer.url}events?${new URLSearchParams({ wallet: walletAddress, ...query })}`;
+    const signedQuery = async (signer: Wallet) => {
+      const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+      const signature = await signer.signTypedData(
+        relayerDomain(chain.chainId),
+        RELAYER_REQUEST_TYPES,
+        { action: "events", wallet: walletAddress, id: 0n, issuedAt },
+      );
+      return { signer: signer.address, issuedAt: issuedAt.toString(), signature };
+    };
+    /** A real HTTP client reading the stream as it comes. */
+    const open = async (url: string, headers: Record<string, string> = {}) => {
+      const abort = new AbortController();
+      const response = await fetch(url, { headers, signal: abort.signal });
+      let text = "";
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      const until = async (pattern: RegExp): Promise<RegExpMatchArray> => {
+        const deadline = Date.now() + 90_000;
+        for (;;) {
+          const m = text.match(pattern);
+          if (m) return m;
+          if (Date.now() > deadline) throw new Error(`no ${pattern} in stream: ${text}`);
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended: ${text}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      return { response, until, text: () => text, close: () => abort.abort() };
+    };
+    const cancelled = /id: (\S+)\nevent: proposal\.cancelled\ndata: (.+)\n\n/;
+
+    // Deny by default: nobody, a stranger's signed request, a key scoped to another wallet, a bad key.
+    expect((await fetch(eventsUrl({}))).status).to.equal(403);
+    expect((await fetch(eventsUrl(await signedQuery(stranger)))).status).to.equal(403);
+    const elsewhere = await createApiKey(relayer.store, {
+      sender: stranger.address,
+      scopes: ["read"],
+    });
+    expect(
+      (await fetch(eventsUrl({}), { headers: { authorization: `Bearer ${elsewhere.key}` } }))
+        .status,
+    ).to.equal(403);
+    expect((await fetch(eventsUrl({}), { headers: { "x-api-key": "lk_bad" } })).status).to.equal(
+      401,
+    );
+
+    // The guardian (a signed request, as an EventSource would pass it).
+    const live = await open(eventsUrl(await signedQuery(guardian)));
+    expect(live.response.status).to.equal(200);
+    expect(live.response.headers.get("content-type")).to.equal("text/event-stream");
+    await live.until(/: heartbeat\n\n/);
+    const first = await pendingProposal();
+    await (await wallet.connect(proposer()).cancel(first)).wait();
+    const [, firstId, firstData] = await live.until(cancelled);
+    expect(JSON.parse(firstData)).to.deep.include({ id: firstId, type: "proposal.cancelled" });
+    expect(JSON.parse(firstData).args.id).to.equal(first.toString());
+    live.close();
+
+    // While nobody listens, another cancellation is recorded in the event table.
+    const second = await pendingProposal();
+    await (await wallet.connect(proposer()).cancel(second)).wait();
+    const notifyStore = await NotifyStore.open(db);
+    try {
+      const deadline = Date.now() + 90_000;
+      while ((await notifyStore.eventsAfter(walletAddress, firstId, 10)).length === 0) {
+        if (Date.now() > deadline) throw new Error("the second cancellation was never recorded");
+        await sleep(200);
+      }
+    } finally {
+      await notifyStore.close();
+    }
+    // Resumed with an API key scoped to the wallet: the missed event, not the one already seen.
+    const scoped = await createApiKey(relayer.store, { sender: walletAddress, scopes: ["read"] });
+    const resumed = await open(eventsUrl({}), {
+      authorization: `Bearer ${scoped.key}`,
+      "last-event-id": firstId,
+    });
+    expect(resumed.response.status).to.equal(200);
+    const [, secondId, secondData] = await resumed.until(cancelled);
+    expect(secondId).to.not.equal(firstId);
+    expect(JSON.parse(secondData).args.id).to.equal(second.toString());
+    expect(resumed.text()).to.not.include(firstId);
+    resumed.close();
+  });
+
+  it("a queued loosening is its own notification (proposal.loosening_queued), so vetoers hear of it inside the delay", async () => {
+    const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+    const signature = await guardian.signTypedData(
+      relayerDomain(chain.chainId),
+      RELAYER_REQUEST_TYPES,
+      {
+        action: "events",
+        wallet: walletAddress,
+        id: 0n,
+        issuedAt,
+      },
+    );
+    const abort = new AbortController();
+    const response = await fetch(
+      `${relayer.url}events?${new URLSearchParams({ wallet: walletAddress, signer: guardian.address, issuedAt: issuedAt.toString(), signature })}`,
+      { signal: abort.signal },
+    );
+    expect(response.status).to.equal(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const m = text.match(pattern);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in stream: ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    try {
+      // Removing a guardian waits the admin delay: a loosening.
+      const w = wallet.connect(proposer());
+      const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+      const removal = {
+        target: walletAddress,
+        value: 0n,
+        data: wallet.interface.encodeFunctionData("removeGuardian", [guardian.address]),
+      };
+      await (await w.propose([removal], now + 86_400n)).wait();
+      const id = await wallet.proposalCount();
+      await client(owners[0]).approve(id); // completes the threshold through the relayer
+      const [, data] = await until(/event: proposal\.loosening_queued\ndata: (.+)\n\n/);
+      const payload = JSON.parse(data) as { args: { id: string; eta: string } };
+      expect(payload.args.id).to.equal(id.toString());
+      expect(BigInt(payload.args.eta)).to.be.greaterThan(now);
+      expect(text).to.not.match(/event: proposal\.queued\n/);
+      await (await w.cancel(id)).wait();
+    } finally {
+      abort.abort();
+    }
+  });
+
   it("a guardian with 0 ETH pauses through the relayer without an API key; a stranger's pause is refused unpaid", async () => {
     const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
     const strangerPause = await new OwnerClient({
@@ -294,6 +466,101 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(await wallet.paused()).to.equal(true);
     expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
     console.log(`      guardian pause through the relayer confirmed in ${Date.now() - started} ms`);
+  });
+
+  it("acts only for Leash wallets: refuses an unknown implementation, a non-proxy and an empty address, unpaid", async () => {
+    // A real wallet, a valid guardian signature: only its implementation is one this relayer doesn't know.
+    const other = await deployStack();
+    const salt = zeroPadValue("0x02", 32);
+    const otherWallet = (await other.factory.getFunction("getAddress")(
+      walletConfig(),
+      [],
+      salt,
+    )) as string;
+    await (await other.factory.getFunction("createWallet")(walletConfig(), [], salt)).wait();
+    const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+    const signedPause = async (target: string) => {
+      const data = IAgentWallet__factory.createInterface().encodeFunctionData("pause");
+      const nonce = BigInt(hexlify(randomBytes(16)));
+      const deadline = now + 3_600n;
+      const signature = await guardian.signTypedData(
+        walletDomain(target, chain.chainId),
+        GUARDIAN_ACTION_TYPES,
+        { data, nonce, deadline },
+      );
+      return {
+        wallet: target,
+        guardian: guardian.address,
+        data,
+        nonce: nonce.toString(),
+        deadline: deadline.toString(),
+        signature,
+      };
+    };
+    const submit = async (url: string, target: string) =>
+      call(url, "leash_submitGuardianAction", [await signedPause(target)]);
+    const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
+
+    const unknown = await submit(relayer.url, otherWallet);
+    expect(unknown.error?.code).to.equal(-32602);
+    expect(unknown.error?.message).to.equal(
+      `${getAddress(otherWallet)} is not a Leash wallet: its implementation ${getAddress(other.implementation)} is not a Leash implementation this relayer knows`,
+    );
+    expect(unknown.error?.data).to.deep.equal({
+      reason: "unknown-implementation",
+      wallet: getAddress(otherWallet),
+      implementation: getAddress(other.implementation),
+    });
+    // The Leash implementation itself: the right logic, but not behind the Leash proxy.
+    const notProxy = await submit(relayer.url, implementation);
+    expect(notProxy.error?.code).to.equal(-32602);
+    expect(notProxy.error?.data).to.deep.include({ reason: "not-leash-proxy" });
+    expect(notProxy.error?.message).to.match(/its code is not the Leash wallet proxy/);
+    const noCode = await submit(relayer.url, stranger.address);
+    expect(noCode.error?.data).to.deep.include({ reason: "no-code" });
+    // An approval for that wallet is refused before anything is stored.
+    const approval = await call(relayer.url, "leash_postApproval", [
+      {
+        wallet: otherWallet,
+        proposalId: "1",
+        owner: owners[0].address,
+        signature: "0x" + "11".repeat(65),
+      },
+    ]);
+    expect(approval.error?.data).to.deep.include({ reason: "unknown-implementation" });
+    expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(signerNonce);
+    const otherContract = IAgentWallet__factory.connect(otherWallet, chain.provider);
+    expect(await otherContract.paused()).to.equal(false);
+
+    // A relayer configured with that implementation submits the same kind of action.
+    const configured = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db: `sqlite:${tempDir()}/other.sqlite`,
+      signer: { privateKey: HARDHAT_KEYS[2] },
+      port: 0,
+      walletImplementations: [other.implementation],
+      walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+      logSink: () => {},
+    });
+    try {
+      const sent = await submit(configured.url, otherWallet);
+      expect(sent.error).to.equal(undefined);
+      const { transactionHash } = sent.result as { transactionHash: string };
+      expect((await chain.provider.waitForTransaction(transactionHash))?.status).to.equal(1);
+      expect(await otherContract.paused()).to.equal(true);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it("knows the deterministic Leash implementation of the current build without configuration", () => {
+    const predicted = getAddress(predictStackAddresses().implementation);
+    expect(knownImplementations()).to.deep.equal([predicted]);
+    expect(knownImplementations([implementation])).to.have.members([
+      getAddress(implementation),
+      predicted,
+    ]);
   });
 
   it("webhooks: HMAC-signed, retried after the receiver was down, one delivery per event id", async () => {

@@ -14,6 +14,7 @@ import {
 } from "ethers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import {
   getUserOperationHash,
@@ -213,6 +214,49 @@ describe("relayer with the Leash AgentWallet", function () {
     expect(data.rule).to.equal("PolicyPerTxLimitExceeded");
     expect(data.args.amount).to.equal(parseEther("1.5").toString());
     expect(data.args.cap).to.equal(parseEther("1").toString());
+  });
+
+  it("tells the wallet's watchers when an agent is refused by a rule (agent.refused, with the rule and values)", async () => {
+    const key = await createApiKey(relayer.store, { sender: walletAddress, scopes: ["read"] });
+    const abort = new AbortController();
+    const response = await fetch(`${relayer.url}events?wallet=${walletAddress}`, {
+      headers: { authorization: `Bearer ${key.key}` },
+      signal: abort.signal,
+    });
+    expect(response.status).to.equal(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    try {
+      const op = await agentOp([
+        { target: stranger.address, value: parseEther("0.01"), data: "0x" },
+      ]);
+      const refused = await call(relayer.url, "eth_sendUserOperation", [
+        rpcOp(op),
+        chain.entryPointAddress,
+      ]);
+      expect(refused.error?.code).to.equal(-32521);
+      const pattern = /id: (refused:0x[0-9a-f]{64})\nevent: agent\.refused\ndata: (.+)\n\n/;
+      const deadline = Date.now() + 60_000;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no agent.refused in stream: ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+      const [, id, data] = text.match(pattern)!;
+      const payload = JSON.parse(data) as {
+        rule: string;
+        args: Record<string, string>;
+        userOpHash: string;
+      };
+      expect(id).to.equal(`refused:${payload.userOpHash.toLowerCase()}`);
+      expect(payload.rule).to.equal("PolicyRecipientNotAllowed");
+      expect(getAddress(payload.args.recipient)).to.equal(stranger.address);
+      expect(getAddress(payload.args.agent)).to.equal(agentKey.address);
+    } finally {
+      abort.abort();
+    }
   });
 
   it("includes an agent payment within policy", async () => {

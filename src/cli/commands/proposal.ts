@@ -7,9 +7,9 @@ import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import {
+  renderBatch,
   renderProposal,
   serializeSignedBatch,
-  type BatchReview,
   type OwnerClient,
   type ProposalInfo,
 } from "../../client/core.js";
@@ -81,41 +81,6 @@ async function confirmProposal(
   process.stderr.write(lines.join("\n") + "\n");
   if (!(await confirm(`${verb} proposal ${p.id}? [y/N] `)))
     throw new CliError(`not approved: proposal ${p.id} is unchanged`);
-}
-
-/** "86400 s (1 d)": delays are whole seconds on chain, days are how owners think of them. */
-function delayText(seconds: bigint): string {
-  const units: [bigint, string][] = [
-    [86_400n, "d"],
-    [3_600n, "h"],
-    [60n, "min"],
-  ];
-  const unit = units.find(([size]) => seconds >= size && seconds % size === 0n);
-  return unit ? `${seconds} s (${seconds / unit[0]} ${unit[1]})` : `${seconds} s`;
-}
-
-/** What `proposal sign` shows before anything is signed: every call, the delay, the chain. */
-function reviewLines(
-  client: OwnerClient,
-  review: BatchReview,
-  file: string,
-  signing: string[],
-): string[] {
-  return [
-    `batch ${file}: wallet ${review.wallet} on chain ${review.chainId}`,
-    `${review.calls.length} call(s):`,
-    ...review.calls.map(
-      (c, i) =>
-        `  ${i}. ${describe(client, c)}` +
-        (c.delay > 0n ? `  [timelocked ${delayText(c.delay)}]` : ""),
-    ),
-    review.delay === 0n
-      ? "delay: none: runs as soon as the owners' signatures reach the threshold and anyone submits it"
-      : `delay: queued for ${delayText(review.delay)} once submitted, then anyone may execute it`,
-    `nonce ${review.nonce}, signatures valid until ${timeText(review.deadline)}`,
-    `signed so far by: ${review.signedBy.join(", ") || "nobody"}`,
-    `signing as: ${signing.join(", ")}`,
-  ];
 }
 
 /** A yes/no question on the terminal; anything but y / yes (or Ctrl-D) is no. */
@@ -223,7 +188,12 @@ export function registerProposal(program: Command): void {
         // Refuses a batch for another chain or wallet before any key is decrypted.
         const review = await reader.reviewBatch(batch);
         const signing = signerAddresses(ctx);
-        const lines = reviewLines(reader, review, file, signing);
+        // The same rendering as `proposal show` / `approve`: what owners see is what they sign.
+        const lines = [
+          `${file}:`,
+          ...(await renderBatch(reader, review, await chainNow(reader))),
+          `signing as: ${signing.join(", ")}`,
+        ];
         if (opts.yes) {
           for (const line of lines) ctx.out.note(line);
         } else {
@@ -235,7 +205,7 @@ export function registerProposal(program: Command): void {
         const client = await ownerClient(ctx);
         const signed = await ctx.out.step(`signing ${file}`, () => client.sign(batch));
         writeFileSync(file, serializeSignedBatch(signed) + "\n");
-        if (!ctx.out.json) return printBatch(ctx, signed, file, "sign batch");
+        if (!ctx.out.json) return printBatch(ctx, signed, file, "sign batch", review.threshold);
         ctx.out.result(
           {
             action: "sign batch",

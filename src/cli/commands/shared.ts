@@ -5,6 +5,7 @@ import {
   formatAmount,
   parseSignedBatch,
   serializeSignedBatch,
+  walletContract,
   type AssetLimitsInput,
   type Call,
   type OwnerClient,
@@ -85,7 +86,13 @@ export async function submitOrSign(
     if (existsSync(batchFile)) throw usageError(`${batchFile} already exists`);
     const batch = await ctx.out.step(`signing ${what}`, () => client.sign(calls));
     writeFileSync(batchFile, serializeSignedBatch(batch) + "\n");
-    printBatch(ctx, batch, batchFile, what);
+    printBatch(
+      ctx,
+      batch,
+      batchFile,
+      what,
+      await walletContract(client.wallet, client.provider).threshold(),
+    );
     return;
   }
   const result = await ctx.out.step(`${what}: sending`, () => client.submit(calls));
@@ -102,16 +109,27 @@ export function readBatch(file: string): SignedBatch {
   return parseSignedBatch(text);
 }
 
-export function printBatch(ctx: Ctx, batch: SignedBatch, file: string, what: string): void {
+/** The batch as signed so far, and the one next step: more signatures, or submitting it. */
+export function printBatch(
+  ctx: Ctx,
+  batch: SignedBatch,
+  file: string,
+  what: string,
+  threshold: bigint,
+): void {
+  const count = BigInt(batch.signatures.length);
   ctx.out.result({ action: what, file, ...batch }, () =>
     [
       renderFields([
         ["batch", file],
         ["calls", batch.calls.length],
+        ["signatures", `${count} of ${threshold}`],
         ["signed by", batch.signatures.map((s) => s.signer).join(", ") || "-"],
         ["deadline", timeText(batch.deadline)],
       ]),
-      `next: other owners run \`leash proposal sign ${file}\`, then \`leash proposal execute --batch ${file}\``,
+      count >= threshold
+        ? `threshold reached: next: \`leash proposal execute --batch ${file}\` (anyone may submit it)`
+        : `next: ${threshold - count} more owner(s) run \`leash proposal sign ${file}\`, then \`leash proposal execute --batch ${file}\``,
     ].join("\n"),
   );
 }

@@ -270,6 +270,7 @@ export async function startDevStack(
           signer: { privateKey: HARDHAT_RELAYER_KEY },
           port: relayerPort,
           authRequired: true,
+          walletImplementations: [addresses.implementation],
           walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
           logSink: (line) => relayerLog.write(line + "\n"),
         }),

@@ -18,6 +18,7 @@ import type { ChainClient } from "../chain.js";
 import type { RevertDecoder } from "../decodeRevert.js";
 import { ExecutionRevertedError, InvalidParamsError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { LeashWalletCheck } from "./leashWallets.js";
 import type { ApprovalStore, ProposalAction } from "./store.js";
 
 const PENDING = 1;
@@ -37,6 +38,8 @@ export interface OwnerActionDeps {
   decoder: RevertDecoder;
   logger: Logger;
   signerAddress: string;
+  /** Only Leash wallets get actions submitted (and paid for) by the relayer. */
+  leashWallets: LeashWalletCheck;
   pollMs?: number;
 }
 
@@ -151,6 +154,7 @@ export class OwnerActionService {
 
   /** Simulates then sends `data` to the wallet from the relayer's signer; returns the transaction hash. */
   async send(wallet: string, data: string): Promise<string> {
+    await this.deps.leashWallets.assert(wallet);
     const gasLimit = await this.simulate(wallet, data);
     return this.deps.bundler.submitCall({ to: wallet, data, gasLimit });
   }
@@ -246,6 +250,8 @@ export class OwnerActionService {
   }): Promise<ProposalView> {
     const wallet = getAddress(input.wallet);
     const owner = getAddress(input.owner);
+    // Refused before anything is stored: the approval could only ever be submitted to a Leash wallet.
+    await this.deps.leashWallets.assert(wallet);
     const p = await this.proposal(wallet, input.proposalId);
     if (p.state !== PENDING)
       throw new InvalidParamsError(`proposal ${input.proposalId} is not pending approvals`);

@@ -49,6 +49,11 @@ export class NotifyService {
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown>[] = [];
   private readonly listeners = new Map<Listener, string>();
+  /**
+   * Wallets a live stream was opened for: kept watched after the stream closes, so a client resuming with
+   * Last-Event-ID finds what happened meanwhile in the event table (in memory: a restart forgets them).
+   */
+  private readonly streamed = new Set<string>();
 
   constructor(private readonly deps: NotifyDeps) {
     this.log = deps.logger.child({ component: "notify" });
@@ -68,7 +73,49 @@ export class NotifyService {
   /** Live events of one wallet (e.g. for a server-sent-events stream); returns the unsubscribe function. */
   subscribe(wallet: string, listener: Listener): () => void {
     this.listeners.set(listener, wallet);
+    this.streamed.add(wallet);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * An agent's operation the relayer refused by one of the wallet's rules (`agent.refused`, id
+   * `refused:<userOpHash>`: the same op refused again is the same event). Only for wallets someone watches
+   * (a webhook or a stream): anyone can make the relayer refuse ops "from" any address.
+   */
+  async agentRefused(input: {
+    wallet: string;
+    userOpHash: string;
+    rule: string;
+    args: Record<string, unknown>;
+    reason: string;
+  }): Promise<void> {
+    const wallet = getAddress(input.wallet);
+    if (!this.streamed.has(wallet) && (await this.deps.store.endpoints(wallet)).length === 0)
+      return;
+    const id = `refused:${input.userOpHash.toLowerCase()}`;
+    const type = "agent.refused";
+    await this.record([
+      {
+        id,
+        wallet,
+        type,
+        payload: JSON.stringify({
+          id,
+          type,
+          wallet,
+          chainId: this.deps.chainId.toString(),
+          userOpHash: input.userOpHash,
+          rule: input.rule,
+          args: input.args,
+          reason: input.reason.slice(0, 500),
+        }),
+      },
+    ]);
+  }
+
+  /** The wallet's recorded events after `lastEventId`, in recording order (for Last-Event-ID resume). */
+  eventsAfter(wallet: string, lastEventId: string, limit: number) {
+    return this.deps.store.eventsAfter(wallet, lastEventId, limit);
   }
 
   async addEndpoint(wallet: string, url: string) {
@@ -129,6 +176,8 @@ export class NotifyService {
   private async record(events: NotifyEvent[], toBlock?: number): Promise<void> {
     const { store } = this.deps;
     const block = toBlock ?? (await store.cursor()) ?? 0;
+    // One batch shares its recording time: ordered by id, live listeners see the order a resume replays.
+    events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     await store.recordEvents(events, block, Date.now());
     for (const e of events)
       for (const [listener, wallet] of this.listeners)
@@ -147,7 +196,7 @@ export class NotifyService {
       return;
     }
     if (latest <= cursor) return;
-    const wallets = [...new Set([...endpoints.map((e) => e.wallet), ...this.listeners.values()])];
+    const wallets = [...new Set([...endpoints.map((e) => e.wallet), ...this.streamed])];
     const to = Math.min(latest, cursor + MAX_BLOCKS_PER_POLL);
     if (wallets.length === 0) {
       await store.recordEvents([], to, Date.now());
@@ -159,6 +208,19 @@ export class NotifyService {
       toBlock: "0x" + to.toString(16),
     });
     const events: NotifyEvent[] = [];
+    const blockTimes = new Map<string, bigint>();
+    const blockTime = async (blockNumber: string): Promise<bigint> => {
+      let t = blockTimes.get(blockNumber);
+      if (t === undefined) {
+        const block = await chain.request<{ timestamp: string }>("eth_getBlockByNumber", [
+          blockNumber,
+          false,
+        ]);
+        t = BigInt(block.timestamp);
+        blockTimes.set(blockNumber, t);
+      }
+      return t;
+    };
     for (const log of logs) {
       let parsed = null;
       try {
@@ -166,8 +228,14 @@ export class NotifyService {
       } catch {
         parsed = null;
       }
-      const type = parsed ? TYPES[parsed.name] : undefined;
+      let type = parsed ? TYPES[parsed.name] : undefined;
       if (!parsed || !type) continue;
+      // Queued with a delay means the owners loosened something: vetoers must hear about it within the delay.
+      if (
+        parsed.name === "ProposalQueued" &&
+        (parsed.args[1] as bigint) > (await blockTime(log.blockNumber))
+      )
+        type = "proposal.loosening_queued";
       const wallet = getAddress(log.address);
       const id = `${log.transactionHash.toLowerCase()}:${Number(BigInt(log.logIndex))}`;
       const args: Record<string, string> = {};

@@ -154,6 +154,31 @@ export class NotifyStore {
     });
   }
 
+  /**
+   * Events of `wallet` recorded after the event `lastId`, ordered by (recording time, id); none when that id
+   * is unknown or another wallet's (nothing to resume from).
+   */
+  async eventsAfter(wallet: string, lastId: string, limit: number): Promise<NotifyEvent[]> {
+    const [last] = await this.db.query<Row>(
+      "SELECT created_at FROM notify_events WHERE id = ? AND wallet = ?",
+      [lastId, wallet],
+    );
+    if (!last) return [];
+    const at = Number(last.created_at);
+    const rows = await this.db.query<Row>(
+      `SELECT id, wallet, type, payload FROM notify_events
+       WHERE wallet = ? AND (created_at > ? OR (created_at = ? AND id > ?))
+       ORDER BY created_at, id LIMIT ?`,
+      [wallet, at, at, lastId, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      wallet: String(r.wallet),
+      type: String(r.type),
+      payload: String(r.payload),
+    }));
+  }
+
   async due(now: number, limit: number): Promise<DueDelivery[]> {
     const rows = await this.db.query<Row>(
       `SELECT d.event_id, d.endpoint_id, d.attempts, d.next_at, w.url, w.secret, e.payload

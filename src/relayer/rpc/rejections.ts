@@ -13,7 +13,7 @@ export async function recordRejection(
 ): Promise<void> {
   const { relayer } = ctx;
   relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: String(error.code) });
-  const data = (error.data ?? {}) as { rule?: unknown };
+  const data = (error.data ?? {}) as { rule?: unknown; args?: unknown };
   await relayer.store.appendAudit({
     event: "rejected",
     opHash: op.hash,
@@ -25,6 +25,17 @@ export async function recordRejection(
       ...(typeof data.rule === "string" ? { rule: data.rule } : {}),
     },
   });
+  // A wallet's own rule refused the agent: the owners are told (webhook / stream), never blocking the answer.
+  if (typeof data.rule === "string" && /^(Policy|Agent|Wallet)/.test(data.rule))
+    await relayer.notify
+      .agentRefused({
+        wallet: op.sender,
+        userOpHash: op.hash,
+        rule: data.rule,
+        args: (data.args ?? {}) as Record<string, unknown>,
+        reason: error.message,
+      })
+      .catch((e: unknown) => ctx.logger.warn("refusal notification failed", { error: e }));
   ctx.logger.info("user operation rejected", {
     op: op.hash,
     sender: op.sender,

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer, type Server } from "node:http";
 import type { ZodError } from "zod";
 import { type ApiKeyInfo, verifyApiKey } from "../auth/apiKeys.js";
+import { serveEvents } from "./events.js";
 import type { RateLimiter } from "../auth/rateLimiter.js";
 import { NodeUnavailableError } from "../chain.js";
 import {
@@ -126,6 +127,8 @@ export class RpcServer {
   private idle: (() => void) | null = null;
   private readonly authFailures: AuthFailureLimiter;
   private readonly log: Logger;
+  /** Open event streams, ended on close (they would otherwise hold the server open for ever). */
+  private readonly streams = new Set<() => void>();
 
   constructor(
     private readonly ctx: RelayerContext,
@@ -172,6 +175,7 @@ export class RpcServer {
   /** Stops accepting connections and waits for in-flight requests (and their DB writes). */
   async close(): Promise<void> {
     this.accepting = false;
+    for (const stop of [...this.streams]) stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
@@ -198,6 +202,27 @@ export class RpcServer {
     }
     if (req.method === "GET" && path === "/health") return this.health(res);
     if (req.method === "GET" && path === "/metrics") return this.metrics(res);
+    if (req.method === "GET" && path === "/events") {
+      // A key is optional (an owner's signed request also reads); a presented key must be valid.
+      const presented = presentedKey(req);
+      if (presented) {
+        // Key guessing through this route counts against the same limits as through JSON-RPC.
+        const client = req.socket.remoteAddress ?? "unknown";
+        if (await this.authFailures.blocked(client)) {
+          this.sendJson(res, 429, { error: "too many failed authentications" });
+          return;
+        }
+        const check = await verifyApiKey(this.ctx.store, presented);
+        if (!check.ok) {
+          await this.authFailures.record(client);
+          this.ctx.metrics.authFailures.inc({ reason: check.reason });
+          this.sendJson(res, 401, { error: "invalid API key" });
+          return;
+        }
+        return serveEvents(this.ctx, req, res, check.info, this.streams);
+      }
+      return serveEvents(this.ctx, req, res, null, this.streams);
+    }
     if (req.method !== "POST" || (path !== "/" && path !== "/rpc")) {
       this.sendJson(res, 404, { error: "not found" });
       return;

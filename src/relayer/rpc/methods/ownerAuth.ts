@@ -81,9 +81,10 @@ export async function requireReader(
   wallet: string,
   id: bigint,
   auth: RequestAuth | undefined,
+  action = "read",
 ): Promise<void> {
   if (auth) {
-    await requireSignedRequest(ctx, "read", wallet, id, auth, "guardian");
+    await requireSignedRequest(ctx, action, wallet, id, auth, "guardian");
     return;
   }
   if (
