@@ -5,7 +5,8 @@
  * node_modules so the test needs no registry).
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import {
   existsSync,
   mkdirSync,
@@ -140,7 +141,8 @@ describe("@leash/sdk package", function () {
           await stack.chain.deployer.sendTransaction({ to: wallet, value: parseEther("10") })
         ).wait();
         writeFileSync(join(app, "pay.js"), PAY_SCRIPT);
-        const lines = execFileSync(node, ["pay.js"], {
+        // Asynchronously: the relayer runs in this process and must keep answering while the script waits.
+        const { stdout } = await promisify(execFile)(node, ["pay.js"], {
           cwd: app,
           encoding: "utf8",
           env: {
@@ -153,9 +155,8 @@ describe("@leash/sdk package", function () {
             AGENT_KEY: agentKey.privateKey,
             SHOP: shop,
           },
-        })
-          .trim()
-          .split("\n");
+        });
+        const lines = stdout.trim().split("\n");
         expect(JSON.parse(lines[0])).to.deep.include({ status: "paid" });
         expect(await stack.chain.provider.getBalance(shop)).to.equal(parseEther("0.1"));
         expect((JSON.parse(lines[1]) as { refused: string }).refused).to.contain(
