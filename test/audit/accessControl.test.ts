@@ -101,7 +101,7 @@ describe("Access control: no elevation to owner", function () {
       Object.keys(OPEN)
         .map(
           (n) =>
-            `${n === "createWallet" ? "AgentWalletFactory" : n === "startAgentDay" ? "AgentPolicyModule" : "GovernanceModule"}.${n}`,
+            `${n === "createWallet" ? "AgentWalletFactory" : n === "startAgentDay" || n === "executeGuardianAction" ? "AgentPolicyModule" : "GovernanceModule"}.${n}`,
         )
         .sort(),
     );
