@@ -3,8 +3,25 @@
  * both on the same EntryPoint v0.8 in the same chain. Each figure is `handleOps` gasUsed for a bundle of one op,
  * on a warm account (the 3rd operation of its kind: the account exists, its counters and the recipient's balance
  * are already non-zero), with identical gas limits and fees.
+ *
+ * The EntryPoint is the one published on npm, deployed from the creation bytecode in
+ * `@account-abstraction/contracts/artifacts/EntryPoint.json` (0.8.0) as is, not recompiled with this project's
+ * compiler settings: the same code a real chain runs, so its frame's gas is the real one.
+ *
+ * The Leash agent pays under the full policy (per-tx, daily, weekly, monthly caps, velocity, hour and weekday
+ * masks, recipient allowlist); the `...Full` figures add wallet-wide caps on the asset.
  */
-import { Interface, Wallet, ZeroAddress, concat, keccak256, parseEther, toUtf8Bytes } from "ethers";
+import { createRequire } from "node:module";
+import {
+  ContractFactory,
+  Interface,
+  Wallet,
+  ZeroAddress,
+  concat,
+  keccak256,
+  parseEther,
+  toUtf8Bytes,
+} from "ethers";
 import type { network } from "hardhat";
 import {
   ALL_DAYS,
@@ -30,7 +47,29 @@ export type GasReport = {
   simpleAccountErc20: number;
   leashAgentErc20: number;
   ratioErc20: number;
+  /** The same payments with wallet-wide caps set on the asset too. */
+  leashAgentNativeFull: number;
+  ratioNativeFull: number;
+  leashAgentErc20Full: number;
+  ratioErc20Full: number;
 };
+
+/** The published EntryPoint v0.8 build (npm `@account-abstraction/contracts` 0.8.0), never recompiled. */
+export function entryPointNpmArtifact(): {
+  version: string;
+  abi: unknown[];
+  bytecode: string;
+  deployedBytecode: string;
+} {
+  const require = createRequire(import.meta.url);
+  const { version } = require("@account-abstraction/contracts/package.json") as { version: string };
+  const a = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as {
+    abi: unknown[];
+    bytecode: string;
+    deployedBytecode: string;
+  };
+  return { version, abi: a.abi, bytecode: a.bytecode, deployedBytecode: a.deployedBytecode };
+}
 
 const GAS = { verification: 300_000n, call: 500_000n, preVerification: 60_000n };
 const erc20 = new Interface(["function transfer(address to, uint256 amount)"]);
@@ -50,7 +89,20 @@ export async function measureGas(
 ): Promise<GasReport> {
   const { ethers, networkHelpers } = connection;
   const [bundler] = await ethers.getSigners();
-  const { entryPoint, factory } = await deployLeash(ethers);
+  const artifact = entryPointNpmArtifact();
+  if (artifact.version !== "0.8.0")
+    throw new Error(`EntryPoint artifact is ${artifact.version}, expected 0.8.0`);
+  const npmEntryPoint = await new ContractFactory(
+    artifact.abi as never,
+    artifact.bytecode,
+    bundler,
+  ).deploy();
+  await npmEntryPoint.waitForDeployment();
+  // Its runtime code is the artifact's (same length; only immutables such as the EIP-712 domain differ).
+  const code = await ethers.provider.getCode(await npmEntryPoint.getAddress());
+  if (code.length !== artifact.deployedBytecode.length)
+    throw new Error("deployed EntryPoint code is not the npm artifact's");
+  const { entryPoint, factory } = await deployLeash(ethers, npmEntryPoint);
   const token = await ethers.deployContract("MockERC20", ["Bench", "BNC"]);
   const tokenAddress = await token.getAddress();
   const recipient = key("recipient").address;
@@ -166,19 +218,48 @@ export async function measureGas(
   for (let i = 0; i < 3; i++)
     leash.push(await leashOp(leashToken, i === 2 ? "leashAgentErc20" : ""));
 
-  const report = {
+  // ---------------------------------------------------------------- + wallet-wide caps
+  // A first cap is a tightening: the owners' signed batch runs at once.
+  const walletCaps: CallStruct[] = [
+    encodeSelfCall(
+      "setWalletCaps",
+      [ZeroAddress, parseEther("100"), parseEther("500"), parseEther("1000")],
+      address,
+    ),
+    encodeSelfCall("setWalletCaps", [tokenAddress, 100_000n, 500_000n, 1_000_000n], address),
+  ];
+  const capsDeadline = (await networkHelpers.time.latest()) + 3_600;
+  const capsDigest = await wallet.hashSignedCalls(walletCaps, 2n, capsDeadline);
+  await (
+    await wallet.executeWithSignatures(
+      walletCaps,
+      2n,
+      capsDeadline,
+      ownerSignDigest(owners, capsDigest),
+    )
+  ).wait();
+  for (const asset of [ZeroAddress, tokenAddress]) {
+    const [enabled] = await wallet.walletCaps(asset);
+    if (!enabled) throw new Error(`wallet-wide caps not set on ${asset}`);
+  }
+  for (let i = 0; i < 3; i++) {
+    const label = i === 2 ? "leashAgentNativeFull" : "";
+    leash.push(await leashOp({ target: recipient, value: 1n, data: "0x" }, label));
+  }
+  for (let i = 0; i < 3; i++)
+    leash.push(await leashOp(leashToken, i === 2 ? "leashAgentErc20Full" : ""));
+
+  return {
     simpleAccountNative: sa[2],
     leashAgentNative: leash[2],
+    ratioNative: round(leash[2] / sa[2]),
     simpleAccountErc20: sa[5],
     leashAgentErc20: leash[5],
-  };
-  return {
-    simpleAccountNative: report.simpleAccountNative,
-    leashAgentNative: report.leashAgentNative,
-    ratioNative: round(report.leashAgentNative / report.simpleAccountNative),
-    simpleAccountErc20: report.simpleAccountErc20,
-    leashAgentErc20: report.leashAgentErc20,
-    ratioErc20: round(report.leashAgentErc20 / report.simpleAccountErc20),
+    ratioErc20: round(leash[5] / sa[5]),
+    leashAgentNativeFull: leash[8],
+    ratioNativeFull: round(leash[8] / sa[2]),
+    leashAgentErc20Full: leash[11],
+    ratioErc20Full: round(leash[11] / sa[5]),
   };
 }
 
@@ -200,6 +281,18 @@ export function formatTable(r: GasReport): string {
       String(r.simpleAccountErc20),
       String(r.leashAgentErc20),
       r.ratioErc20.toFixed(3),
+    ],
+    [
+      "native, + wallet caps",
+      String(r.simpleAccountNative),
+      String(r.leashAgentNativeFull),
+      r.ratioNativeFull.toFixed(3),
+    ],
+    [
+      "ERC-20, + wallet caps",
+      String(r.simpleAccountErc20),
+      String(r.leashAgentErc20Full),
+      r.ratioErc20Full.toFixed(3),
     ],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

@@ -55,9 +55,10 @@ export function ownerSignDigest(owners: Wallet[], digest: string): string {
   );
 }
 
-export async function deployLeash(ethers: HardhatEthers) {
+/** Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint. */
+export async function deployLeash(ethers: HardhatEthers, existingEntryPoint?: any) {
   const [deployer] = await ethers.getSigners();
-  const entryPoint = await ethers.deployContract("EntryPoint");
+  const entryPoint = existingEntryPoint ?? (await ethers.deployContract("EntryPoint"));
   const entryPointAddress = await entryPoint.getAddress();
   // The wallet's code is split to fit EIP-170: core -> GovernanceModule -> AgentPolicyModule (fallback chain).
   const policyModule = await ethers.deployContract("AgentPolicyModule", [entryPointAddress]);

@@ -9,7 +9,10 @@ const GAS_KEYS = [
   "leashAgentNative",
   "simpleAccountErc20",
   "leashAgentErc20",
+  "leashAgentNativeFull",
+  "leashAgentErc20Full",
 ] as const;
+const RATIO_KEYS = ["ratioNative", "ratioErc20", "ratioNativeFull", "ratioErc20Full"] as const;
 
 // @productionBuild: coverage instruments the contracts, which changes their gas; the snapshot is of the real build.
 describe("Gas: Leash agent op vs SimpleAccount (gas-snapshot.json) @productionBuild", function () {
@@ -25,6 +28,13 @@ describe("Gas: Leash agent op vs SimpleAccount (gas-snapshot.json) @productionBu
         current[k],
         `${k}: ${current[k]} gas vs snapshot ${snapshot[k]} (+2% allowed)`,
       ).to.be.at.most(Math.floor(snapshot[k] * TOLERANCE));
+    }
+    for (const k of RATIO_KEYS) {
+      expect(snapshot[k], `gas-snapshot.json has no ${k}`).to.be.a("number");
+      expect(
+        current[k],
+        `${k}: ${current[k]} vs snapshot ${snapshot[k]} (+2% allowed)`,
+      ).to.be.at.most(snapshot[k] * TOLERANCE);
     }
     await connection.close();
   });
