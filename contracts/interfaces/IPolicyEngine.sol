@@ -125,6 +125,8 @@ interface IPolicyEngine {
     error PolicyUnboundedAsset(address agent, address asset);
     /// @dev A tighten call tried to loosen `field` (from `current` to `requested`).
     error PolicyNotTighter(string field, uint256 current, uint256 requested);
+    /// @dev A window cap (daily, weekly, monthly; agent or wallet-wide) above the largest the counters hold.
+    error PolicyCapTooLarge(uint256 cap, uint256 max);
     /// @dev The UTC offset must be within ±14 hours.
     error PolicyInvalidUtcOffset(int256 offset);
     /// @dev `selector` moves tokens (or grants the power to): an agent may only make it as a decoded, counted
@@ -133,7 +135,8 @@ interface IPolicyEngine {
     /// @dev No call permission may carry a token-moving selector: token movements are always decoded and counted.
     error PolicyPermissionMovesTokens(address agent, address target, bytes4 selector);
 
-    /// @notice Sets an agent's limits for `asset` (self-call, timelocked).
+    /// @notice Sets an agent's limits for `asset` (self-call, timelocked). The window caps (daily, weekly,
+    /// monthly) are at most 2^80 - 1 (`PolicyCapTooLarge`): one slot counts all three windows.
     function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external;
 
     /// @notice Lowers an agent's limits for `asset`; reverts if any field loosens (self-call, immediate).
@@ -142,7 +145,8 @@ interface IPolicyEngine {
     /// @notice Removes `asset` from the agent's policy (self-call, immediate).
     function removeAssetLimits(address agent, address asset) external;
 
-    /// @notice Sets the wallet-wide caps for `asset` (self-call, timelocked). Zero = no cap for that window.
+    /// @notice Sets the wallet-wide caps for `asset` (self-call, timelocked). Zero = no cap for that window; each
+    /// at most 2^80 - 1 (`PolicyCapTooLarge`).
     function setWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external;
 
     /// @notice Lowers the wallet-wide caps; reverts if any loosens (self-call, immediate).

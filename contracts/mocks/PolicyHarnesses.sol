@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Calendar} from "../policy/Calendar.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
-import {SpendWindows, Window, WindowIndexes, Windows} from "../policy/SpendWindows.sol";
+import {SpendWindows, WindowCaps, WindowIndexes, WindowSpend} from "../policy/SpendWindows.sol";
 
 /// @notice Test-only: exposes the internal `Calendar` functions.
 contract CalendarHarness {
@@ -59,61 +59,116 @@ contract CallDecoderHarness {
     }
 }
 
-/// @notice Test-only: one `Windows` set in storage, driven through `SpendWindows`.
+/// @notice Test-only: one (caps, spend) pair in storage, driven through `SpendWindows` as the wallet drives it,
+/// plus raw access to both slots to bind the library's bit offsets to the structs' layout.
 contract SpendWindowsHarness {
-    using SpendWindows for Windows;
-    using SpendWindows for Window;
+    WindowCaps internal caps;
+    WindowSpend internal spend;
 
-    Windows internal windows;
-
-    function setCaps(uint96 daily, uint96 weekly, uint96 monthly) external {
-        windows.day.cap = daily;
-        windows.week.cap = weekly;
-        windows.month.cap = monthly;
+    function setCaps(uint80 daily, uint80 weekly, uint80 monthly) external {
+        caps = WindowCaps(daily, weekly, monthly, true);
     }
 
-    /// @dev Reverts (undoing any partial write, as the wallet does) when a window refuses.
+    /// @notice The window indexes of local day `day`, as the wallet computes them.
+    function indexes(uint32 day) public pure returns (WindowIndexes memory) {
+        return WindowIndexes(day);
+    }
+
+    /// @dev Reverts when a window refuses (the wallet reverts the whole operation).
     function charge(
         uint32 day,
-        uint32 week,
-        uint32 month,
         uint256 amount
     ) external returns (uint256 refused, uint256 spentBefore, uint256 cap) {
-        (refused, spentBefore, cap) = windows.charge(WindowIndexes(day, week, month), amount);
+        uint256 next;
+        (refused, spentBefore, cap, next) = SpendWindows.charge(
+            SpendWindows.capsWord(caps),
+            SpendWindows.spendWord(spend),
+            indexes(day),
+            amount
+        );
         if (refused != SpendWindows.NONE) revert Refused(refused, spentBefore, cap);
+        SpendWindows.storeSpend(spend, next);
     }
 
     function preview(
         uint32 day,
-        uint32 week,
-        uint32 month,
         uint256 amount
     ) external view returns (uint256 refused, uint256 spentBefore, uint256 cap) {
-        return windows.preview(WindowIndexes(day, week, month), amount);
-    }
-
-    function spentNow(
-        uint32 day,
-        uint32 week,
-        uint32 month
-    ) external view returns (uint256, uint256, uint256) {
-        return (
-            windows.day.spentNow(day),
-            windows.week.spentNow(week),
-            windows.month.spentNow(month)
+        (refused, spentBefore, cap, ) = SpendWindows.charge(
+            SpendWindows.capsWord(caps),
+            SpendWindows.spendWord(spend),
+            indexes(day),
+            amount
         );
     }
 
-    function left(
-        uint32 day,
-        uint32 week,
-        uint32 month
-    ) external view returns (uint256, uint256, uint256) {
-        return (windows.day.left(day), windows.week.left(week), windows.month.left(month));
+    function spentNow(uint32 day) external view returns (uint256, uint256, uint256) {
+        return SpendWindows.spentNow(SpendWindows.spendWord(spend), indexes(day));
+    }
+
+    function left(uint32 day) external view returns (uint256, uint256, uint256) {
+        uint256 c = SpendWindows.capsWord(caps);
+        (uint256 d, uint256 w, uint256 m) = SpendWindows.spentNow(
+            SpendWindows.spendWord(spend),
+            indexes(day)
+        );
+        return (
+            SpendWindows.left(SpendWindows.field(c, SpendWindows.DAY_SHIFT), d),
+            SpendWindows.left(SpendWindows.field(c, SpendWindows.WEEK_SHIFT), w),
+            SpendWindows.left(SpendWindows.field(c, SpendWindows.MONTH_SHIFT), m)
+        );
     }
 
     function exceeds(uint256 cap, uint256 before, uint256 amount) external pure returns (bool) {
         return SpendWindows.exceeds(cap, before, amount);
+    }
+
+    // ------------------------------------------------ layout binding (struct <-> word accessors)
+
+    /// @notice Writes the caps through the struct; returns what the library's word accessors read back.
+    function capsViaStruct(
+        WindowCaps calldata c
+    ) external returns (uint256 day, uint256 week, uint256 month, bool enabled) {
+        caps = c;
+        uint256 word = SpendWindows.capsWord(caps);
+        return (
+            SpendWindows.field(word, SpendWindows.DAY_SHIFT),
+            SpendWindows.field(word, SpendWindows.WEEK_SHIFT),
+            SpendWindows.field(word, SpendWindows.MONTH_SHIFT),
+            SpendWindows.enabled(word)
+        );
+    }
+
+    /// @notice Writes the spend through the struct; returns the raw word and what the library decodes from it.
+    function spendViaStruct(
+        WindowSpend calldata s,
+        uint32 today
+    ) external returns (uint256 word, uint256 day, uint256 week, uint256 month, int256 lastDay) {
+        spend = s;
+        word = SpendWindows.spendWord(spend);
+        return (
+            word,
+            SpendWindows.field(word, SpendWindows.DAY_SHIFT),
+            SpendWindows.field(word, SpendWindows.WEEK_SHIFT),
+            SpendWindows.field(word, SpendWindows.MONTH_SHIFT),
+            SpendWindows.lastDayOf(word, today)
+        );
+    }
+
+    /// @notice Charges as the wallet does (word accessors, one store); returns the struct's fields read back.
+    function chargeThenReadStruct(
+        uint32 day,
+        uint256 amount
+    ) external returns (WindowSpend memory) {
+        (uint256 refused, , , uint256 next) = SpendWindows.charge(
+            SpendWindows.capsWord(caps),
+            SpendWindows.spendWord(spend),
+            indexes(day),
+            amount
+        );
+        if (refused != SpendWindows.NONE) revert Refused(refused, 0, 0);
+        SpendWindows.storeSpend(spend, next);
+        return spend;
     }
 
     error Refused(uint256 window, uint256 spentBefore, uint256 cap);

@@ -13,7 +13,7 @@ import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentManager} from "../wallet/AgentManager.sol";
 import {Calendar} from "./Calendar.sol";
 import {CallDecoder} from "./CallDecoder.sol";
-import {SpendWindows, Window, WindowIndexes, Windows} from "./SpendWindows.sol";
+import {SpendWindows, WindowCaps, WindowIndexes, WindowSpend} from "./SpendWindows.sol";
 
 /// @title The agents' spending policy: per-asset caps in calendar windows, wallet-wide caps, velocity,
 /// time windows, allowlists and escalation of large payments to the owners.
@@ -21,21 +21,20 @@ import {SpendWindows, Window, WindowIndexes, Windows} from "./SpendWindows.sol";
 /// ERC-20 movement (transfer, transferFrom from the wallet, approve, increaseAllowance) of an asset the agent
 /// has limits for, to an allowlisted recipient, or a call with an explicit (target, selector) permission.
 abstract contract PolicyEngine is AgentManager {
-    using SpendWindows for Windows;
-    using SpendWindows for Window;
-
-    /// @notice One agent's limits and spend for one asset: 4 slots (limits, day, week, month).
+    /// @notice One agent's limits and spend for one asset: 3 slots. A payment reads the first two (per-tx and
+    /// approval thresholds; window caps and `enabled`) and reads and writes the third (the spend of all three
+    /// windows).
     struct AgentAsset {
         uint96 perTx;
         uint96 approvalAbove;
-        bool enabled;
-        Windows windows;
+        WindowCaps caps;
+        WindowSpend spend;
     }
 
-    /// @notice All agents' spend of one asset against the wallet-wide caps.
+    /// @notice All agents' spend of one asset against the wallet-wide caps (`caps.enabled`: any cap set).
     struct WalletAsset {
-        bool enabled;
-        Windows windows;
+        WindowCaps caps;
+        WindowSpend spend;
     }
 
     /// @notice An agent's operation count and gas budget, one slot (40 + 32 + 16 + 32 + 16 + 120 = 256 bits).
@@ -198,7 +197,7 @@ abstract contract PolicyEngine is AgentManager {
         // No permission can carry a token-moving selector (`setCallPermission` refuses them); ERC-721's
         // `transferFrom` shares ERC-20's selector, so agents can't move NFTs at all.
         if (CallDecoder.isTokenMovingSelector(selector)) {
-            if (!$.agentAssets[agent][target].enabled || !CallDecoder.isMovementSelector(selector))
+            if (!_assetEnabled(agent, target) || !CallDecoder.isMovementSelector(selector))
                 revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
             (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
                 .decodeTokenMovement(call.data);
@@ -233,6 +232,11 @@ abstract contract PolicyEngine is AgentManager {
         return Spend(address(0), call.value, target);
     }
 
+    /// @notice Whether the agent has limits for `asset` (its movements may be counted at all).
+    function _assetEnabled(address agent, address asset) internal view returns (bool) {
+        return _policyStorage().agentAssets[agent][asset].caps.enabled;
+    }
+
     /// @notice Whether `spend` is above the agent's approval threshold for its asset.
     function _needsApproval(address agent, Spend memory spend) internal view returns (bool) {
         if (spend.amount == 0) return false;
@@ -246,12 +250,7 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     function _indexesOfDay(uint256 day) internal pure returns (WindowIndexes memory) {
-        return
-            WindowIndexes(
-                uint32(day),
-                uint32(Calendar.weekIndex(day)),
-                uint32(Calendar.monthIndex(day))
-            );
+        return WindowIndexes(uint32(day));
     }
 
     /// @notice Reverts if the agent already has an escalation waiting; else records `proposalId` as it.
@@ -290,7 +289,8 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         if (spend.amount == 0) return;
-        _checkWindowsOf(_checkAssetAndPerTx(agent, spend), agent, spend, idx, record);
+        (AgentAsset storage a, uint256 caps) = _checkAssetAndPerTx(agent, spend);
+        _checkWindowsOf(a, caps, agent, spend, idx, record);
     }
 
     /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
@@ -301,45 +301,54 @@ abstract contract PolicyEngine is AgentManager {
         WindowIndexes memory idx,
         bool record
     ) internal {
-        _checkWindowsOf(
-            _policyStorage().agentAssets[agent][spend.asset],
-            agent,
-            spend,
-            idx,
-            record
-        );
+        AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
+        _checkWindowsOf(a, SpendWindows.capsWord(a.caps), agent, spend, idx, record);
     }
 
-    /// @dev `_checkWindows` on the agent's asset entry `a` the caller already looked up.
+    /// @dev `_checkWindows` on the agent's asset entry `a` and its caps word `caps` the caller already read:
+    /// one read and (when `record`) one write of the agent's spend slot, and the same of the wallet-wide one.
     function _checkWindowsOf(
         AgentAsset storage a,
+        uint256 caps,
         address agent,
         Spend memory spend,
         WindowIndexes memory idx,
         bool record
     ) private {
-        (uint256 refused, uint256 before, uint256 cap) = record
-            ? a.windows.charge(idx, spend.amount)
-            : a.windows.preview(idx, spend.amount);
+        (uint256 refused, uint256 before, uint256 cap, uint256 next) = SpendWindows.charge(
+            caps,
+            SpendWindows.spendWord(a.spend),
+            idx,
+            spend.amount
+        );
         if (refused != SpendWindows.NONE) _revertAgentWindow(agent, spend, refused, before, cap);
+        if (record) SpendWindows.storeSpend(a.spend, next);
         // Most wallets set no wallet-wide caps: the hot slot (already read) says so without another lookup.
         if (_hot().walletCapAssets == 0) return;
         WalletAsset storage w = _policyStorage().walletAssets[spend.asset];
-        if (!w.enabled) return;
-        (refused, before, cap) = record
-            ? w.windows.charge(idx, spend.amount)
-            : w.windows.preview(idx, spend.amount);
+        uint256 walletCaps = SpendWindows.capsWord(w.caps);
+        if (!SpendWindows.enabled(walletCaps)) return;
+        (refused, before, cap, next) = SpendWindows.charge(
+            walletCaps,
+            SpendWindows.spendWord(w.spend),
+            idx,
+            spend.amount
+        );
         if (refused != SpendWindows.NONE) _revertWalletWindow(spend, refused, before, cap);
+        if (record) SpendWindows.storeSpend(w.spend, next);
     }
 
+    /// @notice Reverts unless the agent has limits for the spend's asset and the amount is within its per-tx
+    /// cap. Returns the asset entry and its caps word (read once here for the window checks).
     function _checkAssetAndPerTx(
         address agent,
         Spend memory spend
-    ) internal view returns (AgentAsset storage a) {
+    ) internal view returns (AgentAsset storage a, uint256 caps) {
         a = _policyStorage().agentAssets[agent][spend.asset];
-        bool enabled = a.enabled;
+        caps = SpendWindows.capsWord(a.caps);
+        if (!SpendWindows.enabled(caps))
+            revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
         uint256 perTx = a.perTx;
-        if (!enabled) revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
         if (perTx != 0 && spend.amount > perTx) {
             revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, perTx);
         }
@@ -407,47 +416,55 @@ abstract contract PolicyEngine is AgentManager {
         AssetLimits memory limits,
         bool enabled
     ) internal {
+        _requireCapsFit(limits.daily, limits.weekly, limits.monthly);
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        WindowCaps memory caps = a.caps;
         AssetLimits memory old = AssetLimits(
             a.perTx,
             a.approvalAbove,
-            a.windows.day.cap,
-            a.windows.week.cap,
-            a.windows.month.cap
+            caps.day,
+            caps.week,
+            caps.month
         );
         a.perTx = limits.perTx;
         a.approvalAbove = limits.approvalAbove;
-        a.enabled = enabled;
         // Only the caps change: what was spent in the current windows stays counted.
-        a.windows.day.cap = limits.daily;
-        a.windows.week.cap = limits.weekly;
-        a.windows.month.cap = limits.monthly;
+        a.caps = WindowCaps(
+            uint80(limits.daily),
+            uint80(limits.weekly),
+            uint80(limits.monthly),
+            enabled
+        );
         emit IPolicyEngine.AssetLimitsChanged(agent, asset, old, limits, enabled);
     }
 
     function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
+        _requireCapsFit(daily, weekly, monthly);
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        uint256[3] memory old = [
-            uint256(w.windows.day.cap),
-            w.windows.week.cap,
-            w.windows.month.cap
-        ];
+        WindowCaps memory caps = w.caps;
+        uint256[3] memory old = [uint256(caps.day), caps.week, caps.month];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
-        if (enabled != w.enabled) {
+        if (enabled != caps.enabled) {
             // Bounded by the number of distinct assets owners configure; 2^16 is far beyond any real wallet.
             HotState storage hot = _hot();
             hot.walletCapAssets = enabled ? hot.walletCapAssets + 1 : hot.walletCapAssets - 1;
         }
-        w.enabled = enabled;
-        w.windows.day.cap = daily;
-        w.windows.week.cap = weekly;
-        w.windows.month.cap = monthly;
+        // Only the caps change: what was spent in the current windows stays counted.
+        w.caps = WindowCaps(uint80(daily), uint80(weekly), uint80(monthly), enabled);
         emit IPolicyEngine.WalletCapsChanged(
             asset,
             old,
             [uint256(daily), weekly, monthly],
             enabled
         );
+    }
+
+    /// @dev Window caps fit the 80-bit counters (`SpendWindows.MAX_AMOUNT`).
+    function _requireCapsFit(uint256 daily, uint256 weekly, uint256 monthly) private pure {
+        uint256 max = SpendWindows.MAX_AMOUNT;
+        if (daily > max) revert IPolicyEngine.PolicyCapTooLarge(daily, max);
+        if (weekly > max) revert IPolicyEngine.PolicyCapTooLarge(weekly, max);
+        if (monthly > max) revert IPolicyEngine.PolicyCapTooLarge(monthly, max);
     }
 
     function _writePermission(
@@ -464,9 +481,22 @@ abstract contract PolicyEngine is AgentManager {
         emit IPolicyEngine.CallPermissionChanged(agent, target, selector, old, next);
     }
 
-    function _spentIn(Windows storage w) internal view returns (uint256, uint256, uint256) {
-        WindowIndexes memory idx = _windowIndexes();
-        return (w.day.spentNow(idx.day), w.week.spentNow(idx.week), w.month.spentNow(idx.month));
+    /// @notice What is spent now in the day, week and month windows of spend slot `s`.
+    function _spentIn(WindowSpend storage s) internal view returns (uint256, uint256, uint256) {
+        return SpendWindows.spentNow(SpendWindows.spendWord(s), _windowIndexes());
+    }
+
+    /// @notice What is left now in the day, week and month windows of caps `c` and spend `s`
+    /// (type(uint256).max for an uncapped window).
+    function _leftIn(
+        WindowCaps storage c,
+        WindowSpend storage s
+    ) internal view returns (uint256 daily, uint256 weekly, uint256 monthly) {
+        uint256 caps = SpendWindows.capsWord(c);
+        (uint256 d, uint256 w, uint256 m) = _spentIn(s);
+        daily = SpendWindows.left(SpendWindows.field(caps, SpendWindows.DAY_SHIFT), d);
+        weekly = SpendWindows.left(SpendWindows.field(caps, SpendWindows.WEEK_SHIFT), w);
+        monthly = SpendWindows.left(SpendWindows.field(caps, SpendWindows.MONTH_SHIFT), m);
     }
 
     function _requireKnownAgent(address agent) internal view {

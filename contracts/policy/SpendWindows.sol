@@ -1,30 +1,41 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @notice Spend in one calendar window: the cap (0 = none), what was spent, and which window that was.
-/// @dev One storage slot (96 + 96 + 32 = 224 bits) so a check-and-count is one cold read and one write.
-struct Window {
-    uint96 cap;
-    uint96 spent;
-    uint32 index;
+import {Calendar} from "./Calendar.sol";
+
+/// @notice The caps of the day, ISO-week and month windows of one spender (an agent or the whole wallet) for one
+/// asset (0 = no cap), and whether the entry is enabled. One slot (80 + 80 + 80 + 8 = 248 bits), only read by a
+/// payment. The hot path reads it as one word through `SpendWindows.capsWord`; the offsets it uses are
+/// `SpendWindows.*_SHIFT`, bound to this layout by `test/policy/SpendWindows.t.sol`.
+struct WindowCaps {
+    uint80 day;
+    uint80 week;
+    uint80 month;
+    bool enabled;
 }
 
-/// @notice The day, ISO-week and month windows of one spender (an agent or the whole wallet) for one asset.
-struct Windows {
-    Window day;
-    Window week;
-    Window month;
+/// @notice What was spent in the day, ISO week and month of `lastDay`, the local day of the last counted spend.
+/// One slot (80 + 80 + 80 + 16 = 256 bits): a payment reads and writes it once. The week and month of the last
+/// spend are derived from `lastDay`, so one index serves all three windows. `lastDay` keeps the low 16 bits of
+/// the day index; `SpendWindows.lastDayOf` recovers the full day as the one nearest to today (±89 years).
+struct WindowSpend {
+    uint80 day;
+    uint80 week;
+    uint80 month;
+    uint16 lastDay;
 }
 
-/// @notice Current window indexes, computed once per operation.
+/// @notice The operation's local day index, computed once per operation. Its ISO week and month derive from
+/// it (`Calendar`), only when a spend slot's last day is another day: a payment on the same day as the last one
+/// (the common case) computes no calendar date.
 struct WindowIndexes {
     uint32 day;
-    uint32 week;
-    uint32 month;
 }
 
-/// @title Check-and-count of calendar spend windows. A window whose stored index is not the current one
-/// holds last window's spend, which counts as zero now: windows roll over without any reset transaction.
+/// @title Check-and-count of calendar spend windows. A counter whose last day is in an earlier window holds
+/// that window's spend, which counts as zero now: windows roll over without any reset transaction.
+/// @dev Works on whole slot words (one SLOAD of the caps, one SLOAD and one SSTORE of the spend): the caller
+/// loads them with `capsWord`/`spendWord` and stores what `charge` returns with `storeSpend`.
 library SpendWindows {
     /// @notice Which window refused an amount.
     uint256 internal constant NONE = 0;
@@ -32,46 +43,111 @@ library SpendWindows {
     uint256 internal constant WEEK = 2;
     uint256 internal constant MONTH = 3;
 
-    /// @notice Adds `amount` to every window, or reports the first window whose cap it would pass.
-    /// @dev The caller reverts on a refusal, which also undoes the windows already written.
+    /// @notice The largest cap, and the value at which a counter saturates (an uncapped window keeps counting so
+    /// a cap set later starts from the real spend; a saturated counter is at or above any cap).
+    uint256 internal constant MAX_AMOUNT = type(uint80).max;
+
+    /// @dev Bit offsets of the fields of `WindowCaps` and `WindowSpend` in their slot (declaration order from
+    /// the low bits, as Solidity packs them).
+    uint256 internal constant DAY_SHIFT = 0;
+    uint256 internal constant WEEK_SHIFT = 80;
+    uint256 internal constant MONTH_SHIFT = 160;
+    uint256 internal constant ENABLED_SHIFT = 240;
+    uint256 internal constant LAST_DAY_SHIFT = 240;
+
+    /// @notice The caps slot as one word.
+    function capsWord(WindowCaps storage c) internal view returns (uint256 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            word := sload(c.slot)
+        }
+    }
+
+    /// @notice The spend slot as one word.
+    function spendWord(WindowSpend storage s) internal view returns (uint256 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            word := sload(s.slot)
+        }
+    }
+
+    /// @notice Writes a spend word built by `charge` (every field in range by construction).
+    function storeSpend(WindowSpend storage s, uint256 word) internal {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: one write of the whole `WindowSpend` slot; `charge` builds the word with each counter at most
+            // MAX_AMOUNT (80 bits) and the day in 16 bits, at the offsets the binding test checks.
+            sstore(s.slot, word)
+        }
+    }
+
+    function enabled(uint256 caps) internal pure returns (bool) {
+        return (caps >> ENABLED_SHIFT) & 0xff != 0;
+    }
+
+    /// @notice The cap of window `shift` (DAY_SHIFT, WEEK_SHIFT, MONTH_SHIFT), or the counter in a spend word.
+    function field(uint256 word, uint256 shift) internal pure returns (uint256) {
+        return (word >> shift) & MAX_AMOUNT;
+    }
+
+    /// @notice The full day index of a spend word's `lastDay`: the day nearest to `today` with those low 16 bits.
+    /// A day ahead of today happens when the owners move the UTC offset back across midnight.
+    function lastDayOf(uint256 spend, uint256 today) internal pure returns (int256) {
+        // The 16-bit difference read as signed: the last spend lies within 2^15 days of today either way.
+        int256 delta;
+        unchecked {
+            delta = int256(int16(uint16(today) - uint16(spend >> LAST_DAY_SHIFT)));
+        }
+        return int256(today) - delta;
+    }
+
+    /// @notice What is spent in the current day, week and month windows.
+    function spentNow(
+        uint256 spend,
+        WindowIndexes memory now_
+    ) internal pure returns (uint256 daySpent, uint256 weekSpent, uint256 monthSpent) {
+        int256 last = lastDayOf(spend, now_.day);
+        if (last == int256(uint256(now_.day)))
+            return (field(spend, DAY_SHIFT), field(spend, WEEK_SHIFT), field(spend, MONTH_SHIFT));
+        // Before the epoch: nothing was ever counted there (a never-written slot decodes to such a day).
+        if (last < 0) return (0, 0, 0);
+        uint256 lastDay = uint256(last);
+        uint256 today = now_.day;
+        if (Calendar.weekIndex(lastDay) == Calendar.weekIndex(today))
+            weekSpent = field(spend, WEEK_SHIFT);
+        if (Calendar.monthIndex(lastDay) == Calendar.monthIndex(today))
+            monthSpent = field(spend, MONTH_SHIFT);
+    }
+
+    /// @notice Adds `amount` to every window, or reports the first window whose cap it would pass, with what
+    /// was spent in it before and its cap. Returns the new spend word (the caller writes it on acceptance).
     function charge(
-        Windows storage self,
+        uint256 caps,
+        uint256 spend,
         WindowIndexes memory now_,
         uint256 amount
-    ) internal returns (uint256 refused, uint256 spentBefore, uint256 cap) {
-        (refused, spentBefore, cap) = _charge(self.day, now_.day, amount);
-        if (refused != NONE) return (DAY, spentBefore, cap);
-        (refused, spentBefore, cap) = _charge(self.week, now_.week, amount);
-        if (refused != NONE) return (WEEK, spentBefore, cap);
-        (refused, spentBefore, cap) = _charge(self.month, now_.month, amount);
-        if (refused != NONE) return (MONTH, spentBefore, cap);
+    ) internal pure returns (uint256 refused, uint256 spentBefore, uint256 cap, uint256 newSpend) {
+        (uint256 d, uint256 w, uint256 m) = spentNow(spend, now_);
+        cap = field(caps, DAY_SHIFT);
+        if (exceeds(cap, d, amount)) return (DAY, d, cap, spend);
+        cap = field(caps, WEEK_SHIFT);
+        if (exceeds(cap, w, amount)) return (WEEK, w, cap, spend);
+        cap = field(caps, MONTH_SHIFT);
+        if (exceeds(cap, m, amount)) return (MONTH, m, cap, spend);
+        newSpend =
+            (_add(d, amount) << DAY_SHIFT) |
+            (_add(w, amount) << WEEK_SHIFT) |
+            (_add(m, amount) << MONTH_SHIFT) |
+            (uint256(uint16(now_.day)) << LAST_DAY_SHIFT);
+        return (NONE, 0, 0, newSpend);
     }
 
-    /// @notice Like `charge` but writes nothing.
-    function preview(
-        Windows storage self,
-        WindowIndexes memory now_,
-        uint256 amount
-    ) internal view returns (uint256 refused, uint256 spentBefore, uint256 cap) {
-        (refused, spentBefore, cap) = _check(self.day, now_.day, amount);
-        if (refused != NONE) return (DAY, spentBefore, cap);
-        (refused, spentBefore, cap) = _check(self.week, now_.week, amount);
-        if (refused != NONE) return (WEEK, spentBefore, cap);
-        (refused, spentBefore, cap) = _check(self.month, now_.month, amount);
-        if (refused != NONE) return (MONTH, spentBefore, cap);
-    }
-
-    /// @notice Spent in the current window (zero if the stored spend belongs to an earlier window).
-    function spentNow(Window storage w, uint32 index) internal view returns (uint256) {
-        return w.index == index ? w.spent : 0;
-    }
-
-    /// @notice What is left in the current window; type(uint256).max when the window has no cap.
-    function left(Window storage w, uint32 index) internal view returns (uint256) {
-        uint256 cap = w.cap;
+    /// @notice What is left in a window with cap `cap` after `spent`; type(uint256).max when it has no cap.
+    function left(uint256 cap, uint256 spent) internal pure returns (uint256) {
         if (cap == 0) return type(uint256).max;
-        uint256 s = spentNow(w, index);
-        return s >= cap ? 0 : cap - s;
+        return spent >= cap ? 0 : cap - spent;
     }
 
     /// @notice Whether `amount` on top of `before` passes `cap` (0 = no cap). Written to hold even when a
@@ -80,38 +156,11 @@ library SpendWindows {
         return cap != 0 && (amount > cap || before > cap - amount);
     }
 
-    function _check(
-        Window storage w,
-        uint32 index,
-        uint256 amount
-    ) private view returns (uint256, uint256, uint256) {
-        Window memory win = w;
-        uint256 before = win.index == index ? win.spent : 0;
-        return (exceeds(win.cap, before, amount) ? DAY : NONE, before, win.cap);
-    }
-
-    function _charge(
-        Window storage w,
-        uint32 index,
-        uint256 amount
-    ) private returns (uint256, uint256, uint256) {
-        Window memory win = w;
-        uint256 before = win.index == index ? win.spent : 0;
-        if (exceeds(win.cap, before, amount)) return (DAY, before, win.cap);
-        // `before` < 2^96, so the sum can't overflow unless `amount` is near 2^256, which only an uncapped
-        // window could accept: saturate instead. Uncapped windows still count so a cap set later starts
-        // from the real spend.
-        uint256 total = amount > type(uint96).max ? type(uint96).max : before + amount;
-        if (total > type(uint96).max) total = type(uint96).max;
-        uint256 packed = uint256(win.cap) | (total << 96) | (uint256(index) << 192);
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            // Safe: one write of the whole `Window` slot, fields packed in declaration order from the low bits
-            // (cap 96, spent 96, index 32) exactly as Solidity lays them out; `total` <= 2^96 - 1 and `cap` is
-            // the value just read, so no field spills into another; bits 224.. belong to no field and stay zero.
-            // The legacy optimizer would otherwise read-modify-write the slot once per field.
-            sstore(w.slot, packed)
-        }
-        return (NONE, before, win.cap);
+    /// @dev `spent + amount`, saturating at MAX_AMOUNT (`spent` <= MAX_AMOUNT, so only a huge `amount`, which
+    /// only an uncapped window accepts, could overflow: it saturates too).
+    function _add(uint256 spent, uint256 amount) private pure returns (uint256) {
+        if (amount >= MAX_AMOUNT) return MAX_AMOUNT;
+        uint256 total = spent + amount;
+        return total > MAX_AMOUNT ? MAX_AMOUNT : total;
     }
 }

@@ -13,7 +13,7 @@ import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentRules, AgentStatus, AssetLimits, CallPermission} from "../interfaces/LeashTypes.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
-import {Window, WindowIndexes, Windows, SpendWindows} from "../policy/SpendWindows.sol";
+import {WindowCaps} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 
 /// @title Agent and policy management of a Leash wallet: agents and session keys, limits, caps, allowlists,
@@ -23,9 +23,6 @@ import {ProposalManager} from "./ProposalManager.sol";
 /// @notice Runs only by DELEGATECALL (wallet fallback -> `GovernanceModule` fallback -> here), on the wallet's
 /// ERC-7201 storage. Immutable, deployed with the implementation.
 contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPolicyEngine {
-    using SpendWindows for Windows;
-    using SpendWindows for Window;
-
     IEntryPoint private immutable ENTRY_POINT;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -171,7 +168,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         }
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         // A new asset lets the agent move more; so does any cap raised or lifted.
-        if (!a.enabled || _looserLimitField(a, limits) != bytes32(0)) _requireDelay(_adminDelay());
+        if (!a.caps.enabled || _looserLimitField(a, limits) != bytes32(0))
+            _requireDelay(_adminDelay());
         _writeAssetLimits(agent, asset, limits, true);
     }
 
@@ -182,7 +180,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         AssetLimits calldata limits
     ) external onlySelfByEffect {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        if (!a.enabled) revert PolicyAssetNotAllowed(agent, asset);
+        if (!a.caps.enabled) revert PolicyAssetNotAllowed(agent, asset);
         bytes32 field = _looserLimitField(a, limits);
         if (field != bytes32(0)) {
             (uint256 current, uint256 requested) = _limitField(a, limits, field);
@@ -196,7 +194,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     /// on the token for a movement selector, its transfers would run uncapped and unchecked.
     function removeAssetLimits(address agent, address asset) external onlySelfByEffect {
         PolicyStorage storage $ = _policyStorage();
-        if (!$.agentAssets[agent][asset].enabled) revert PolicyAssetNotAllowed(agent, asset);
+        if (!$.agentAssets[agent][asset].caps.enabled) revert PolicyAssetNotAllowed(agent, asset);
         // Always a tightening: token movements are only ever decoded and counted under asset limits (no call
         // permission may carry one, `setCallPermission` refuses them), so without limits the asset can't move.
         _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
@@ -212,9 +210,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         WalletAsset storage w = _policyStorage().walletAssets[asset];
         // Disabled caps read as zero, "no cap": a new cap is a tightening.
         if (
-            !_notLooser(daily, w.windows.day.cap) ||
-            !_notLooser(weekly, w.windows.week.cap) ||
-            !_notLooser(monthly, w.windows.month.cap)
+            !_notLooser(daily, w.caps.day) ||
+            !_notLooser(weekly, w.caps.week) ||
+            !_notLooser(monthly, w.caps.month)
         ) {
             _requireDelay(_adminDelay());
         }
@@ -229,10 +227,10 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint96 monthly
     ) external onlySelfByEffect {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        if (!w.enabled) revert PolicyAssetNotAllowed(address(this), asset);
-        _requireNotLooser("walletDaily", daily, w.windows.day.cap);
-        _requireNotLooser("walletWeekly", weekly, w.windows.week.cap);
-        _requireNotLooser("walletMonthly", monthly, w.windows.month.cap);
+        if (!w.caps.enabled) revert PolicyAssetNotAllowed(address(this), asset);
+        _requireNotLooser("walletDaily", daily, w.caps.day);
+        _requireNotLooser("walletWeekly", weekly, w.caps.week);
+        _requireNotLooser("walletMonthly", monthly, w.caps.month);
         _writeWalletCaps(asset, daily, weekly, monthly);
     }
 
@@ -309,17 +307,15 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     ) public view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
         PolicyStorage storage $ = _policyStorage();
         AgentAsset storage a = $.agentAssets[agent][asset];
-        if (!a.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
-        WindowIndexes memory idx = _windowIndexes();
+        if (!a.caps.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
         perTx = a.perTx == 0 ? type(uint256).max : a.perTx;
-        daily = a.windows.day.left(idx.day);
-        weekly = a.windows.week.left(idx.week);
-        monthly = a.windows.month.left(idx.month);
+        (daily, weekly, monthly) = _leftIn(a.caps, a.spend);
         WalletAsset storage w = $.walletAssets[asset];
-        if (_hot().walletCapAssets != 0 && w.enabled) {
-            daily = _min(daily, w.windows.day.left(idx.day));
-            weekly = _min(weekly, w.windows.week.left(idx.week));
-            monthly = _min(monthly, w.windows.month.left(idx.month));
+        if (_hot().walletCapAssets != 0 && w.caps.enabled) {
+            (uint256 d, uint256 wk, uint256 m) = _leftIn(w.caps, w.spend);
+            daily = _min(daily, d);
+            weekly = _min(weekly, wk);
+            monthly = _min(monthly, m);
         }
         // Nothing can pass a longer window's cap, so each figure is capped by the longer ones.
         weekly = _min(weekly, monthly);
@@ -351,15 +347,10 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         address asset
     ) external view returns (AssetLimits memory, bool enabled) {
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        WindowCaps memory caps = a.caps;
         return (
-            AssetLimits(
-                a.perTx,
-                a.approvalAbove,
-                a.windows.day.cap,
-                a.windows.week.cap,
-                a.windows.month.cap
-            ),
-            a.enabled
+            AssetLimits(a.perTx, a.approvalAbove, caps.day, caps.week, caps.month),
+            caps.enabled
         );
     }
 
@@ -368,7 +359,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         address agent,
         address asset
     ) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
-        return _spentIn(_policyStorage().agentAssets[agent][asset].windows);
+        return _spentIn(_policyStorage().agentAssets[agent][asset].spend);
     }
 
     /// @inheritdoc IPolicyEngine
@@ -380,9 +371,10 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows)
     {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        caps = [uint256(w.windows.day.cap), w.windows.week.cap, w.windows.month.cap];
-        (uint256 d, uint256 wk, uint256 m) = _spentIn(w.windows);
-        return (w.enabled, caps, [d, wk, m]);
+        WindowCaps memory c = w.caps;
+        caps = [uint256(c.day), c.week, c.month];
+        (uint256 d, uint256 wk, uint256 m) = _spentIn(w.spend);
+        return (c.enabled, caps, [d, wk, m]);
     }
 
     /// @inheritdoc IPolicyEngine
@@ -441,9 +433,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     ) private view returns (bytes32) {
         if (!_notLooser(limits.perTx, a.perTx)) return "perTx";
         if (!_notLooser(limits.approvalAbove, a.approvalAbove)) return "approvalAbove";
-        if (!_notLooser(limits.daily, a.windows.day.cap)) return "daily";
-        if (!_notLooser(limits.weekly, a.windows.week.cap)) return "weekly";
-        if (!_notLooser(limits.monthly, a.windows.month.cap)) return "monthly";
+        if (!_notLooser(limits.daily, a.caps.day)) return "daily";
+        if (!_notLooser(limits.weekly, a.caps.week)) return "weekly";
+        if (!_notLooser(limits.monthly, a.caps.month)) return "monthly";
         return bytes32(0);
     }
 
@@ -455,9 +447,9 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     ) private view returns (uint256, uint256) {
         if (field == "perTx") return (a.perTx, limits.perTx);
         if (field == "approvalAbove") return (a.approvalAbove, limits.approvalAbove);
-        if (field == "daily") return (a.windows.day.cap, limits.daily);
-        if (field == "weekly") return (a.windows.week.cap, limits.weekly);
-        return (a.windows.month.cap, limits.monthly);
+        if (field == "daily") return (a.caps.day, limits.daily);
+        if (field == "weekly") return (a.caps.week, limits.weekly);
+        return (a.caps.month, limits.monthly);
     }
 
     /// @dev A short ASCII name packed left in a bytes32, as a string.

@@ -102,7 +102,11 @@ export async function measureGas(
   const code = await ethers.provider.getCode(await npmEntryPoint.getAddress());
   if (code.length !== artifact.deployedBytecode.length)
     throw new Error("deployed EntryPoint code is not the npm artifact's");
-  const { entryPoint, factory } = await deployLeash(ethers, npmEntryPoint);
+  const { entryPoint, factory } = await deployLeash(
+    ethers,
+    // The same ABI, typed: an instance of the npm build's code, not a new deployment.
+    await ethers.getContractAt("EntryPoint", await npmEntryPoint.getAddress()),
+  );
   const token = await ethers.deployContract("MockERC20", ["Bench", "BNC"]);
   const tokenAddress = await token.getAddress();
   const recipient = key("recipient").address;

@@ -55,10 +55,17 @@ export function ownerSignDigest(owners: Wallet[], digest: string): string {
   );
 }
 
+async function deployEntryPoint(ethers: HardhatEthers) {
+  return ethers.deployContract("EntryPoint");
+}
+
 /** Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint. */
-export async function deployLeash(ethers: HardhatEthers, existingEntryPoint?: any) {
+export async function deployLeash(
+  ethers: HardhatEthers,
+  existingEntryPoint?: Awaited<ReturnType<typeof deployEntryPoint>>,
+) {
   const [deployer] = await ethers.getSigners();
-  const entryPoint = existingEntryPoint ?? (await ethers.deployContract("EntryPoint"));
+  const entryPoint = existingEntryPoint ?? (await deployEntryPoint(ethers));
   const entryPointAddress = await entryPoint.getAddress();
   // The wallet's code is split to fit EIP-170: core -> GovernanceModule -> AgentPolicyModule (fallback chain).
   const policyModule = await ethers.deployContract("AgentPolicyModule", [entryPointAddress]);

@@ -59,7 +59,13 @@ export class StorageLayouts {
       for (const [src, contracts] of Object.entries(output.contracts as Json)) {
         hardhatContracts[src] = { ...(hardhatContracts[src] ?? {}), ...(contracts as Json) };
       }
-      settings = buildInfo.input.settings;
+      // Remappings are per build: an incremental one lists only those its own sources need (e.g. none for the
+      // EntryPoint package's imports), so keep the union of all of them for the merged sources.
+      const remappings = new Set<string>([
+        ...((settings?.remappings as string[] | undefined) ?? []),
+        ...((buildInfo.input.settings.remappings as string[] | undefined) ?? []),
+      ]);
+      settings = { ...buildInfo.input.settings, remappings: [...remappings].sort() };
       names.set(artifact.contractName, `${artifact.inputSourceName}:${artifact.contractName}`);
     }
     const input = {

@@ -2,11 +2,17 @@
 pragma solidity 0.8.28;
 
 import {SpendWindowsHarness} from "../../contracts/mocks/PolicyHarnesses.sol";
+import {Calendar} from "../../contracts/policy/Calendar.sol";
+import {WindowCaps, WindowSpend} from "../../contracts/policy/SpendWindows.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
-/// @notice SpendWindows never lets what is spent in a window pass its cap, and counts exactly what it accepts.
+/// @notice SpendWindows never lets what is spent in a window pass its cap, and counts exactly what it accepts;
+/// its word accessors agree with the `WindowCaps`/`WindowSpend` structs' layout.
 contract SpendWindowsFuzzTest is TestBase {
     SpendWindowsHarness internal w;
+    uint256 internal constant MAX80 = type(uint80).max;
+    // 2026-01-05, a Monday (week starts there), in the 2026-01 month.
+    uint32 internal constant MONDAY = 20458;
 
     function setUp() public {
         w = new SpendWindowsHarness();
@@ -32,24 +38,109 @@ contract SpendWindowsFuzzTest is TestBase {
         assertTrue(w.exceeds(cap, before, amount) == _refExceeds(cap, before, amount), "exceeds");
     }
 
-    /// @dev Uncapped windows still count; a count that would pass 2^96 - 1 saturates there instead of
-    /// wrapping or spilling into the window's index bits (the slot is written in one word).
-    function test_charge_uncappedWindowSaturatesAtUint96Max() public {
-        w.setCaps(0, 0, 0);
-        uint256 max96 = type(uint96).max;
-        w.charge(7, 1, 0, max96 - 5);
-        w.charge(7, 1, 0, 10);
-        (uint256 day, uint256 week, uint256 month) = w.spentNow(7, 1, 0);
-        assertTrue(day == max96 && week == max96 && month == max96, "saturated at 2^96 - 1");
-        // The window's index survived the saturated write: the next day starts from zero.
-        (day, , ) = w.spentNow(8, 1, 0);
-        assertTrue(day == 0, "next day starts fresh");
-        w.charge(8, 1, 0, 3);
-        (day, week, ) = w.spentNow(8, 1, 0);
-        assertTrue(day == 3 && week == max96, "day counts anew, week stays saturated");
+    // ---------------------------------------------------------------- layout binding
+
+    /// @dev Every field written through the struct is read back by the library's word accessor at its offset,
+    /// with no field bleeding into another (each set to all ones while the others are random).
+    function testFuzz_layout_capsStructMatchesWordAccessors(
+        uint80 day,
+        uint80 week,
+        uint80 month,
+        bool enabled
+    ) public {
+        (uint256 d, uint256 wk, uint256 m, bool e) = w.capsViaStruct(
+            WindowCaps(day, week, month, enabled)
+        );
+        assertEq(d, day, "day cap at DAY_SHIFT");
+        assertEq(wk, week, "week cap at WEEK_SHIFT");
+        assertEq(m, month, "month cap at MONTH_SHIFT");
+        assertTrue(e == enabled, "enabled at ENABLED_SHIFT");
+        (d, wk, m, e) = w.capsViaStruct(WindowCaps(type(uint80).max, 0, 0, false));
+        assertTrue(d == MAX80 && wk == 0 && m == 0 && !e, "day cap alone");
+        (d, wk, m, e) = w.capsViaStruct(WindowCaps(0, 0, 0, true));
+        assertTrue(d == 0 && wk == 0 && m == 0 && e, "enabled alone");
     }
 
-    function testFuzz_exceeds_boundary(uint96 cap, uint96 before) public view {
+    function testFuzz_layout_spendStructMatchesWordAccessors(
+        uint80 day,
+        uint80 week,
+        uint80 month,
+        uint16 lastDay
+    ) public {
+        (uint256 word, uint256 d, uint256 wk, uint256 m, int256 last) = w.spendViaStruct(
+            WindowSpend(day, week, month, lastDay),
+            lastDay
+        );
+        assertEq(d, day, "day spent at DAY_SHIFT");
+        assertEq(wk, week, "week spent at WEEK_SHIFT");
+        assertEq(m, month, "month spent at MONTH_SHIFT");
+        assertEq(uint256(last), lastDay, "lastDay at LAST_DAY_SHIFT (today = lastDay)");
+        assertEq(word >> 240, lastDay, "lastDay in the top 16 bits");
+    }
+
+    /// @dev The other direction: a word the library stores reads back through the struct.
+    function testFuzz_layout_chargedWordReadsBackThroughStruct(uint32 day, uint80 amount) public {
+        day = uint32(bound(day, 1, 400_000));
+        WindowSpend memory s = w.chargeThenReadStruct(day, amount);
+        assertEq(s.day, amount, "struct day");
+        assertEq(s.week, amount, "struct week");
+        assertEq(s.month, amount, "struct month");
+        assertEq(s.lastDay, uint16(day), "struct lastDay = low 16 bits of the day");
+        s = w.chargeThenReadStruct(day, 1);
+        assertEq(s.day, uint256(amount) + 1 > MAX80 ? MAX80 : uint256(amount) + 1, "counted");
+    }
+
+    // ---------------------------------------------------------------- rollover from one day index
+
+    function test_rollover_weekAndMonthDeriveFromTheLastDay() public {
+        w.setCaps(0, 0, 0);
+        w.charge(MONDAY, 5);
+        w.charge(MONDAY + 6, 7); // Sunday: same ISO week, same month
+        (uint256 d, uint256 wk, uint256 m) = w.spentNow(MONDAY + 6);
+        assertTrue(d == 7 && wk == 12 && m == 12, "same week and month");
+        (d, wk, m) = w.spentNow(MONDAY + 7); // next Monday: new week, same month (January)
+        assertTrue(d == 0 && wk == 0 && m == 12, "new week, same month");
+        // 2026-01-31 is a Saturday; 2026-02-01 a Sunday: same week, new month.
+        w.charge(MONDAY + 26, 1);
+        (d, wk, m) = w.spentNow(MONDAY + 27);
+        assertTrue(d == 0 && wk == 1 && m == 0, "same week, new month");
+        // Decades later (within the 2^15 days the 16-bit index tells apart): nothing carries.
+        (d, wk, m) = w.spentNow(MONDAY + 26 + 20_000);
+        assertTrue(d == 0 && wk == 0 && m == 0, "decades later");
+    }
+
+    /// @dev The owners moved the UTC offset back across midnight: the last spend's day is tomorrow. The day
+    /// counter starts anew (as any other day change), week and month keep counting.
+    function test_rollover_lastDayAheadOfTodayKeepsWeekAndMonth() public {
+        w.setCaps(0, 0, 0);
+        w.charge(MONDAY + 2, 9);
+        (uint256 d, uint256 wk, uint256 m) = w.spentNow(MONDAY + 1);
+        assertTrue(d == 0 && wk == 9 && m == 9, "week and month kept");
+    }
+
+    /// @dev Uncapped windows still count; a count that would pass 2^80 - 1 saturates there instead of
+    /// wrapping or spilling into the day index bits (the slot is written in one word).
+    function test_charge_uncappedWindowSaturatesAtUint80Max() public {
+        w.setCaps(0, 0, 0);
+        w.charge(MONDAY, MAX80 - 5);
+        w.charge(MONDAY, 10);
+        (uint256 day, uint256 week, uint256 month) = w.spentNow(MONDAY);
+        assertTrue(day == MAX80 && week == MAX80 && month == MAX80, "saturated at 2^80 - 1");
+        w.charge(MONDAY, type(uint256).max);
+        (day, week, month) = w.spentNow(MONDAY);
+        assertTrue(day == MAX80 && week == MAX80 && month == MAX80, "huge amount saturates");
+        (day, , ) = w.spentNow(MONDAY + 1);
+        assertTrue(day == 0, "next day starts fresh");
+        w.charge(MONDAY + 1, 3);
+        (day, week, ) = w.spentNow(MONDAY + 1);
+        assertTrue(day == 3 && week == MAX80, "day counts anew, week stays saturated");
+        // A cap set later sees the saturated count, at or above any cap: nothing more passes.
+        w.setCaps(0, uint80(MAX80), 0);
+        (uint256 refused, , ) = w.preview(MONDAY + 1, 1);
+        assertEq(refused, 2, "week refuses");
+    }
+
+    function testFuzz_exceeds_boundary(uint80 cap, uint80 before) public view {
         vm.assume(cap != 0 && before <= cap);
         uint256 room = uint256(cap) - before;
         assertTrue(!w.exceeds(cap, before, room), "exactly at the cap is allowed");
@@ -58,95 +149,89 @@ contract SpendWindowsFuzzTest is TestBase {
 
     struct Ghost {
         uint32 day;
-        uint32 week;
-        uint32 month;
         uint256 daySpent;
         uint256 weekSpent;
         uint256 monthSpent;
     }
 
-    /// @dev A random walk of charges over advancing windows; the ground truth is summed here.
+    /// @dev A random walk of charges over advancing days (weeks and months as the calendar has them); the
+    /// ground truth is summed here.
     function testFuzz_charge_neverLetsSpentPassCap(
-        uint96 dayCap,
-        uint96 weekCap,
-        uint96 monthCap,
+        uint80 dayCap,
+        uint80 weekCap,
+        uint80 monthCap,
         uint256[12] memory amounts,
         uint8[12] memory steps
     ) public {
         w.setCaps(dayCap, weekCap, monthCap);
-        Ghost memory g = Ghost(100, 14, 3, 0, 0, 0); // day 100 is in week 100 / 7 and month 100 / 30
+        Ghost memory g = Ghost(MONDAY + 20, 0, 0, 0);
         for (uint256 i = 0; i < 12; ++i) {
-            // Advance 0-3 days; a new week every 7 days and a new month every 30 (the library only compares indexes).
-            uint32 newDay = g.day + uint32(steps[i] % 4);
+            uint32 newDay = g.day + uint32(steps[i] % 5);
             if (newDay != g.day) {
                 g.daySpent = 0;
-                if (newDay / 7 != g.day / 7) g.weekSpent = 0;
-                if (newDay / 30 != g.day / 30) g.monthSpent = 0;
+                if (Calendar.weekIndex(newDay) != Calendar.weekIndex(g.day)) g.weekSpent = 0;
+                if (Calendar.monthIndex(newDay) != Calendar.monthIndex(g.day)) g.monthSpent = 0;
                 g.day = newDay;
-                g.week = newDay / 7;
-                g.month = newDay / 30;
             }
-            uint256 amount =
-                amounts[i] % 4 == 0
-                    ? amounts[i]
-                    : bound(amounts[i], 0, uint256(type(uint96).max) / 4);
-            (uint256 refusedP, , ) = w.preview(g.day, g.week, g.month, amount);
+            uint256 amount = amounts[i] % 4 == 0 ? amounts[i] : bound(amounts[i], 0, MAX80 / 4);
+            (uint256 refusedP, , ) = w.preview(g.day, amount);
             bool expectRefused =
                 _refExceeds(dayCap, g.daySpent, amount) ||
                     _refExceeds(weekCap, g.weekSpent, amount) ||
                     _refExceeds(monthCap, g.monthSpent, amount);
-            try w.charge(g.day, g.week, g.month, amount) {
+            try w.charge(g.day, amount) {
                 assertTrue(!expectRefused, "accepted what a cap refuses");
                 assertEq(refusedP, 0, "preview agrees (accepted)");
-                g.daySpent += amount;
-                g.weekSpent += amount;
-                g.monthSpent += amount;
+                g.daySpent = _sat(g.daySpent, amount);
+                g.weekSpent = _sat(g.weekSpent, amount);
+                g.monthSpent = _sat(g.monthSpent, amount);
             } catch {
                 assertTrue(expectRefused, "refused what every cap allows");
                 assertTrue(refusedP != 0, "preview agrees (refused)");
             }
-            (uint256 d, uint256 wk, uint256 m) = w.spentNow(g.day, g.week, g.month);
+            (uint256 d, uint256 wk, uint256 m) = w.spentNow(g.day);
             if (dayCap != 0) assertLe(d, dayCap, "day spent <= cap");
             if (weekCap != 0) assertLe(wk, weekCap, "week spent <= cap");
             if (monthCap != 0) assertLe(m, monthCap, "month spent <= cap");
-            // Counted exactly (an uncapped window saturates at 2^96 - 1 instead of overflowing).
-            assertEq(d, _sat(g.daySpent), "day counted exactly");
-            assertEq(wk, _sat(g.weekSpent), "week counted exactly");
-            assertEq(m, _sat(g.monthSpent), "month counted exactly");
+            // Counted exactly (an uncapped window saturates at 2^80 - 1 instead of overflowing).
+            assertEq(d, g.daySpent, "day counted exactly");
+            assertEq(wk, g.weekSpent, "week counted exactly");
+            assertEq(m, g.monthSpent, "month counted exactly");
         }
     }
 
-    function _sat(uint256 x) internal pure returns (uint256) {
-        return x > type(uint96).max ? type(uint96).max : x;
+    function _sat(uint256 spent, uint256 amount) internal pure returns (uint256) {
+        if (amount >= MAX80) return MAX80;
+        return spent + amount > MAX80 ? MAX80 : spent + amount;
     }
 
-    function testFuzz_left_isCapMinusSpent(uint96 cap, uint96 amount) public {
+    function testFuzz_left_isCapMinusSpent(uint80 cap, uint80 amount) public {
         vm.assume(cap != 0 && amount <= cap);
         w.setCaps(cap, 0, 0);
-        w.charge(1, 1, 1, amount);
-        (uint256 d, uint256 wk, uint256 m) = w.left(1, 1, 1);
+        w.charge(MONDAY, amount);
+        (uint256 d, uint256 wk, uint256 m) = w.left(MONDAY);
         assertEq(d, uint256(cap) - amount, "left = cap - spent");
         assertEq(wk, type(uint256).max, "uncapped week");
         assertEq(m, type(uint256).max, "uncapped month");
-        (d, , ) = w.left(2, 1, 1);
+        (d, , ) = w.left(MONDAY + 1);
         assertEq(d, cap, "a new day starts full");
     }
 
     function testFuzz_tightenedBelowSpent_refusesEverything(
-        uint96 cap,
-        uint96 spent,
-        uint96 newCap,
-        uint96 amount
+        uint80 cap,
+        uint80 spent,
+        uint80 newCap,
+        uint80 amount
     ) public {
         vm.assume(
             cap != 0 && spent != 0 && spent <= cap && newCap != 0 && newCap < spent && amount != 0
         );
         w.setCaps(cap, 0, 0);
-        w.charge(1, 1, 1, spent);
+        w.charge(MONDAY, spent);
         w.setCaps(newCap, 0, 0);
-        (uint256 refused, , ) = w.preview(1, 1, 1, amount);
+        (uint256 refused, , ) = w.preview(MONDAY, amount);
         assertEq(refused, 1, "day refuses");
-        (uint256 d, , ) = w.left(1, 1, 1);
+        (uint256 d, , ) = w.left(MONDAY);
         assertEq(d, 0, "nothing left");
     }
 }
