@@ -17,6 +17,8 @@ import {
   type InterfaceAbi,
 } from "ethers";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
+import { openStore } from "../../src/relayer/store/index.js";
+import { nonceKeyAgent, signingAgent } from "../../src/relayer/auth/opAgent.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import {
   getUserOperationHash,
@@ -330,5 +332,72 @@ describe("relayer API keys scoped to an agent; a key reads only its own ops", fu
     };
     expect(await events(keys.agentA)).to.equal(403);
     expect(await events(keys.wallet)).to.equal(200);
+  });
+});
+
+describe("an op's agent: nonce key, and the key its signature recovers to", () => {
+  const agent = Wallet.createRandom();
+  const other = Wallet.createRandom();
+  const hash = hexlify(randomBytes(32));
+  const lane = (key: bigint, sequence = 5n) => (key << 64n) | sequence;
+
+  it("the nonce key is an agent's only when it is a non-zero address", () => {
+    expect(nonceKeyAgent(lane(BigInt(agent.address)))).to.equal(agent.address);
+    expect(nonceKeyAgent(lane(0n)), "owners' lane").to.equal(null);
+    expect(nonceKeyAgent(lane(1n << 160n)), "wider than an address").to.equal(null);
+    expect(nonceKeyAgent(lane((1n << 160n) - 1n))).to.equal(
+      "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF",
+    );
+  });
+
+  it("the signing agent needs the nonce key's own signature over the op hash", () => {
+    const nonce = lane(BigInt(agent.address));
+    expect(signingAgent(nonce, hash, agent.signingKey.sign(hash).serialized)).to.equal(
+      agent.address,
+    );
+    expect(
+      signingAgent(nonce, hash, other.signingKey.sign(hash).serialized),
+      "someone else's",
+    ).to.equal(null);
+    const otherHash = hexlify(randomBytes(32));
+    expect(
+      signingAgent(nonce, hash, agent.signingKey.sign(otherHash).serialized),
+      "another op's",
+    ).to.equal(null);
+    expect(signingAgent(nonce, hash, "0x" + "ff".repeat(65)), "a stub").to.equal(null);
+    expect(signingAgent(nonce, hash, "0x"), "empty").to.equal(null);
+    expect(
+      signingAgent(lane(0n), hash, agent.signingKey.sign(hash).serialized),
+      "owners' lane",
+    ).to.equal(null);
+  });
+});
+
+describe("creating an agent-scoped key", () => {
+  it("needs a wallet and an agent address; stores the agent checksummed", async () => {
+    const store = await openStore(`sqlite:${tempDir()}/keys.sqlite`);
+    try {
+      const agent = Wallet.createRandom().address;
+      const wallet = Wallet.createRandom().address;
+      const refuse = async (options: { sender: string; agent: string }, message: RegExp) => {
+        let thrown: unknown;
+        await createApiKey(store, { ...options, scopes: ["send"] }).catch(
+          (e: unknown) => (thrown = e),
+        );
+        expect(String(thrown)).to.match(message);
+      };
+      await refuse({ sender: "*", agent }, /agent-scoped key needs a wallet/);
+      await refuse({ sender: wallet, agent: "0x1234" }, /agent must be an address/);
+      const { info } = await createApiKey(store, {
+        sender: wallet,
+        agent: agent.toLowerCase(),
+        scopes: ["send"],
+      });
+      expect(info).to.deep.include({ sender: wallet, agent });
+      expect((await store.getApiKey(info.id))?.agent).to.equal(agent);
+      expect((await store.listApiKeys()).map((k) => k.agent)).to.deep.equal([agent]);
+    } finally {
+      await store.close();
+    }
   });
 });
