@@ -163,6 +163,18 @@ describe("relayer schema migrations", function () {
           1_000,
         ]);
         await db.exec(insertOp, [ownersHash, EP, WALLET, "0x7", ownersOpJson, null, 1_001, 1_001]);
+        // A row the backfill can't read as an op must not block the upgrade (it gets no agent).
+        const unreadableHash = hexlify(randomBytes(32));
+        await db.exec(insertOp, [
+          unreadableHash,
+          EP,
+          WALLET,
+          "0x8",
+          "not json",
+          null,
+          1_002,
+          1_002,
+        ]);
         const legacyKey = `leash_0123456789abcdef_${randomBytes(32).toString("base64url")}`;
         await db.exec(
           `INSERT INTO api_keys (id, key_hash, label, sender, scopes, created_at, expires_at, revoked_at, rotated_at)
@@ -229,8 +241,11 @@ describe("relayer schema migrations", function () {
           });
           expect(agentOp?.agent).to.equal(agent.address);
           expect((await store.getOp(ownersHash))?.agent).to.equal(null);
+          expect((await store.getOp(unreadableHash))?.agent).to.equal(null);
           const leased = await store.leaseOps("instance", EP, 10, 1_000, 5_000);
-          expect(leased.map((o) => o.hash).sort()).to.deep.equal([agentHash, ownersHash].sort());
+          expect(leased.map((o) => o.hash).sort()).to.deep.equal(
+            [agentHash, ownersHash, unreadableHash].sort(),
+          );
 
           // The old key still authenticates, bound to the wallet and to no agent; a new key can name an agent.
           const check = await verifyApiKey(store, legacyKey);

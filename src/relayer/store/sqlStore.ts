@@ -7,7 +7,7 @@ import { AUDIT_GENESIS_HASH, auditRowHash } from "../audit.js";
 import type pg from "pg";
 import { signingAgent } from "../auth/opAgent.js";
 import { migrate, runScript, type Migration } from "./migrations.js";
-import type { SqlDriver, SqlExecutor, SqlValue } from "./sqlDriver.js";
+import { PostgresDriver, type SqlDriver, type SqlExecutor, type SqlValue } from "./sqlDriver.js";
 import type {
   ApiKeyRecord,
   AuditInput,
@@ -22,6 +22,22 @@ import type {
   RelayerStore,
   TxRecord,
 } from "./types.js";
+
+/** Where rate-limit counters live on PostgreSQL (migration 3). */
+export const RATE_LIMIT_TABLE = "rate_limits";
+
+type Row = Record<string, unknown>;
+
+/** The agent that signed a stored op; null for any op that isn't an agent's, or can't be read as an op. */
+function storedOpAgent(hash: string, opJson: string): string | null {
+  try {
+    const op = JSON.parse(opJson) as { nonce?: unknown; signature?: unknown };
+    if (typeof op.nonce !== "string" || typeof op.signature !== "string") return null;
+    return signingAgent(BigInt(op.nonce), hash, op.signature);
+  } catch {
+    return null;
+  }
+}
 
 /** The op queue's schema history: append a migration, never edit one (see src/relayer/README.md). */
 export const RELAYER_MIGRATIONS: Migration[] = [
@@ -124,8 +140,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
         );
         if (rows.length === 0) break;
         for (const row of rows) {
-          const op = JSON.parse(String(row.op_json)) as { nonce: string; signature: string };
-          const agent = signingAgent(BigInt(op.nonce), String(row.hash), op.signature);
+          const agent = storedOpAgent(String(row.hash), String(row.op_json));
           if (agent)
             await tx.run("UPDATE user_ops SET agent = ? WHERE hash = ?", [agent, String(row.hash)]);
         }
@@ -147,16 +162,11 @@ CREATE TABLE IF NOT EXISTS audit_log (
   },
 ];
 
-/** Where rate-limit counters live on PostgreSQL (migration 3). */
-export const RATE_LIMIT_TABLE = "rate_limits";
-
 // Bounds one group commit (SQLite): a burst of ops is split over several transactions.
 const MAX_GROUP_COMMIT = 200;
 
 // Any constant: serialises audit appends across PostgreSQL instances.
 const AUDIT_LOCK_ID = 4_337_001;
-
-type Row = Record<string, unknown>;
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -264,8 +274,8 @@ export class SqlRelayerStore implements RelayerStore {
   }
 
   sharedRateLimitPool(): { pool: pg.Pool; table: string } | null {
-    return this.db.dialect === "postgres" && "pool" in this.db
-      ? { pool: (this.db as { pool: pg.Pool }).pool, table: RATE_LIMIT_TABLE }
+    return this.db instanceof PostgresDriver
+      ? { pool: this.db.pool, table: RATE_LIMIT_TABLE }
       : null;
   }
 
