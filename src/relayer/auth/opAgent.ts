@@ -4,9 +4,12 @@
  * user-op hash recovers to that same key (AgentWallet._validateUserOp). The relayer applies the same convention:
  *
  * - `nonceKeyAgent`: the key an op claims by its nonce (null for the owners' lane or a key wider than an
- *   address). Enough to scope an estimate, which clients make with a stub signature.
- * - `signingAgent`: that key, only when the signature really recovers to it: the agent recorded with a stored op
- *   and required for an agent-scoped key to send.
+ *   address). Recorded with every stored op: the relayer stores an op only after simulating its validation, in
+ *   which the wallet checked that this key signed it (or, node down, queues it to simulate before bundling).
+ *   Also what scopes an estimate, which clients make with a stub signature.
+ * - `signingAgent`: that key, only when the signature really recovers to it. Checked when an agent-scoped key
+ *   sends, so such a key can't even queue an op for another lane. Not on every send: an ecrecover in JavaScript
+ *   costs milliseconds.
  *
  * "Agent" here is the agent's signing key. An agent's id is its first key, so the two are equal until the owners
  * rotate the key; after a rotation the operator issues the agent a key scoped to the new one.

@@ -6,8 +6,8 @@
  *   signed by it;
  * - estimate: the same, except the signature (clients estimate with a stub signature);
  * - read (eth_getUserOperationByHash, eth_getUserOperationReceipt, leash_getUserOperationStatus): only ops of the
- *   key's wallet and, for an agent key, ops that agent signed. Any other op answers exactly like an unknown
- *   hash, so a key can't even learn that a hash exists.
+ *   key's wallet and, for an agent key, that agent's ops (on its nonce key, which the wallet accepts only signed
+ *   by it). Any other op answers exactly like an unknown hash, so a key can't even learn that a hash exists.
  */
 import { ForbiddenError } from "../errors.js";
 import { nonceKeyAgent, signingAgent } from "../auth/opAgent.js";
@@ -49,8 +49,9 @@ export function requireEstimateAccess(
 }
 
 /**
- * For sends: the sender, and the agent that really signed the op. Returns that agent (null when the op is not
- * an agent's), which is stored with the op and decides who may read it.
+ * For sends: the sender and, for an agent-scoped key, the op's nonce key and signature must both be that agent's.
+ * Returns the op's agent by its nonce key (null when it isn't an agent's), stored with the op: it decides who may
+ * read it.
  */
 export function requireSendAccess(
   ctx: CallContext,
@@ -58,7 +59,10 @@ export function requireSendAccess(
   userOpHash: string,
 ): string | null {
   if (!coversSender(ctx, op.sender)) refuse("send operations", "sender");
-  const agent = signingAgent(op.nonce, userOpHash, op.signature);
-  if (!coversAgent(ctx, agent)) refuse("send operations", "agent");
+  const agent = nonceKeyAgent(op.nonce);
+  if (ctx.apiKey?.agent) {
+    if (!coversAgent(ctx, agent) || signingAgent(op.nonce, userOpHash, op.signature) !== agent)
+      refuse("send operations", "agent");
+  }
   return agent;
 }

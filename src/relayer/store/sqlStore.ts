@@ -5,7 +5,7 @@
  */
 import { AUDIT_GENESIS_HASH, auditRowHash } from "../audit.js";
 import type pg from "pg";
-import { signingAgent } from "../auth/opAgent.js";
+import { nonceKeyAgent } from "../auth/opAgent.js";
 import { migrate, runScript, type Migration } from "./migrations.js";
 import { PostgresDriver, type SqlDriver, type SqlExecutor, type SqlValue } from "./sqlDriver.js";
 import type {
@@ -28,12 +28,11 @@ export const RATE_LIMIT_TABLE = "rate_limits";
 
 type Row = Record<string, unknown>;
 
-/** The agent that signed a stored op; null for any op that isn't an agent's, or can't be read as an op. */
-function storedOpAgent(hash: string, opJson: string): string | null {
+/** The agent of a stored op; null for any op that isn't an agent's, or can't be read as an op. */
+function storedOpAgent(opJson: string): string | null {
   try {
-    const op = JSON.parse(opJson) as { nonce?: unknown; signature?: unknown };
-    if (typeof op.nonce !== "string" || typeof op.signature !== "string") return null;
-    return signingAgent(BigInt(op.nonce), hash, op.signature);
+    const op = JSON.parse(opJson) as { nonce?: unknown };
+    return typeof op.nonce === "string" ? nonceKeyAgent(BigInt(op.nonce)) : null;
   } catch {
     return null;
   }
@@ -126,12 +125,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
   },
   {
     version: 2,
-    // API keys scoped to one agent; each op records the agent that signed it (src/relayer/auth/opAgent.ts).
+    // API keys scoped to one agent; each op records its agent (src/relayer/auth/opAgent.ts).
     name: "agent-scopes",
     up: async (tx) => {
       await tx.run("ALTER TABLE api_keys ADD COLUMN agent TEXT");
       await tx.run("ALTER TABLE user_ops ADD COLUMN agent TEXT");
-      // Ops stored before: their agent from their nonce and signature (the stored hash is the signed one).
+      // Ops stored before: their agent from their nonce key, as for ops stored from now on.
       let after = "";
       for (;;) {
         const rows = await tx.query<Row>(
@@ -140,7 +139,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
         );
         if (rows.length === 0) break;
         for (const row of rows) {
-          const agent = storedOpAgent(String(row.hash), String(row.op_json));
+          const agent = storedOpAgent(String(row.op_json));
           if (agent)
             await tx.run("UPDATE user_ops SET agent = ? WHERE hash = ?", [agent, String(row.hash)]);
         }

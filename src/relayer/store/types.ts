@@ -22,7 +22,7 @@ export interface OpRecord {
   needsSimulation: boolean;
   attempts: number;
   apiKeyId: string | null;
-  /** The agent key that signed it (nonce key = ECDSA signer, src/relayer/auth/opAgent.ts), else null. */
+  /** The agent key whose op it is (its nonce key, src/relayer/auth/opAgent.ts), else null. */
   agent: string | null;
   receivedAt: number;
   updatedAt: number;
