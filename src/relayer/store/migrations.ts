@@ -95,6 +95,8 @@ export async function migrate(
       );
 
     const byName = new Map(migrations.map((m) => [migrationName(component, m), m]));
+    // What this call applied (not what umzug ran: a migration may find it was applied meanwhile and skip).
+    const applied: string[] = [];
     const storage: UmzugStorage<SqlDriver> = {
       executed: async () =>
         (await recorded())
@@ -110,27 +112,30 @@ export async function migrate(
     const umzug = new Umzug<SqlDriver>({
       migrations: [...byName].map(([name, m]) => ({
         name,
-        up: ({ context }) =>
-          context.transaction(async (tx) => {
+        up: async ({ context }) => {
+          const done = await context.transaction(async (tx) => {
             // Another process may have applied it since `executed` was read (SQLite has no advisory lock).
-            if ((await recorded(tx)).includes(m.version)) return;
+            if ((await recorded(tx)).includes(m.version)) return false;
             await m.up(tx, context.dialect);
             await tx.run(
               "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)",
               [component, m.version, m.name, Date.now()],
             );
-          }),
+            return true;
+          });
+          if (done) applied.push(name);
+        },
       })),
       context: db,
       storage,
       logger: undefined,
     });
-    const applied = (await umzug.up()).map((m) => m.name);
+    await umzug.up();
     return { applied, version: Math.max(0, ...(await recorded())) };
   });
 }
 
-/** The recorded versions of every component (for tests and `leash` diagnostics). */
+/** The recorded versions of every component (for tests and operators). */
 export async function schemaVersions(
   db: SqlExecutor,
 ): Promise<{ component: string; version: number; name: string; appliedAt: number }[]> {

@@ -75,7 +75,10 @@ export async function requireSignedRequest(
   return recovered;
 }
 
-/** Reads: an API key for this whole wallet (not one limited to an agent), or an owner's or guardian's signed request. */
+/**
+ * Reads: an API key for this whole wallet (not one limited to an agent), or an owner's or guardian's signed
+ * request.
+ */
 export async function requireReader(
   ctx: CallContext,
   wallet: string,
