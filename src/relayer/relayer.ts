@@ -128,7 +128,11 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     metrics,
     logger,
     bundler,
-    senderRateLimiter: new RateLimiter(config.rateLimits.perSender),
+    senderRateLimiter: RateLimiter.create(
+      "sender",
+      config.rateLimits.perSender,
+      store.sharedRateLimitPool(),
+    ),
     reputation,
     ownerActions,
     notify,
@@ -152,7 +156,10 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     await store.close();
     throw error;
   }
-  const server = new RpcServer(ctx, new RateLimiter(config.rateLimits.perKey));
+  const server = new RpcServer(
+    ctx,
+    RateLimiter.create("key", config.rateLimits.perKey, store.sharedRateLimitPool()),
+  );
   const port = await server.listen(config.port, config.host);
   const url = `http://${config.host}:${port}/`;
   log.info("relayer started", {

@@ -351,6 +351,62 @@ describe("leash CLI: apikey and audit verify on the relayer's store", function (
     }
   });
 
+  it("apikey create --agent limits a key to one agent of the wallet; it needs a wallet and an address", async () => {
+    const agent = "0x00000000000000000000000000000000000a6E47"; // EIP-55
+    const created = await leash([
+      "--json",
+      "apikey",
+      "create",
+      "--sender",
+      ADDRESS,
+      "--agent",
+      agent.toLowerCase(),
+      "--db",
+      db,
+    ]);
+    expect(created.code, created.stderr).to.equal(0);
+    const info = json<{ key: string; sender: string; agent: string }>(created);
+    expect(info).to.deep.include({ sender: ADDRESS, agent });
+    const store = await openStore(db);
+    try {
+      const check = await verifyApiKey(store, info.key);
+      expect(check.ok && check.info.agent).to.equal(agent);
+    } finally {
+      await store.close();
+    }
+    const list = json<{ agent: string | null }[]>(
+      await leash(["--json", "apikey", "list", "--db", db]),
+    );
+    expect(list.map((k) => k.agent)).to.include(agent);
+
+    const anyWallet = await leash([
+      "apikey",
+      "create",
+      "--sender",
+      "*",
+      "--agent",
+      agent,
+      "--db",
+      db,
+    ]);
+    expect(anyWallet.code).to.equal(2);
+    expect(errorLine(anyWallet)).to.equal(
+      "--agent needs --sender <wallet>: an agent key belongs to one wallet",
+    );
+    const badAgent = await leash([
+      "apikey",
+      "create",
+      "--sender",
+      ADDRESS,
+      "--agent",
+      "0x12",
+      "--db",
+      db,
+    ]);
+    expect(badAgent.code).to.equal(2);
+    expect(errorLine(badAgent)).to.equal("--agent is not an address: 0x12");
+  });
+
   it("apikey rotate replaces the secret, revoke disables the key; unknown ids and bad input fail", async () => {
     const created = json<{ key: string; id: string }>(
       await leash(["--json", "apikey", "create", "--sender", ADDRESS, "--db", db]),

@@ -1,7 +1,6 @@
 /** API keys (hashing, scopes, sender binding, expiry, rotation, revocation) and rate limits. */
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { Wallet } from "ethers";
 import {
   createApiKey,
   listApiKeys,
@@ -272,29 +271,33 @@ describe("relayer API keys and rate limits", function () {
     });
   });
 
-  describe("RateLimiter windows at the edge", () => {
-    it("per second / minute: limit-th allowed, limit+1 refused until the window rolls", () => {
-      const limiter = new RateLimiter({ perSecond: 3, perMinute: 5 });
-      const t0 = 1_000_000_000_000;
-      for (let i = 0; i < 3; i++) expect(limiter.take("k", t0 + i).allowed).to.equal(true);
-      const refused = limiter.take("k", t0 + 10);
-      expect(refused).to.deep.include({ allowed: false, tier: "perSecond" });
-      expect((refused as { retryAfterMs: number }).retryAfterMs).to.equal(990);
-      expect(limiter.take("k", t0 + 1000).allowed).to.equal(true);
-      expect(limiter.take("k", t0 + 1001).allowed).to.equal(true);
-      const minute = limiter.take("k", t0 + 1002);
-      expect(minute).to.deep.include({ allowed: false, tier: "perMinute" });
+  describe("RateLimiter tiers at the edge (in memory, as on SQLite)", () => {
+    it("the limit-th request passes, the next is refused by the tier it exceeds, with retryAfterMs", async () => {
+      const limiter = RateLimiter.create("test", { perMinute: 3, perHour: 5 }, null);
+      expect(limiter.shared).to.equal(false);
+      for (let i = 1; i <= 3; i++)
+        expect(await limiter.take("k"), `request ${i}`).to.deep.equal({ allowed: true });
+      const refused = await limiter.take("k");
+      expect(refused).to.deep.include({ allowed: false, tier: "perMinute" });
+      const { retryAfterMs } = refused as { retryAfterMs: number };
+      expect(retryAfterMs).to.be.greaterThan(0);
+      expect(retryAfterMs).to.be.at.most(60_000);
+      // Another subject has its own counters.
+      expect(await limiter.take("other")).to.deep.equal({ allowed: true });
     });
 
-    it("refused requests do not consume quota, and memory stays bounded", () => {
-      const limiter = new RateLimiter({ perHour: 1 }, 10);
-      const t0 = 3_600_000 * 100;
-      expect(limiter.take("a", t0).allowed).to.equal(true);
-      for (let i = 0; i < 5; i++) expect(limiter.take("a", t0 + i).allowed).to.equal(false);
-      for (let i = 0; i < 100; i++) limiter.take(Wallet.createRandom().address, t0);
-      expect(
-        (limiter as unknown as { counters: Map<string, unknown> }).counters.size,
-      ).to.be.at.most(10);
+    it("a request refused by a short window is not charged to the longer ones", async () => {
+      const limiter = RateLimiter.create("test", { perMinute: 2, perDay: 10 }, null);
+      for (let i = 0; i < 2; i++) expect((await limiter.take("k")).allowed).to.equal(true);
+      for (let i = 0; i < 5; i++) expect((await limiter.take("k")).allowed).to.equal(false);
+      expect(await limiter.usage("k")).to.deep.equal({ perMinute: 7, perDay: 2 });
+    });
+
+    it("a limit of 0 refuses everything; a negative or fractional limit is a config error", async () => {
+      const closed = RateLimiter.create("test", { perHour: 0 }, null);
+      expect(await closed.take("k")).to.deep.include({ allowed: false, tier: "perHour" });
+      expect(() => RateLimiter.create("test", { perHour: -1 }, null)).to.throw(/perHour/);
+      expect(() => RateLimiter.create("test", { perDay: 1.5 }, null)).to.throw(/perDay/);
     });
   });
 });

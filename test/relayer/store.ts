@@ -22,6 +22,7 @@ function op(i: number, sender = "0x000000000000000000000000000000000000a11c"): N
     opJson: JSON.stringify({ i }),
     needsSimulation: false,
     apiKeyId: null,
+    agent: null,
     receivedAt: 1_000 + i,
   };
 }
@@ -286,6 +287,7 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
         keyHash: "ff".repeat(32),
         label: "agent-1",
         sender: "*",
+        agent: null,
         scopes: ["send", "read"],
         createdAt: 1,
         expiresAt: null,

@@ -52,6 +52,7 @@ function keyView(info: ApiKeyInfo) {
     id: info.id,
     label: info.label,
     sender: info.sender,
+    agent: info.agent,
     scopes: info.scopes,
     createdAt: time(info.createdAt),
     expiresAt: time(info.expiresAt),
@@ -89,6 +90,10 @@ export function registerApiKey(program: Command): void {
     .command("create")
     .description("create a key; it is printed once and never again")
     .requiredOption("--sender <address>", "wallet the key may send ops for, or * for any")
+    .option(
+      "--agent <address>",
+      "limit the key to this agent (its key address) of the wallet: it sends and reads only that agent's ops",
+    )
     .option("--scopes <list>", "comma-separated: send, read", "send,read")
     .option("--label <text>", "a name for people", "")
     .option("--expires <duration>", "lifetime, e.g. 30d, 12h (default: never)")
@@ -97,19 +102,30 @@ export function registerApiKey(program: Command): void {
       action(
         async (
           ctx,
-          opts: { sender: string; scopes: string; label: string; expires?: string; db?: string },
+          opts: {
+            sender: string;
+            agent?: string;
+            scopes: string;
+            label: string;
+            expires?: string;
+            db?: string;
+          },
         ) => {
           const sender = opts.sender === "*" ? "*" : parseAddress(opts.sender, "--sender");
+          const agent = opts.agent === undefined ? null : parseAddress(opts.agent, "--agent");
+          if (agent && sender === "*")
+            throw usageError("--agent needs --sender <wallet>: an agent key belongs to one wallet");
           const scopes = parseScopes(opts.scopes);
           const expiresAt = opts.expires ? Date.now() + parseDuration(opts.expires) * 1000 : null;
           const { key, info } = await withStore(ctx, opts.db, (store) =>
-            createApiKey(store, { sender, scopes, label: opts.label, expiresAt }),
+            createApiKey(store, { sender, agent, scopes, label: opts.label, expiresAt }),
           );
           ctx.out.result({ key, ...keyView(info) }, () =>
             [
               renderFields([
                 ["id", info.id],
                 ["sender", info.sender],
+                ["agent", info.agent ?? "any (whole wallet)"],
                 ["scopes", info.scopes.join(",")],
                 ["expires", time(info.expiresAt) ?? "never"],
               ]),
@@ -130,11 +146,12 @@ export function registerApiKey(program: Command): void {
         const keys = (await withStore(ctx, opts.db, listApiKeys)).map(keyView);
         ctx.out.result(keys, () =>
           ctx.out.table(
-            ["id", "label", "sender", "scopes", "status", "created", "expires"],
+            ["id", "label", "sender", "agent", "scopes", "status", "created", "expires"],
             keys.map((k) => [
               k.id,
               k.label,
               k.sender,
+              k.agent ?? "",
               k.scopes.join(","),
               k.status,
               k.createdAt,

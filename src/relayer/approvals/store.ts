@@ -6,9 +6,19 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { migrate, runScript, type Migration } from "../store/migrations.js";
 import { PostgresDriver, SqliteDriver, type SqlDriver } from "../store/sqlDriver.js";
 
-const SCHEMA = `
+/** This store's schema history: append a migration, never edit one (see src/relayer/README.md). */
+export const APPROVALS_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    // The schema as it was before versioned migrations; IF NOT EXISTS adopts such a database as version 1.
+    name: "initial",
+    up: (tx) =>
+      runScript(
+        tx,
+        `
 CREATE TABLE IF NOT EXISTS owner_approvals (
   wallet TEXT NOT NULL,
   proposal_id TEXT NOT NULL,
@@ -29,7 +39,10 @@ CREATE TABLE IF NOT EXISTS proposal_actions (
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (wallet, proposal_id, action)
 );
-`;
+`,
+      ),
+  },
+];
 
 export interface StoredApproval {
   wallet: string;
@@ -64,9 +77,13 @@ export class ApprovalStore {
     } else {
       driver = new PostgresDriver(url);
     }
-    // CREATE ... IF NOT EXISTS is idempotent on both backends; concurrent PostgreSQL instances may race on
-    // it, so a lost race (unique violation on the catalog) is retried once.
-    await driver.exec(SCHEMA).catch(() => driver.exec(SCHEMA));
+    // Versioned, once per database, serialised across instances (src/relayer/store/migrations.ts).
+    try {
+      await migrate(driver, "approvals", APPROVALS_MIGRATIONS);
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
     return new ApprovalStore(driver);
   }
 

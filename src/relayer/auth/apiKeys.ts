@@ -17,6 +17,8 @@ export interface ApiKeyInfo {
   id: string;
   label: string;
   sender: string;
+  /** The agent key it is limited to (its own ops only), or null for every op of the wallet. */
+  agent: string | null;
   scopes: ApiKeyScope[];
   createdAt: number;
   expiresAt: number | null;
@@ -28,6 +30,11 @@ export interface CreateApiKeyOptions {
   label?: string;
   /** Address the key may send ops for, or "*" for any sender. */
   sender: string;
+  /**
+   * Limits the key to one agent of that wallet: it sends and estimates only ops on that agent's nonce key
+   * (sends: signed by it) and reads only the ops that agent signed. Its key address (src/relayer/auth/opAgent.ts).
+   */
+  agent?: string | null;
   scopes: ApiKeyScope[];
   /** Absolute expiry (ms since epoch); null = never. */
   expiresAt?: number | null;
@@ -45,6 +52,7 @@ function toInfo(record: ApiKeyRecord): ApiKeyInfo {
     id: record.id,
     label: record.label,
     sender: record.sender,
+    agent: record.agent,
     scopes: record.scopes as ApiKeyScope[],
     createdAt: record.createdAt,
     expiresAt: record.expiresAt,
@@ -73,13 +81,22 @@ export async function createApiKey(
     throw new Error(`scopes must be a non-empty subset of ${API_KEY_SCOPES.join(", ")}`);
   }
   const label = (options.label ?? "").slice(0, 100);
+  const sender = normalizeSender(options.sender);
+  let agent: string | null = null;
+  if (options.agent !== undefined && options.agent !== null) {
+    if (!isAddress(options.agent)) throw new Error("agent must be an address");
+    // An agent key is an agent of one wallet: "*" would let it act for that key in every wallet.
+    if (sender === "*") throw new Error("an agent-scoped key needs a wallet (sender), not *");
+    agent = getAddress(options.agent.toLowerCase());
+  }
   const id = randomBytes(8).toString("hex");
   const key = newSecretFor(id);
   const record: ApiKeyRecord = {
     id,
     keyHash: hashKey(key),
     label,
-    sender: normalizeSender(options.sender),
+    sender,
+    agent,
     scopes,
     createdAt: options.now ?? Date.now(),
     expiresAt: options.expiresAt ?? null,

@@ -1,9 +1,25 @@
 /**
- * Fixed-window rate limits per subject (an API key id or a sender address) over several
- * windows at once (second, minute, hour, day). In memory: with several relayer instances on
- * PostgreSQL each instance enforces the limits separately, so the effective limit is
- * limit × instances.
+ * Rate limits per subject (an API key id or a sender address) over several windows at once (second, minute,
+ * hour, day), with rate-limiter-flexible. A window starts at a subject's first request in it.
+ *
+ * - On PostgreSQL the counters live in the database (RateLimiterPostgres over the relayer's own pool, table from
+ *   migration 3 of src/relayer/store/sqlStore.ts), so every instance sharing it enforces one limit: two instances
+ *   never give a key twice its limit. Each count is one atomic upsert. Should the database fail, an in-memory
+ *   limiter with the same limits stands in (per instance) until it answers again.
+ * - On SQLite (one process) the counters are in memory. Their entries expire with their window, so memory is
+ *   bounded by the subjects seen within the longest window; only authenticated callers reach a limiter, and a
+ *   wallet-bound key reaches one sender.
+ *
+ * Tiers are taken shortest window first and the first refusal stops: a request refused by a short window is not
+ * charged to the longer ones (a burst doesn't use up the day).
  */
+import type pg from "pg";
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 
 export interface RateLimitTiers {
   perSecond?: number;
@@ -12,67 +28,88 @@ export interface RateLimitTiers {
   perDay?: number;
 }
 
-const WINDOWS: { tier: keyof RateLimitTiers; ms: number }[] = [
-  { tier: "perSecond", ms: 1_000 },
-  { tier: "perMinute", ms: 60_000 },
-  { tier: "perHour", ms: 3_600_000 },
-  { tier: "perDay", ms: 86_400_000 },
+const WINDOWS: { tier: keyof RateLimitTiers; seconds: number }[] = [
+  { tier: "perSecond", seconds: 1 },
+  { tier: "perMinute", seconds: 60 },
+  { tier: "perHour", seconds: 3_600 },
+  { tier: "perDay", seconds: 86_400 },
 ];
-
-interface Counter {
-  windowStart: number;
-  count: number;
-}
 
 export type RateLimitDecision =
   { allowed: true } | { allowed: false; retryAfterMs: number; tier: string };
 
-export class RateLimiter {
-  private readonly counters = new Map<string, Counter>();
+interface Tier {
+  tier: keyof RateLimitTiers;
+  limiter: RateLimiterAbstract;
+}
 
-  constructor(
-    private readonly tiers: RateLimitTiers,
-    // Distinct subjects are attacker-influenced (senders): cap the map, evicting stale entries.
-    private readonly maxSubjects = 100_000,
+/** Where shared counters live: the relayer store's PostgreSQL pool and table. */
+export interface SharedRateLimitStore {
+  pool: pg.Pool;
+  table: string;
+}
+
+export class RateLimiter {
+  private constructor(
+    /** Counters shared with other instances (PostgreSQL) or this process's own (memory). */
+    readonly shared: boolean,
+    private readonly tiers: Tier[],
   ) {}
 
-  /** Checks every tier; counts the request only if all tiers allow it. */
-  take(subject: string, now: number = Date.now()): RateLimitDecision {
-    const active = WINDOWS.filter((w) => this.tiers[w.tier] !== undefined);
-    let worst: { retryAfterMs: number; tier: string } | null = null;
-    const counters: Counter[] = [];
-    for (const window of active) {
-      const key = `${window.tier}:${subject}`;
-      const windowStart = now - (now % window.ms);
-      let counter = this.counters.get(key);
-      if (!counter || counter.windowStart !== windowStart) {
-        counter = { windowStart, count: 0 };
-        this.ensureCapacity(now);
-        this.counters.set(key, counter);
-      }
-      counters.push(counter);
-      if (counter.count >= (this.tiers[window.tier] as number)) {
-        const retryAfterMs = windowStart + window.ms - now;
-        if (!worst || retryAfterMs > worst.retryAfterMs)
-          worst = { retryAfterMs, tier: window.tier };
+  /**
+   * `name` keeps the limiters apart in the shared table ("key", "sender"); `store` null keeps them in memory.
+   */
+  static create(
+    name: string,
+    limits: RateLimitTiers,
+    store: SharedRateLimitStore | null,
+  ): RateLimiter {
+    const tiers: Tier[] = [];
+    for (const { tier, seconds } of WINDOWS) {
+      const points = limits[tier];
+      if (points === undefined) continue;
+      if (!Number.isInteger(points) || points < 0)
+        throw new Error(`config: rate limit ${name}.${tier} must be a whole number >= 0`);
+      const options = { points, duration: seconds, keyPrefix: `${name}:${tier}` };
+      const memory = new RateLimiterMemory(options);
+      tiers.push({
+        tier,
+        limiter: store
+          ? new RateLimiterPostgres({
+              ...options,
+              storeClient: store.pool,
+              storeType: "pool",
+              tableName: store.table,
+              // Created by the store's migrations, with the schema's version (not by the library at run time).
+              tableCreated: true,
+              // Once over the limit, refuse from memory for the rest of the window: no query per refused request.
+              inMemoryBlockOnConsumed: points + 1,
+              insuranceLimiter: memory,
+            })
+          : memory,
+      });
+    }
+    return new RateLimiter(store !== null, tiers);
+  }
+
+  /** Counts the request against each tier in turn; refused at the first tier over its limit. */
+  async take(subject: string): Promise<RateLimitDecision> {
+    for (const { tier, limiter } of this.tiers) {
+      try {
+        await limiter.consume(subject);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        return { allowed: false, tier, retryAfterMs: Math.max(1, rejection.msBeforeNext) };
       }
     }
-    if (worst) return { allowed: false, ...worst };
-    for (const counter of counters) counter.count++;
     return { allowed: true };
   }
 
-  private ensureCapacity(now: number): void {
-    if (this.counters.size < this.maxSubjects) return;
-    for (const [key, counter] of this.counters) {
-      const windowMs = WINDOWS.find((w) => key.startsWith(w.tier + ":"))?.ms ?? 0;
-      if (counter.windowStart + windowMs <= now) this.counters.delete(key);
-    }
-    // Still full of live windows: drop the oldest insertion (Map keeps insertion order).
-    while (this.counters.size >= this.maxSubjects) {
-      const first = this.counters.keys().next();
-      if (first.done) break;
-      this.counters.delete(first.value);
-    }
+  /** Requests counted so far in each tier's current window (refused ones included in the refusing tier). */
+  async usage(subject: string): Promise<Partial<Record<keyof RateLimitTiers, number>>> {
+    const used: Partial<Record<keyof RateLimitTiers, number>> = {};
+    for (const { tier, limiter } of this.tiers)
+      used[tier] = (await limiter.get(subject))?.consumedPoints ?? 0;
+    return used;
   }
 }

@@ -5,9 +5,19 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { migrate, runScript, type Migration } from "../store/migrations.js";
 import { PostgresDriver, SqliteDriver, type SqlDriver } from "../store/sqlDriver.js";
 
-const SCHEMA = `
+/** This store's schema history: append a migration, never edit one (see src/relayer/README.md). */
+export const NOTIFY_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    // The schema as it was before versioned migrations; IF NOT EXISTS adopts such a database as version 1.
+    name: "initial",
+    up: (tx) =>
+      runScript(
+        tx,
+        `
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
   id TEXT PRIMARY KEY,
   wallet TEXT NOT NULL,
@@ -37,7 +47,10 @@ CREATE TABLE IF NOT EXISTS notify_cursor (
   name TEXT PRIMARY KEY,
   block BIGINT NOT NULL
 );
-`;
+`,
+      ),
+  },
+];
 
 export interface Endpoint {
   id: string;
@@ -79,7 +92,13 @@ export class NotifyStore {
     } else {
       driver = new PostgresDriver(url);
     }
-    await driver.exec(SCHEMA).catch(() => driver.exec(SCHEMA));
+    // Versioned, once per database, serialised across instances (src/relayer/store/migrations.ts).
+    try {
+      await migrate(driver, "notify", NOTIFY_MIGRATIONS);
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
     return new NotifyStore(driver);
   }
 

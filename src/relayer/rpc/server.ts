@@ -396,7 +396,7 @@ export class RpcServer {
       if (!apiKey.scopes.includes(method.scope)) {
         return { error: new ForbiddenError(`this API key lacks the "${method.scope}" scope`) };
       }
-      const limit = this.keyRateLimiter.take(apiKey.id);
+      const limit = await this.keyRateLimiter.take(apiKey.id);
       if (!limit.allowed) {
         return {
           error: new ThrottledError(

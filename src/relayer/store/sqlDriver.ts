@@ -16,6 +16,12 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a lock every process using the database contends for: a PostgreSQL session advisory
+   * lock (held on a connection of its own, so `fn` may use the pool and transactions). On SQLite `fn` just runs:
+   * its transactions already take the database's write lock (BEGIN IMMEDIATE).
+   */
+  exclusive<T>(lockId: number, fn: () => Promise<T>): Promise<T>;
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,6 +89,10 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  exclusive<T>(_lockId: number, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async exec(sql: string): Promise<void> {
     await this.mutex.run(async () => this.db.exec(sql));
   }
@@ -101,7 +111,8 @@ const INT8_OID = 20;
 
 export class PostgresDriver implements SqlDriver {
   readonly dialect = "postgres" as const;
-  private readonly pool: pg.Pool;
+  /** Shared with what must use the same connections (the PostgreSQL rate limiter). */
+  readonly pool: pg.Pool;
 
   constructor(connectionString: string) {
     this.pool = new pg.Pool({
@@ -147,6 +158,26 @@ export class PostgresDriver implements SqlDriver {
       throw error;
     } finally {
       client.release();
+    }
+  }
+
+  async exclusive<T>(lockId: number, fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [lockId]);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    try {
+      return await fn();
+    } finally {
+      // A failed unlock means the session is gone, and its lock with it: drop that connection.
+      const unlocked = await client.query("SELECT pg_advisory_unlock($1)", [lockId]).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      client.release(unlocked);
     }
   }
 

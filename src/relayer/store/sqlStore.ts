@@ -4,7 +4,10 @@
  * mined bundle and its ops' outcomes) happens in one transaction.
  */
 import { AUDIT_GENESIS_HASH, auditRowHash } from "../audit.js";
-import type { SqlDriver, SqlExecutor, SqlValue } from "./sqlDriver.js";
+import type pg from "pg";
+import { nonceKeyAgent } from "../auth/opAgent.js";
+import { migrate, runScript, type Migration } from "./migrations.js";
+import { PostgresDriver, type SqlDriver, type SqlExecutor, type SqlValue } from "./sqlDriver.js";
 import type {
   ApiKeyRecord,
   AuditInput,
@@ -20,7 +23,31 @@ import type {
   TxRecord,
 } from "./types.js";
 
-const SCHEMA = `
+/** Where rate-limit counters live on PostgreSQL (migration 3). */
+export const RATE_LIMIT_TABLE = "rate_limits";
+
+type Row = Record<string, unknown>;
+
+/** The agent of a stored op; null for any op that isn't an agent's, or can't be read as an op. */
+function storedOpAgent(opJson: string): string | null {
+  try {
+    const op = JSON.parse(opJson) as { nonce?: unknown };
+    return typeof op.nonce === "string" ? nonceKeyAgent(BigInt(op.nonce)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The op queue's schema history: append a migration, never edit one (see src/relayer/README.md). */
+export const RELAYER_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    // The schema as it was before versioned migrations; IF NOT EXISTS adopts such a database as version 1.
+    name: "initial",
+    up: (tx) =>
+      runScript(
+        tx,
+        `
 CREATE TABLE IF NOT EXISTS user_ops (
   hash TEXT PRIMARY KEY,
   entry_point TEXT NOT NULL,
@@ -93,16 +120,52 @@ CREATE TABLE IF NOT EXISTS audit_log (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-`;
+`,
+      ),
+  },
+  {
+    version: 2,
+    // API keys scoped to one agent; each op records its agent (src/relayer/auth/opAgent.ts).
+    name: "agent-scopes",
+    up: async (tx) => {
+      await tx.run("ALTER TABLE api_keys ADD COLUMN agent TEXT");
+      await tx.run("ALTER TABLE user_ops ADD COLUMN agent TEXT");
+      // Ops stored before: their agent from their nonce key, as for ops stored from now on.
+      let after = "";
+      for (;;) {
+        const rows = await tx.query<Row>(
+          "SELECT hash, op_json FROM user_ops WHERE hash > ? ORDER BY hash LIMIT 500",
+          [after],
+        );
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const agent = storedOpAgent(String(row.op_json));
+          if (agent)
+            await tx.run("UPDATE user_ops SET agent = ? WHERE hash = ?", [agent, String(row.hash)]);
+        }
+        after = String(rows[rows.length - 1].hash);
+      }
+    },
+  },
+  {
+    version: 3,
+    // Rate-limit counters shared by every instance on PostgreSQL (rate-limiter-flexible's RateLimiterPostgres
+    // table layout). SQLite serves one process: its limits stay in memory, no table.
+    name: "shared-rate-limits",
+    up: async (tx, dialect) => {
+      if (dialect !== "postgres") return;
+      await tx.run(
+        `CREATE TABLE ${RATE_LIMIT_TABLE} (key VARCHAR(255) PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire BIGINT)`,
+      );
+    },
+  },
+];
 
 // Bounds one group commit (SQLite): a burst of ops is split over several transactions.
 const MAX_GROUP_COMMIT = 200;
 
-// Any constant: serialises audit appends (and migrations) across PostgreSQL instances.
+// Any constant: serialises audit appends across PostgreSQL instances.
 const AUDIT_LOCK_ID = 4_337_001;
-const MIGRATION_LOCK_ID = 4_337_002;
-
-type Row = Record<string, unknown>;
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -120,6 +183,7 @@ function toOpRecord(r: Row): OpRecord {
     needsSimulation: Number(r.needs_simulation) === 1,
     attempts: Number(r.attempts),
     apiKeyId: str(r.api_key_id),
+    agent: str(r.agent),
     receivedAt: Number(r.received_at),
     updatedAt: Number(r.updated_at),
     includedAt: num(r.included_at),
@@ -158,6 +222,7 @@ function toApiKeyRecord(r: Row): ApiKeyRecord {
     keyHash: String(r.key_hash),
     label: String(r.label),
     sender: String(r.sender),
+    agent: str(r.agent),
     scopes: String(r.scopes).split(",").filter(Boolean),
     createdAt: Number(r.created_at),
     expiresAt: num(r.expires_at),
@@ -198,19 +263,19 @@ export class SqlRelayerStore implements RelayerStore {
   }
 
   static async open(db: SqlDriver): Promise<SqlRelayerStore> {
-    if (db.dialect === "postgres") {
-      await db.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK_ID]);
-        for (const statement of SCHEMA.split(";")
-          .map((s) => s.trim())
-          .filter(Boolean)) {
-          await tx.run(statement);
-        }
-      });
-    } else {
-      await db.exec(SCHEMA);
+    try {
+      await migrate(db, "relayer", RELAYER_MIGRATIONS);
+    } catch (error) {
+      await db.close();
+      throw error;
     }
     return new SqlRelayerStore(db);
+  }
+
+  sharedRateLimitPool(): { pool: pg.Pool; table: string } | null {
+    return this.db instanceof PostgresDriver
+      ? { pool: this.db.pool, table: RATE_LIMIT_TABLE }
+      : null;
   }
 
   close(): Promise<void> {
@@ -289,8 +354,8 @@ export class SqlRelayerStore implements RelayerStore {
     if (open.length > 0) return "duplicate-nonce";
     await tx.run(
       `INSERT INTO user_ops (hash, entry_point, sender, nonce, op_json, status, needs_simulation,
-         attempts, api_key_id, received_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'received', ?, 0, ?, ?, ?)`,
+         attempts, api_key_id, agent, received_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'received', ?, 0, ?, ?, ?, ?)`,
       [
         op.hash,
         op.entryPoint,
@@ -299,6 +364,7 @@ export class SqlRelayerStore implements RelayerStore {
         op.opJson,
         op.needsSimulation ? 1 : 0,
         op.apiKeyId,
+        op.agent,
         op.receivedAt,
         op.receivedAt,
       ],
@@ -647,13 +713,15 @@ export class SqlRelayerStore implements RelayerStore {
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO api_keys (id, key_hash, label, sender, scopes, created_at, expires_at, revoked_at, rotated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_keys (id, key_hash, label, sender, agent, scopes, created_at, expires_at, revoked_at,
+         rotated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         key.id,
         key.keyHash,
         key.label,
         key.sender,
+        key.agent,
         key.scopes.join(","),
         key.createdAt,
         key.expiresAt,

@@ -22,6 +22,8 @@ export interface OpRecord {
   needsSimulation: boolean;
   attempts: number;
   apiKeyId: string | null;
+  /** The agent key whose op it is (its nonce key, src/relayer/auth/opAgent.ts), else null. */
+  agent: string | null;
   receivedAt: number;
   updatedAt: number;
   includedAt: number | null;
@@ -43,6 +45,8 @@ export interface NewOpRecord {
   opJson: string;
   needsSimulation: boolean;
   apiKeyId: string | null;
+  /** See OpRecord.agent. */
+  agent: string | null;
   receivedAt: number;
 }
 
@@ -93,6 +97,8 @@ export interface ApiKeyRecord {
   keyHash: string;
   label: string;
   sender: string; // checksummed address or "*"
+  /** Checksummed agent key the key is limited to (its ops only), or null for the whole wallet. */
+  agent: string | null;
   scopes: string[];
   createdAt: number;
   expiresAt: number | null;
@@ -123,6 +129,11 @@ export type InsertOpResult = "inserted" | "duplicate-hash" | "duplicate-nonce";
 export interface RelayerStore {
   readonly kind: "sqlite" | "postgres";
   close(): Promise<void>;
+  /**
+   * The PostgreSQL pool and table through which every instance shares rate-limit counters; null on SQLite (one
+   * process: limits in memory).
+   */
+  sharedRateLimitPool(): { pool: import("pg").Pool; table: string } | null;
 
   insertOp(op: NewOpRecord, audit: AuditInput): Promise<InsertOpResult>;
   getOp(hash: string): Promise<OpRecord | null>;

@@ -24,7 +24,7 @@ import {
   rpcUserOperationSchema,
   type UserOperation,
 } from "../../userOp.js";
-import { requireSender } from "../access.js";
+import { requireEstimateAccess } from "../access.js";
 import { recordRejection } from "../rejections.js";
 import { defineMethod } from "../types.js";
 
@@ -81,7 +81,7 @@ export const ethEstimateUserOperationGas = defineMethod({
       maxFeePerGas: parsed.maxFeePerGas ?? 0n,
       maxPriorityFeePerGas: parsed.maxPriorityFeePerGas ?? 0n,
     });
-    requireSender(ctx, op.sender, "estimate operations");
+    requireEstimateAccess(ctx, op);
     const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
     try {
       const chain = relayer.requestChain;

@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { NodeUnavailableError } from "../../chain.js";
-import { ForbiddenError, InvalidParamsError, RpcError, ThrottledError } from "../../errors.js";
+import { InvalidParamsError, RpcError, ThrottledError } from "../../errors.js";
 import { checkOpFees, checkOpFields } from "../../simulation.js";
 import {
   address,
@@ -20,6 +20,7 @@ import {
   serializeUserOperation,
   type UserOperation,
 } from "../../userOp.js";
+import { requireSendAccess } from "../access.js";
 import { recordRejection } from "../rejections.js";
 import { type CallContext, defineMethod } from "../types.js";
 
@@ -33,10 +34,9 @@ export const ethSendUserOperation = defineMethod({
       throw new InvalidParamsError(`unsupported entry point ${entryPoint}`);
     }
     const op = normalizeUserOperation(parsedOp);
-    if (apiKey && apiKey.sender !== "*" && apiKey.sender !== op.sender) {
-      throw new ForbiddenError("this API key may not send operations for this sender");
-    }
-    const limit = relayer.senderRateLimiter.take(op.sender.toLowerCase());
+    const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
+    const agent = requireSendAccess(ctx, op, hash);
+    const limit = await relayer.senderRateLimiter.take(op.sender.toLowerCase());
     if (!limit.allowed) {
       relayer.metrics.opsTotal.inc({ outcome: "rejected", reason: "throttled" });
       throw new ThrottledError(
@@ -58,7 +58,6 @@ export const ethSendUserOperation = defineMethod({
         { reputation: standing.status, failures: standing.failures },
       );
     }
-    const hash = getUserOperationHash(op, entryPoint, relayer.chainId);
     try {
       checkOpFields(op, relayer.config.limits);
       const needsSimulation = await simulate(op, hash, ctx);
@@ -71,6 +70,7 @@ export const ethSendUserOperation = defineMethod({
           opJson: serializeUserOperation(op),
           needsSimulation,
           apiKeyId: apiKey?.id ?? null,
+          agent,
           receivedAt: Date.now(),
         },
         {

@@ -75,7 +75,10 @@ export async function requireSignedRequest(
   return recovered;
 }
 
-/** Reads: an API key scoped to this wallet, or an owner's or guardian's signed request. */
+/**
+ * Reads: an API key for this whole wallet (not one limited to an agent), or an owner's or guardian's signed
+ * request.
+ */
 export async function requireReader(
   ctx: CallContext,
   wallet: string,
@@ -91,6 +94,8 @@ export async function requireReader(
     ctx.apiKey &&
     ctx.apiKey.scopes.includes("read") &&
     ctx.apiKey.sender !== "*" &&
+    // An agent's key reads only that agent's own ops, not the wallet's approvals or events.
+    !ctx.apiKey.agent &&
     getAddress(ctx.apiKey.sender) === wallet
   )
     return;
