@@ -207,7 +207,8 @@ const DAY = 86_400n;
 /** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
 const GRACE_PERIOD = 14n * DAY;
 
-const EIP712_TYPES = {
+/** The EIP-712 types of `executeWithSignatures` (`ExecuteCalls`): what owners sign for an off-chain batch. */
+export const EIP712_TYPES = {
   ExecuteCalls: [
     { name: "calls", type: "Call[]" },
     { name: "nonce", type: "uint256" },
