@@ -145,9 +145,12 @@ export function ProposalCard({
                     result.approvedAtRelayer.filter((a) => a.counts).length;
                   if (BigInt(count) < p.threshold)
                     return `Approval of #${p.id} recorded: ${count} of ${p.threshold}. The relayer submits once enough owners approved.`;
-                  await leash.waitFor(
-                    async () => (await leash.reader.proposal(p.id)).state !== "pending",
-                  );
+                  // The relayer submits the approvals (queued), then executes at once when there is no delay.
+                  await leash.waitFor(async () => {
+                    const q = await leash.reader.proposal(p.id);
+                    if (q.state === "queued") return q.delay > 0n || q.eta > (await leash.now()) + 60n;
+                    return q.state !== "pending";
+                  });
                   const after = await leash.reader.proposal(p.id);
                   return `#${p.id} reached the threshold: ${after.state}${after.state === "executed" ? " — the payment went out" : ""}.`;
                 })
