@@ -318,6 +318,7 @@ export async function startDevStack(
       relayerUrl: relayer.url,
       entryPoint: addresses.entryPoint,
       factory: addresses.factory,
+      passkeyOwnerFactory: addresses.passkeyOwnerFactory,
       wallet,
       db: "sqlite:relayer.sqlite",
       keystore: keyFiles.owner1,
