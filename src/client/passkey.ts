@@ -35,7 +35,12 @@ import {
 } from "./abi/generated.js";
 import { selfCall, type ResolvedCall } from "./contracts.js";
 import { InvalidArgumentError } from "./errors.js";
-import { APPROVE_PROPOSAL_TYPES, approvalNonce, walletDomain } from "./signedActions.js";
+import {
+  APPROVE_PROPOSAL_TYPES,
+  approvalNonce,
+  relayerRequestDigest,
+  walletDomain,
+} from "./signedActions.js";
 import { toAddress } from "./units.js";
 
 /** The P-256 curve (NIST SP 800-186): field prime, group order and `b` (a = -3). */
@@ -516,4 +521,36 @@ export async function signApprovalWithPasskey(options: {
   );
   const signature = await signDigestWithPasskey(digest, options.getAssertion);
   return { owner, digest, nonce, signature };
+}
+
+/**
+ * A request to the relayer (read, withdraw, execute, events, webhooks) signed by a passkey owner: the EIP-712
+ * `RelayerRequest` digest signed by the passkey, with the passkey's owner contract as `signer`. The relayer
+ * checks it through ERC-1271 (`isValidSignature` by eth_call) once the signer is known to be an owner.
+ *
+ * @example
+ * const auth = await signRelayerRequestWithPasskey({ chainId, action: "withdraw", wallet, id, key, getAssertion });
+ * await relayer.request("leash_withdrawApproval", [{ wallet, proposalId: id, auth }]);
+ */
+export async function signRelayerRequestWithPasskey(options: {
+  chainId: bigint;
+  action: string;
+  wallet: string;
+  id: bigint;
+  key: P256PublicKey;
+  getAssertion: GetPasskeyAssertion;
+  factory?: string;
+  /** Seconds since the epoch (default: now); the relayer accepts it within RELAYER_REQUEST_WINDOW. */
+  issuedAt?: bigint;
+}): Promise<{ signer: string; issuedAt: bigint; signature: string }> {
+  const signer = passkeyOwnerAddress(options.key, options.factory);
+  const issuedAt = options.issuedAt ?? BigInt(Math.floor(Date.now() / 1000));
+  const digest = relayerRequestDigest(options.chainId, {
+    action: options.action,
+    wallet: toAddress(options.wallet, "wallet"),
+    id: options.id,
+    issuedAt,
+  });
+  const signature = await signDigestWithPasskey(digest, options.getAssertion);
+  return { signer, issuedAt, signature };
 }

@@ -8,6 +8,9 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:cryp
 
 import {
   base64url,
+  encodeWebAuthnAuth,
+  normalizeP256S,
+  parseP256DerSignature,
   parsePasskeyPublicKey,
   type P256PublicKey,
   type PasskeyAssertionRequest,
@@ -91,4 +94,22 @@ export class SoftPasskey {
       return this.assert("0x" + Buffer.from(request.challenge).toString("hex"), options);
     };
   }
+}
+
+/**
+ * Encodes an assertion for PasskeyOwner without the SDK's checks of flags, type and challenge (what an attacker
+ * can always do): only the DER parsing and low-s normalisation.
+ */
+export function encodeUnchecked(assertion: WebAuthnAssertion): string {
+  const clientData = Buffer.from(assertion.clientDataJSON as Uint8Array).toString("utf8");
+  const { r, s } = parseP256DerSignature(assertion.signature as Uint8Array);
+  return encodeWebAuthnAuth({
+    r,
+    s: normalizeP256S(s),
+    challengeIndex: Buffer.from(clientData).indexOf('"challenge":"'),
+    typeIndex: Buffer.from(clientData).indexOf('"type":"'),
+    authenticatorData:
+      "0x" + Buffer.from(assertion.authenticatorData as Uint8Array).toString("hex"),
+    clientDataJSON: clientData,
+  });
 }

@@ -34,7 +34,14 @@ import {
   walletFixture,
 } from "../helpers/wallet.js";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
-import { FLAG_BE, FLAG_BS, FLAG_UP, FLAG_UV, SoftPasskey } from "../helpers/passkey.js";
+import {
+  FLAG_BE,
+  FLAG_BS,
+  FLAG_UP,
+  FLAG_UV,
+  SoftPasskey,
+  encodeUnchecked,
+} from "../helpers/passkey.js";
 
 const conn: Conn = await network.create();
 const { ethers, networkHelpers } = conn;
@@ -171,15 +178,17 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
         const assertion = passkey.assert(digest, { flags });
         // The SDK refuses to encode these; an attacker encodes them by hand.
         expect(() => encodePasskeySignature(assertion, digest)).to.throw(/flag is not set/);
-        const auth = handEncode(assertion);
+        const auth = encodeUnchecked(assertion);
         expect(await owner.isValidSignature(digest, auth), `flags ${flags}`).to.equal(
           ERC1271_INVALID,
         );
       }
       // Backup state without backup eligibility is inconsistent: refused too; with it, accepted.
-      const bsOnly = handEncode(passkey.assert(digest, { flags: FLAG_UP | FLAG_UV | FLAG_BS }));
+      const bsOnly = encodeUnchecked(
+        passkey.assert(digest, { flags: FLAG_UP | FLAG_UV | FLAG_BS }),
+      );
       expect(await owner.isValidSignature(digest, bsOnly)).to.equal(ERC1271_INVALID);
-      const synced = handEncode(
+      const synced = encodeUnchecked(
         passkey.assert(digest, { flags: FLAG_UP | FLAG_UV | FLAG_BE | FLAG_BS }),
       );
       expect(await owner.isValidSignature(digest, synced)).to.equal(ERC1271_MAGIC);
@@ -187,7 +196,7 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
 
     it("test_passkeyOwner_refusesARegistrationCeremonyAndAMovedChallenge", async function () {
       const owner = await ownerContract();
-      const create = handEncode(passkey.assert(digest, { type: "webauthn.create" }));
+      const create = encodeUnchecked(passkey.assert(digest, { type: "webauthn.create" }));
       expect(await owner.isValidSignature(digest, create)).to.equal(ERC1271_INVALID);
       // A typeIndex or challengeIndex pointing elsewhere in the client data.
       const auth = decodeWebAuthnAuth(passkeySignature(digest));
@@ -473,23 +482,3 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
     });
   });
 });
-
-/** Encodes an assertion without the SDK's checks (what an attacker can always do). */
-function handEncode(assertion: ReturnType<SoftPasskey["assert"]>): string {
-  const clientData = Buffer.from(assertion.clientDataJSON as Uint8Array).toString("utf8");
-  const der = Buffer.from(assertion.signature as Uint8Array);
-  // DER: 30 len 02 rlen r 02 slen s
-  const rlen = der[3];
-  const r = BigInt("0x" + der.subarray(4, 4 + rlen).toString("hex"));
-  const slen = der[5 + rlen];
-  let s = BigInt("0x" + der.subarray(6 + rlen, 6 + rlen + slen).toString("hex"));
-  if (s > P256_N / 2n) s = P256_N - s;
-  return encodeWebAuthnAuth({
-    r,
-    s,
-    challengeIndex: clientData.indexOf('"challenge":"'),
-    typeIndex: clientData.indexOf('"type":"'),
-    authenticatorData: hexlify(assertion.authenticatorData as Uint8Array),
-    clientDataJSON: clientData,
-  });
-}
