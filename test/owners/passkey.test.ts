@@ -18,7 +18,8 @@ import {
   signApprovalWithPasskey,
   OwnerClient,
 } from "../../src/client/index.js";
-import { packOwnerSignatures, signDigest } from "../helpers/fixtures.js";
+import { buildUserOp, packOwnerSignatures, signDigest } from "../helpers/fixtures.js";
+import { type StructLog, checkValidationTrace } from "../audit/lib/erc7562.js";
 import {
   ADMIN_DELAY,
   ERC1271_INVALID,
@@ -480,5 +481,72 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
       });
       expect([signed.owner, signed.digest]).to.deep.equal([passkeyOwner, digest]);
     });
+  });
+});
+
+/** The P-256 verification precompile (RIP-7212 on rollups, EIP-7951 on L1 since Fusaka). */
+const P256_PRECOMPILE = "0x0000000000000000000000000000000000000100";
+
+describe("an owners' user operation signed by a passkey owner @productionBuild", function () {
+  this.timeout(120_000);
+
+  it("test_passkeyOwner_signsAnOwnersUserOperation_validationReadsNoStorageOfTheOwner", async function () {
+    const { fx, passkeyOwner } = await loadPasskey();
+    const op = await buildUserOp(fx.entryPoint, fx.address, 0n, [pay(fx.recipient.address, 1n)], {
+      verification: 600_000n,
+      call: 2_000_000n,
+    });
+    const hash: string = await fx.entryPoint.getUserOpHash(op);
+    const signed = {
+      ...op,
+      signature: packOwnerSignatures([
+        { signer: passkeyOwner, signature: passkeySignature(hash) },
+        { signer: fx.owners[0].address, signature: signDigest(fx.owners[0], hash) },
+      ]),
+    };
+    // Validation, traced as the EntryPoint runs it (A-2: a contract owner reading its storage breaks ERC-7562;
+    // PasskeyOwner keeps its key in code, so nothing of it is read).
+    const ep = await fx.entryPoint.getAddress();
+    await networkHelpers.impersonateAccount(ep);
+    await networkHelpers.setBalance(ep, ethers.parseEther("10"));
+    const data = fx.wallet.interface.encodeFunctionData("validateUserOp", [signed, hash, 0n]);
+    const tx = await (
+      await ethers.getSigner(ep)
+    ).sendTransaction({
+      to: fx.address,
+      data,
+      gasLimit: 3_000_000n,
+    });
+    await tx.wait();
+    const trace = (await conn.provider.request({
+      method: "debug_traceTransaction",
+      params: [tx.hash, { disableMemory: true, disableStorage: true }],
+    })) as { structLogs: StructLog[] };
+    // The trace is the real validation: it asks the passkey owner (ERC-1271) by STATICCALL.
+    const asked = trace.structLogs.filter(
+      (l) =>
+        l.op === "STATICCALL" &&
+        BigInt("0x" + l.stack![l.stack!.length - 2].replace(/^0x/, "")) === BigInt(passkeyOwner),
+    );
+    expect(asked.length).to.be.greaterThan(0);
+    const violations = await checkValidationTrace(trace.structLogs, {
+      sender: fx.address,
+      entryPoint: ep,
+      hasCode: async (a) => (await ethers.provider.getCode(a)) !== "0x",
+    });
+    // The one call the checker can't place is OpenZeppelin's P256 probing the verification precompile at
+    // 0x100, a precompile wherever it exists (codeless like every precompile); nothing else, no storage.
+    const others = violations.filter(
+      (v) => !(v.rule === "OP-041" && v.detail.includes(P256_PRECOMPILE)),
+    );
+    expect(others, JSON.stringify(others)).to.deep.equal([]);
+    expect(violations.some((v) => v.rule.startsWith("STO"))).to.equal(false);
+    await networkHelpers.stopImpersonatingAccount(ep);
+    // And the operation runs: the passkey counted as one of the two owners.
+    await expect(fx.entryPoint.handleOps([signed], fx.bundler.address)).to.changeEtherBalance(
+      ethers,
+      fx.recipient.address,
+      1n,
+    );
   });
 });
