@@ -340,6 +340,7 @@ export async function startDevStack(
       consoleUrl: consoleServer.url,
       entryPoint: addresses.entryPoint,
       factory: addresses.factory,
+      passkeyOwnerFactory: addresses.passkeyOwnerFactory,
       wallet,
       db: "sqlite:relayer.sqlite",
       keystore: keyFiles.owner1,
