@@ -23,7 +23,7 @@ import {
 } from "./leash.js";
 import { streamEvents, type StreamState, type WalletEvent } from "./events.js";
 import { connectInjected, hasInjectedWallet } from "./signers.js";
-const PasskeyPanel = (_: Record<string, unknown>) => null; // TEMP until passkey merge
+import { PasskeyPanel } from "./PasskeyPanel.js";
 import { BatchPanel } from "./BatchPanel.js";
 import type { SignedBatch } from "../../src/client/owner.js";
 import { walletInterface } from "../../src/client/contracts.js";

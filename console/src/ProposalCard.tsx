@@ -159,7 +159,7 @@ export function ProposalCard({
               Approve{signer?.kind === "passkey" ? " with passkey" : ""}
             </button>
           )}
-          {mineAtRelayer && signer?.canSignRequests && (
+          {mineAtRelayer && signer && (
             <button
               type="button"
               onClick={() =>
@@ -177,7 +177,7 @@ export function ProposalCard({
           {executable && (
             <button
               type="button"
-              disabled={!signer?.canSignRequests}
+              disabled={!signer}
               onClick={() =>
                 act(`Execute #${p.id}`, async (s) => {
                   await leash.execute(s, p.id);

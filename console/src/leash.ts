@@ -25,7 +25,12 @@ import {
   walletDomain,
 } from "../../src/client/signedActions.js";
 import { walletContract, walletInterface, type ResolvedCall } from "../../src/client/contracts.js";
-import { renderCall, type RenderedCall } from "../../src/client/render.js";
+import { renderCall as renderSdkCall, type RenderedCall } from "../../src/client/render.js";
+import {
+  PASSKEY_OWNER_FACTORY,
+  passkeyOwnerAddress,
+  passkeyOwnerFactoryInterface,
+} from "../../src/client/passkey.js";
 import { AssetInfo, NATIVE } from "../../src/client/units.js";
 import { RelayerUnavailableError, UnauthorizedError } from "../../src/client/errors.js";
 
@@ -64,8 +69,40 @@ export interface ConsoleSigner {
   label: string;
   /** Signs EIP-712 data: an ECDSA signature, or the passkey owner's ERC-1271 signature over the digest. */
   signTypedData(data: TypedData): Promise<string>;
-  /** Whether the relayer can recover this signer from a signature (ECDSA only: reads, withdraw, execute). */
-  canSignRequests: boolean;
+}
+
+/**
+ * The SDK's rendering, plus the one outside call the console itself proposes: creating a passkey owner
+ * through the PasskeyOwnerFactory (shown with the owner address the key gets).
+ */
+async function renderCall(
+  reader: OwnerClient,
+  call: ResolvedCall,
+  now: bigint,
+  assets: AssetInfo,
+): Promise<RenderedCall> {
+  if (call.target.toLowerCase() === PASSKEY_OWNER_FACTORY.toLowerCase() && call.value === 0n) {
+    try {
+      const parsed = passkeyOwnerFactoryInterface.parseTransaction({ data: call.data });
+      if (parsed?.name === "createPasskeyOwner") {
+        const [x, y] = [String(parsed.args[0]), String(parsed.args[1])];
+        const owner = passkeyOwnerAddress({ x, y });
+        return {
+          action: "createPasskeyOwner",
+          target: call.target,
+          fields: [
+            { name: "passkey owner", value: owner },
+            { name: "publicKey.x", value: x },
+            { name: "publicKey.y", value: y },
+          ],
+          text: `createPasskeyOwner(${owner})`,
+        };
+      }
+    } catch {
+      // not the factory's call: the SDK's generic rendering below
+    }
+  }
+  return renderSdkCall(reader, call, now, assets);
 }
 
 export class Leash {

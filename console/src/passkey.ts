@@ -78,8 +78,6 @@ export function passkeySigner(passkey: StoredPasskey): ConsoleSigner {
     kind: "passkey",
     address: passkey.address,
     label: `passkey owner ${short(passkey.address)}`,
-    // The relayer authenticates reads, withdrawals and executions by ECDSA recovery: a contract owner can't.
-    canSignRequests: false,
     async signTypedData(data: TypedData) {
       const types = Object.fromEntries(
         Object.entries(data.types).filter(([name]) => name !== "EIP712Domain"),

@@ -28,7 +28,6 @@ export async function connectInjected(): Promise<ConsoleSigner> {
     kind: "injected",
     address,
     label: `browser wallet ${address.slice(0, 6)}…${address.slice(-4)}`,
-    canSignRequests: true,
     signTypedData: (data: TypedData) =>
       client.signTypedData({
         account: address,

@@ -65,6 +65,7 @@ describe("owner console in Chromium against the dev stack", function () {
   const keys: Record<string, Wallet> = {};
   const signed: SignRequest[] = [];
   let escalation: string;
+  let passkeyOwner: string;
   const env = cleanEnv({ LEASH_KEYSTORE_PASSWORD: "leash-dev" });
   const cli = (args: string[]) => leash(["--config", stack.configPath, ...args], { env });
   const balance = async (address: string) =>
@@ -190,7 +191,7 @@ describe("owner console in Chromium against the dev stack", function () {
   });
 
   it("the agent pays within its limits: the spend chart moves without a reload", async () => {
-    await page.evaluate(() => ((window as unknown as { __sameDocument: number }).__sameDocument = 1));
+    await page.evaluate("window.__sameDocument = 1");
     const paid = json<{ outcome: string }>(await cli(["--json", "pay", config.demo.merchant, "0.1"]));
     expect(paid.outcome).to.equal("executed");
     await page
@@ -198,8 +199,72 @@ describe("owner console in Chromium against the dev stack", function () {
       .filter({ hasText: "0.1 of 2 ETH" })
       .waitFor(WAIT);
     await page.getByText("1 payment, 0.1 ETH in all").waitFor(WAIT);
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument)).to.equal(1);
+    expect(await page.evaluate("window.__sameDocument")).to.equal(1);
     await page.screenshot({ path: join(SHOTS, "wallet-and-agents.png"), fullPage: true });
+  });
+
+  it("a new owner creates a passkey and adds it as an owner from the page: a batch two owners sign, no ETH", async () => {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await connectAs(keys.owner1);
+    await page.getByRole("button", { name: "Create a passkey" }).click();
+    const created = notice().filter({ hasText: "Passkey created" });
+    await created.waitFor(WAIT);
+    passkeyOwner = /0x[0-9a-fA-F]{40}/.exec((await created.textContent()) ?? "")![0];
+    // The page keeps the public key and credential id only (no secret), per wallet.
+    const kept = await page.evaluate((w) => localStorage.getItem(`leash.console.passkey.${w.toLowerCase()}`), config.wallet);
+    expect(JSON.parse(kept!).address).to.equal(passkeyOwner);
+
+    await page.getByRole("button", { name: /^Propose passkey/ }).click();
+    const batch = page.getByTestId("batch");
+    await batch.getByText("createPasskeyOwner").waitFor(WAIT);
+    await batch.getByText("addOwner").waitFor(WAIT);
+    expect(await batch.textContent()).to.include(passkeyOwner);
+    expect(await batch.textContent()).to.include("queued for 1 d once submitted");
+    await batch.getByRole("button", { name: "Sign batch" }).click();
+    await batch.getByTestId("batch-signatures").filter({ hasText: /^1 of 2/ }).waitFor(WAIT);
+    // What the browser wallet was asked to sign is the batch itself: every call, in EIP-712.
+    const request = signed.at(-1)!;
+    expect(request.primaryType).to.equal("ExecuteCalls");
+    const calls = request.message.calls as { target: string; data: string }[];
+    expect(calls.length).to.equal(2);
+    expect(calls[1].target.toLowerCase()).to.equal(config.wallet.toLowerCase());
+    expect(calls[1].data.toLowerCase()).to.include(passkeyOwner.slice(2).toLowerCase());
+    // One signature is not enough: submitting is refused until the threshold.
+    expect(await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled()).to.equal(true);
+
+    await connectAs(keys.owner2);
+    await batch.getByRole("button", { name: "Sign batch" }).click();
+    await batch.getByTestId("batch-signatures").filter({ hasText: /^2 of 2/ }).waitFor(WAIT);
+    await batch.getByRole("button", { name: "Submit through the relayer" }).click();
+    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    // Adding an owner loosens the wallet: queued for the admin delay, during which any owner or guardian can veto.
+    const queued = page.locator("article.state-queued");
+    await queued.waitFor(WAIT);
+    expect(await queued.getByTestId("eta").textContent()).to.match(/^in (1 d|23 h)/);
+    await page.getByTestId("feed").filter({ hasText: "queued" }).waitFor(WAIT);
+    await page.screenshot({ path: join(SHOTS, "passkey-owner-queued.png"), fullPage: true });
+
+    // A day passes (the dev chain skips it); any owner asks the relayer to execute.
+    await rpc(config.rpcUrl, "evm_increaseTime", [86_401]);
+    await rpc(config.rpcUrl, "evm_mine", []);
+    await queued.getByRole("button", { name: "Execute" }).click();
+    await notice().filter({ hasText: "executed" }).waitFor(WAIT);
+    await page.getByTestId("owners").filter({ hasText: passkeyOwner }).waitFor(WAIT);
+    const show = json<{ owners: string[] }>(await cli(["--json", "wallet", "show"]));
+    expect(show.owners).to.include(passkeyOwner);
+    expect(await balance(keys.owner1.address)).to.equal(0n);
+    expect(await balance(keys.owner2.address)).to.equal(0n);
   });
 
   it("an agent's escalated payment appears without a reload, decoded (human amount, named fields, approvals)", async () => {
@@ -216,7 +281,7 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(await card.getByTestId("approvals").textContent()).to.match(/^0 of 2/);
     expect(await card.textContent()).to.include("Expires");
     await page.getByTestId("feed").filter({ hasText: `proposal #${escalation}` }).waitFor(WAIT);
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument)).to.equal(1);
+    expect(await page.evaluate("window.__sameDocument")).to.equal(1);
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, "escalation.png"), fullPage: true });
   });
@@ -247,17 +312,21 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(await balance(keys.owner1.address)).to.equal(0n);
   });
 
-  it("owner 2 approves from the page: the relayer submits, the payment executes", async () => {
+  it("the passkey owner approves from the page (WebAuthn): the relayer submits, the payment executes", async () => {
     const before = await balance(config.demo.merchant);
-    await connectAs(keys.owner2);
-    await page.getByTestId(`proposal-${escalation}`).getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("button", { name: /^Use passkey/ }).click();
+    await page.getByTestId("signer").filter({ hasText: "passkey owner" }).waitFor(WAIT);
+    expect(await page.getByTestId("signer").textContent()).to.include("owner");
+    const signedBefore = signed.length;
+    await page.getByTestId(`proposal-${escalation}`).getByRole("button", { name: "Approve with passkey" }).click();
     await notice().filter({ hasText: "executed" }).waitFor(WAIT);
+    // The passkey signed, not the browser wallet.
+    expect(signed.length).to.equal(signedBefore);
     expect((await balance(config.demo.merchant)) - before).to.equal(parseEther("0.5"));
-    await page.getByText("2 payments, 0.6 ETH in all").waitFor(WAIT);
-    await page.getByTestId("feed").filter({ hasText: `proposal #${escalation} executed` }).waitFor(WAIT);
     const shown = await cli(["--json", "proposal", "show", escalation]);
     expect(json<{ state: string }>(shown).state).to.equal("executed");
-    expect(await balance(keys.owner2.address)).to.equal(0n);
+    await page.getByText("2 payments, 0.6 ETH in all").waitFor(WAIT);
+    await page.getByTestId("feed").filter({ hasText: `proposal #${escalation} executed` }).waitFor(WAIT);
   });
 
   it("a guardian pauses from the page (0 ETH); the agent is then refused", async () => {
@@ -274,6 +343,25 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.getByTestId("feed").filter({ hasText: "wallet paused" }).waitFor(WAIT);
     expect(await balance(keys.guardian.address)).to.equal(0n);
     await page.screenshot({ path: join(SHOTS, "paused.png"), fullPage: true });
+  });
+
+  it("owners request the unpause from the page after the minimum pause: browser wallet + passkey sign, it runs", async () => {
+    await rpc(config.rpcUrl, "evm_increaseTime", [3_601]);
+    await rpc(config.rpcUrl, "evm_mine", []);
+    await connectAs(keys.owner1);
+    await page.getByRole("button", { name: "Request unpause" }).click();
+    const batch = page.getByTestId("batch");
+    await batch.getByText("unpause").first().waitFor(WAIT);
+    expect(await batch.textContent()).to.include("runs as soon as it is submitted");
+    await batch.getByRole("button", { name: "Sign batch" }).click();
+    await batch.getByTestId("batch-signatures").filter({ hasText: /^1 of 2/ }).waitFor(WAIT);
+    await page.getByRole("button", { name: /^Use passkey/ }).click();
+    await batch.getByRole("button", { name: "Sign batch" }).click();
+    await batch.getByTestId("batch-signatures").filter({ hasText: /^2 of 2/ }).waitFor(WAIT);
+    await batch.getByRole("button", { name: "Submit through the relayer" }).click();
+    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    await page.getByTestId("paused").filter({ hasText: "active" }).waitFor(WAIT);
+    expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(false);
   });
 
   it("the audit log filters by kind and exports CSV and JSON", async () => {
@@ -297,8 +385,8 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.getByLabel("Kind").selectOption("escalation");
     await table.locator("tbody tr").filter({ hasText: "ApprovalRequested" }).waitFor(WAIT);
     await page.getByLabel("Kind").selectOption("pause");
-    await table.locator("tbody tr").filter({ hasText: "Paused" }).waitFor(WAIT);
-    expect(await table.locator("tbody tr").count()).to.equal(1);
+    await table.locator("tbody tr").filter({ hasText: "Unpaused" }).waitFor(WAIT);
+    expect(await table.locator("tbody tr").count()).to.equal(2);
     await page.getByLabel("Kind").selectOption("");
     const csvDownload = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export CSV" }).click();
@@ -314,7 +402,7 @@ describe("owner console in Chromium against the dev stack", function () {
 
   it("is usable at phone width (375 px): no horizontal scrolling of the page", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
     expect(overflow).to.be.at.most(0);
     await page.screenshot({ path: join(SHOTS, "phone.png") });
     await page.setViewportSize({ width: 1280, height: 900 });
