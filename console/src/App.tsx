@@ -16,6 +16,7 @@ import { isAddress, getAddress } from "ethers";
 import {
   Leash,
   loadConfig,
+  type ConsoleBatch,
   type ConsoleConfig,
   type ConsoleSigner,
   type ProposalView,
@@ -25,7 +26,6 @@ import { streamEvents, type StreamState, type WalletEvent } from "./events.js";
 import { connectInjected, hasInjectedWallet } from "./signers.js";
 import { PasskeyPanel } from "./PasskeyPanel.js";
 import { BatchPanel } from "./BatchPanel.js";
-import type { SignedBatch } from "../../src/client/owner.js";
 import { walletInterface } from "../../src/client/contracts.js";
 import { AgentCard } from "./AgentCard.js";
 import { ProposalCard } from "./ProposalCard.js";
@@ -203,7 +203,7 @@ function Dashboard({
   const [notice, setNotice] = useState<Notice | null>(null);
   const [auditVersion, setAuditVersion] = useState(0);
   const [payments, setPayments] = useState<AuditEntry[]>([]);
-  const [batch, setBatch] = useState<SignedBatch | null>(null);
+  const [batch, setBatch] = useState<ConsoleBatch | null>(null);
   const refreshing = useRef<Promise<void> | null>(null);
   const again = useRef(false);
 
@@ -377,6 +377,7 @@ function Dashboard({
                 onSigner={setSigner}
                 onNotice={setNotice}
                 onBatch={setBatch}
+                refreshed={overview}
               />
             )}
           </div>

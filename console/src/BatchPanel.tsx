@@ -11,7 +11,7 @@ import {
   type SignedBatch,
 } from "../../src/client/owner.js";
 import type { RenderedCall } from "../../src/client/render.js";
-import type { ConsoleSigner, Leash } from "./leash.js";
+import type { ConsoleBatch, ConsoleSigner, Leash } from "./leash.js";
 import { durationText, errorText, short, whenText } from "./format.js";
 
 export function BatchPanel({
@@ -22,9 +22,9 @@ export function BatchPanel({
   act,
 }: {
   leash: Leash;
-  batch: SignedBatch;
+  batch: ConsoleBatch;
   signer: ConsoleSigner | null;
-  onBatch: (b: SignedBatch | null) => void;
+  onBatch: (b: ConsoleBatch | null) => void;
   act: (label: string, work: (s: ConsoleSigner) => Promise<string>) => Promise<void>;
 }) {
   const [view, setView] = useState<{
@@ -49,7 +49,12 @@ export function BatchPanel({
   const enough = view ? BigInt(signed.length) >= view.review.threshold : false;
   return (
     <section className="card batch" aria-labelledby="batch-h" data-testid="batch">
-      <h2 id="batch-h">Batch for the owners to sign</h2>
+      <h2 id="batch-h">{batch.userOp ? "Owners' operation to sign" : "Batch for the owners to sign"}</h2>
+      <p className="hint">
+        {batch.userOp
+          ? "An owners' user operation: the wallet pays its gas from its own balance; you need no ETH."
+          : "Signed off-chain (EIP-712); the relayer submits it once enough owners signed: you need no ETH."}
+      </p>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -86,8 +91,12 @@ export function BatchPanel({
               {signed.length} of {view.review.threshold.toString()}
               {signed.length ? ` (${signed.map(short).join(", ")})` : ""}
             </dd>
-            <dt>Valid until</dt>
-            <dd>{whenText(batch.deadline, view.now)}</dd>
+            {batch.deadline > 0n && (
+              <>
+                <dt>Valid until</dt>
+                <dd>{whenText(batch.deadline, view.now)}</dd>
+              </>
+            )}
           </dl>
         </>
       )}
@@ -122,6 +131,7 @@ export function BatchPanel({
           Discard
         </button>
       </div>
+      {!batch.userOp && (
       <details>
         <summary>Share with co-owners</summary>
         <label>
@@ -147,6 +157,7 @@ export function BatchPanel({
           Add their signatures
         </button>
       </details>
+      )}
     </section>
   );
 }

@@ -24,7 +24,26 @@ import {
   relayerDomain,
   walletDomain,
 } from "../../src/client/signedActions.js";
-import { walletContract, walletInterface, type ResolvedCall } from "../../src/client/contracts.js";
+import {
+  entryPointContract,
+  executeUserOpCallData,
+  walletContract,
+  walletInterface,
+  type ResolvedCall,
+} from "../../src/client/contracts.js";
+import {
+  minimumPreVerificationGas,
+  packUserOperation,
+  toRpcUserOperation,
+  type UserOperation,
+} from "../../src/client/userOperation.js";
+import {
+  DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
+  newUserOp,
+  pickFees,
+  userOpHash,
+  waitForOp,
+} from "../../src/client/userOps.js";
 import { renderCall as renderSdkCall, type RenderedCall } from "../../src/client/render.js";
 import {
   PASSKEY_OWNER_FACTORY,
@@ -266,7 +285,7 @@ export class Leash {
   }
 
   /** What the batch does, for people: each call decoded, the delay it triggers, who signed. */
-  async reviewBatch(batch: SignedBatch): Promise<{ review: BatchReview; calls: RenderedCall[] }> {
+  async reviewBatch(batch: ConsoleBatch): Promise<{ review: BatchReview; calls: RenderedCall[] }> {
     const [review, now] = await Promise.all([this.reader.reviewBatch(batch), this.now()]);
     const calls = await Promise.all(
       batch.calls.map((c) => renderCall(this.reader, c, now, this.assets)),
@@ -275,9 +294,24 @@ export class Leash {
   }
 
   /** Adds this signer's EIP-712 signature: the wallet prompt shows every call (target, value, data). */
-  async signBatch(signer: ConsoleSigner, batch: SignedBatch): Promise<SignedBatch> {
+  async signBatch(signer: ConsoleSigner, batch: ConsoleBatch): Promise<ConsoleBatch> {
     if (batch.signatures.some((s) => s.signer.toLowerCase() === signer.address.toLowerCase()))
       return batch;
+    if (batch.userOp) {
+      const { signature: _unsigned, ...message } = packUserOperation(batch.userOp.op);
+      const signature = await signer.signTypedData({
+        domain: {
+          name: "ERC4337",
+          version: "1",
+          chainId: this.config.chainId,
+          verifyingContract: batch.userOp.entryPoint,
+        },
+        types: PACKED_USER_OP_TYPES,
+        primaryType: "PackedUserOperation",
+        message,
+      });
+      return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
+    }
     const signature = await signer.signTypedData({
       domain: walletDomain(this.wallet, this.config.chainId),
       types: EXECUTE_CALLS_TYPES,
@@ -291,8 +325,52 @@ export class Leash {
     return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
   }
 
+  /**
+   * A batch as an owners' user operation (nonce key 0): the wallet pays its gas from its own balance or
+   * EntryPoint deposit, so it suits what is too heavy for the relayer to pay (deploying a passkey owner
+   * contract). Owners sign EntryPoint v0.8's EIP-712 `PackedUserOperation`, whose hash is the userOpHash.
+   */
+  async newUserOpBatch(calls: ResolvedCall[], callGasLimit: bigint): Promise<ConsoleBatch> {
+    const w = walletContract(this.wallet, this.provider);
+    const [entryPoint, threshold] = await Promise.all([w.entryPoint() as Promise<string>, w.threshold() as Promise<bigint>]);
+    const nonce = (await entryPointContract(entryPoint, this.provider).getFunction("getNonce")(this.wallet, 0n)) as bigint;
+    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(calls));
+    op.verificationGasLimit = 150_000n + 20_000n * threshold;
+    op.callGasLimit = callGasLimit;
+    op.signature = packOwnerSignatures(
+      Array.from({ length: Number(threshold) }, (_, i) => ({
+        signer: `0x${(i + 1).toString(16).padStart(40, "0")}`,
+        signature: "0x" + "11".repeat(65),
+      })),
+    );
+    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    const ctx = { chainId: this.config.chainId, entryPoint, provider: this.provider };
+    await pickFees(this.relayer, ctx, op, undefined, { maxPriorityFeePerGas: DEFAULT_MAX_PRIORITY_FEE_PER_GAS });
+    op.signature = "0x";
+    const digest = userOpHash(op, ctx);
+    return {
+      wallet: this.wallet,
+      chainId: this.config.chainId,
+      calls,
+      nonce,
+      deadline: 0n,
+      digest,
+      signatures: [],
+      userOp: { op, entryPoint },
+    };
+  }
+
   /** The relayer submits the signed batch (`executeWithSignatures`): loosening batches are queued with their eta. */
-  async submitBatch(batch: SignedBatch): Promise<{ transactionHash: string }> {
+  async submitBatch(batch: ConsoleBatch): Promise<{ transactionHash: string }> {
+    if (batch.userOp) {
+      const op: UserOperation = { ...batch.userOp.op, signature: packOwnerSignatures(batch.signatures) };
+      const hash = await this.relayer.request<string>("eth_sendUserOperation", [
+        toRpcUserOperation(op),
+        batch.userOp.entryPoint,
+      ]);
+      const receipt = await waitForOp(this.relayer, hash, { timeoutMs: 90_000 });
+      return { transactionHash: receipt.receipt.transactionHash };
+    }
     return this.relayer.request("leash_submitSignedBatch", [
       {
         wallet: this.wallet,
@@ -324,6 +402,22 @@ export class Leash {
     }
   }
 }
+
+/** A batch for the owners to sign: an EIP-712 `ExecuteCalls` batch the relayer submits, or an owners' user operation. */
+export type ConsoleBatch = SignedBatch & { userOp?: { op: UserOperation; entryPoint: string } };
+
+const PACKED_USER_OP_TYPES = {
+  PackedUserOperation: [
+    { name: "sender", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "initCode", type: "bytes" },
+    { name: "callData", type: "bytes" },
+    { name: "accountGasLimits", type: "bytes32" },
+    { name: "preVerificationGas", type: "uint256" },
+    { name: "gasFees", type: "bytes32" },
+    { name: "paymasterAndData", type: "bytes" },
+  ],
+};
 
 export interface RelayerApprovals {
   state: string;
