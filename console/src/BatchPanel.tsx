@@ -49,7 +49,9 @@ export function BatchPanel({
   const enough = view ? BigInt(signed.length) >= view.review.threshold : false;
   return (
     <section className="card batch" aria-labelledby="batch-h" data-testid="batch">
-      <h2 id="batch-h">{batch.userOp ? "Owners' operation to sign" : "Batch for the owners to sign"}</h2>
+      <h2 id="batch-h">
+        {batch.userOp ? "Owners' operation to sign" : "Batch for the owners to sign"}
+      </h2>
       <p className="hint">
         {batch.userOp
           ? "An owners' user operation: the wallet pays its gas from its own balance; you need no ETH."
@@ -132,31 +134,31 @@ export function BatchPanel({
         </button>
       </div>
       {!batch.userOp && (
-      <details>
-        <summary>Share with co-owners</summary>
-        <label>
-          This batch (send it to the other owners; it holds signatures, no secret)
-          <textarea readOnly rows={4} value={serializeSignedBatch(batch)} />
-        </label>
-        <label>
-          Paste a co-owner's copy to add their signatures
-          <textarea rows={3} value={paste} onChange={(e) => setPaste(e.target.value)} />
-        </label>
-        <button
-          type="button"
-          disabled={!paste.trim()}
-          onClick={() => {
-            try {
-              onBatch(mergeSignatures(batch, parseSignedBatch(paste)));
-              setPaste("");
-            } catch (e) {
-              setError(errorText(e));
-            }
-          }}
-        >
-          Add their signatures
-        </button>
-      </details>
+        <details>
+          <summary>Share with co-owners</summary>
+          <label>
+            This batch (send it to the other owners; it holds signatures, no secret)
+            <textarea readOnly rows={4} value={serializeSignedBatch(batch)} />
+          </label>
+          <label>
+            Paste a co-owner's copy to add their signatures
+            <textarea rows={3} value={paste} onChange={(e) => setPaste(e.target.value)} />
+          </label>
+          <button
+            type="button"
+            disabled={!paste.trim()}
+            onClick={() => {
+              try {
+                onBatch(mergeSignatures(batch, parseSignedBatch(paste)));
+                setPaste("");
+              } catch (e) {
+                setError(errorText(e));
+              }
+            }}
+          >
+            Add their signatures
+          </button>
+        </details>
       )}
     </section>
   );

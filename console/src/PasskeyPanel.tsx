@@ -9,7 +9,13 @@ import { addPasskeyOwnerCalls } from "../../src/client/passkey.js";
 import { selfCall } from "../../src/client/contracts.js";
 import type { ConsoleBatch, ConsoleSigner, Leash } from "./leash.js";
 import type { Notice } from "./App.js";
-import { createPasskey, passkeySigner, passkeySupported, storedPasskey, type StoredPasskey } from "./passkey.js";
+import {
+  createPasskey,
+  passkeySigner,
+  passkeySupported,
+  storedPasskey,
+  type StoredPasskey,
+} from "./passkey.js";
 import { errorText, short } from "./format.js";
 
 /** Gas for the owners' operation that deploys a passkey owner contract (about 1.13 M measured, with margin). */
@@ -58,7 +64,8 @@ export function PasskeyPanel({
       setBusy(false);
     }
   };
-  if (!passkeySupported()) return <p className="hint">Passkeys need a browser with WebAuthn, on https or localhost.</p>;
+  if (!passkeySupported())
+    return <p className="hint">Passkeys need a browser with WebAuthn, on https or localhost.</p>;
   if (!passkey)
     return (
       <button
@@ -68,7 +75,10 @@ export function PasskeyPanel({
           run(async () => {
             const created = await createPasskey(leash.wallet);
             setPasskey(created);
-            onNotice({ kind: "ok", text: `Passkey created: its owner address is ${created.address}. Deploy its owner contract next.` });
+            onNotice({
+              kind: "ok",
+              text: `Passkey created: its owner address is ${created.address}. Deploy its owner contract next.`,
+            });
           })
         }
       >
@@ -77,7 +87,11 @@ export function PasskeyPanel({
     );
   if (isOwner)
     return (
-      <button type="button" onClick={() => onSigner(passkeySigner(passkey))} disabled={signer?.address === passkey.address}>
+      <button
+        type="button"
+        onClick={() => onSigner(passkeySigner(passkey))}
+        disabled={signer?.address === passkey.address}
+      >
         Use passkey ({short(passkey.address)})
       </button>
     );
@@ -90,7 +104,10 @@ export function PasskeyPanel({
           run(async () => {
             const [create] = addPasskeyOwnerCalls(leash.wallet, passkey.key);
             onBatch(await leash.newUserOpBatch([create], DEPLOY_CALL_GAS));
-            onNotice({ kind: "info", text: "Owners sign the deployment of your passkey's owner contract below (the wallet pays the gas)." });
+            onNotice({
+              kind: "info",
+              text: "Owners sign the deployment of your passkey's owner contract below (the wallet pays the gas).",
+            });
           })
         }
       >
@@ -104,7 +121,10 @@ export function PasskeyPanel({
       onClick={() =>
         run(async () => {
           onBatch(await leash.newBatch([selfCall(leash.wallet, "addOwner", [passkey.address])]));
-          onNotice({ kind: "info", text: "A batch adding your passkey as an owner is ready below: owners sign it, then submit." });
+          onNotice({
+            kind: "info",
+            text: "A batch adding your passkey as an owner is ready below: owners sign it, then submit.",
+          });
         })
       }
     >

@@ -148,7 +148,8 @@ export function ProposalCard({
                   // The relayer submits the approvals (queued), then executes at once when there is no delay.
                   await leash.waitFor(async () => {
                     const q = await leash.reader.proposal(p.id);
-                    if (q.state === "queued") return q.delay > 0n || q.eta > (await leash.now()) + 60n;
+                    if (q.state === "queued")
+                      return q.delay > 0n || q.eta > (await leash.now()) + 60n;
                     return q.state !== "pending";
                   });
                   const after = await leash.reader.proposal(p.id);

@@ -332,8 +332,14 @@ export class Leash {
    */
   async newUserOpBatch(calls: ResolvedCall[], callGasLimit: bigint): Promise<ConsoleBatch> {
     const w = walletContract(this.wallet, this.provider);
-    const [entryPoint, threshold] = await Promise.all([w.entryPoint() as Promise<string>, w.threshold() as Promise<bigint>]);
-    const nonce = (await entryPointContract(entryPoint, this.provider).getFunction("getNonce")(this.wallet, 0n)) as bigint;
+    const [entryPoint, threshold] = await Promise.all([
+      w.entryPoint() as Promise<string>,
+      w.threshold() as Promise<bigint>,
+    ]);
+    const nonce = (await entryPointContract(entryPoint, this.provider).getFunction("getNonce")(
+      this.wallet,
+      0n,
+    )) as bigint;
     const op = newUserOp(this.wallet, nonce, executeUserOpCallData(calls));
     op.verificationGasLimit = 150_000n + 20_000n * threshold;
     op.callGasLimit = callGasLimit;
@@ -345,7 +351,9 @@ export class Leash {
     );
     op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
     const ctx = { chainId: this.config.chainId, entryPoint, provider: this.provider };
-    await pickFees(this.relayer, ctx, op, undefined, { maxPriorityFeePerGas: DEFAULT_MAX_PRIORITY_FEE_PER_GAS });
+    await pickFees(this.relayer, ctx, op, undefined, {
+      maxPriorityFeePerGas: DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
+    });
     op.signature = "0x";
     const digest = userOpHash(op, ctx);
     return {
@@ -363,7 +371,10 @@ export class Leash {
   /** The relayer submits the signed batch (`executeWithSignatures`): loosening batches are queued with their eta. */
   async submitBatch(batch: ConsoleBatch): Promise<{ transactionHash: string }> {
     if (batch.userOp) {
-      const op: UserOperation = { ...batch.userOp.op, signature: packOwnerSignatures(batch.signatures) };
+      const op: UserOperation = {
+        ...batch.userOp.op,
+        signature: packOwnerSignatures(batch.signatures),
+      };
       const hash = await this.relayer.request<string>("eth_sendUserOperation", [
         toRpcUserOperation(op),
         batch.userOp.entryPoint,

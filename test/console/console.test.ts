@@ -12,6 +12,12 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Wallet, parseEther } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { walletInterface } from "../../src/client/contracts.js";
+import {
+  EIP712_TYPES as EXECUTE_CALLS_TYPES,
+  packOwnerSignatures,
+} from "../../src/client/owner.js";
+import { walletDomain } from "../../src/client/signedActions.js";
 import {
   REPO_ROOT,
   cleanEnv,
@@ -78,7 +84,10 @@ describe("owner console in Chromium against the dev stack", function () {
     const disconnect = page.getByRole("button", { name: "disconnect" });
     if (await disconnect.isVisible()) await disconnect.click();
     await page.getByRole("button", { name: "Connect browser wallet" }).click();
-    await page.getByTestId("signer").filter({ hasText: wallet.address.slice(0, 6) }).waitFor(WAIT);
+    await page
+      .getByTestId("signer")
+      .filter({ hasText: wallet.address.slice(0, 6) })
+      .waitFor(WAIT);
   }
 
   before(async () => {
@@ -121,14 +130,21 @@ describe("owner console in Chromium against the dev stack", function () {
         case "eth_signTypedData_v4": {
           const [account, raw] = params as [string, string];
           if (account.toLowerCase() !== active.address.toLowerCase())
-            throw new Error(`asked to sign for ${account}, the active account is ${active.address}`);
+            throw new Error(
+              `asked to sign for ${account}, the active account is ${active.address}`,
+            );
           const data = JSON.parse(raw) as {
             domain: Record<string, unknown>;
             types: Record<string, { name: string; type: string }[]>;
             primaryType: string;
             message: Record<string, unknown>;
           };
-          signed.push({ account, primaryType: data.primaryType, domain: data.domain, message: data.message });
+          signed.push({
+            account,
+            primaryType: data.primaryType,
+            domain: data.domain,
+            message: data.message,
+          });
           const types = { ...data.types };
           delete types.EIP712Domain;
           return JSON.stringify(await active.signTypedData(data.domain, types, data.message));
@@ -192,7 +208,9 @@ describe("owner console in Chromium against the dev stack", function () {
 
   it("the agent pays within its limits: the spend chart moves without a reload", async () => {
     await page.evaluate("window.__sameDocument = 1");
-    const paid = json<{ outcome: string }>(await cli(["--json", "pay", config.demo.merchant, "0.1"]));
+    const paid = json<{ outcome: string }>(
+      await cli(["--json", "pay", config.demo.merchant, "0.1"]),
+    );
     expect(paid.outcome).to.equal("executed");
     await page
       .getByTestId(`agent-${config.demo.agent}`)
@@ -222,7 +240,10 @@ describe("owner console in Chromium against the dev stack", function () {
     await created.waitFor(WAIT);
     passkeyOwner = /0x[0-9a-fA-F]{40}/.exec((await created.textContent()) ?? "")![0];
     // The page keeps the public key and credential id only (no secret), per wallet.
-    const kept = await page.evaluate((w) => localStorage.getItem(`leash.console.passkey.${w.toLowerCase()}`), config.wallet);
+    const kept = await page.evaluate(
+      (w) => localStorage.getItem(`leash.console.passkey.${w.toLowerCase()}`),
+      config.wallet,
+    );
     expect(JSON.parse(kept!).address).to.equal(passkeyOwner);
 
     // Its owner contract is deployed by an owners' user operation: the wallet pays the gas (about 1.1 M, more
@@ -234,15 +255,25 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(await batch.textContent()).to.include(passkeyOwner);
     expect(await batch.textContent()).to.include("runs as soon as it is submitted");
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^1 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^1 of 2/ })
+      .waitFor(WAIT);
     expect(signed.at(-1)!.primaryType).to.equal("PackedUserOperation");
-    expect(await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled()).to.equal(true);
+    expect(
+      await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
+    ).to.equal(true);
     await connectAs(keys.owner2);
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^2 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^2 of 2/ })
+      .waitFor(WAIT);
     await batch.getByRole("button", { name: "Submit through the relayer" }).click();
     await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
-    expect(await rpc<string>(config.rpcUrl, "eth_getCode", [passkeyOwner, "latest"])).to.not.equal("0x");
+    expect(await rpc<string>(config.rpcUrl, "eth_getCode", [passkeyOwner, "latest"])).to.not.equal(
+      "0x",
+    );
     expect(await balance(config.wallet)).to.be.lessThan(walletBalance);
 
     // Then the owners propose it as an owner: an EIP-712 batch the relayer submits.
@@ -251,7 +282,10 @@ describe("owner console in Chromium against the dev stack", function () {
     await batch.getByText("addOwner").waitFor(WAIT);
     expect(await batch.textContent()).to.include("queued for 1 d once submitted");
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^1 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^1 of 2/ })
+      .waitFor(WAIT);
     // What the browser wallet was asked to sign is the batch itself: every call, in EIP-712.
     const request = signed.at(-1)!;
     expect(request.primaryType).to.equal("ExecuteCalls");
@@ -259,11 +293,16 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(calls.length).to.equal(1);
     expect(calls[0].target.toLowerCase()).to.equal(config.wallet.toLowerCase());
     expect(calls[0].data.toLowerCase()).to.include(passkeyOwner.slice(2).toLowerCase());
-    expect(await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled()).to.equal(true);
+    expect(
+      await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
+    ).to.equal(true);
 
     await connectAs(keys.owner2);
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^2 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^2 of 2/ })
+      .waitFor(WAIT);
     await batch.getByRole("button", { name: "Submit through the relayer" }).click();
     await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
     // Adding an owner loosens the wallet: queued for the admin delay, during which any owner or guardian can veto.
@@ -298,7 +337,10 @@ describe("owner console in Chromium against the dev stack", function () {
     );
     expect(await card.getByTestId("approvals").textContent()).to.match(/^0 of 2/);
     expect(await card.textContent()).to.include("Expires");
-    await page.getByTestId("feed").filter({ hasText: `proposal #${escalation}` }).waitFor(WAIT);
+    await page
+      .getByTestId("feed")
+      .filter({ hasText: `proposal #${escalation}` })
+      .waitFor(WAIT);
     expect(await page.evaluate("window.__sameDocument")).to.equal(1);
     await card.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, "escalation.png"), fullPage: true });
@@ -307,9 +349,64 @@ describe("owner console in Chromium against the dev stack", function () {
   it("a stranger's browser wallet can't approve: the relayer refuses the signature", async () => {
     await connectAs(Wallet.createRandom() as unknown as Wallet);
     expect(await page.getByTestId("signer").textContent()).to.include("neither owner nor guardian");
-    await page.getByTestId(`proposal-${escalation}`).getByRole("button", { name: "Approve" }).click();
+    await page
+      .getByTestId(`proposal-${escalation}`)
+      .getByRole("button", { name: "Approve" })
+      .click();
     await notice().filter({ hasText: "failed" }).waitFor(WAIT);
-    expect(await page.getByTestId(`proposal-${escalation}`).getByTestId("approvals").textContent()).to.match(/^0 of 2/);
+    expect(
+      await page.getByTestId(`proposal-${escalation}`).getByTestId("approvals").textContent(),
+    ).to.match(/^0 of 2/);
+  });
+
+  it("the relayer submits an owners' batch only with the threshold of owners' signatures", async () => {
+    const calls = [
+      { target: config.wallet, value: 0n, data: walletInterface.encodeFunctionData("pause", []) },
+    ];
+    const nonce = 77n;
+    const deadline = BigInt(Math.floor(Date.now() / 1000)) + 86_400n * 3n;
+    const sign = (w: Wallet) =>
+      w.signTypedData(walletDomain(config.wallet, 31337n), EXECUTE_CALLS_TYPES, {
+        calls,
+        nonce,
+        deadline,
+      });
+    const submit = async (signers: Wallet[]) => {
+      const signatures = packOwnerSignatures(
+        await Promise.all(
+          signers.map(async (w) => ({ signer: w.address, signature: await sign(w) })),
+        ),
+      );
+      const res = await fetch(config.relayerUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "leash_submitSignedBatch",
+          params: [
+            {
+              wallet: config.wallet,
+              calls: calls.map((c) => ({ ...c, value: "0" })),
+              nonce: "77",
+              deadline: deadline.toString(),
+              signatures,
+            },
+          ],
+        }),
+      });
+      return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    };
+    const stranger = Wallet.createRandom() as unknown as Wallet;
+    for (const signers of [[keys.owner1], [keys.owner1, stranger], [stranger, keys.guardian]]) {
+      const answer = await submit(signers);
+      expect(answer.result, JSON.stringify(answer)).to.equal(undefined);
+      expect(answer.error!.code).to.equal(-32521);
+      expect(answer.error!.message).to.match(/SignatureInvalid/);
+    }
+    expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(
+      false,
+    );
   });
 
   it("owner 1 approves with the injected wallet (EIP-712, no ETH), withdraws, approves again", async () => {
@@ -319,12 +416,17 @@ describe("owner console in Chromium against the dev stack", function () {
     await notice().filter({ hasText: "recorded: 1 of 2" }).waitFor(WAIT);
     const request = signed.at(-1)!;
     expect(request.primaryType).to.equal("ApproveProposal");
-    expect(String(request.domain.verifyingContract).toLowerCase()).to.equal(config.wallet.toLowerCase());
+    expect(String(request.domain.verifyingContract).toLowerCase()).to.equal(
+      config.wallet.toLowerCase(),
+    );
     expect(String(request.message.id)).to.equal(escalation);
     await card.getByTestId("approvals").filter({ hasText: "signed at the relayer" }).waitFor(WAIT);
     await card.getByRole("button", { name: "Withdraw my approval" }).click();
     await notice().filter({ hasText: "withdrawn" }).waitFor(WAIT);
-    await card.getByTestId("approvals").filter({ hasText: /^0 of 2$/ }).waitFor(WAIT);
+    await card
+      .getByTestId("approvals")
+      .filter({ hasText: /^0 of 2$/ })
+      .waitFor(WAIT);
     await card.getByRole("button", { name: "Approve" }).click();
     await notice().filter({ hasText: "recorded: 1 of 2" }).waitFor(WAIT);
     expect(await balance(keys.owner1.address)).to.equal(0n);
@@ -336,7 +438,10 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.getByTestId("signer").filter({ hasText: "passkey owner" }).waitFor(WAIT);
     expect(await page.getByTestId("signer").textContent()).to.include("owner");
     const signedBefore = signed.length;
-    await page.getByTestId(`proposal-${escalation}`).getByRole("button", { name: "Approve with passkey" }).click();
+    await page
+      .getByTestId(`proposal-${escalation}`)
+      .getByRole("button", { name: "Approve with passkey" })
+      .click();
     await notice().filter({ hasText: "executed" }).waitFor(WAIT);
     // The passkey signed, not the browser wallet.
     expect(signed.length).to.equal(signedBefore);
@@ -344,7 +449,10 @@ describe("owner console in Chromium against the dev stack", function () {
     const shown = await cli(["--json", "proposal", "show", escalation]);
     expect(json<{ state: string }>(shown).state).to.equal("executed");
     await page.getByText("2 payments, 0.6 ETH in all").waitFor(WAIT);
-    await page.getByTestId("feed").filter({ hasText: `proposal #${escalation} executed` }).waitFor(WAIT);
+    await page
+      .getByTestId("feed")
+      .filter({ hasText: `proposal #${escalation} executed` })
+      .waitFor(WAIT);
   });
 
   it("a guardian pauses from the page (0 ETH); the agent is then refused", async () => {
@@ -372,14 +480,22 @@ describe("owner console in Chromium against the dev stack", function () {
     await batch.getByText("unpause").first().waitFor(WAIT);
     expect(await batch.textContent()).to.include("runs as soon as it is submitted");
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^1 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^1 of 2/ })
+      .waitFor(WAIT);
     await page.getByRole("button", { name: /^Use passkey/ }).click();
     await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch.getByTestId("batch-signatures").filter({ hasText: /^2 of 2/ }).waitFor(WAIT);
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: /^2 of 2/ })
+      .waitFor(WAIT);
     await batch.getByRole("button", { name: "Submit through the relayer" }).click();
     await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
     await page.getByTestId("paused").filter({ hasText: "active" }).waitFor(WAIT);
-    expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(false);
+    expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(
+      false,
+    );
   });
 
   it("the audit log filters by kind and exports CSV and JSON", async () => {
@@ -409,7 +525,7 @@ describe("owner console in Chromium against the dev stack", function () {
     const csvDownload = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export CSV" }).click();
     const csv = readFileSync((await (await csvDownload).path())!, "utf8");
-    expect(csv.split("\n")[0]).to.equal(
+    expect(csv.split(/\r?\n/)[0]).to.equal(
       "time,block,transaction,kind,event,agent,asset,amount,counterparty,proposal,details,clock,rule",
     );
     for (const event of ["AgentCallExecuted", "ApprovalRequested", "ProposalExecuted", "Paused"])
@@ -420,7 +536,9 @@ describe("owner console in Chromium against the dev stack", function () {
 
   it("is usable at phone width (375 px): no horizontal scrolling of the page", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
-    const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
+    const overflow = await page.evaluate<number>(
+      "document.documentElement.scrollWidth - window.innerWidth",
+    );
     expect(overflow).to.be.at.most(0);
     await page.screenshot({ path: join(SHOTS, "phone.png") });
     await page.setViewportSize({ width: 1280, height: 900 });

@@ -82,7 +82,9 @@ describe("owner console server", function () {
     expect(await page.text()).to.include("<title>console</title>");
     expect(page.headers.get("content-security-policy")).to.include("default-src 'self'");
     expect(page.headers.get("content-security-policy")).to.include("connect-src 'self'");
-    expect((await fetch(`${base}/assets/app-1.js`)).headers.get("content-type")).to.match(/javascript/);
+    expect((await fetch(`${base}/assets/app-1.js`)).headers.get("content-type")).to.match(
+      /javascript/,
+    );
     expect((await fetch(`${base}/assets/nope.js`)).status).to.equal(404);
     // Dot segments are resolved by the URL parser (the app's page answers), encoded slashes are refused.
     const dotted = await fetch(`${base}/%2e%2e/%2e%2e/%2e%2e/etc/passwd`);
@@ -111,7 +113,15 @@ describe("owner console server", function () {
         body: JSON.stringify(body),
       });
     const before = node.seen.length;
-    for (const method of ["eth_sendRawTransaction", "eth_sendTransaction", "eth_sign", "personal_sign", "debug_traceCall", "hardhat_setBalance", "evm_increaseTime"]) {
+    for (const method of [
+      "eth_sendRawTransaction",
+      "eth_sendTransaction",
+      "eth_sign",
+      "personal_sign",
+      "debug_traceCall",
+      "hardhat_setBalance",
+      "evm_increaseTime",
+    ]) {
       const answer = (await (await post({ jsonrpc: "2.0", id: 7, method, params: [] })).json()) as {
         error: { code: number; message: string };
       };
@@ -128,12 +138,16 @@ describe("owner console server", function () {
     expect(batch[0].error.code).to.equal(-32601);
     expect(node.seen.length).to.equal(before);
 
-    const ok = (await (await post({ jsonrpc: "2.0", id: 3, method: "eth_getLogs", params: [{}] })).json()) as {
+    const ok = (await (
+      await post({ jsonrpc: "2.0", id: 3, method: "eth_getLogs", params: [{}] })
+    ).json()) as {
       result: string;
     };
     expect(ok.result).to.equal("0x1");
     const forwarded = node.seen.at(-1)!;
-    expect(forwarded.headers.authorization).to.equal(`Basic ${Buffer.from("user:s3cret").toString("base64")}`);
+    expect(forwarded.headers.authorization).to.equal(
+      `Basic ${Buffer.from("user:s3cret").toString("base64")}`,
+    );
     expect((await post("not json")).status).to.equal(200);
     const big = await fetch(`${base}/chain`, { method: "POST", body: "x".repeat(300 * 1024) });
     expect(big.status).to.equal(413);
@@ -176,7 +190,9 @@ describe("owner console server", function () {
     try {
       const health = await fetch(`${dead.url}relayer/health`);
       expect(health.status).to.equal(502);
-      expect(((await health.json()) as { error: string }).error).to.equal("the relayer is unreachable");
+      expect(((await health.json()) as { error: string }).error).to.equal(
+        "the relayer is unreachable",
+      );
       // No build: the page says how to make one.
       const page = await fetch(dead.url);
       expect(page.status).to.equal(503);
