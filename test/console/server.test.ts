@@ -202,3 +202,27 @@ describe("owner console server", function () {
     }
   });
 });
+
+describe("leash console", function () {
+  this.timeout(60_000);
+
+  it("refuses to start without a relayer or a reachable chain, in one line", async () => {
+    const { leash, errorLine } = await import("../cli/helpers.js");
+    const dir = tempDir("leash-console-cfg-");
+    const noRelayer = join(dir, "no-relayer.json");
+    writeFileSync(noRelayer, JSON.stringify({ rpcUrl: "http://127.0.0.1:9/" }));
+    const first = await leash(["--config", noRelayer, "console"]);
+    expect(first.code).to.equal(2);
+    expect(errorLine(first)).to.equal(
+      "no relayer configured: pass --relayer-url or set LEASH_RELAYER_URL",
+    );
+    const deadChain = join(dir, "dead-chain.json");
+    writeFileSync(
+      deadChain,
+      JSON.stringify({ rpcUrl: "http://127.0.0.1:9/", relayerUrl: "http://127.0.0.1:9/" }),
+    );
+    const second = await leash(["--config", deadChain, "console", "--port", "0"]);
+    expect(second.code).to.not.equal(0);
+    expect(errorLine(second)).to.match(/^the chain node does not answer: /);
+  });
+});
