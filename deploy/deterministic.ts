@@ -118,7 +118,8 @@ export function planStack(
 
 /**
  * The Leash wallet stack on the canonical EntryPoint: the two management modules, the wallet
- * implementation (core -> GovernanceModule -> AgentPolicyModule, split under EIP-170) and the factory.
+ * implementation (core -> GovernanceModule -> AgentPolicyModule, split under EIP-170), the factory and the
+ * passkey owner factory.
  * When a constructor changes, change it here: the Ignition modules and the dev stack follow.
  */
 export const WALLET_STACK = [
@@ -126,6 +127,8 @@ export const WALLET_STACK = [
   { name: "GovernanceModule", args: [CANONICAL_ENTRY_POINT_V08, { ref: "AgentPolicyModule" }] },
   { name: "AgentWallet", args: [CANONICAL_ENTRY_POINT_V08, { ref: "GovernanceModule" }] },
   { name: "AgentWalletFactory", args: [{ ref: "AgentWallet" }] },
+  // Passkey owners (ERC-1271 over WebAuthn): one contract per P-256 key, at the same address on every chain.
+  { name: "PasskeyOwnerFactory", args: [] },
 ] as const;
 
 /** Keys of the stack's addresses as the dev stack, the config and Ignition's result name them. */
@@ -134,6 +137,7 @@ export const STACK_KEYS: Record<(typeof WALLET_STACK)[number]["name"], string> =
   GovernanceModule: "governanceModule",
   AgentWallet: "implementation",
   AgentWalletFactory: "factory",
+  PasskeyOwnerFactory: "passkeyOwnerFactory",
 };
 
 /** The addresses the wallet stack has (or will have) on every chain, from the current build. */
@@ -143,6 +147,7 @@ export function predictStackAddresses(root: string = PROJECT_ROOT): {
   governanceModule: string;
   implementation: string;
   factory: string;
+  passkeyOwnerFactory: string;
 } {
   const out: Record<string, string> = { entryPoint: CANONICAL_ENTRY_POINT_V08 };
   for (const p of planStack(WALLET_STACK, root))

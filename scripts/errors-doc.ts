@@ -36,6 +36,8 @@ const DEPLOYED = [
   "contracts/wallet/GovernanceModule.sol/GovernanceModule.json",
   "contracts/wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
   "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json",
+  "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json",
+  "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json",
 ];
 
 export const DOC_PATH = "docs/errors.md";

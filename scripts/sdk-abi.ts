@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keccak256 } from "ethers";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const SDK_ABI_FILE = join(ROOT, "src/client/abi/generated.ts");
@@ -13,6 +14,21 @@ export const SDK_ABI_FILE = join(ROOT, "src/client/abi/generated.ts");
 const SOURCES: [name: string, artifact: string][] = [
   ["agentWalletAbi", "contracts/interfaces/IAgentWallet.sol/IAgentWallet.json"],
   ["agentWalletFactoryAbi", "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json"],
+  ["passkeyOwnerAbi", "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json"],
+  ["passkeyOwnerFactoryAbi", "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json"],
+];
+
+/**
+ * Creation code the SDK needs to compute CREATE2 addresses offline: a passkey owner's address from its key
+ * (the PasskeyOwner init code) and the passkey owner factory's deterministic address (its init code hash).
+ */
+const BYTECODES: [name: string, artifact: string, form: "code" | "hash"][] = [
+  ["passkeyOwnerCreationCode", "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json", "code"],
+  [
+    "passkeyOwnerFactoryInitCodeHash",
+    "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json",
+    "hash",
+  ],
 ];
 
 export function renderSdkAbi(): string {
@@ -25,6 +41,13 @@ export function renderSdkAbi(): string {
       abi: unknown;
     };
     parts.push(`export const ${name} = ${JSON.stringify(abi)} as const;`);
+  }
+  for (const [name, path, form] of BYTECODES) {
+    const { bytecode } = JSON.parse(readFileSync(join(ROOT, "artifacts", path), "utf8")) as {
+      bytecode: string;
+    };
+    const value = form === "code" ? bytecode : keccak256(bytecode);
+    parts.push(`export const ${name} = ${JSON.stringify(value)};`);
   }
   return parts.join("\n") + "\n";
 }

@@ -37,8 +37,9 @@ export function addWalletStack(m: IgnitionModuleBuilder) {
     contracts[STACK_KEYS[planned.name as keyof typeof STACK_KEYS]] = contract;
     previous = contract;
   }
-  const { policyModule, governanceModule, implementation, factory } = contracts;
-  return { policyModule, governanceModule, implementation, factory };
+  const { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory } =
+    contracts;
+  return { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory };
 }
 
 /** The wallet stack on the canonical EntryPoint v0.8 (any chain that has it and the CREATE2 deployer). */

@@ -19,6 +19,8 @@ export interface FileConfig {
   relayerUrl?: string;
   entryPoint?: string;
   factory?: string;
+  /** PasskeyOwnerFactory: where passkey owners are created (default: its deterministic address). */
+  passkeyOwnerFactory?: string;
   /** The wallet commands act on by default. */
   wallet?: string;
   /** The relayer's store (`sqlite:<path>` or `postgres://...`), for `apikey`, `audit verify`. */
@@ -53,6 +55,7 @@ export interface Settings {
   relayerUrl?: string;
   entryPoint?: string;
   factory?: string;
+  passkeyOwnerFactory?: string;
   wallet?: string;
   db?: string;
   apiKey?: string;
@@ -70,6 +73,7 @@ const FILE_KEYS: (keyof FileConfig)[] = [
   "relayerUrl",
   "entryPoint",
   "factory",
+  "passkeyOwnerFactory",
   "wallet",
   "db",
   "keystore",
@@ -175,6 +179,7 @@ export function resolveSettings(
     relayerUrl: flags.relayerUrl ?? env.LEASH_RELAYER_URL ?? file.relayerUrl,
     entryPoint: env.LEASH_ENTRY_POINT ?? file.entryPoint,
     factory: env.LEASH_FACTORY ?? file.factory,
+    passkeyOwnerFactory: env.LEASH_PASSKEY_OWNER_FACTORY ?? file.passkeyOwnerFactory,
     wallet: flags.wallet ?? env.LEASH_WALLET ?? file.wallet,
     db: env.LEASH_RELAYER_DB ?? fileDb,
     apiKey: env.LEASH_API_KEY ?? file.apiKey,

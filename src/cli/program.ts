@@ -4,6 +4,7 @@ import { registerAgent } from "./commands/agent.js";
 import { registerApiKey } from "./commands/apikey.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
+import { registerConsole } from "./commands/console.js";
 import { registerDev } from "./commands/dev.js";
 import { registerFund } from "./commands/fund.js";
 import { registerKey } from "./commands/key.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     // `leash proposal approve --help` lists --as, --json, --config… too (subcommands inherit this setting).
     .configureHelp({ showGlobalOptions: true });
   registerDev(program);
+  registerConsole(program);
   registerFund(program);
   registerWallet(program);
   registerAgent(program);

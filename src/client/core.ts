@@ -24,4 +24,10 @@ export * from "./render.js";
 export * from "./webhooks.js";
 export * from "./audit.js";
 export * from "./allowlist.js";
-export { agentWalletAbi, agentWalletFactoryAbi } from "./abi/generated.js";
+export * from "./passkey.js";
+export {
+  agentWalletAbi,
+  agentWalletFactoryAbi,
+  passkeyOwnerAbi,
+  passkeyOwnerFactoryAbi,
+} from "./abi/generated.js";

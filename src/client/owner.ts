@@ -87,6 +87,13 @@ import {
   type AssetLimitsInput,
 } from "./policy.js";
 import { AssetInfo, NATIVE, parseAmount, toAddress, toAsset, type AmountInput } from "./units.js";
+import {
+  addPasskeyOwnerCalls,
+  passkeyOwnerAddress,
+  signApprovalWithPasskey,
+  type GetPasskeyAssertion,
+  type P256PublicKey,
+} from "./passkey.js";
 
 export const ProposalStateName = ["none", "pending", "queued", "executed", "cancelled"] as const;
 export type ProposalStateNameValue = (typeof ProposalStateName)[number];
@@ -207,7 +214,8 @@ const DAY = 86_400n;
 /** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
 const GRACE_PERIOD = 14n * DAY;
 
-const EIP712_TYPES = {
+/** The EIP-712 types of `executeWithSignatures` (`ExecuteCalls`): what owners sign for an off-chain batch. */
+export const EIP712_TYPES = {
   ExecuteCalls: [
     { name: "calls", type: "Call[]" },
     { name: "nonce", type: "uint256" },
@@ -1145,6 +1153,67 @@ export class OwnerClient {
   }
 
   /**
+   * Adds a passkey (WebAuthn P-256 key) as an owner: one batch creating its PasskeyOwner contract through the
+   * factory (idempotent) and adding it, timelocked like any `addOwner`. See `addPasskeyOwnerCalls`.
+   *
+   * @example
+   * const r = await client.addPasskeyOwner(parsePasskeyPublicKey(spki)); // r.status: "queued" | "pending"
+   */
+  async addPasskeyOwner(key: P256PublicKey, options: { factory?: string } = {}) {
+    return this.submit(addPasskeyOwnerCalls(this.wallet, key, options.factory));
+  }
+
+  /**
+   * Approves a pending proposal (or escalation) as a passkey owner: the passkey signs the EIP-712
+   * `ApproveProposal` digest (WebAuthn assertion, user verification required). With a relayer the approval
+   * goes to its approvals service (no ETH needed anywhere); without, `approveWithSignatures` is sent by this
+   * client's sender with a fresh nonce (the derived one stays free for the relayer's batch). Throws
+   * NotOwnerError if the passkey's owner contract is not an owner of the wallet.
+   *
+   * @example
+   * await client.approveWithPasskey(7n, { key, getAssertion: (req) => browserAssertion(req) });
+   */
+  async approveWithPasskey(
+    id: bigint | number,
+    options: {
+      key: P256PublicKey;
+      getAssertion: GetPasskeyAssertion;
+      factory?: string;
+    } & WaitOptions,
+  ): Promise<SubmitResult> {
+    const pid = BigInt(id);
+    const owner = passkeyOwnerAddress(options.key, options.factory);
+    const w = walletContract(this.wallet, this.provider);
+    if (!(await w.isOwner(owner)))
+      throw new NotOwnerError(`passkey owner ${owner} is not an owner of wallet ${this.wallet}`);
+    const before = await this.proposal(pid);
+    if (before.state !== "pending")
+      throw new InvalidArgumentError(`proposal ${pid} is ${before.state}, not pending approvals`);
+    const { chainId } = await this.provider.getNetwork();
+    const signed = await signApprovalWithPasskey({
+      wallet: this.wallet,
+      chainId,
+      proposalId: pid,
+      deadline: before.expiresAt,
+      key: options.key,
+      getAssertion: options.getAssertion,
+      factory: options.factory,
+      ...(this.relayer ? {} : { nonce: BigInt(hexlify(randomBytes(16))) }),
+    });
+    if (this.relayer) return this.postApproval(before, owner, signed.signature, options);
+    const receipt = await this.send(
+      this.connected(this.sender()).approveWithSignatures(
+        pid,
+        signed.nonce,
+        before.expiresAt,
+        packOwnerSignatures([{ signer: owner, signature: signed.signature }]),
+      ),
+      this.sender(),
+    );
+    return this.resultOf(receipt, pid);
+  }
+
+  /**
    * Removes an owner (immediate: it never lowers the threshold).
    *
    * @example
@@ -1244,6 +1313,9 @@ export class OwnerClient {
     ];
     return {
       addAgent: (setup: AgentSetup) => agentSetupCalls(assets, wallet, setup),
+      /** Creates the passkey's owner contract (idempotent) and adds it as an owner (timelocked). */
+      addPasskeyOwner: (key: P256PublicKey, factory?: string) =>
+        addPasskeyOwnerCalls(wallet, key, factory),
       rotateAgentKey: (agent: string, newKey: string) => [
         self("rotateAgentKey", [toAddress(agent, "agent"), toAddress(newKey, "new key")]),
       ],
@@ -1386,12 +1458,24 @@ export class OwnerClient {
       APPROVE_PROPOSAL_TYPES,
       { id, nonce: approvalNonce(this.wallet, id), deadline: before.expiresAt },
     );
+    return this.postApproval(before, await signer.getAddress(), signature, options);
+  }
+
+  /**
+   * Posts one owner's approval signature to the relayer's approvals service; when it completes the threshold,
+   * waits until the relayer queued it (and executed it, if it has no delay).
+   */
+  private async postApproval(
+    before: ProposalInfo,
+    owner: string,
+    signature: string,
+    options: WaitOptions,
+  ): Promise<SubmitResult> {
+    const id = before.id;
     const posted = await this.relayer!.request<{
       approvedOnChain: string[];
       approvedAtRelayer: { owner: string; counts: boolean }[];
-    }>("leash_postApproval", [
-      { wallet: this.wallet, proposalId: id, owner: await signer.getAddress(), signature },
-    ]);
+    }>("leash_postApproval", [{ wallet: this.wallet, proposalId: id, owner, signature }]);
     const count =
       posted.approvedOnChain.length + posted.approvedAtRelayer.filter((a) => a.counts).length;
     if (BigInt(count) < before.threshold)

@@ -93,6 +93,7 @@ describe("leash dev --once: the one-command local stack and its scene", function
       "factory",
       "governanceModule",
       "implementation",
+      "passkeyOwnerFactory",
       "policyModule",
     ]);
     expect(report.apiKey).to.match(/^leash_[0-9a-f]{16}_/);

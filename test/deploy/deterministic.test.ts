@@ -69,6 +69,7 @@ describe("deterministic deployment on two separately started local chains", func
       ["GovernanceModule", "governanceModule"],
       ["AgentWallet (implementation)", "implementation"],
       ["AgentWalletFactory", "factory"],
+      ["PasskeyOwnerFactory", "passkeyOwnerFactory"],
     ] as const)
       expect(doc, label).to.include(`| ${label} | \`${expected[key]}\` |`);
   });

@@ -9,6 +9,8 @@ const DEPLOYED_CONTRACTS = [
   "GovernanceModule",
   "AgentPolicyModule",
   "AgentWalletFactory",
+  "PasskeyOwner",
+  "PasskeyOwnerFactory",
 ];
 
 describe("EIP-170 code size @productionBuild", function () {

@@ -22,6 +22,7 @@ interface DevOptions {
   scene: boolean;
   port?: string;
   relayerPort?: string;
+  consolePort?: string;
   stateDir: string;
   chain?: string;
   persist?: boolean;
@@ -46,9 +47,14 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): v
       ],
       ["relayer", stack.relayer.url],
       ["relayer health", `${stack.relayer.url}health`],
+      [
+        "owner console",
+        `${stack.console.url}  (open it; sign in with the wallet and the API key below)`,
+      ],
       ["EntryPoint v0.8", stack.addresses.entryPoint],
       ["wallet implementation", stack.addresses.implementation],
       ["factory", stack.addresses.factory],
+      ["passkey owner factory", stack.addresses.passkeyOwnerFactory],
       ["demo wallet", `${stack.wallet}  (2 of 3 owners, funded ${DEMO.walletFunding} ETH)`],
       ["owners", stack.owners.map((o) => o.address).join(", ")],
       ["guardian", stack.guardian.address],
@@ -105,6 +111,7 @@ export function registerDev(program: Command): void {
     .option("--no-scene", "start the stack without running the scene")
     .option("--port <port>", "chain port (default 8545 if free, else any; 0 = any)")
     .option("--relayer-port <port>", "relayer port (default 4337 if free, else any; 0 = any)")
+    .option("--console-port <port>", "owner console port (default 5174 if free, else any; 0 = any)")
     .option("--state-dir <dir>", "where keys, config and the relayer database go", ".leash")
     .option("--chain <node>", "which local node to start: hardhat (default) or anvil")
     .option(
@@ -139,6 +146,10 @@ export function registerDev(program: Command): void {
               opts.relayerPort === undefined
                 ? undefined
                 : parseIntOption(opts.relayerPort, "--relayer-port", 65535),
+            consolePort:
+              opts.consolePort === undefined
+                ? undefined
+                : parseIntOption(opts.consolePort, "--console-port", 65535),
           },
           (label, work, done) => ctx.out.step(label, work, done),
         );
@@ -181,6 +192,7 @@ export function registerDev(program: Command): void {
                 restored: stack.restored,
                 deployed: stack.deployed,
                 relayer: stack.relayer.url,
+                console: stack.console.url,
                 addresses: stack.addresses,
                 wallet: stack.wallet,
                 owners: stack.owners.map((o) => o.address),

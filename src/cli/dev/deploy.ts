@@ -19,6 +19,7 @@ export interface StackAddresses {
   governanceModule: string;
   implementation: string;
   factory: string;
+  passkeyOwnerFactory: string;
 }
 
 export interface DeployResult {
@@ -89,6 +90,7 @@ export async function ignitionDeployLocal(options: {
       governanceModule: await address("governanceModule"),
       implementation: await address("implementation"),
       factory: await address("factory"),
+      passkeyOwnerFactory: await address("passkeyOwnerFactory"),
     };
   } finally {
     await connection.close();

@@ -45,6 +45,7 @@ import {
 } from "./chain.js";
 import { deployLocalStack, type StackAddresses } from "./deploy.js";
 import { check, StepFailure, type SceneStep } from "./scene.js";
+import { CONSOLE_DIST, startConsoleServer, type ConsoleServer } from "../console/server.js";
 
 /** Hardhat's well-known dev accounts #0 (deployer) and #1 (relayer signer): public test keys. */
 const HARDHAT_DEPLOYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -76,6 +77,8 @@ export interface DevOptions {
   stateDir: string;
   chainPort?: number;
   relayerPort?: number;
+  /** The owner console's port (default 5174 if free, else any; 0 = any). */
+  consolePort?: number;
   /** A running node to use instead of starting one. */
   rpcUrl?: string;
   /** Which node to start (default hardhat; --persist needs anvil's state file). */
@@ -97,6 +100,8 @@ export interface DevStack {
   /** False when the chain already had every contract (nothing was sent to deploy them). */
   deployed: boolean;
   relayer: RunningRelayer;
+  /** The owner console (console/dist) and its proxies to the relayer and the chain. */
+  console: ConsoleServer;
   provider: JsonRpcProvider;
   addresses: StackAddresses;
   wallet: string;
@@ -278,6 +283,22 @@ export async function startDevStack(
     );
     cleanups.push(() => relayer.close());
 
+    const consolePort = await portOrFree(options.consolePort, 5174);
+    const consoleServer = await progress(
+      "serving the owner console",
+      () =>
+        startConsoleServer({
+          distDir: CONSOLE_DIST,
+          relayerUrl: relayer.url,
+          rpcUrl: chain.url,
+          chainId,
+          wallet,
+          port: consolePort,
+        }),
+      (c) => `owner console at ${c.url}`,
+    );
+    cleanups.push(() => consoleServer.close());
+
     let apiKey: string;
     let apiKeyId: string;
     const keyFiles: Record<string, string> = {};
@@ -316,8 +337,10 @@ export async function startDevStack(
         : "Written by `leash dev`: throwaway keys for a local chain (keystore password: leash-dev). Rewritten on every run.",
       rpcUrl: chain.url,
       relayerUrl: relayer.url,
+      consoleUrl: consoleServer.url,
       entryPoint: addresses.entryPoint,
       factory: addresses.factory,
+      passkeyOwnerFactory: addresses.passkeyOwnerFactory,
       wallet,
       db: "sqlite:relayer.sqlite",
       keystore: keyFiles.owner1,
@@ -342,6 +365,7 @@ export async function startDevStack(
       restored: restoring,
       deployed,
       relayer,
+      console: consoleServer,
       provider,
       addresses,
       wallet,

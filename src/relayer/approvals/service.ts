@@ -9,7 +9,7 @@
  * Every signature is verified by simulating the wallet's own check (eth_call from the relayer's signer):
  * the current owner set, ERC-1271 owners, the proposal's state, exactly as the transaction will see them.
  */
-import { getAddress, type Interface } from "ethers";
+import { Interface as AbiInterface, getAddress, type Interface } from "ethers";
 import { walletInterface } from "../../client/contracts.js";
 import { approvalNonce } from "../../client/signedActions.js";
 import { packOwnerSignatures } from "../../client/owner.js";
@@ -25,6 +25,11 @@ const PENDING = 1;
 const QUEUED = 2;
 /** ProposalManager.GRACE_PERIOD */
 const GRACE_PERIOD = 14n * 86_400n;
+const erc1271Interface = new AbiInterface([
+  "function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)",
+]);
+const ERC1271_MAGIC = "0x1626ba7e";
+
 /** Signed actions are small: a bound on what one can make the relayer pay, whatever the estimate says. */
 const MAX_ACTION_GAS = 1_500_000n;
 /** A sent action whose effect is not on chain after this long is re-simulated and, if still valid, resent. */
@@ -103,6 +108,23 @@ export class OwnerActionService {
       );
     const decoded = iface.decodeFunctionResult(fn, result.result);
     return (decoded.length === 1 ? decoded[0] : decoded) as T;
+  }
+
+  /**
+   * ERC-1271: whether contract `signer` (e.g. a PasskeyOwner) accepts `signature` over `digest`, by eth_call of
+   * its `isValidSignature`. False for an EOA, a revert, or any answer but the magic value.
+   */
+  async isValidContractSignature(
+    signer: string,
+    digest: string,
+    signature: string,
+  ): Promise<boolean> {
+    const result = await this.deps.chain.call({
+      to: signer,
+      data: erc1271Interface.encodeFunctionData("isValidSignature", [digest, signature]),
+    });
+    if (result.reverted || result.result.length !== 66) return false;
+    return result.result.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
   }
 
   async now(): Promise<bigint> {

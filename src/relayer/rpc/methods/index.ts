@@ -11,6 +11,7 @@ import { leashExecuteProposal } from "./leashExecuteProposal.js";
 import { leashListApprovals } from "./leashListApprovals.js";
 import { leashPostApproval } from "./leashPostApproval.js";
 import { leashSubmitGuardianAction } from "./leashSubmitGuardianAction.js";
+import { leashSubmitSignedBatch } from "./leashSubmitSignedBatch.js";
 import { leashWithdrawApproval } from "./leashWithdrawApproval.js";
 import {
   leashAddWebhook,
@@ -28,6 +29,7 @@ const methods: RpcMethod[] = [
   ethGetUserOperationReceipt as RpcMethod,
   leashGetUserOperationStatus as RpcMethod,
   leashSubmitGuardianAction as RpcMethod,
+  leashSubmitSignedBatch as RpcMethod,
   leashPostApproval as RpcMethod,
   leashWithdrawApproval as RpcMethod,
   leashListApprovals as RpcMethod,

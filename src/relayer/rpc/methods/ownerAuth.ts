@@ -39,7 +39,9 @@ export type RequestAuth = z.output<typeof requestAuth>;
 
 /**
  * The owner or guardian (`as`) who signed this request, or throws. Freshness uses the relayer's clock: a
- * captured request is useless after the window.
+ * captured request is useless after the window. An EOA signs with ECDSA; a contract owner or guardian (a
+ * passkey owner, a multisig) through ERC-1271, asked by eth_call only once `auth.signer` is known to hold the
+ * role, so a stranger's request costs no more than before.
  */
 export async function requireSignedRequest(
   ctx: CallContext,
@@ -53,26 +55,35 @@ export async function requireSignedRequest(
   const window = BigInt(RELAYER_REQUEST_WINDOW);
   if (auth.issuedAt + window < now || auth.issuedAt > now + window)
     throw new ForbiddenError(`signed request expired or from the future (window ${window} s)`);
-  let recovered: string;
+  const digest = relayerRequestDigest(ctx.relayer.chainId, {
+    action,
+    wallet,
+    id,
+    issuedAt: auth.issuedAt,
+  });
+  let recovered: string | null = null;
   try {
-    recovered = recoverAddress(
-      relayerRequestDigest(ctx.relayer.chainId, { action, wallet, id, issuedAt: auth.issuedAt }),
-      auth.signature,
-    );
+    recovered = recoverAddress(digest, auth.signature);
   } catch {
-    throw new ForbiddenError("bad request signature");
+    // not an ECDSA signature: maybe a contract's (below)
   }
-  if (recovered !== auth.signer) throw new ForbiddenError("bad request signature");
   const service = ctx.relayer.ownerActions;
-  const allowed =
+  const hasRole = () =>
     as === "owner"
-      ? await service.read<boolean>(wallet, "isOwner", [recovered])
-      : await service.read<boolean>(wallet, "isGuardian", [recovered]);
-  if (!allowed)
+      ? service.read<boolean>(wallet, "isOwner", [auth.signer])
+      : service.read<boolean>(wallet, "isGuardian", [auth.signer]);
+  if (recovered !== auth.signer) {
+    const contractSigned =
+      (await hasRole()) &&
+      (await service.isValidContractSignature(auth.signer, digest, auth.signature));
+    if (!contractSigned) throw new ForbiddenError("bad request signature");
+    return auth.signer;
+  }
+  if (!(await hasRole()))
     throw new ForbiddenError(
-      `${recovered} is not ${as === "owner" ? "an owner" : "a guardian or owner"} of ${wallet}`,
+      `${auth.signer} is not ${as === "owner" ? "an owner" : "a guardian or owner"} of ${wallet}`,
     );
-  return recovered;
+  return auth.signer;
 }
 
 /**

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {P256} from "@openzeppelin/contracts/utils/cryptography/P256.sol";
+import {WebAuthn} from "@openzeppelin/contracts/utils/cryptography/WebAuthn.sol";
+import {IPasskeyOwner} from "../interfaces/IPasskeyOwner.sol";
+
+/// @title A wallet owner that is one passkey: ERC-1271 over OpenZeppelin's WebAuthn verification.
+/// @notice Made by PasskeyOwnerFactory (one per key, the same address on every chain). The wallet counts it as
+/// one owner like any other: the timelock, the threshold and removal apply unchanged.
+///
+/// The signature is `abi.encode(r, s, challengeIndex, typeIndex, authenticatorData, clientDataJSON)` (the
+/// fields of `WebAuthn.WebAuthnAuth`, not wrapped in a tuple; see src/client/passkey.ts), and the challenge the
+/// passkey signed must be the 32-byte hash itself, base64url-encoded in `clientDataJSON` (as OpenZeppelin's
+/// SignerWebAuthn does). The hash the wallet asks about is its own EIP-712 digest, which already binds the
+/// chain, the wallet and the action: this contract adds no domain of its own.
+///
+/// User verification is required (the UV flag, a PIN or biometrics, not only a touch): an owner's approval
+/// releases escalated payments and loosens policy, so a passkey that anyone holding the device (an unlocked
+/// laptop, a lost security key) could use with a touch is not enough. Passkeys on phones and computers verify
+/// the user whenever the page asks `userVerification: "required"`; a security key without a PIN can't be an
+/// owner. The rest is OpenZeppelin's WebAuthn.verify: type "webauthn.get", the challenge, User Present, the
+/// backup flags' consistency and the P-256 signature with s in the lower half of the order (no malleable
+/// twin). The origin and RP ID are the browser's and authenticator's to check (a passkey only signs for its
+/// own site), the signature counter is not tracked (that would need storage).
+contract PasskeyOwner is IPasskeyOwner {
+    bytes4 private constant MAGIC_VALUE = 0x1626ba7e; // IERC1271.isValidSignature.selector
+    bytes4 private constant INVALID = 0xffffffff;
+
+    // The key is in the bytecode: validation during a user operation reads no storage (ERC-7562).
+    bytes32 private immutable _x;
+    bytes32 private immutable _y;
+
+    constructor(bytes32 x, bytes32 y) {
+        if (!P256.isValidPublicKey(x, y)) revert PasskeyOwnerInvalidKey(x, y);
+        _x = x;
+        _y = y;
+    }
+
+    /// @inheritdoc IPasskeyOwner
+    function publicKey() external view returns (bytes32 x, bytes32 y) {
+        return (_x, _y);
+    }
+
+    /// @inheritdoc IPasskeyOwner
+    function requiresUserVerification() external pure returns (bool) {
+        return true;
+    }
+
+    /// @notice ERC-1271: `0x1626ba7e` if `signature` is this passkey's WebAuthn assertion over `hash`, else
+    /// `0xffffffff`. Never reverts on malformed bytes (tryDecodeAuth bounds every offset and length first).
+    function isValidSignature(
+        bytes32 hash,
+        bytes calldata signature
+    ) external view returns (bytes4) {
+        (bool decoded, WebAuthn.WebAuthnAuth calldata auth) = WebAuthn.tryDecodeAuth(signature);
+        if (!decoded) return INVALID;
+        return WebAuthn.verify(abi.encodePacked(hash), auth, _x, _y, true) ? MAGIC_VALUE : INVALID;
+    }
+}
