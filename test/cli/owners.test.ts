@@ -177,7 +177,7 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     const listed = await run(["proposal", "list"]);
     expect(listed.code, listed.stderr).to.equal(0);
     expect(listed.stderr).to.match(
-      /^note: the chain's clock is 1 d( \d+ min)? ahead of this computer's .*times shown are chain times$/m,
+      /^note: the chain's clock is 1 d( \d+ (min|s))? ahead of this computer's .*times shown are chain times$/m,
     );
     const listedJson = await run(["--json", "proposal", "list"]);
     expect(listedJson.stderr).to.not.include("chain's clock");
