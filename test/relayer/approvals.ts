@@ -21,7 +21,15 @@ import {
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
+import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { OwnerClient } from "../../src/client/owner.js";
+import {
+  approveLeashProposal,
+  leashApprovalNonce,
+  pauseLeashWallet,
+  signLeashApproval,
+} from "../../src/client/viem/owner.js";
 import { predictStackAddresses } from "../../deploy/deterministic.js";
 import { knownImplementations } from "../../src/relayer/approvals/leashWallets.js";
 import {
@@ -492,7 +500,83 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     }
   });
 
-  it("a guardian with 0 ETH pauses through the relayer, not throttled by the wallet API key's exhausted limit; a stranger's pause is refused unpaid", async () => {
+  it("viem owners: an approval signed by a LocalAccount and one by a WalletClient are the ethers signatures, and the relayer submits them", async () => {
+    const id = await pendingProposal();
+    const before = await chain.provider.getBalance(recipient.address);
+    const viemChain = defineChain({
+      id: Number(chain.chainId),
+      name: "test",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.url] } },
+    });
+    const publicClient = createPublicClient({ chain: viemChain, transport: http(chain.url) });
+    const local = privateKeyToAccount(owners[0].privateKey as Hex);
+    const walletClient = createWalletClient({
+      account: privateKeyToAccount(owners[1].privateKey as Hex),
+      chain: viemChain,
+      transport: http(chain.url),
+    });
+    // What the ethers owner path signs, byte for byte.
+    const [, , , expiresAt] = await wallet.getProposal(id);
+    expect(leashApprovalNonce(walletAddress as Hex, id)).to.equal(approvalNonce(walletAddress, id));
+    for (const [viemSigner, ethersSigner] of [
+      [local, owners[0]],
+      [walletClient, owners[1]],
+    ] as const)
+      expect(
+        await signLeashApproval({
+          signer: viemSigner,
+          wallet: walletAddress as Hex,
+          chainId: chain.chainId,
+          proposalId: id,
+          deadline: expiresAt,
+        }),
+      ).to.equal(await approvalSignature(ethersSigner, id));
+    // A stranger's viem account is refused like any non-owner.
+    const refused = await approveLeashProposal({
+      client: publicClient,
+      signer: privateKeyToAccount(stranger.privateKey as Hex),
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    }).catch((e: Error) => e);
+    expect(refused).to.be.instanceOf(Error);
+    expect((refused as Error).message).to.match(/is not an owner of/);
+
+    const first = await approveLeashProposal({
+      client: publicClient,
+      signer: local,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    });
+    expect(first.state).to.equal("pending");
+    await approveLeashProposal({
+      client: publicClient,
+      signer: walletClient,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    });
+    const deadline = Date.now() + 60_000;
+    while ((await wallet.getProposal(id))[0] !== 3n) {
+      if (Date.now() > deadline) throw new Error("the viem-approved proposal never executed");
+      await sleep(200);
+    }
+    expect(await chain.provider.getBalance(recipient.address)).to.equal(before + 1n);
+    expect(await events("ProposalExecuted", id)).to.have.length(1);
+    // Executed: a late approval is refused before anything is signed.
+    const late = await approveLeashProposal({
+      client: publicClient,
+      signer: local,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    }).catch((e: Error) => e);
+    expect((late as Error).message).to.equal(`proposal ${id} is executed, not pending approvals`);
+  });
+
+  it("a guardian with 0 ETH pauses (viem helper) through the relayer, not throttled by the wallet API key's exhausted limit; a stranger's pause is refused unpaid", async () => {
     const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
     const strangerPause = await new OwnerClient({
       wallet: walletAddress,
@@ -529,13 +613,15 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
         calls.push(await call(limited.url, "eth_supportedEntryPoints", [], headers));
       expect(calls.map((c) => c.error?.code ?? 0)).to.deep.equal([0, 0, -32504]);
       const started = Date.now();
-      const result = await new OwnerClient({
-        wallet: walletAddress,
-        signers: [guardian.connect(chain.provider)],
-        provider: chain.provider,
-        relayer: { url: limited.url, apiKey: key },
-      }).pause();
-      expect(result.status).to.equal("executed");
+      // From a viem app: the guardian's LocalAccount signs, the relayer submits (the SDK's viem helper).
+      const { transactionHash } = await pauseLeashWallet({
+        client: createPublicClient({ transport: http(chain.url) }),
+        signer: privateKeyToAccount(guardian.privateKey as Hex),
+        wallet: walletAddress as Hex,
+        relayerUrl: limited.url,
+        apiKey: key,
+      });
+      expect((await chain.provider.waitForTransaction(transactionHash))?.status).to.equal(1);
       expect(await wallet.paused()).to.equal(true);
       expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
       console.log(
