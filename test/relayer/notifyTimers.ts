@@ -19,6 +19,8 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { OwnerClient } from "../../src/client/owner.js";
 import { verifyWebhook } from "../../src/client/webhooks.js";
+import { resolveConfig } from "../../src/relayer/config.js";
+import { DEFAULT_KEY_EXPIRY_NOTICE_SECONDS } from "../../src/relayer/notify/service.js";
 import { NotifyStore } from "../../src/relayer/notify/store.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
@@ -221,13 +223,51 @@ describe("relayer: proposal.executable and agent.key_expiring notifications on a
     await chain?.stop();
   });
 
-  it("agent.key_expiring: not before the 24 h window, once inside it, for an agent set up before the webhook", async () => {
+  it("agent.key_expiring: not before the 24 h window (configurable), once inside it, for an agent set up before the webhook", async () => {
     const validUntil = t0 + 30 * DAY;
     await settle();
     expect(await recorded("agent.key_expiring")).to.deep.equal([]);
     // One hour outside the window: nothing yet.
     await jumpTo(validUntil - 25 * HOUR);
     expect(await recorded("agent.key_expiring")).to.deep.equal([]);
+    // The window is configurable: a relayer told 26 h notifies now.
+    const wideDb = `sqlite:${tempDir()}/wide.sqlite`;
+    const wide = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db: wideDb,
+      signer: { privateKey: HARDHAT_KEYS[2] },
+      port: 0,
+      walletImplementations: [implementation],
+      keyExpiryNoticeSeconds: 26 * HOUR,
+      logSink: () => {},
+    });
+    const wideStore = await NotifyStore.open(wideDb);
+    try {
+      await new OwnerClient({
+        wallet: walletAddress,
+        signers: [owner.connect(chain.provider)],
+        provider: chain.provider,
+        relayer: { url: wide.url },
+      }).addWebhook("http://127.0.0.1:9/unused");
+      const t = await settle();
+      const deadline = Date.now() + 90_000;
+      while (((await wideStore.deadlinesCheckedUntil()) ?? -1) < t) {
+        if (Date.now() > deadline) throw new Error("the 26 h relayer never looked");
+        await sleep(100);
+      }
+      const wideNotices = (await wideStore.events(walletAddress))
+        .filter((e) => e.type === "agent.key_expiring")
+        .map((e) => JSON.parse(e.payload) as Payload);
+      expect(wideNotices.map((n) => [n.args.agent, n.expiresIn])).to.deep.equal([
+        [agentA.address, validUntil - t],
+      ]);
+      expect(validUntil - t).to.be.greaterThan(24 * HOUR);
+      expect(await recorded("agent.key_expiring")).to.deep.equal([]);
+    } finally {
+      await wide.close();
+      await wideStore.close();
+    }
     // Inside it.
     await jumpTo(validUntil - 23 * HOUR);
     const [notice, ...more] = await recorded("agent.key_expiring");
@@ -338,5 +378,23 @@ describe("relayer: proposal.executable and agent.key_expiring notifications on a
       expect(verifyWebhook(secret, deliveries[0].signature, deliveries[0].body)).to.equal(true);
       expect(JSON.parse(deliveries[0].body)).to.deep.include({ id: e.id, type: e.type });
     }
+  });
+
+  it("the notice window is a non-negative whole number of seconds (config)", () => {
+    const base = {
+      rpcUrl: "http://127.0.0.1:1",
+      entryPoint: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108",
+      db: "sqlite::memory:",
+      signer: {},
+    };
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 60])
+      expect(() => resolveConfig({ ...base, keyExpiryNoticeSeconds: bad })).to.throw(
+        "config: keyExpiryNoticeSeconds must be a non-negative integer (seconds)",
+      );
+    expect(resolveConfig({ ...base, keyExpiryNoticeSeconds: 0 }).keyExpiryNoticeSeconds).to.equal(
+      0,
+    );
+    expect(resolveConfig(base).keyExpiryNoticeSeconds).to.equal(undefined); // 24 h in the service
+    expect(DEFAULT_KEY_EXPIRY_NOTICE_SECONDS).to.equal(24 * HOUR);
   });
 });
