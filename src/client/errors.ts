@@ -339,11 +339,11 @@ export class TimeoutError extends LeashError {
  * relayer (configure one, or drop `--direct`).
  */
 export class NoGasFundsError extends LeashError {
-  constructor(readonly account: string) {
-    super(
-      LeashErrorCode.noGasFunds,
-      `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
-    );
+  constructor(
+    readonly account: string,
+    message = `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
+  ) {
+    super(LeashErrorCode.noGasFunds, message);
   }
 }
 

@@ -122,10 +122,26 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     }
   });
 
-  it("--direct with a 0-ETH key fails in one line saying the key has no ETH", async () => {
+  it("--direct, or creating a wallet, with a 0-ETH key fails in one line saying the key has no ETH", async () => {
     const direct = await run(["--direct", "pause", "--as", "guardian"]);
     expect(direct.code).to.not.equal(0);
     expect(errorLine(direct)).to.match(/has no ETH to pay gas for a direct transaction/);
+    // Creating a wallet is always a direct transaction: a key without ETH is told so, not "could not coalesce".
+    const owner3 = stack.config.demo.owners[2];
+    const create = await run([
+      "wallet",
+      "create",
+      "--owner",
+      owner3,
+      "--salt",
+      "no-eth",
+      "--as",
+      "owner3",
+    ]);
+    expect(create.code).to.not.equal(0);
+    expect(errorLine(create)).to.equal(
+      `${owner3} has no ETH to pay gas for creating the wallet: fund this key (on a local chain: \`leash fund ${owner3} <amount>\`) or create the wallet from another one`,
+    );
   });
 
   it("the guardian (0 ETH) pauses through the relayer; the agent is refused", async () => {
