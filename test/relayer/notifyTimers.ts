@@ -380,6 +380,100 @@ describe("relayer: proposal.executable and agent.key_expiring notifications on a
     }
   });
 
+  it("a node that refuses the past-logs range doesn't stop the watcher: the wallet is watched from then on", async () => {
+    // A node in front of the real one that refuses eth_getLogs from block 0, as providers with a range cap do.
+    const refusedRanges: unknown[] = [];
+    const proxy = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const request = JSON.parse(body) as {
+          id: number;
+          method: string;
+          params: { fromBlock?: string }[];
+        };
+        if (request.method === "eth_getLogs" && request.params[0]?.fromBlock === "0x0") {
+          refusedRanges.push(request.params[0]);
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: request.id,
+              error: { code: -32005, message: "query exceeds max block range 2000" },
+            }),
+          );
+          return;
+        }
+        void fetch(chain.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        })
+          .then(async (r) => {
+            res.writeHead(r.status, { "content-type": "application/json" });
+            res.end(await r.text());
+          })
+          .catch(() => res.writeHead(502).end());
+      });
+    });
+    const proxyPort = await freePort();
+    await new Promise<void>((r) => proxy.listen(proxyPort, "127.0.0.1", () => r()));
+    const capDb = `sqlite:${tempDir()}/capped.sqlite`;
+    const logs: string[] = [];
+    const capped = await startRelayer({
+      rpcUrl: `http://127.0.0.1:${proxyPort}`,
+      entryPoint: chain.entryPointAddress,
+      db: capDb,
+      signer: { privateKey: HARDHAT_KEYS[3] },
+      port: 0,
+      walletImplementations: [implementation],
+      logSink: (line) => logs.push(String(line)),
+    });
+    const cappedStore = await NotifyStore.open(capDb);
+    try {
+      await new OwnerClient({
+        wallet: walletAddress,
+        signers: [owner.connect(chain.provider)],
+        provider: chain.provider,
+        relayer: { url: capped.url },
+      }).addWebhook("http://127.0.0.1:9/unused");
+      const waitFor = async (t: number) => {
+        const deadline = Date.now() + 90_000;
+        while (((await cappedStore.deadlinesCheckedUntil()) ?? -1) < t) {
+          if (Date.now() > deadline) throw new Error(`the capped relayer is stuck before ${t}`);
+          await sleep(100);
+        }
+      };
+      // A proposal queued once the wallet is watched is still seen, and becomes executable.
+      await waitFor(await settle());
+      const id = await proposeValidity(agentB.address, (await now()) + 30 * DAY);
+      const eta = Number((await wallet.getProposal(id))[4]);
+      await jumpTo(eta);
+      await waitFor(eta);
+      const executable = (await cappedStore.events(walletAddress)).filter(
+        (e) => e.type === "proposal.executable",
+      );
+      expect(executable.map((e) => e.id)).to.deep.equal([
+        `executable:${walletAddress.toLowerCase()}:${id}`,
+      ]);
+      // Refused a few times, then given up on (with a warning) rather than asked for every poll.
+      const deadline = Date.now() + 90_000;
+      while (!logs.join("\n").includes("past logs unavailable")) {
+        if (Date.now() > deadline) throw new Error(`no warning; refused ${refusedRanges.length}`);
+        await sleep(100);
+      }
+      const refused = refusedRanges.length;
+      expect(refused).to.equal(3);
+      await waitFor(await settle());
+      await waitFor(await settle());
+      expect(refusedRanges).to.have.length(refused);
+    } finally {
+      await capped.close();
+      await cappedStore.close();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
   it("the notice window is a non-negative whole number of seconds (config)", () => {
     const base = {
       rpcUrl: "http://127.0.0.1:1",

@@ -44,6 +44,8 @@ const QUEUED = 2;
 const AGENT_ACTIVE = 1;
 const AGENT_SUSPENDED = 2;
 export const DEFAULT_KEY_EXPIRY_NOTICE_SECONDS = 86_400;
+/** Tries at reading a newly watched wallet's past logs before it is watched from now on only. */
+const MAX_SEED_ATTEMPTS = 3;
 /** The logs that arm timers. */
 const TIMER_EVENTS = ["ProposalQueued", "AgentAdded", "AgentValidityChanged"];
 const MAX_ATTEMPTS = 15;
@@ -77,6 +79,7 @@ export class NotifyService {
    * Last-Event-ID finds what happened meanwhile in the event table (in memory: a restart forgets them).
    */
   private readonly streamed = new Set<string>();
+  private readonly seedFailures = new Map<string, number>();
 
   constructor(private readonly deps: NotifyDeps) {
     this.log = deps.logger.child({ component: "notify" });
@@ -226,7 +229,9 @@ export class NotifyService {
     }
     const endpoints = await store.endpoints();
     const wallets = [...new Set([...endpoints.map((e) => e.wallet), ...this.streamed])];
-    await this.seed(wallets, cursor, Number(BigInt(head.timestamp)));
+    await this.seed(wallets, cursor, Number(BigInt(head.timestamp))).catch((error: unknown) =>
+      this.log.warn("seeding a watched wallet failed", { error }),
+    );
     if (latest > cursor) await this.readLogs(wallets, cursor, latest);
     await this.checkTimers(Number(BigInt(head.timestamp)));
   }
@@ -239,12 +244,29 @@ export class NotifyService {
     const { store, chain } = this.deps;
     const [wallet] = await store.unseeded(wallets);
     if (!wallet) return;
-    const logs = await chain.getLogs({
-      address: wallet,
-      topics: [TIMER_EVENTS.map((name) => walletInterface.getEvent(name)!.topicHash)],
-      fromBlock: "0x0",
-      toBlock: "0x" + cursor.toString(16),
-    });
+    let logs: RpcLog[];
+    try {
+      logs = await chain.getLogs({
+        address: wallet,
+        topics: [TIMER_EVENTS.map((name) => walletInterface.getEvent(name)!.topicHash)],
+        fromBlock: "0x0",
+        toBlock: "0x" + cursor.toString(16),
+      });
+    } catch (error) {
+      // A node may refuse the whole range: after a few tries the wallet is watched from now on only, rather
+      // than retried (and warned about) every poll.
+      const failures = (this.seedFailures.get(wallet) ?? 0) + 1;
+      this.seedFailures.set(wallet, failures);
+      if (failures < MAX_SEED_ATTEMPTS) throw error;
+      this.log.warn(
+        "past logs unavailable: the wallet's earlier agents and proposals are not watched",
+        {
+          wallet,
+          error,
+        },
+      );
+      logs = [];
+    }
     const timers: NotifyTimer[] = [];
     for (const log of logs) {
       const parsed = parseWalletLog(log);
@@ -406,7 +428,12 @@ export class NotifyService {
       data: walletInterface.encodeFunctionData(fn, args),
     });
     if (result.reverted) return null;
-    return walletInterface.decodeFunctionResult(fn, result.result);
+    try {
+      return walletInterface.decodeFunctionResult(fn, result.result);
+    } catch {
+      // No code there any more, or not a Leash wallet: nothing to tell anyone about, and never retried.
+      return null;
+    }
   }
 
   private async deliver(): Promise<void> {
