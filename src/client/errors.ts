@@ -648,7 +648,8 @@ function describeError(name: string, values: ErrorValues): string {
 }
 
 /**
- * One value of a wallet error as `key=value` for people: a proposal state by name, a time with its UTC date.
+ * One value of a wallet error as `key=value` for people: a proposal state or an agent status by name, a time
+ * with its UTC date.
  *
  * @example
  * describeErrorValue("ProposalInvalidState", "state", 3n); // "state=executed"
@@ -656,6 +657,8 @@ function describeError(name: string, values: ErrorValues): string {
 export function describeErrorValue(errorName: string, key: string, value: unknown): string {
   if (key === "state" && errorName.startsWith("Proposal") && typeof value === "bigint")
     return `${key}=${PROPOSAL_STATES[Number(value)] ?? String(value)}`;
+  if (key === "status" && errorName.startsWith("Agent") && typeof value === "bigint")
+    return `${key}=${AgentStatusName[Number(value)] ?? String(value)}`;
   if (TIME_VALUES.has(key) && typeof value === "bigint" && value > 0n && value < 1n << 40n)
     return `${key}=${value} (${new Date(Number(value) * 1000).toISOString().replace(".000Z", "Z")})`;
   return `${key}=${String(value)}`;

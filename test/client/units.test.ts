@@ -172,6 +172,12 @@ describe("client units and error mapping", () => {
     expect(early.message).to.equal(
       "wallet reverted: ProposalNotReady(id=2, eta=1800000000 (2027-01-15T08:00:00Z))",
     );
+    const suspended = toCliError(
+      relayerError("AgentInvalidStatus", ["0x2222222222222222222222222222222222222222", 2n]),
+    );
+    expect(suspended.message).to.equal(
+      "wallet reverted: AgentInvalidStatus(agent=0x2222222222222222222222222222222222222222, status=suspended)",
+    );
     // A policy rule in the same shape stays a policy violation, its amounts in ETH on the CLI line.
     const agent = Wallet.createRandom().address;
     const policy = relayerError("PolicyPerTxLimitExceeded", [
