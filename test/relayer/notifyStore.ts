@@ -94,6 +94,14 @@ for (const backend of ["sqlite", "postgres"] as const) {
       // The deadlines cursor only moves when given.
       await store.finishTimers([], [], 5);
       expect(await store.deadlinesCheckedUntil()).to.equal(2_000);
+      // An event from outside the watcher (a refusal, a test) leaves the block cursor where it is.
+      expect(await store.cursor()).to.equal(11);
+      await store.recordOffChainEvents(
+        [{ id: "refused:0xab", wallet: WALLET, type: "agent.refused", payload: "{}" }],
+        5,
+      );
+      expect(await store.cursor()).to.equal(11);
+      expect((await store.deliveries("ep1")).map((d) => d.eventId)).to.include("refused:0xab");
     });
 
     it("a wallet is seeded once; timers and events survive reopening the database", async () => {
@@ -109,6 +117,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       expect(await store.deadlinesCheckedUntil()).to.equal(2_000);
       expect((await store.events(WALLET)).map((e) => e.type)).to.deep.equal([
         "proposal.executable",
+        "agent.refused",
       ]);
     });
   });

@@ -206,8 +206,9 @@ export class NotifyService {
     const { store } = this.deps;
     // One batch shares its recording time: ordered by id, live listeners see the order a resume replays.
     events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Not through the watcher's cursor: writing back a value read earlier could move it backwards.
     if (write) await write(events, Date.now());
-    else await store.recordEvents(events, (await store.cursor()) ?? 0, Date.now());
+    else await store.recordOffChainEvents(events, Date.now());
     for (const e of events)
       for (const [listener, wallet] of this.listeners)
         if (wallet === e.wallet)

@@ -215,6 +215,11 @@ export class NotifyStore {
     });
   }
 
+  /** Records events that don't come from the chain watcher (refusals, tests), leaving its cursor alone. */
+  async recordOffChainEvents(events: NotifyEvent[], now: number): Promise<void> {
+    await this.db.transaction((tx) => insertEvents(tx, events, now));
+  }
+
   /** Wallets of `wallets` whose past logs have not been read for timers yet. */
   async unseeded(wallets: string[]): Promise<string[]> {
     if (wallets.length === 0) return [];
