@@ -80,6 +80,8 @@ export class NotifyService {
    */
   private readonly streamed = new Set<string>();
   private readonly seedFailures = new Map<string, number>();
+  /** The deadlines cursor as last written by this instance (to skip rewriting the same value each poll). */
+  private deadlinesWritten: number | null = null;
 
   constructor(private readonly deps: NotifyDeps) {
     this.log = deps.logger.child({ component: "notify" });
@@ -363,10 +365,18 @@ export class NotifyService {
         this.log.warn("notify timer check failed", { timer: timer.id, error });
       }
     }
-    if (done.length === 0 && !complete) return;
+    if (done.length === 0) {
+      // Nothing was due: only the cursor moves, and only when chain time did (a new block).
+      if (complete && chainTime !== this.deadlinesWritten) {
+        await store.setDeadlinesCheckedUntil(chainTime);
+        this.deadlinesWritten = chainTime;
+      }
+      return;
+    }
     await this.record(events, (sorted, now) =>
       store.finishTimers(done, sorted, now, complete ? chainTime : undefined),
     );
+    if (complete) this.deadlinesWritten = chainTime;
   }
 
   /** The event a due timer becomes, or null when the wallet says it no longer applies. */

@@ -278,6 +278,14 @@ export class NotifyStore {
     });
   }
 
+  /**
+   * Moves the deadlines cursor alone: one statement, no transaction (a transaction held across awaits on
+   * SQLite makes the relayer's other connections to the file wait).
+   */
+  async setDeadlinesCheckedUntil(clock: number): Promise<void> {
+    await setCursor(this.db, "deadlines", clock);
+  }
+
   /** The chain time up to which due timers have all been looked at (null before the first check). */
   async deadlinesCheckedUntil(): Promise<number | null> {
     const [row] = await this.db.query<Row>(
