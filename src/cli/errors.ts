@@ -4,6 +4,7 @@
  * libraries (ethers, the relayer) can embed whole request payloads.
  */
 import { formatEther } from "ethers";
+import { describeErrorValue } from "../client/errors.js";
 
 export const EXIT = {
   ok: 0,
@@ -83,7 +84,8 @@ const NATIVE_ASSET = "0x0000000000000000000000000000000000000000";
 
 /**
  * A wallet error's values for people: native-currency amounts in ETH rather than wei (token
- * amounts stay in base units: their decimals would need a chain call).
+ * amounts stay in base units: their decimals would need a chain call), proposal states by name, times with
+ * their date (as the SDK's own messages).
  */
 function walletErrorText(error: CodedError): string | null {
   const e = error as unknown as { errorName?: unknown; values?: unknown };
@@ -93,7 +95,7 @@ function walletErrorText(error: CodedError): string | null {
   const parts = Object.entries(values).map(([k, v]) =>
     typeof v === "bigint" && native && AMOUNT_KEYS.has(k)
       ? `${k}=${formatEther(v).replace(/\.0$/, "")} ETH`
-      : `${k}=${String(v)}`,
+      : describeErrorValue(e.errorName as string, k, v),
   );
   const prefix = error.message.split(":", 1)[0];
   return `${prefix}: ${e.errorName}(${parts.join(", ")})`;

@@ -339,11 +339,11 @@ export class TimeoutError extends LeashError {
  * relayer (configure one, or drop `--direct`).
  */
 export class NoGasFundsError extends LeashError {
-  constructor(readonly account: string) {
-    super(
-      LeashErrorCode.noGasFunds,
-      `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
-    );
+  constructor(
+    readonly account: string,
+    message = `${account} has no ETH to pay gas for a direct transaction: go through a relayer (owners and guardians need no ETH there) or fund the key`,
+  ) {
+    super(LeashErrorCode.noGasFunds, message);
   }
 }
 
@@ -563,6 +563,8 @@ export interface RpcErrorObject {
 interface ExecutionData {
   reason?: string;
   rule?: string;
+  /** The revert bytes, when the relayer's data is the decoded revert itself (owners' and guardians' actions). */
+  data?: unknown;
   args?: Record<string, unknown>;
   revert?: { kind?: string; data?: string; reason?: string; inner?: { data?: string } };
 }
@@ -580,7 +582,8 @@ export function errorFromRpc(error: RpcErrorObject): LeashError {
   switch (error.code) {
     case -32521: {
       const exec = data as ExecutionData;
-      const revertHex = exec.revert?.data;
+      const revertHex =
+        exec.revert?.data ?? (typeof exec.data === "string" ? exec.data : undefined);
       const decoded = decodeRevertData(revertHex);
       if (decoded) return errorFromDescription(decoded, revertHex);
       if (exec.rule) {
@@ -640,14 +643,25 @@ const TIME_VALUES = new Set([
 ]);
 
 function describeError(name: string, values: ErrorValues): string {
-  const parts = Object.entries(values).map(([k, v]) => {
-    if (k === "state" && name.startsWith("Proposal") && typeof v === "bigint")
-      return `${k}=${PROPOSAL_STATES[Number(v)] ?? String(v)}`;
-    if (TIME_VALUES.has(k) && typeof v === "bigint" && v > 0n && v < 1n << 40n)
-      return `${k}=${v} (${new Date(Number(v) * 1000).toISOString().replace(".000Z", "Z")})`;
-    return `${k}=${String(v)}`;
-  });
+  const parts = Object.entries(values).map(([k, v]) => describeErrorValue(name, k, v));
   return `${name}(${parts.join(", ")})`;
+}
+
+/**
+ * One value of a wallet error as `key=value` for people: a proposal state or an agent status by name, a time
+ * with its UTC date.
+ *
+ * @example
+ * describeErrorValue("ProposalInvalidState", "state", 3n); // "state=executed"
+ */
+export function describeErrorValue(errorName: string, key: string, value: unknown): string {
+  if (key === "state" && errorName.startsWith("Proposal") && typeof value === "bigint")
+    return `${key}=${PROPOSAL_STATES[Number(value)] ?? String(value)}`;
+  if (key === "status" && errorName.startsWith("Agent") && typeof value === "bigint")
+    return `${key}=${AgentStatusName[Number(value)] ?? String(value)}`;
+  if (TIME_VALUES.has(key) && typeof value === "bigint" && value > 0n && value < 1n << 40n)
+    return `${key}=${value} (${new Date(Number(value) * 1000).toISOString().replace(".000Z", "Z")})`;
+  return `${key}=${String(value)}`;
 }
 
 function clip(text: string, max = 100): string {

@@ -7,3 +7,4 @@
 export * from "./core.js";
 export * from "./viem/account.js";
 export * from "./viem/outcome.js";
+export * from "./viem/owner.js";

@@ -354,6 +354,13 @@ export class OwnerClient {
       );
       if ((await provider.getCode(address)) !== "0x")
         return { address, created: false, transactionHash: null };
+      // The factory call is an ordinary transaction from this key: without ETH the node's refusal is opaque.
+      const deployer = await signer.getAddress();
+      if ((await provider.getBalance(deployer)) === 0n)
+        throw new NoGasFundsError(
+          deployer,
+          `${deployer} has no ETH to pay gas for creating the wallet: fund this key (on a local chain: \`leash fund ${deployer} <amount>\`) or create the wallet from another one`,
+        );
       const tx = await factory.createWallet(init.config, init.setupData, init.salt);
       const receipt = await tx.wait();
       return { address, created: true, transactionHash: receipt!.hash };

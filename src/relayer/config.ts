@@ -87,6 +87,8 @@ export interface RelayerConfig {
    * still in use, or a stack deployed without CREATE2. Any other contract is refused.
    */
   walletImplementations?: string[];
+  /** `agent.key_expiring` is notified when a key's validUntil is at most this many seconds away (24 h). */
+  keyExpiryNoticeSeconds?: number;
   /** How often an idle GET /events stream gets a heartbeat comment (default 15 s). */
   sseHeartbeatMs?: number;
   /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
@@ -150,6 +152,11 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
   for (const a of input.walletImplementations ?? [])
     if (!/^0x[0-9a-fA-F]{40}$/.test(a))
       throw new Error("config: walletImplementations must be addresses");
+  if (
+    input.keyExpiryNoticeSeconds !== undefined &&
+    !(Number.isSafeInteger(input.keyExpiryNoticeSeconds) && input.keyExpiryNoticeSeconds >= 0)
+  )
+    throw new Error("config: keyExpiryNoticeSeconds must be a non-negative integer (seconds)");
   const bundler = { ...DEFAULT_BUNDLER, ...input.bundler };
   if (bundler.feeBumpPercent < 10) throw new Error("config: feeBumpPercent must be >= 10");
   if (bundler.maxOpsPerBundle < 1) throw new Error("config: maxOpsPerBundle must be >= 1");

@@ -111,7 +111,13 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
   });
 
   const notifyStore = await NotifyStore.open(config.db);
-  const notify = new NotifyService({ chain, chainId, store: notifyStore, logger });
+  const notify = new NotifyService({
+    chain,
+    chainId,
+    store: notifyStore,
+    logger,
+    keyExpiryNoticeSeconds: config.keyExpiryNoticeSeconds,
+  });
 
   let cachedBaseFee: { value: bigint; at: number } | null = null;
   const ctx: RelayerContext = {

@@ -76,6 +76,28 @@ describe("leash CLI built to JavaScript (dist/)", function () {
       expect(help.stdout).to.match(new RegExp(`^  ${command}\\b`, "m"));
   });
 
+  it("the built relayer knows Leash wallets as the source does (artifacts found from dist/)", async () => {
+    const probe = (module: string) =>
+      run(
+        process.execPath,
+        [
+          ...(module.endsWith(".ts") ? ["--import", "tsx"] : []),
+          "--input-type=module",
+          "-e",
+          `const m = await import(${JSON.stringify(module)}); console.log(JSON.stringify({ hash: m.leashProxyCodeHash(), implementations: m.knownImplementations() }));`,
+        ],
+        { cwd: REPO_ROOT },
+      );
+    const built = await probe(join(REPO_ROOT, "dist/src/relayer/approvals/leashWallets.js"));
+    const source = await probe(join(REPO_ROOT, "src/relayer/approvals/leashWallets.ts"));
+    expect(built.code, built.stderr).to.equal(0);
+    expect(source.code, source.stderr).to.equal(0);
+    const fromDist = JSON.parse(built.stdout) as { hash: string | null; implementations: string[] };
+    expect(fromDist.hash).to.match(/^0x[0-9a-f]{64}$/);
+    expect(fromDist.implementations).to.have.length(1);
+    expect(fromDist).to.deep.equal(JSON.parse(source.stdout));
+  });
+
   it("dist/src/cli/main.js runs on its own, with the same usage errors and exit codes", async () => {
     const main = join(REPO_ROOT, "dist/src/cli/main.js");
     const version = await run(process.execPath, [main, "--version"]);

@@ -49,6 +49,8 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     // What the owner sees before approving: the payment decoded, amounts in ETH, dates with "in …".
     const shown0 = await run(["proposal", "show", id]);
     expect(shown0.code, shown0.stderr).to.equal(0);
+    // The chain's clock is this computer's: no note about it.
+    expect(shown0.stderr).to.not.include("chain's clock");
     expect(shown0.stdout).to.match(new RegExp(`proposal ${id}: pending`));
     expect(shown0.stdout).to.match(/escalated payment of agent 0x/);
     expect(shown0.stdout).to.match(/0\. pay\n\s+to\s+0x[0-9a-fA-F]{40}\n\s+amount\s+0\.5 ETH/);
@@ -97,10 +99,49 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     expect(errorLine(refused)).to.match(/is not an owner of wallet/);
   });
 
-  it("--direct with a 0-ETH key fails in one line saying the key has no ETH", async () => {
+  it("a wallet without ETH: pay says the wallet's balance is below the payment and how to fund it", async () => {
+    const { merchant } = stack.config.demo;
+    const wallet = stack.config.wallet;
+    const setBalance = (wei: bigint) =>
+      rpc(stack.config.rpcUrl, "hardhat_setBalance", [wallet, "0x" + wei.toString(16)]);
+    const before = await balance(wallet);
+    await setBalance(0n);
+    try {
+      const refused = await run(["pay", merchant, "0.05"]);
+      expect(refused.code).to.equal(3);
+      expect(errorLine(refused)).to.equal(
+        `wallet ${wallet} holds 0 ETH, less than the 0.05 ETH this payment sends: fund the wallet (on a local chain: \`leash fund ${wallet} <amount>\`)`,
+      );
+      // Funded for the payment: it goes through.
+      await setBalance(parseEther("0.06"));
+      const paid = await run(["--json", "pay", merchant, "0.05"]);
+      expect(paid.code, paid.stderr).to.equal(0);
+      expect(json<{ outcome: string }>(paid).outcome).to.equal("executed");
+    } finally {
+      await setBalance(before);
+    }
+  });
+
+  it("--direct, or creating a wallet, with a 0-ETH key fails in one line saying the key has no ETH", async () => {
     const direct = await run(["--direct", "pause", "--as", "guardian"]);
     expect(direct.code).to.not.equal(0);
     expect(errorLine(direct)).to.match(/has no ETH to pay gas for a direct transaction/);
+    // Creating a wallet is always a direct transaction: a key without ETH is told so, not "could not coalesce".
+    const owner3 = stack.config.demo.owners[2];
+    const create = await run([
+      "wallet",
+      "create",
+      "--owner",
+      owner3,
+      "--salt",
+      "no-eth",
+      "--as",
+      "owner3",
+    ]);
+    expect(create.code).to.not.equal(0);
+    expect(errorLine(create)).to.equal(
+      `${owner3} has no ETH to pay gas for creating the wallet: fund this key (on a local chain: \`leash fund ${owner3} <amount>\`) or create the wallet from another one`,
+    );
   });
 
   it("the guardian (0 ETH) pauses through the relayer; the agent is refused", async () => {
@@ -118,6 +159,65 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     const again = await run(["pause", "--as", "guardian"]);
     expect(again.code).to.not.equal(0);
     expect(errorLine(again)).to.match(/WalletPaused/);
+  });
+
+  it("with 0 ETH: owners queue and execute a timelocked change and unpause; the guardian vetoes, suspends and revokes", async () => {
+    const { owners, guardian, agent } = stack.config.demo;
+    const loosen = async () => {
+      const queued = await run([
+        "--json",
+        "policy",
+        "set",
+        agent,
+        "--daily",
+        "3",
+        "--as",
+        "owner1,owner2",
+      ]);
+      expect(queued.code, queued.stderr).to.equal(0);
+      const result = json<{ status: string; proposalId: string }>(queued);
+      expect(result.status).to.equal("queued");
+      return result.proposalId;
+    };
+    const kept = await loosen();
+    const vetoed = await loosen();
+    const veto = await run(["--json", "proposal", "cancel", vetoed, "--as", "guardian"]);
+    expect(veto.code, veto.stderr).to.equal(0);
+    const early = await run(["proposal", "execute", kept, "--as", "owner1"]);
+    expect(early.code).to.equal(3);
+    expect(errorLine(early)).to.match(/ProposalNotReady\(id=\d+, eta=\d+ \(\d{4}-/);
+    // The timelock (24 h) and the minimum pause (1 h) pass on the dev chain.
+    await rpc(stack.config.rpcUrl, "evm_increaseTime", [86_400 + 60]);
+    await rpc(stack.config.rpcUrl, "evm_mine", []);
+    // Times shown are chain times, now a day ahead of this computer's: the list says so (stderr only).
+    const listed = await run(["proposal", "list"]);
+    expect(listed.code, listed.stderr).to.equal(0);
+    expect(listed.stderr).to.match(
+      /^note: the chain's clock is 1 d( \d+ (min|s))? ahead of this computer's .*times shown are chain times$/m,
+    );
+    const listedJson = await run(["--json", "proposal", "list"]);
+    expect(listedJson.stderr).to.not.include("chain's clock");
+    const executed = await run(["--json", "proposal", "execute", kept, "--as", "owner1"]);
+    expect(executed.code, executed.stderr).to.equal(0);
+    expect(json<{ status: string }>(executed).status).to.equal("executed");
+    const again = await run(["proposal", "execute", kept, "--as", "owner1"]);
+    expect(again.code).to.equal(3);
+    expect(errorLine(again)).to.match(/ProposalInvalidState\(id=\d+, state=executed\)/);
+    const cancelledTwice = await run(["proposal", "execute", vetoed, "--as", "owner2"]);
+    expect(errorLine(cancelledTwice)).to.match(/state=cancelled/);
+    const unpaused = await run(["--json", "unpause", "--as", "owner1,owner2"]);
+    expect(unpaused.code, unpaused.stderr).to.equal(0);
+    expect(json<{ paused: boolean }>(await run(["--json", "wallet", "show"])).paused).to.equal(
+      false,
+    );
+    for (const verb of ["suspend", "revoke"]) {
+      const acted = await run(["--json", "agent", verb, agent, "--as", "guardian"]);
+      expect(acted.code, acted.stderr).to.equal(0);
+    }
+    const refused = await run(["pay", stack.config.demo.merchant, "0.01"]);
+    expect(refused.code).to.equal(3);
+    expect(errorLine(refused)).to.match(/revoked/);
+    for (const key of [...owners.slice(0, 2), guardian]) expect(await balance(key)).to.equal(0n);
   });
 
   it("leash webhook add|list|test|remove: an owner manages the wallet's webhooks (guardian refused)", async () => {

@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { createServer } from "node:http";
 import { inspect } from "node:util";
+import { toCliError } from "../../src/cli/errors.js";
 import { Interface, Wallet, ZeroAddress } from "ethers";
 import {
   AgentClient,
@@ -143,6 +144,52 @@ describe("client units and error mapping", () => {
       RelayerRequestError,
     );
     for (const e of [policy, throttled, down]) expect(e).to.be.instanceOf(LeashError);
+  });
+
+  it("an owner action the wallet refuses through the relayer names the proposal state and dates its times (SDK and CLI line)", () => {
+    // leash_executeProposal / leash_submitGuardianAction answer with the decoded revert itself as data.
+    const relayerError = (name: string, args: unknown[]) => {
+      const data = walletInterface.encodeErrorResult(name, args);
+      const parsed = walletInterface.parseError(data)!;
+      const named: Record<string, string> = {};
+      parsed.fragment.inputs.forEach((input, i) => (named[input.name] = String(parsed.args[i])));
+      return errorFromRpc({
+        code: -32521,
+        message: `the wallet would refuse it: ${name}(…)`,
+        data: { kind: "custom", rule: name, args: named, data },
+      });
+    };
+    const executedTwice = relayerError("ProposalInvalidState", [2n, 3n]);
+    expect(executedTwice).to.be.instanceOf(WalletError);
+    expect(executedTwice).to.not.be.instanceOf(PolicyViolationError);
+    expect(executedTwice.message).to.equal(
+      "wallet reverted: ProposalInvalidState(id=2, state=executed)",
+    );
+    expect(toCliError(executedTwice).message).to.equal(
+      "wallet reverted: ProposalInvalidState(id=2, state=executed)",
+    );
+    const early = toCliError(relayerError("ProposalNotReady", [2n, 1_800_000_000n]));
+    expect(early.message).to.equal(
+      "wallet reverted: ProposalNotReady(id=2, eta=1800000000 (2027-01-15T08:00:00Z))",
+    );
+    const suspended = toCliError(
+      relayerError("AgentInvalidStatus", ["0x2222222222222222222222222222222222222222", 2n]),
+    );
+    expect(suspended.message).to.equal(
+      "wallet reverted: AgentInvalidStatus(agent=0x2222222222222222222222222222222222222222, status=suspended)",
+    );
+    // A policy rule in the same shape stays a policy violation, its amounts in ETH on the CLI line.
+    const agent = Wallet.createRandom().address;
+    const policy = relayerError("PolicyPerTxLimitExceeded", [
+      agent,
+      ZeroAddress,
+      2n * 10n ** 18n,
+      10n ** 18n,
+    ]);
+    expect(policy).to.be.instanceOf(PolicyViolationError);
+    expect(toCliError(policy).message).to.equal(
+      `policy violation: PolicyPerTxLimitExceeded(agent=${agent}, asset=${ZeroAddress}, amount=2 ETH, cap=1 ETH)`,
+    );
   });
 
   it("decodes wallet custom errors from a reverted call, unwrapping failed self-calls", () => {

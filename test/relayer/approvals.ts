@@ -4,7 +4,7 @@
  * set, keeps them in its database, and submits exactly once when the threshold is reached, even when it is
  * restarted between the first and the second approval. Forged or non-owner approvals are refused; reads need
  * an owner's or guardian's signature or an API key scoped to the wallet; none of the owners' methods needs an
- * API key, and a guardian's pause goes through with the agents' limits exhausted.
+ * API key, and a guardian's pause goes through with the agents' limits exhausted (its API key throttled).
  */
 import { expect } from "chai";
 import {
@@ -21,7 +21,15 @@ import {
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
+import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { OwnerClient } from "../../src/client/owner.js";
+import {
+  approveLeashProposal,
+  leashApprovalNonce,
+  pauseLeashWallet,
+  signLeashApproval,
+} from "../../src/client/viem/owner.js";
 import { predictStackAddresses } from "../../deploy/deterministic.js";
 import { knownImplementations } from "../../src/relayer/approvals/leashWallets.js";
 import {
@@ -44,6 +52,7 @@ import {
   call,
   freePort,
   sleep,
+  spawnRelayer,
   startChain,
   tempDir,
   type TestChain,
@@ -252,6 +261,49 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(done.actions.approve?.status).to.equal("sent");
   });
 
+  it("submits exactly once when the relayer process is killed (SIGKILL) between the first and second approval", async () => {
+    const id = await pendingProposal();
+    const before = await chain.provider.getBalance(recipient.address);
+    // The same database and signer, in its own process, as an operator runs it.
+    await relayer.close();
+    const port = await freePort();
+    const killed = await spawnRelayer(
+      [
+        "--rpc-url",
+        chain.url,
+        "--entry-point",
+        chain.entryPointAddress,
+        "--port",
+        String(port),
+        "--db",
+        db,
+      ],
+      {
+        LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEYS[1],
+        LEASH_WALLET_IMPLEMENTATIONS: implementation,
+      },
+    );
+    try {
+      const first = await new OwnerClient({
+        wallet: walletAddress,
+        signers: [owners[0].connect(chain.provider)],
+        provider: chain.provider,
+        relayer: { url: killed.url },
+      }).approve(id);
+      expect(first.status).to.equal("pending");
+    } finally {
+      await killed.kill("SIGKILL");
+    }
+    relayer = await start();
+    const second = await client(owners[1]).approve(id);
+    expect(second.status).to.equal("executed");
+    expect(await chain.provider.getBalance(recipient.address)).to.equal(before + 1n);
+    expect(await events("ProposalQueued", id)).to.have.length(1);
+    expect(await events("ProposalExecuted", id)).to.have.length(1);
+    const approved = (await events("ProposalApproved", id)).map((e) => e.args[1] as string);
+    expect(approved).to.deep.equal([owners[2].address, owners[0].address, owners[1].address]);
+  });
+
   it("an owner withdraws an approval before submission: it no longer counts", async () => {
     const id = await pendingProposal();
     await client(owners[0]).approve(id);
@@ -448,7 +500,83 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     }
   });
 
-  it("a guardian with 0 ETH pauses through the relayer without an API key; a stranger's pause is refused unpaid", async () => {
+  it("viem owners: an approval signed by a LocalAccount and one by a WalletClient are the ethers signatures, and the relayer submits them", async () => {
+    const id = await pendingProposal();
+    const before = await chain.provider.getBalance(recipient.address);
+    const viemChain = defineChain({
+      id: Number(chain.chainId),
+      name: "test",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.url] } },
+    });
+    const publicClient = createPublicClient({ chain: viemChain, transport: http(chain.url) });
+    const local = privateKeyToAccount(owners[0].privateKey as Hex);
+    const walletClient = createWalletClient({
+      account: privateKeyToAccount(owners[1].privateKey as Hex),
+      chain: viemChain,
+      transport: http(chain.url),
+    });
+    // What the ethers owner path signs, byte for byte.
+    const [, , , expiresAt] = await wallet.getProposal(id);
+    expect(leashApprovalNonce(walletAddress as Hex, id)).to.equal(approvalNonce(walletAddress, id));
+    for (const [viemSigner, ethersSigner] of [
+      [local, owners[0]],
+      [walletClient, owners[1]],
+    ] as const)
+      expect(
+        await signLeashApproval({
+          signer: viemSigner,
+          wallet: walletAddress as Hex,
+          chainId: chain.chainId,
+          proposalId: id,
+          deadline: expiresAt,
+        }),
+      ).to.equal(await approvalSignature(ethersSigner, id));
+    // A stranger's viem account is refused like any non-owner.
+    const refused = await approveLeashProposal({
+      client: publicClient,
+      signer: privateKeyToAccount(stranger.privateKey as Hex),
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    }).catch((e: Error) => e);
+    expect(refused).to.be.instanceOf(Error);
+    expect((refused as Error).message).to.match(/is not an owner of/);
+
+    const first = await approveLeashProposal({
+      client: publicClient,
+      signer: local,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    });
+    expect(first.state).to.equal("pending");
+    await approveLeashProposal({
+      client: publicClient,
+      signer: walletClient,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    });
+    const deadline = Date.now() + 60_000;
+    while ((await wallet.getProposal(id))[0] !== 3n) {
+      if (Date.now() > deadline) throw new Error("the viem-approved proposal never executed");
+      await sleep(200);
+    }
+    expect(await chain.provider.getBalance(recipient.address)).to.equal(before + 1n);
+    expect(await events("ProposalExecuted", id)).to.have.length(1);
+    // Executed: a late approval is refused before anything is signed.
+    const late = await approveLeashProposal({
+      client: publicClient,
+      signer: local,
+      wallet: walletAddress as Hex,
+      proposalId: id,
+      relayerUrl: relayer.url,
+    }).catch((e: Error) => e);
+    expect((late as Error).message).to.equal(`proposal ${id} is executed, not pending approvals`);
+  });
+
+  it("a guardian with 0 ETH pauses (viem helper) through the relayer, not throttled by the wallet API key's exhausted limit; a stranger's pause is refused unpaid", async () => {
     const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
     const strangerPause = await new OwnerClient({
       wallet: walletAddress,
@@ -460,12 +588,51 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       .catch((e: Error) => e);
     expect(strangerPause).to.be.instanceOf(Error);
     expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(signerNonce);
-    const started = Date.now();
-    const result = await client(guardian).pause();
-    expect(result.status).to.equal("executed");
-    expect(await wallet.paused()).to.equal(true);
-    expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
-    console.log(`      guardian pause through the relayer confirmed in ${Date.now() - started} ms`);
+    // The guardian's pause is not throttled by the limits that protect the relayer from agents: here the
+    // wallet's API key (the one its agent uses, which the CLI sends along) has used up its per-key limit.
+    const limited = await startRelayer({
+      rpcUrl: chain.url,
+      entryPoint: chain.entryPointAddress,
+      db: `sqlite:${tempDir()}/limited.sqlite`,
+      signer: { privateKey: HARDHAT_KEYS[3] },
+      port: 0,
+      authRequired: true,
+      rateLimits: { perKey: { perMinute: 2 }, perSender: { perMinute: 1 } },
+      walletImplementations: [implementation],
+      walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
+      logSink: () => {},
+    });
+    try {
+      const { key } = await createApiKey(limited.store, {
+        sender: walletAddress,
+        scopes: ["read", "send"],
+      });
+      const headers = { authorization: `Bearer ${key}` };
+      const calls = [];
+      for (let i = 0; i < 3; i++)
+        calls.push(await call(limited.url, "eth_supportedEntryPoints", [], headers));
+      expect(calls.map((c) => c.error?.code ?? 0)).to.deep.equal([0, 0, -32504]);
+      const started = Date.now();
+      // From a viem app: the guardian's LocalAccount signs, the relayer submits (the SDK's viem helper).
+      const { transactionHash } = await pauseLeashWallet({
+        client: createPublicClient({ transport: http(chain.url) }),
+        signer: privateKeyToAccount(guardian.privateKey as Hex),
+        wallet: walletAddress as Hex,
+        relayerUrl: limited.url,
+        apiKey: key,
+      });
+      expect((await chain.provider.waitForTransaction(transactionHash))?.status).to.equal(1);
+      expect(await wallet.paused()).to.equal(true);
+      expect(await chain.provider.getBalance(guardian.address)).to.equal(0n);
+      console.log(
+        `      guardian pause through the relayer confirmed in ${Date.now() - started} ms`,
+      );
+      // The agent's key is still throttled.
+      const after = await call(limited.url, "eth_supportedEntryPoints", [], headers);
+      expect(after.error?.code).to.equal(-32504);
+    } finally {
+      await limited.close();
+    }
   });
 
   it("acts only for Leash wallets: refuses an unknown implementation, a non-proxy and an empty address, unpaid", async () => {
@@ -563,7 +730,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     ]);
   });
 
-  it("webhooks: HMAC-signed, retried after the receiver was down, one delivery per event id", async () => {
+  it("webhooks: HMAC-signed, retried after the receiver was down (across a relayer restart) or failing, one event id per chain event", async () => {
     const port = await freePort();
     const signed = async (c: OwnerClient, signer: Wallet, action: string, n: bigint) => {
       const a = await c.signedRequest(signer, action, n);
@@ -605,6 +772,9 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     expect(down.deliveries, JSON.stringify(down.deliveries)).to.have.length(1);
     expect(down.deliveries[0].status).to.equal("pending");
     expect(down.deliveries[0].attempts).to.be.greaterThan(0);
+    // The outbox is durable: a relayer restart while the receiver is down loses nothing and adds nothing.
+    await relayer.close();
+    relayer = await start();
 
     const received: { id: string; signature: string; body: string }[] = [];
     const server: Server = createServer((req, res) => {
@@ -616,15 +786,18 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
           signature: String(req.headers["leash-signature"]),
           body,
         });
-        res.writeHead(204).end();
+        // Up, but failing once: the retry is the same event (same id, same body), not a new one.
+        res.writeHead(received.length === 1 ? 503 : 204).end();
       });
     });
     await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
     try {
-      const deadline = Date.now() + 40_000;
-      while (received.length === 0 && Date.now() < deadline) await sleep(200);
-      expect(received).to.have.length(1);
-      const [hook] = received;
+      const deadline = Date.now() + 60_000;
+      while (received.length < 2 && Date.now() < deadline) await sleep(200);
+      expect(received).to.have.length(2);
+      const [failed, hook] = received;
+      expect([failed.id, failed.body]).to.deep.equal([hook.id, hook.body]);
+      expect(verifyWebhook(secret, failed.signature, failed.body)).to.equal(true);
       expect(verifyWebhook(secret, hook.signature, hook.body)).to.equal(true);
       expect(verifyWebhook("whsec_wrong", hook.signature, hook.body)).to.equal(false);
       expect(verifyWebhook(secret, hook.signature, hook.body + " ")).to.equal(false);
@@ -650,7 +823,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       ]);
       const testId = (tested.result as { eventId: string }).eventId;
       await sleep(3_000);
-      expect(received.map((r) => r.id)).to.deep.equal([hook.id, testId]);
+      expect(received.map((r) => r.id)).to.deep.equal([hook.id, hook.id, testId]);
       const up = (await list()).find((e) => e.id === endpointId)!;
       expect(up.deliveries.every((d) => d.status === "delivered")).to.equal(true);
     } finally {

@@ -4,11 +4,12 @@
  * wallet or relayer refused it, with the rule and values named.
  */
 import type { Command } from "commander";
-import { formatAmount } from "../../client/core.js";
+import { CallFailedError, formatAmount, parseAmount } from "../../client/core.js";
 import { agentClient } from "../clients.js";
-import { action } from "../context.js";
+import { action, type Ctx } from "../context.js";
 import { parseAddress } from "../config.js";
-import { usageError } from "../errors.js";
+import { CliError, EXIT, usageError } from "../errors.js";
+import { rpcProvider } from "../providers.js";
 import { renderFields } from "../output.js";
 import { parseDuration } from "../units.js";
 
@@ -39,7 +40,13 @@ export function registerPay(program: Command): void {
           const sent = await ctx.out.step(
             `sending ${amount} ${token ? `of ${token}` : "ETH"} to ${recipient}`,
             () =>
-              token ? agent.transferToken(token, recipient, amount) : agent.pay(recipient, amount),
+              (token
+                ? agent.transferToken(token, recipient, amount)
+                : agent.pay(recipient, amount)
+              ).catch(async (error: unknown) => {
+                if (!token) await explainUnfunded(ctx, agent.wallet, amount, error);
+                throw error;
+              }),
             (op) => `accepted by the relayer: ${op.userOpHash}`,
           );
           if (!opts.wait) {
@@ -75,4 +82,26 @@ export function registerPay(program: Command): void {
         },
       ),
     );
+}
+
+/**
+ * A native payment whose call reverted without data: when the wallet's balance is below the amount, say so
+ * (and how to fund it) instead of the generic "may lack the funds". Throws that error; returns otherwise.
+ */
+async function explainUnfunded(
+  ctx: Ctx,
+  wallet: string,
+  amount: string,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof CallFailedError) || error.inner || !/^(0x)?$/.test(error.revertData))
+    return;
+  const balance = await (await rpcProvider(ctx)).getBalance(wallet).catch(() => null);
+  const wanted = parseAmount(amount, 18);
+  if (balance === null || balance >= wanted) return;
+  throw new CliError(
+    `wallet ${wallet} holds ${formatAmount(balance, 18)} ETH, less than the ${formatAmount(wanted, 18)} ETH this payment sends: fund the wallet (on a local chain: \`leash fund ${wallet} <amount>\`)`,
+    EXIT.refused,
+    { code: "WALLET_UNFUNDED", wallet, balance: balance.toString(), amount: wanted.toString() },
+  );
 }

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import {
+  durationText,
   renderBatch,
   renderProposal,
   serializeSignedBatch,
@@ -38,6 +39,22 @@ async function chainNow(client: OwnerClient): Promise<bigint> {
   return BigInt(block?.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
+/** Beyond this gap between the chain's clock and this computer's, times get a note saying whose they are. */
+const CLOCK_NOTE_SECONDS = 300n;
+
+/**
+ * Dates and "in 3 h" are chain time. A local chain whose time was advanced (e.g. `leash dev`'s pause step, or
+ * evm_increaseTime) runs ahead of the computer's clock: say so, or every time looks wrong.
+ */
+function clockNote(ctx: Ctx, chainTime: bigint): void {
+  const local = BigInt(Math.floor(Date.now() / 1000));
+  const gap = chainTime - local;
+  if (gap <= CLOCK_NOTE_SECONDS && -gap <= CLOCK_NOTE_SECONDS) return;
+  ctx.out.note(
+    `note: the chain's clock is ${durationText(gap > 0n ? gap : -gap)} ${gap > 0n ? "ahead of" : "behind"} this computer's (a local chain whose time was advanced?); times shown are chain times`,
+  );
+}
+
 /** A proposal, or a usage error when the wallet has none with that id. */
 async function proposalOrFail(client: OwnerClient, id: bigint): Promise<ProposalInfo> {
   let p: ProposalInfo;
@@ -54,7 +71,9 @@ async function proposalOrFail(client: OwnerClient, id: bigint): Promise<Proposal
 
 async function show(ctx: Ctx, client: OwnerClient, id: bigint): Promise<void> {
   const p = await proposalOrFail(client, id);
-  const lines = ctx.out.json ? [] : await renderProposal(client, p, await chainNow(client));
+  const now = await chainNow(client);
+  clockNote(ctx, now);
+  const lines = ctx.out.json ? [] : await renderProposal(client, p, now);
   ctx.out.result(view(client, p), () => lines.join("\n"));
 }
 
@@ -122,6 +141,7 @@ export function registerProposal(program: Command): void {
         const limit = parseIntOption(opts.limit, "--limit", 10_000);
         const open = await client.pendingProposals({ limit });
         const now = await chainNow(client);
+        clockNote(ctx, now);
         ctx.out.result(
           open.map((p) => view(client, p)),
           () =>

@@ -8,9 +8,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { getAddress, keccak256, zeroPadValue } from "ethers";
 import { predictStackAddresses } from "../../../deploy/deterministic.js";
+import { PROJECT_ROOT } from "../../projectRoot.js";
 import type { ChainClient } from "../chain.js";
 import { InvalidParamsError } from "../errors.js";
 
@@ -18,7 +18,6 @@ import { InvalidParamsError } from "../errors.js";
 export const ERC1967_IMPLEMENTATION_SLOT =
   "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 
-const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const PROXY_ARTIFACT =
   "artifacts/@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol/ERC1967Proxy.json";
 

@@ -1,12 +1,19 @@
 /**
  * Durable outbox of the notifications service: webhook endpoints (secret per endpoint), events (id derived
  * from the chain log, so one chain event is one event id forever), one delivery row per event and endpoint,
- * and the block cursor of the chain watcher. Own connection to the relayer's database (same URL).
+ * the block cursor of the chain watcher, and the timers (chain times to look at again: a queued proposal's
+ * eta, an agent key's validUntil) with the wallets whose past logs were read for them. Own connection to the
+ * relayer's database (same URL).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrate, runScript, type Migration } from "../store/migrations.js";
-import { PostgresDriver, SqliteDriver, type SqlDriver } from "../store/sqlDriver.js";
+import {
+  PostgresDriver,
+  SqliteDriver,
+  type SqlDriver,
+  type SqlExecutor,
+} from "../store/sqlDriver.js";
 
 /** This store's schema history: append a migration, never edit one (see src/relayer/README.md). */
 export const NOTIFY_MIGRATIONS: Migration[] = [
@@ -50,6 +57,30 @@ CREATE TABLE IF NOT EXISTS notify_cursor (
 `,
       ),
   },
+  {
+    version: 2,
+    // Durable timers for proposal.executable and agent.key_expiring, and the wallets whose past logs were read.
+    name: "notify_timers",
+    up: (tx) =>
+      runScript(
+        tx,
+        `
+CREATE TABLE IF NOT EXISTS notify_timers (
+  id TEXT PRIMARY KEY,
+  wallet TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  done_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS notify_timers_due ON notify_timers (done_at, at);
+CREATE TABLE IF NOT EXISTS notify_wallets (
+  wallet TEXT PRIMARY KEY,
+  seeded_at BIGINT NOT NULL
+);
+`,
+      ),
+  },
 ];
 
 export interface Endpoint {
@@ -67,6 +98,21 @@ export interface NotifyEvent {
   payload: string;
 }
 
+/**
+ * A chain time the watcher must look at again: a queued proposal's eta (`proposal.executable`) or an agent
+ * key's validUntil (`agent.key_expiring`). Its id is the id of the event it may become, so a timer armed twice
+ * (a replayed block range, a wallet seeded after its logs were seen) still yields one event.
+ */
+export interface NotifyTimer {
+  id: string;
+  wallet: string;
+  kind: "proposal.executable" | "agent.key_expiring";
+  /** The proposal id (decimal) or the agent's address. */
+  subject: string;
+  /** Chain time (unix seconds): the eta, or the key's validUntil. */
+  at: number;
+}
+
 export interface DueDelivery {
   eventId: string;
   endpointId: string;
@@ -78,6 +124,46 @@ export interface DueDelivery {
 }
 
 type Row = Record<string, unknown>;
+type Tx = SqlExecutor;
+
+async function insertEvents(tx: Tx, events: NotifyEvent[], now: number): Promise<void> {
+  for (const e of events) {
+    const inserted = await tx.run(
+      `INSERT INTO notify_events (id, wallet, type, payload, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+      [e.id, e.wallet, e.type, e.payload, now],
+    );
+    if (inserted === 0) continue;
+    const endpoints = await tx.query<Row>(
+      "SELECT id FROM webhook_endpoints WHERE wallet = ? AND removed_at IS NULL",
+      [e.wallet],
+    );
+    for (const ep of endpoints)
+      await tx.run(
+        `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, next_at)
+         VALUES (?, ?, 'pending', 0, ?) ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
+        [e.id, String(ep.id), now],
+      );
+  }
+}
+
+/** Arms (or re-arms, e.g. a proposal queued again with another eta) timers; an emitted event stays unique. */
+async function armTimers(tx: Tx, timers: NotifyTimer[]): Promise<void> {
+  for (const t of timers)
+    await tx.run(
+      `INSERT INTO notify_timers (id, wallet, kind, subject, at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET at = excluded.at, done_at = NULL`,
+      [t.id, t.wallet, t.kind, t.subject, t.at],
+    );
+}
+
+async function setCursor(tx: Tx, name: string, value: number): Promise<void> {
+  await tx.run(
+    `INSERT INTO notify_cursor (name, block) VALUES (?, ?)
+     ON CONFLICT (name) DO UPDATE SET block = excluded.block`,
+    [name, value],
+  );
+}
 
 export class NotifyStore {
   private constructor(private readonly db: SqlDriver) {}
@@ -142,35 +228,100 @@ export class NotifyStore {
   }
 
   /**
-   * Records events and their deliveries (one per active endpoint of the wallet) and moves the cursor, all in
-   * one transaction: a crash replays the same blocks, and the derived ids make the replay a no-op.
+   * Records events and their deliveries (one per active endpoint of the wallet), arms the timers the logs
+   * imply, and moves the cursor, all in one transaction: a crash replays the same blocks, and the derived ids
+   * make the replay a no-op.
    */
-  async recordEvents(events: NotifyEvent[], toBlock: number, now: number): Promise<void> {
+  async recordEvents(
+    events: NotifyEvent[],
+    toBlock: number,
+    now: number,
+    timers: NotifyTimer[] = [],
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
-      for (const e of events) {
-        const inserted = await tx.run(
-          `INSERT INTO notify_events (id, wallet, type, payload, created_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO NOTHING`,
-          [e.id, e.wallet, e.type, e.payload, now],
-        );
-        if (inserted === 0) continue;
-        const endpoints = await tx.query<Row>(
-          "SELECT id FROM webhook_endpoints WHERE wallet = ? AND removed_at IS NULL",
-          [e.wallet],
-        );
-        for (const ep of endpoints)
-          await tx.run(
-            `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, attempts, next_at)
-             VALUES (?, ?, 'pending', 0, ?) ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-            [e.id, String(ep.id), now],
-          );
-      }
+      await insertEvents(tx, events, now);
+      await armTimers(tx, timers);
+      await setCursor(tx, "chain", toBlock);
+    });
+  }
+
+  /** Records events that don't come from the chain watcher (refusals, tests), leaving its cursor alone. */
+  async recordOffChainEvents(events: NotifyEvent[], now: number): Promise<void> {
+    await this.db.transaction((tx) => insertEvents(tx, events, now));
+  }
+
+  /** Wallets of `wallets` whose past logs have not been read for timers yet. */
+  async unseeded(wallets: string[]): Promise<string[]> {
+    if (wallets.length === 0) return [];
+    const rows = await this.db.query<Row>("SELECT wallet FROM notify_wallets");
+    const seeded = new Set(rows.map((r) => String(r.wallet)));
+    return wallets.filter((w) => !seeded.has(w));
+  }
+
+  /** Arms the timers found in a newly watched wallet's past logs, and marks it seeded (one transaction). */
+  async seedWallet(wallet: string, timers: NotifyTimer[], now: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await armTimers(tx, timers);
       await tx.run(
-        `INSERT INTO notify_cursor (name, block) VALUES ('chain', ?)
-         ON CONFLICT (name) DO UPDATE SET block = excluded.block`,
-        [toBlock],
+        "INSERT INTO notify_wallets (wallet, seeded_at) VALUES (?, ?) ON CONFLICT (wallet) DO NOTHING",
+        [wallet, now],
       );
     });
+  }
+
+  /**
+   * Timers to look at now: proposals whose eta is at most `executableBy`, keys whose validUntil is at most
+   * `expiringBy` (chain time + the notice window), earliest first, at most `limit`.
+   */
+  async dueTimers(executableBy: number, expiringBy: number, limit: number): Promise<NotifyTimer[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT id, wallet, kind, subject, at FROM notify_timers
+       WHERE done_at IS NULL AND ((kind = 'proposal.executable' AND at <= ?)
+         OR (kind = 'agent.key_expiring' AND at <= ?))
+       ORDER BY at, id LIMIT ?`,
+      [executableBy, expiringBy, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      wallet: String(r.wallet),
+      kind: String(r.kind) as NotifyTimer["kind"],
+      subject: String(r.subject),
+      at: Number(r.at),
+    }));
+  }
+
+  /**
+   * Closes looked-at timers and records the events some of them became, in one transaction. `clock`, when
+   * given, is the chain time up to which every due timer has now been looked at.
+   */
+  async finishTimers(
+    timerIds: string[],
+    events: NotifyEvent[],
+    now: number,
+    clock?: number,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await insertEvents(tx, events, now);
+      for (const id of timerIds)
+        await tx.run("UPDATE notify_timers SET done_at = ? WHERE id = ?", [now, id]);
+      if (clock !== undefined) await setCursor(tx, "deadlines", clock);
+    });
+  }
+
+  /**
+   * Moves the deadlines cursor alone: one statement, no transaction (a transaction held across awaits on
+   * SQLite makes the relayer's other connections to the file wait).
+   */
+  async setDeadlinesCheckedUntil(clock: number): Promise<void> {
+    await setCursor(this.db, "deadlines", clock);
+  }
+
+  /** The chain time up to which due timers have all been looked at (null before the first check). */
+  async deadlinesCheckedUntil(): Promise<number | null> {
+    const [row] = await this.db.query<Row>(
+      "SELECT block FROM notify_cursor WHERE name = 'deadlines'",
+    );
+    return row ? Number(row.block) : null;
   }
 
   /**
@@ -189,6 +340,20 @@ export class NotifyStore {
        WHERE wallet = ? AND (created_at > ? OR (created_at = ? AND id > ?))
        ORDER BY created_at, id LIMIT ?`,
       [wallet, at, at, lastId, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      wallet: String(r.wallet),
+      type: String(r.type),
+      payload: String(r.payload),
+    }));
+  }
+
+  /** Every recorded event of `wallet`, in recording order. */
+  async events(wallet: string): Promise<NotifyEvent[]> {
+    const rows = await this.db.query<Row>(
+      "SELECT id, wallet, type, payload FROM notify_events WHERE wallet = ? ORDER BY created_at, id",
+      [wallet],
     );
     return rows.map((r) => ({
       id: String(r.id),
