@@ -332,6 +332,7 @@ describe("relayer schema migrations", function () {
           expect(versions.map((v) => `${v.component}/${v.version}`)).to.deep.equal([
             "approvals/1",
             "notify/1",
+            "notify/2",
             "relayer/1",
             "relayer/2",
             "relayer/3",
@@ -346,7 +347,7 @@ describe("relayer schema migrations", function () {
           });
           expect(await migrate(driver, "notify", NOTIFY_MIGRATIONS)).to.deep.equal({
             applied: [],
-            version: 1,
+            version: 2,
           });
           expect(await schemaVersions(driver)).to.deep.equal(versions);
         } finally {
