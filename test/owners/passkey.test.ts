@@ -550,3 +550,47 @@ describe("an owners' user operation signed by a passkey owner @productionBuild",
     );
   });
 });
+
+describe("passkey owners on a chain without the P-256 precompile (Solidity verification)", function () {
+  this.timeout(120_000);
+
+  it("test_passkeyOwner_cancunChain_acceptsTheKeysAssertionAndRefusesForgeries", async function () {
+    // Before EIP-7951 (and on rollups without RIP-7212) 0x100 is empty: OpenZeppelin's P256 verifies in
+    // Solidity. The same rules must hold on that path.
+    const cancun = await network.create({ override: { hardfork: "cancun" } } as never);
+    try {
+      const factory = await cancun.ethers.deployContract("PasskeyOwnerFactory");
+      await (await factory.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      const owner = await cancun.ethers.getContractAt(
+        "PasskeyOwner",
+        passkeyOwnerAddress(passkey.key, await factory.getAddress()),
+      );
+      const digest = keccak256("0xcafe");
+      const good = passkeySignature(digest);
+      expect(await owner.isValidSignature(digest, good)).to.equal(ERC1271_MAGIC);
+      const auth = decodeWebAuthnAuth(good);
+      const refused: [string, string][] = [
+        ["high s", encodeWebAuthnAuth({ ...auth, s: P256_N - auth.s })],
+        ["another key", passkeySignature(digest, otherPasskey)],
+        ["another hash", passkeySignature(keccak256("0xbeef"))],
+        ["UV cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UP }))],
+        ["r = 0", encodeWebAuthnAuth({ ...auth, r: 0n })],
+        ["s = n", encodeWebAuthnAuth({ ...auth, s: P256_N })],
+      ];
+      for (const [label, sig] of refused)
+        expect(await owner.isValidSignature(digest, sig), label).to.equal(ERC1271_INVALID);
+      // The fallback is the expensive path; the precompile path (default hardfork) is an order cheaper.
+      const solidityGas = await owner.isValidSignature.estimateGas(digest, good);
+      const precompiled = await ethers.deployContract("PasskeyOwnerFactory");
+      await (await precompiled.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      const fast = await ethers.getContractAt(
+        "PasskeyOwner",
+        passkeyOwnerAddress(passkey.key, await precompiled.getAddress()),
+      );
+      const precompileGas = await fast.isValidSignature.estimateGas(digest, good);
+      expect(solidityGas > precompileGas * 3n, `${solidityGas} vs ${precompileGas}`).to.equal(true);
+    } finally {
+      await cancun.close();
+    }
+  });
+});
