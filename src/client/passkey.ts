@@ -20,6 +20,7 @@ import {
   encodeBase64,
   getBytes,
   getCreate2Address,
+  getCreateAddress,
   hexlify,
   isHexString,
   keccak256,
@@ -28,11 +29,7 @@ import {
   toUtf8String,
   zeroPadValue,
 } from "ethers";
-import {
-  passkeyOwnerCreationCode,
-  passkeyOwnerFactoryAbi,
-  passkeyOwnerFactoryInitCodeHash,
-} from "./abi/generated.js";
+import { passkeyOwnerFactoryAbi, passkeyOwnerFactoryInitCodeHash } from "./abi/generated.js";
 import { selfCall, type ResolvedCall } from "./contracts.js";
 import { InvalidArgumentError } from "./errors.js";
 import {
@@ -259,8 +256,17 @@ function decodeCoseMap(bytes: Uint8Array): Map<number, number | Uint8Array> {
 }
 
 /**
- * Where the PasskeyOwner of `key` is (or will be): CREATE2 from the factory, salt = keccak256(x, y). The same
- * on every chain, computed offline.
+ * The PasskeyOwner implementation every passkey owner clone runs: the factory creates it in its constructor,
+ * its first CREATE (nonce 1).
+ */
+export function passkeyOwnerImplementation(factory: string = PASSKEY_OWNER_FACTORY): string {
+  return getCreateAddress({ from: toAddress(factory, "factory"), nonce: 1 });
+}
+
+/**
+ * Where the PasskeyOwner of `key` is (or will be): an ERC-1167 clone with the key as immutable arguments
+ * (OpenZeppelin's Clones.cloneDeterministicWithImmutableArgs), CREATE2 from the factory, salt = keccak256(x, y).
+ * The same on every chain, computed offline.
  *
  * @example
  * const owner = passkeyOwnerAddress(key); // add it as an owner with addPasskeyOwnerCalls
@@ -270,13 +276,17 @@ export function passkeyOwnerAddress(
   factory: string = PASSKEY_OWNER_FACTORY,
 ): string {
   const { x, y } = keyOf(key);
-  const coder = AbiCoder.defaultAbiCoder();
-  const salt = keccak256(coder.encode(["bytes32", "bytes32"], [word(x), word(y)]));
+  const factoryAddress = toAddress(factory, "factory");
+  const args = AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [word(x), word(y)]);
   const initCode = concat([
-    passkeyOwnerCreationCode,
-    coder.encode(["bytes32", "bytes32"], [word(x), word(y)]),
+    "0x61",
+    toBeHex(getBytes(args).length + 0x2d, 2),
+    "0x3d81600a3d39f3363d3d373d3d3d363d73",
+    passkeyOwnerImplementation(factoryAddress),
+    "0x5af43d82803e903d91602b57fd5bf3",
+    args,
   ]);
-  return getCreate2Address(toAddress(factory, "factory"), salt, keccak256(initCode));
+  return getCreate2Address(factoryAddress, keccak256(args), keccak256(initCode));
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   encodePasskeySignature,
   encodeWebAuthnAuth,
   passkeyOwnerAddress,
+  passkeyOwnerImplementation,
   signApprovalWithPasskey,
   OwnerClient,
 } from "../../src/client/index.js";
@@ -251,6 +252,28 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
   });
 
   describe("PasskeyOwnerFactory", function () {
+    it("test_factory_passkeyOwnersAreClonesOfOneImplementation_cheapToCreate", async function () {
+      const { factory, factoryAddress } = await loadBase();
+      const implementation: string = await factory.implementation();
+      expect(implementation).to.equal(passkeyOwnerImplementation(factoryAddress));
+      const receipt = await (await factory.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      // A 109-byte clone, not a 5 KB contract: adding a passkey owner stays cheap on every chain.
+      expect(receipt!.gasUsed < 150_000n, `${receipt!.gasUsed} gas`).to.equal(true);
+      const code = await ethers.provider.getCode(passkeyOwnerAddress(passkey.key, factoryAddress));
+      expect((code.length - 2) / 2).to.equal(0x2d + 64);
+      expect(code.toLowerCase()).to.include(implementation.slice(2).toLowerCase());
+      // The implementation called directly has no key and accepts nothing.
+      const bare = await ethers.getContractAt("PasskeyOwner", implementation);
+      const digest = keccak256("0x99");
+      expect(await bare.isValidSignature(digest, passkeySignature(digest))).to.equal(
+        ERC1271_INVALID,
+      );
+      expect(await bare.publicKey()).to.deep.equal([
+        zeroPadValue("0x", 32),
+        zeroPadValue("0x", 32),
+      ]);
+    });
+
     it("test_factory_createsAtThePredictedAddressAndIsIdempotent", async function () {
       const { factory, factoryAddress } = await loadBase();
       const predicted = passkeyOwnerAddress(passkey.key, factoryAddress);
