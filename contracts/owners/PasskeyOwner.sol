@@ -32,10 +32,12 @@ contract PasskeyOwner is IPasskeyOwner {
 
     /// @dev The implementation's own address: called directly (not through a clone) it has no key.
     address private immutable _implementation = address(this);
+    /// @dev A passkey owner's code: the 45-byte ERC-1167 proxy, then `abi.encode(x, y)`.
+    uint256 private constant CLONE_CODE_LENGTH = 0x2d + 64;
 
     /// @inheritdoc IPasskeyOwner
     function publicKey() external view returns (bytes32 x, bytes32 y) {
-        return _key();
+        (, x, y) = _key();
     }
 
     /// @inheritdoc IPasskeyOwner
@@ -49,16 +51,19 @@ contract PasskeyOwner is IPasskeyOwner {
         bytes32 hash,
         bytes calldata signature
     ) external view returns (bytes4) {
-        if (address(this) == _implementation) return INVALID;
+        (bool hasKey, bytes32 x, bytes32 y) = _key();
+        if (!hasKey) return INVALID;
         (bool decoded, WebAuthn.WebAuthnAuth calldata auth) = WebAuthn.tryDecodeAuth(signature);
         if (!decoded) return INVALID;
-        (bytes32 x, bytes32 y) = _key();
         return WebAuthn.verify(abi.encodePacked(hash), auth, x, y, true) ? MAGIC_VALUE : INVALID;
     }
 
-    /// @dev The key from this clone's own code (its immutable arguments): no storage is read (ERC-7562).
-    function _key() private view returns (bytes32 x, bytes32 y) {
-        if (address(this) == _implementation) return (bytes32(0), bytes32(0));
-        return abi.decode(Clones.fetchCloneArgs(address(this)), (bytes32, bytes32));
+    /// @dev The key from this clone's own code (its immutable arguments): no storage is read (ERC-7562). None
+    /// for the implementation itself or for a clone made some other way (other arguments).
+    function _key() private view returns (bool hasKey, bytes32 x, bytes32 y) {
+        if (address(this) == _implementation || address(this).code.length != CLONE_CODE_LENGTH)
+            return (false, bytes32(0), bytes32(0));
+        (x, y) = abi.decode(Clones.fetchCloneArgs(address(this)), (bytes32, bytes32));
+        return (true, x, y);
     }
 }

@@ -456,10 +456,16 @@ export function encodePasskeySignature(assertion: WebAuthnAssertion, digest?: st
     throw bad("passkey assertion: the challenge is not a 32-byte digest");
   }
   const sig = assertion.signature;
-  const { r, s } =
-    typeof sig === "object" && sig !== null && "r" in sig && "s" in sig
-      ? { r: BigInt(sig.r), s: BigInt(sig.s) }
-      : parseP256DerSignature(sig as BytesInput);
+  let r: bigint;
+  let s: bigint;
+  if (typeof sig === "object" && sig !== null && "r" in sig && "s" in sig) {
+    try {
+      r = BigInt(sig.r);
+      s = BigInt(sig.s);
+    } catch {
+      throw bad("passkey signature: r and s must be integers (bigint or 0x-hex)");
+    }
+  } else ({ r, s } = parseP256DerSignature(sig as BytesInput));
   if (r <= 0n || r >= P256_N || s <= 0n || s >= P256_N)
     throw bad("passkey signature: r and s must be in [1, n-1]");
   return encodeWebAuthnAuth({

@@ -272,6 +272,27 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
         zeroPadValue("0x", 32),
         zeroPadValue("0x", 32),
       ]);
+      // Clones of it made some other way (no arguments, or more than a key) have no key either: no revert.
+      const [deployer] = await ethers.getSigners();
+      for (const args of ["0x", concat([passkey.key.x, passkey.key.y, passkey.key.x])]) {
+        const initCode = concat([
+          "0x61",
+          toBeHex(getBytes(args).length + 0x2d, 2),
+          "0x3d81600a3d39f3363d3d373d3d3d363d73",
+          implementation,
+          "0x5af43d82803e903d91602b57fd5bf3",
+          args,
+        ]);
+        const receipt = await (await deployer.sendTransaction({ data: initCode })).wait();
+        const foreign = await ethers.getContractAt("PasskeyOwner", receipt!.contractAddress!);
+        expect(await foreign.isValidSignature(digest, passkeySignature(digest)), args).to.equal(
+          ERC1271_INVALID,
+        );
+        expect(await foreign.publicKey()).to.deep.equal([
+          zeroPadValue("0x", 32),
+          zeroPadValue("0x", 32),
+        ]);
+      }
     });
 
     it("test_factory_createsAtThePredictedAddressAndIsIdempotent", async function () {
@@ -412,6 +433,28 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
       await expect(
         fx.wallet.approveWithSignatures(id, nonce, deadline, forChain),
       ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      // The passkey owner's real assertion over this digest, made unacceptable: high s, UP or UV cleared,
+      // truncated, a registration.
+      const auth = decodeWebAuthnAuth(passkeySignature(digest));
+      const weakened: [string, string][] = [
+        ["high s", encodeWebAuthnAuth({ ...auth, s: P256_N - auth.s })],
+        ["UP cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UV }))],
+        ["UV cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UP }))],
+        ["truncated", passkeySignature(digest).slice(0, -80)],
+        ["webauthn.create", encodeUnchecked(passkey.assert(digest, { type: "webauthn.create" }))],
+      ];
+      for (const [label, signature] of weakened)
+        await expect(
+          fx.wallet.approveWithSignatures(
+            id,
+            nonce,
+            deadline,
+            packOwnerSignatures([{ signer: passkeyOwner, signature }]),
+          ),
+          label,
+        )
+          .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
+          .withArgs(digest);
       // Another key claiming to be the passkey owner.
       const wrongKey = packOwnerSignatures([
         { signer: passkeyOwner, signature: passkeySignature(digest, otherPasskey) },
