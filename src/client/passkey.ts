@@ -570,3 +570,109 @@ export async function signRelayerRequestWithPasskey(options: {
   const signature = await signDigestWithPasskey(digest, options.getAssertion);
   return { signer, issuedAt, signature };
 }
+
+// ------------------------------------------------------------------------------ in a browser
+
+/** The part of `navigator.credentials` these helpers use (typed here: the SDK builds without the DOM lib). */
+interface CredentialsContainerLike {
+  create(options: unknown): Promise<unknown>;
+  get(options: unknown): Promise<unknown>;
+}
+
+function browserCredentials(): CredentialsContainerLike {
+  const credentials = (globalThis as { navigator?: { credentials?: CredentialsContainerLike } })
+    .navigator?.credentials;
+  if (!credentials || typeof credentials.get !== "function")
+    throw bad("WebAuthn is not available here (navigator.credentials): run this in a browser page");
+  return credentials;
+}
+
+/**
+ * Registers a new passkey in the browser (`navigator.credentials.create`, ES256, user verification required)
+ * and returns its credential id and public key, ready for `addPasskeyOwnerCalls`. Keep `credentialId` to ask
+ * for this passkey later (`webAuthnAssertion({ credentialIds: [credentialId] })`).
+ *
+ * @example
+ * const { credentialId, key } = await createPasskeyCredential({ rpName: "Leash", userName: "alice" });
+ */
+export async function createPasskeyCredential(options: {
+  rpName: string;
+  /** Default: the page's domain. */
+  rpId?: string;
+  userName: string;
+  userDisplayName?: string;
+  /** Up to 64 bytes identifying the user at the RP (default: random). */
+  userId?: BytesInput;
+  timeoutMs?: number;
+}): Promise<{ credentialId: string; key: P256PublicKey }> {
+  const random = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+  const credential = (await browserCredentials().create({
+    publicKey: {
+      rp: { name: options.rpName, ...(options.rpId ? { id: options.rpId } : {}) },
+      user: {
+        id: options.userId ? toBytes(options.userId, "userId") : random(16),
+        name: options.userName,
+        displayName: options.userDisplayName ?? options.userName,
+      },
+      challenge: random(32),
+      pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+      authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+      attestation: "none",
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    },
+  })) as {
+    rawId?: ArrayBuffer;
+    response?: { getPublicKey?: () => ArrayBuffer | null };
+  } | null;
+  const spki = credential?.response?.getPublicKey?.();
+  if (!credential?.rawId || !spki)
+    throw bad("the browser returned no public key for the new passkey (getPublicKey)");
+  return {
+    credentialId: hexlify(new Uint8Array(credential.rawId)),
+    key: parsePasskeyPublicKey(spki),
+  };
+}
+
+/**
+ * A `GetPasskeyAssertion` for the browser: `navigator.credentials.get` with the digest as challenge and user
+ * verification required, restricted to `credentialIds` when given.
+ *
+ * @example
+ * await owners.approveWithPasskey(id, { key, getAssertion: webAuthnAssertion({ credentialIds: [credentialId] }) });
+ */
+export function webAuthnAssertion(
+  options: { credentialIds?: BytesInput[]; rpId?: string; timeoutMs?: number } = {},
+): GetPasskeyAssertion {
+  return async (request) => {
+    const credential = (await browserCredentials().get({
+      publicKey: {
+        challenge: request.challenge,
+        userVerification: request.userVerification,
+        ...(options.rpId ? { rpId: options.rpId } : {}),
+        ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+        ...(options.credentialIds
+          ? {
+              allowCredentials: options.credentialIds.map((id) => ({
+                type: "public-key",
+                id: toBytes(id, "credential id"),
+              })),
+            }
+          : {}),
+      },
+    })) as {
+      response?: {
+        authenticatorData?: ArrayBuffer;
+        clientDataJSON?: ArrayBuffer;
+        signature?: ArrayBuffer;
+      };
+    } | null;
+    const response = credential?.response;
+    if (!response?.authenticatorData || !response.clientDataJSON || !response.signature)
+      throw bad("the browser returned no WebAuthn assertion");
+    return {
+      authenticatorData: response.authenticatorData,
+      clientDataJSON: response.clientDataJSON,
+      signature: response.signature,
+    };
+  };
+}
