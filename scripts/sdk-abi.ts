@@ -19,11 +19,10 @@ const SOURCES: [name: string, artifact: string][] = [
 ];
 
 /**
- * Creation code the SDK needs to compute CREATE2 addresses offline: a passkey owner's address from its key
- * (the PasskeyOwner init code) and the passkey owner factory's deterministic address (its init code hash).
+ * What the SDK needs to compute CREATE2 addresses offline: the passkey owner factory's deterministic address
+ * (its init code hash); a passkey owner's address follows from it (an ERC-1167 clone, src/client/passkey.ts).
  */
 const BYTECODES: [name: string, artifact: string, form: "code" | "hash"][] = [
-  ["passkeyOwnerCreationCode", "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json", "code"],
   [
     "passkeyOwnerFactoryInitCodeHash",
     "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json",

@@ -5,8 +5,8 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 /// @title A wallet owner that is one passkey (WebAuthn, P-256 public key), speaking ERC-1271.
 /// @notice The wallet asks `isValidSignature(digest, signature)` like any contract owner; the signature is a
-/// WebAuthn assertion whose challenge is the digest. The key lives in the contract's code (immutables), never
-/// in storage, so checking a signature reads no storage (ERC-7562).
+/// WebAuthn assertion whose challenge is the digest. The key lives in the contract's code (the immutable
+/// arguments of an ERC-1167 clone), never in storage, so checking a signature reads no storage (ERC-7562).
 interface IPasskeyOwner is IERC1271 {
     /// @dev `(x, y)` is not a point of the P-256 curve (or a coordinate is not below the field prime): no
     /// passkey has this public key.

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {P256} from "@openzeppelin/contracts/utils/cryptography/P256.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {WebAuthn} from "@openzeppelin/contracts/utils/cryptography/WebAuthn.sol";
 import {IPasskeyOwner} from "../interfaces/IPasskeyOwner.sol";
 
 /// @title A wallet owner that is one passkey: ERC-1271 over OpenZeppelin's WebAuthn verification.
-/// @notice Made by PasskeyOwnerFactory (one per key, the same address on every chain). The wallet counts it as
-/// one owner like any other: the timelock, the threshold and removal apply unchanged.
+/// @notice Deployed once, as the implementation behind PasskeyOwnerFactory's clones: each passkey owner is an
+/// ERC-1167 clone whose code carries the key as immutable arguments (`abi.encode(x, y)` appended to the proxy
+/// code), at an address that depends only on the key, the same on every chain. A clone costs about 60,000 gas
+/// to create instead of a full contract's million. The wallet counts a passkey owner as one owner like any
+/// other: the timelock, the threshold and removal apply unchanged.
 ///
 /// The signature is `abi.encode(r, s, challengeIndex, typeIndex, authenticatorData, clientDataJSON)` (the
 /// fields of `WebAuthn.WebAuthnAuth`, not wrapped in a tuple; see src/client/passkey.ts), and the challenge the
@@ -27,19 +30,14 @@ contract PasskeyOwner is IPasskeyOwner {
     bytes4 private constant MAGIC_VALUE = 0x1626ba7e; // IERC1271.isValidSignature.selector
     bytes4 private constant INVALID = 0xffffffff;
 
-    // The key is in the bytecode: validation during a user operation reads no storage (ERC-7562).
-    bytes32 private immutable _x;
-    bytes32 private immutable _y;
-
-    constructor(bytes32 x, bytes32 y) {
-        if (!P256.isValidPublicKey(x, y)) revert PasskeyOwnerInvalidKey(x, y);
-        _x = x;
-        _y = y;
-    }
+    /// @dev The implementation's own address: called directly (not through a clone) it has no key.
+    address private immutable _implementation = address(this);
+    /// @dev A passkey owner's code: the 45-byte ERC-1167 proxy, then `abi.encode(x, y)`.
+    uint256 private constant CLONE_CODE_LENGTH = 0x2d + 64;
 
     /// @inheritdoc IPasskeyOwner
     function publicKey() external view returns (bytes32 x, bytes32 y) {
-        return (_x, _y);
+        (, x, y) = _key();
     }
 
     /// @inheritdoc IPasskeyOwner
@@ -53,8 +51,19 @@ contract PasskeyOwner is IPasskeyOwner {
         bytes32 hash,
         bytes calldata signature
     ) external view returns (bytes4) {
+        (bool hasKey, bytes32 x, bytes32 y) = _key();
+        if (!hasKey) return INVALID;
         (bool decoded, WebAuthn.WebAuthnAuth calldata auth) = WebAuthn.tryDecodeAuth(signature);
         if (!decoded) return INVALID;
-        return WebAuthn.verify(abi.encodePacked(hash), auth, _x, _y, true) ? MAGIC_VALUE : INVALID;
+        return WebAuthn.verify(abi.encodePacked(hash), auth, x, y, true) ? MAGIC_VALUE : INVALID;
+    }
+
+    /// @dev The key from this clone's own code (its immutable arguments): no storage is read (ERC-7562). None
+    /// for the implementation itself or for a clone made some other way (other arguments).
+    function _key() private view returns (bool hasKey, bytes32 x, bytes32 y) {
+        if (address(this) == _implementation || address(this).code.length != CLONE_CODE_LENGTH)
+            return (false, bytes32(0), bytes32(0));
+        (x, y) = abi.decode(Clones.fetchCloneArgs(address(this)), (bytes32, bytes32));
+        return (true, x, y);
     }
 }

@@ -20,6 +20,7 @@ import {
   encodeBase64,
   getBytes,
   getCreate2Address,
+  getCreateAddress,
   hexlify,
   isHexString,
   keccak256,
@@ -28,11 +29,7 @@ import {
   toUtf8String,
   zeroPadValue,
 } from "ethers";
-import {
-  passkeyOwnerCreationCode,
-  passkeyOwnerFactoryAbi,
-  passkeyOwnerFactoryInitCodeHash,
-} from "./abi/generated.js";
+import { passkeyOwnerFactoryAbi, passkeyOwnerFactoryInitCodeHash } from "./abi/generated.js";
 import { selfCall, type ResolvedCall } from "./contracts.js";
 import { InvalidArgumentError } from "./errors.js";
 import {
@@ -259,8 +256,17 @@ function decodeCoseMap(bytes: Uint8Array): Map<number, number | Uint8Array> {
 }
 
 /**
- * Where the PasskeyOwner of `key` is (or will be): CREATE2 from the factory, salt = keccak256(x, y). The same
- * on every chain, computed offline.
+ * The PasskeyOwner implementation every passkey owner clone runs: the factory creates it in its constructor,
+ * its first CREATE (nonce 1).
+ */
+export function passkeyOwnerImplementation(factory: string = PASSKEY_OWNER_FACTORY): string {
+  return getCreateAddress({ from: toAddress(factory, "factory"), nonce: 1 });
+}
+
+/**
+ * Where the PasskeyOwner of `key` is (or will be): an ERC-1167 clone with the key as immutable arguments
+ * (OpenZeppelin's Clones.cloneDeterministicWithImmutableArgs), CREATE2 from the factory, salt = keccak256(x, y).
+ * The same on every chain, computed offline.
  *
  * @example
  * const owner = passkeyOwnerAddress(key); // add it as an owner with addPasskeyOwnerCalls
@@ -270,13 +276,17 @@ export function passkeyOwnerAddress(
   factory: string = PASSKEY_OWNER_FACTORY,
 ): string {
   const { x, y } = keyOf(key);
-  const coder = AbiCoder.defaultAbiCoder();
-  const salt = keccak256(coder.encode(["bytes32", "bytes32"], [word(x), word(y)]));
+  const factoryAddress = toAddress(factory, "factory");
+  const args = AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [word(x), word(y)]);
   const initCode = concat([
-    passkeyOwnerCreationCode,
-    coder.encode(["bytes32", "bytes32"], [word(x), word(y)]),
+    "0x61",
+    toBeHex(getBytes(args).length + 0x2d, 2),
+    "0x3d81600a3d39f3363d3d373d3d3d363d73",
+    passkeyOwnerImplementation(factoryAddress),
+    "0x5af43d82803e903d91602b57fd5bf3",
+    args,
   ]);
-  return getCreate2Address(toAddress(factory, "factory"), salt, keccak256(initCode));
+  return getCreate2Address(factoryAddress, keccak256(args), keccak256(initCode));
 }
 
 /**
@@ -446,10 +456,16 @@ export function encodePasskeySignature(assertion: WebAuthnAssertion, digest?: st
     throw bad("passkey assertion: the challenge is not a 32-byte digest");
   }
   const sig = assertion.signature;
-  const { r, s } =
-    typeof sig === "object" && sig !== null && "r" in sig && "s" in sig
-      ? { r: BigInt(sig.r), s: BigInt(sig.s) }
-      : parseP256DerSignature(sig as BytesInput);
+  let r: bigint;
+  let s: bigint;
+  if (typeof sig === "object" && sig !== null && "r" in sig && "s" in sig) {
+    try {
+      r = BigInt(sig.r);
+      s = BigInt(sig.s);
+    } catch {
+      throw bad("passkey signature: r and s must be integers (bigint or 0x-hex)");
+    }
+  } else ({ r, s } = parseP256DerSignature(sig as BytesInput));
   if (r <= 0n || r >= P256_N || s <= 0n || s >= P256_N)
     throw bad("passkey signature: r and s must be in [1, n-1]");
   return encodeWebAuthnAuth({
@@ -553,4 +569,110 @@ export async function signRelayerRequestWithPasskey(options: {
   });
   const signature = await signDigestWithPasskey(digest, options.getAssertion);
   return { signer, issuedAt, signature };
+}
+
+// ------------------------------------------------------------------------------ in a browser
+
+/** The part of `navigator.credentials` these helpers use (typed here: the SDK builds without the DOM lib). */
+interface CredentialsContainerLike {
+  create(options: unknown): Promise<unknown>;
+  get(options: unknown): Promise<unknown>;
+}
+
+function browserCredentials(): CredentialsContainerLike {
+  const credentials = (globalThis as { navigator?: { credentials?: CredentialsContainerLike } })
+    .navigator?.credentials;
+  if (!credentials || typeof credentials.get !== "function")
+    throw bad("WebAuthn is not available here (navigator.credentials): run this in a browser page");
+  return credentials;
+}
+
+/**
+ * Registers a new passkey in the browser (`navigator.credentials.create`, ES256, user verification required)
+ * and returns its credential id and public key, ready for `addPasskeyOwnerCalls`. Keep `credentialId` to ask
+ * for this passkey later (`webAuthnAssertion({ credentialIds: [credentialId] })`).
+ *
+ * @example
+ * const { credentialId, key } = await createPasskeyCredential({ rpName: "Leash", userName: "alice" });
+ */
+export async function createPasskeyCredential(options: {
+  rpName: string;
+  /** Default: the page's domain. */
+  rpId?: string;
+  userName: string;
+  userDisplayName?: string;
+  /** Up to 64 bytes identifying the user at the RP (default: random). */
+  userId?: BytesInput;
+  timeoutMs?: number;
+}): Promise<{ credentialId: string; key: P256PublicKey }> {
+  const random = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+  const credential = (await browserCredentials().create({
+    publicKey: {
+      rp: { name: options.rpName, ...(options.rpId ? { id: options.rpId } : {}) },
+      user: {
+        id: options.userId ? toBytes(options.userId, "userId") : random(16),
+        name: options.userName,
+        displayName: options.userDisplayName ?? options.userName,
+      },
+      challenge: random(32),
+      pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+      authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+      attestation: "none",
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    },
+  })) as {
+    rawId?: ArrayBuffer;
+    response?: { getPublicKey?: () => ArrayBuffer | null };
+  } | null;
+  const spki = credential?.response?.getPublicKey?.();
+  if (!credential?.rawId || !spki)
+    throw bad("the browser returned no public key for the new passkey (getPublicKey)");
+  return {
+    credentialId: hexlify(new Uint8Array(credential.rawId)),
+    key: parsePasskeyPublicKey(spki),
+  };
+}
+
+/**
+ * A `GetPasskeyAssertion` for the browser: `navigator.credentials.get` with the digest as challenge and user
+ * verification required, restricted to `credentialIds` when given.
+ *
+ * @example
+ * await owners.approveWithPasskey(id, { key, getAssertion: webAuthnAssertion({ credentialIds: [credentialId] }) });
+ */
+export function webAuthnAssertion(
+  options: { credentialIds?: BytesInput[]; rpId?: string; timeoutMs?: number } = {},
+): GetPasskeyAssertion {
+  return async (request) => {
+    const credential = (await browserCredentials().get({
+      publicKey: {
+        challenge: request.challenge,
+        userVerification: request.userVerification,
+        ...(options.rpId ? { rpId: options.rpId } : {}),
+        ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+        ...(options.credentialIds
+          ? {
+              allowCredentials: options.credentialIds.map((id) => ({
+                type: "public-key",
+                id: toBytes(id, "credential id"),
+              })),
+            }
+          : {}),
+      },
+    })) as {
+      response?: {
+        authenticatorData?: ArrayBuffer;
+        clientDataJSON?: ArrayBuffer;
+        signature?: ArrayBuffer;
+      };
+    } | null;
+    const response = credential?.response;
+    if (!response?.authenticatorData || !response.clientDataJSON || !response.signature)
+      throw bad("the browser returned no WebAuthn assertion");
+    return {
+      authenticatorData: response.authenticatorData,
+      clientDataJSON: response.clientDataJSON,
+      signature: response.signature,
+    };
+  };
 }

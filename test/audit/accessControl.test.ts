@@ -23,6 +23,7 @@ const DEPLOYED = [
   ["contracts/wallet/GovernanceModule.sol", "GovernanceModule"],
   ["contracts/wallet/AgentPolicyModule.sol", "AgentPolicyModule"],
   ["contracts/factory/AgentWalletFactory.sol", "AgentWalletFactory"],
+  ["contracts/owners/PasskeyOwnerFactory.sol", "PasskeyOwnerFactory"],
 ] as const;
 const GUARDS = [
   "onlySelf",
@@ -38,6 +39,8 @@ const OPEN: Record<string, string> = {
   executeWithSignatures:
     "checks M owner signatures over the batch, chain, wallet, nonce and deadline",
   createWallet: "deploys exactly the wallet its config commits to (CREATE2); idempotent",
+  createPasskeyOwner:
+    "deploys the owner contract of one P-256 key (CREATE2, salt = the key), which only ever accepts that key's assertions and holds nothing; idempotent",
   startAgentDay:
     "does only what the agent's first executed op of a new local day would (zero its daily op count and gas budget spend), at most once per local day",
   requiredDelay:
@@ -101,7 +104,7 @@ describe("Access control: no elevation to owner", function () {
       Object.keys(OPEN)
         .map(
           (n) =>
-            `${n === "createWallet" ? "AgentWalletFactory" : n === "startAgentDay" || n === "executeGuardianAction" ? "AgentPolicyModule" : "GovernanceModule"}.${n}`,
+            `${n === "createWallet" ? "AgentWalletFactory" : n === "createPasskeyOwner" ? "PasskeyOwnerFactory" : n === "startAgentDay" || n === "executeGuardianAction" ? "AgentPolicyModule" : "GovernanceModule"}.${n}`,
         )
         .sort(),
     );
@@ -119,7 +122,8 @@ describe("Access control: no elevation to owner", function () {
     };
     let checked = 0;
     for (const f of guardedFunctions()) {
-      if (f.contract === "AgentWalletFactory" || f.guard === null) continue;
+      if (f.contract === "AgentWalletFactory" || f.contract === "PasskeyOwnerFactory") continue;
+      if (f.guard === null) continue;
       const fragment = walletInterface.getFunction(f.name);
       const data = walletInterface.encodeFunctionData(fragment!, zeroArgs(fragment!));
       const callers =

@@ -14,7 +14,13 @@ import {
 } from "../../scripts/audit/solidity.js";
 
 const root = process.cwd();
-const DEPLOYED = ["AgentWallet", "GovernanceModule", "AgentPolicyModule", "AgentWalletFactory"];
+const DEPLOYED = [
+  "AgentWallet",
+  "GovernanceModule",
+  "AgentPolicyModule",
+  "AgentWalletFactory",
+  "PasskeyOwnerFactory",
+];
 
 /** Functions that emit no wallet event, and why that is acceptable (or which finding tracks it). */
 const NO_WALLET_EVENT: Record<string, string> = {

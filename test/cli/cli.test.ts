@@ -171,11 +171,16 @@ describe("leash CLI: usage, config, keystores", function () {
   it("finds ./.leash/config.json in the working directory (what leash dev writes)", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, ".leash"));
-    writeFileSync(join(dir, ".leash", "config.json"), JSON.stringify({ wallet: ADDRESS }));
+    const passkeyOwnerFactory = "0x6efB1fD88CB7f65b2f1feb473054C6c61e32fe36";
+    writeFileSync(
+      join(dir, ".leash", "config.json"),
+      JSON.stringify({ wallet: ADDRESS, passkeyOwnerFactory }),
+    );
     const result = await leash(["--json", "config", "show"], { cwd: dir });
     expect(json(result)).to.deep.include({
       configFile: join(dir, ".leash", "config.json"),
       wallet: ADDRESS,
+      passkeyOwnerFactory,
     });
   });
 

@@ -12,6 +12,8 @@ import {
   PASSKEY_OWNER_FACTORY,
   addPasskeyOwnerCalls,
   base64url,
+  createPasskeyCredential,
+  webAuthnAssertion,
   decodeWebAuthnAuth,
   encodePasskeySignature,
   isP256PublicKey,
@@ -60,6 +62,15 @@ function der(r: bigint, s: bigint): string {
 const throwsArg = (fn: () => unknown, message: RegExp) => {
   expect(fn).to.throw(InvalidArgumentError, message);
 };
+
+async function rejectsArg(promise: Promise<unknown>, message: RegExp) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).to.be.instanceOf(InvalidArgumentError);
+  expect((error as Error).message).to.match(message);
+}
 
 describe("SDK passkey helpers", function () {
   describe("parsePasskeyPublicKey", function () {
@@ -210,6 +221,96 @@ describe("SDK passkey helpers", function () {
         /not on the P-256 curve/,
       );
       throwsArg(() => addPasskeyOwnerCalls(WALLET, { x: "0x01", y: passkey.key.y }), /32 bytes/);
+    });
+  });
+
+  describe("browser helpers (navigator.credentials)", function () {
+    /** Installs a stand-in `navigator.credentials` backed by a software passkey; returns what it was asked. */
+    function withNavigator(credentials: unknown, fn: () => Promise<void>) {
+      const previous = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+      Object.defineProperty(globalThis, "navigator", {
+        value: { credentials },
+        configurable: true,
+        writable: true,
+      });
+      return fn().finally(() => {
+        if (previous) Object.defineProperty(globalThis, "navigator", previous);
+        else delete (globalThis as { navigator?: unknown }).navigator;
+      });
+    }
+    const buffer = (bytes: Uint8Array) =>
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+    it("createPasskeyCredential asks for ES256 with user verification and returns the id and key", async () => {
+      let asked: any;
+      const rawId = new Uint8Array([1, 2, 3, 4]);
+      await withNavigator(
+        {
+          create: async (options: unknown) => {
+            asked = options;
+            return { rawId: buffer(rawId), response: { getPublicKey: () => buffer(passkey.spki) } };
+          },
+          get: async () => null,
+        },
+        async () => {
+          const created = await createPasskeyCredential({ rpName: "Leash", userName: "alice" });
+          expect(created).to.deep.equal({ credentialId: "0x01020304", key: passkey.key });
+        },
+      );
+      expect(asked.publicKey.pubKeyCredParams).to.deep.equal([{ type: "public-key", alg: -7 }]);
+      expect(asked.publicKey.authenticatorSelection.userVerification).to.equal("required");
+      expect(asked.publicKey.challenge).to.have.length(32);
+    });
+
+    it("webAuthnAssertion signs the digest as challenge, UV required, for the given credential", async () => {
+      let asked: any;
+      await withNavigator(
+        {
+          create: async () => null,
+          get: async (options: any) => {
+            asked = options;
+            const a = passkey.assert(hexlify(options.publicKey.challenge));
+            return {
+              response: {
+                authenticatorData: buffer(a.authenticatorData as Uint8Array),
+                clientDataJSON: buffer(a.clientDataJSON as Uint8Array),
+                signature: buffer(a.signature as Uint8Array),
+              },
+            };
+          },
+        },
+        async () => {
+          const getAssertion = webAuthnAssertion({ credentialIds: ["0x0102"], rpId: "localhost" });
+          const assertion = await getAssertion(passkeyAssertionRequest(digest));
+          const auth = decodeWebAuthnAuth(encodePasskeySignature(assertion, digest));
+          expect(auth.clientDataJSON).to.include(base64url(digest));
+        },
+      );
+      expect(hexlify(asked.publicKey.challenge)).to.equal(digest);
+      expect(asked.publicKey.userVerification).to.equal("required");
+      expect(asked.publicKey.rpId).to.equal("localhost");
+      expect(
+        asked.publicKey.allowCredentials.map((c: any) => [c.type, hexlify(c.id)]),
+      ).to.deep.equal([["public-key", "0x0102"]]);
+    });
+
+    it("without WebAuthn (or with a cancelled prompt) the error says so", async () => {
+      await withNavigator(undefined, async () => {
+        await rejectsArg(
+          webAuthnAssertion()(passkeyAssertionRequest(digest)),
+          /WebAuthn is not available here/,
+        );
+      });
+      await withNavigator({ create: async () => null, get: async () => null }, async () => {
+        await rejectsArg(
+          webAuthnAssertion()(passkeyAssertionRequest(digest)),
+          /no WebAuthn assertion/,
+        );
+        await rejectsArg(
+          createPasskeyCredential({ rpName: "Leash", userName: "alice" }),
+          /no public key/,
+        );
+      });
     });
   });
 });

@@ -27,7 +27,12 @@ import {
   predictStackAddresses,
 } from "../../deploy/deterministic.js";
 import { ensureCanonicalEntryPoint, installLocalPrerequisites } from "../../deploy/localChain.js";
-import { OwnerClient } from "../../src/client/index.js";
+import {
+  OwnerClient,
+  PASSKEY_OWNER_FACTORY,
+  passkeyOwnerAddress,
+  passkeyOwnerFactoryInterface,
+} from "../../src/client/index.js";
 import { rpc, startLocalChain, type LocalChain } from "../../src/cli/dev/chain.js";
 import { deployLocalStack, ignitionDeployLocal } from "../../src/cli/dev/deploy.js";
 import { REPO_ROOT } from "../cli/helpers.js";
@@ -161,6 +166,35 @@ describe("deterministic deployment on two separately started local chains", func
       }
     }
     expect(created[0]).to.equal(created[1]);
+  });
+
+  it("a passkey owner has the SDK's predicted address on both chains (same key, same owner everywhere)", async () => {
+    const { passkeyOwnerFactory } = predictStackAddresses(REPO_ROOT);
+    expect(passkeyOwnerFactory).to.equal(PASSKEY_OWNER_FACTORY);
+    // A fixed P-256 point (the curve's generator G): any valid key works the same way.
+    const key = {
+      x: "0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+      y: "0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+    };
+    const predicted = passkeyOwnerAddress(key);
+    for (const kind of ["hardhat", "anvil"] as const) {
+      const provider = new JsonRpcProvider(chains[kind].url, undefined, {
+        staticNetwork: true,
+        cacheTimeout: -1,
+      });
+      try {
+        const deployer = new Wallet(
+          "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+          provider,
+        );
+        const factory = new Contract(passkeyOwnerFactory, passkeyOwnerFactoryInterface, deployer);
+        expect(await factory.passkeyOwnerAddress(key.x, key.y), kind).to.equal(predicted);
+        await (await factory.createPasskeyOwner(key.x, key.y)).wait();
+        expect(await provider.getCode(predicted), kind).not.to.equal("0x");
+      } finally {
+        provider.destroy();
+      }
+    }
   });
 
   it("the EntryPoint at the canonical address knows its own address and its SenderCreator's", async () => {

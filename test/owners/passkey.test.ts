@@ -15,6 +15,7 @@ import {
   encodePasskeySignature,
   encodeWebAuthnAuth,
   passkeyOwnerAddress,
+  passkeyOwnerImplementation,
   signApprovalWithPasskey,
   OwnerClient,
 } from "../../src/client/index.js";
@@ -251,6 +252,49 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
   });
 
   describe("PasskeyOwnerFactory", function () {
+    it("test_factory_passkeyOwnersAreClonesOfOneImplementation_cheapToCreate", async function () {
+      const { factory, factoryAddress } = await loadBase();
+      const implementation: string = await factory.implementation();
+      expect(implementation).to.equal(passkeyOwnerImplementation(factoryAddress));
+      const receipt = await (await factory.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      // A 109-byte clone, not a 5 KB contract: adding a passkey owner stays cheap on every chain.
+      expect(receipt!.gasUsed < 150_000n, `${receipt!.gasUsed} gas`).to.equal(true);
+      const code = await ethers.provider.getCode(passkeyOwnerAddress(passkey.key, factoryAddress));
+      expect((code.length - 2) / 2).to.equal(0x2d + 64);
+      expect(code.toLowerCase()).to.include(implementation.slice(2).toLowerCase());
+      // The implementation called directly has no key and accepts nothing.
+      const bare = await ethers.getContractAt("PasskeyOwner", implementation);
+      const digest = keccak256("0x99");
+      expect(await bare.isValidSignature(digest, passkeySignature(digest))).to.equal(
+        ERC1271_INVALID,
+      );
+      expect(await bare.publicKey()).to.deep.equal([
+        zeroPadValue("0x", 32),
+        zeroPadValue("0x", 32),
+      ]);
+      // Clones of it made some other way (no arguments, or more than a key) have no key either: no revert.
+      const [deployer] = await ethers.getSigners();
+      for (const args of ["0x", concat([passkey.key.x, passkey.key.y, passkey.key.x])]) {
+        const initCode = concat([
+          "0x61",
+          toBeHex(getBytes(args).length + 0x2d, 2),
+          "0x3d81600a3d39f3363d3d373d3d3d363d73",
+          implementation,
+          "0x5af43d82803e903d91602b57fd5bf3",
+          args,
+        ]);
+        const receipt = await (await deployer.sendTransaction({ data: initCode })).wait();
+        const foreign = await ethers.getContractAt("PasskeyOwner", receipt!.contractAddress!);
+        expect(await foreign.isValidSignature(digest, passkeySignature(digest)), args).to.equal(
+          ERC1271_INVALID,
+        );
+        expect(await foreign.publicKey()).to.deep.equal([
+          zeroPadValue("0x", 32),
+          zeroPadValue("0x", 32),
+        ]);
+      }
+    });
+
     it("test_factory_createsAtThePredictedAddressAndIsIdempotent", async function () {
       const { factory, factoryAddress } = await loadBase();
       const predicted = passkeyOwnerAddress(passkey.key, factoryAddress);
@@ -389,6 +433,28 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
       await expect(
         fx.wallet.approveWithSignatures(id, nonce, deadline, forChain),
       ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      // The passkey owner's real assertion over this digest, made unacceptable: high s, UP or UV cleared,
+      // truncated, a registration.
+      const auth = decodeWebAuthnAuth(passkeySignature(digest));
+      const weakened: [string, string][] = [
+        ["high s", encodeWebAuthnAuth({ ...auth, s: P256_N - auth.s })],
+        ["UP cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UV }))],
+        ["UV cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UP }))],
+        ["truncated", passkeySignature(digest).slice(0, -80)],
+        ["webauthn.create", encodeUnchecked(passkey.assert(digest, { type: "webauthn.create" }))],
+      ];
+      for (const [label, signature] of weakened)
+        await expect(
+          fx.wallet.approveWithSignatures(
+            id,
+            nonce,
+            deadline,
+            packOwnerSignatures([{ signer: passkeyOwner, signature }]),
+          ),
+          label,
+        )
+          .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
+          .withArgs(digest);
       // Another key claiming to be the passkey owner.
       const wrongKey = packOwnerSignatures([
         { signer: passkeyOwner, signature: passkeySignature(digest, otherPasskey) },
@@ -548,5 +614,49 @@ describe("an owners' user operation signed by a passkey owner @productionBuild",
       fx.recipient.address,
       1n,
     );
+  });
+});
+
+describe("passkey owners on a chain without the P-256 precompile (Solidity verification)", function () {
+  this.timeout(120_000);
+
+  it("test_passkeyOwner_cancunChain_acceptsTheKeysAssertionAndRefusesForgeries", async function () {
+    // Before EIP-7951 (and on rollups without RIP-7212) 0x100 is empty: OpenZeppelin's P256 verifies in
+    // Solidity. The same rules must hold on that path.
+    const cancun = await network.create({ override: { hardfork: "cancun" } } as never);
+    try {
+      const factory = await cancun.ethers.deployContract("PasskeyOwnerFactory");
+      await (await factory.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      const owner = await cancun.ethers.getContractAt(
+        "PasskeyOwner",
+        passkeyOwnerAddress(passkey.key, await factory.getAddress()),
+      );
+      const digest = keccak256("0xcafe");
+      const good = passkeySignature(digest);
+      expect(await owner.isValidSignature(digest, good)).to.equal(ERC1271_MAGIC);
+      const auth = decodeWebAuthnAuth(good);
+      const refused: [string, string][] = [
+        ["high s", encodeWebAuthnAuth({ ...auth, s: P256_N - auth.s })],
+        ["another key", passkeySignature(digest, otherPasskey)],
+        ["another hash", passkeySignature(keccak256("0xbeef"))],
+        ["UV cleared", encodeUnchecked(passkey.assert(digest, { flags: FLAG_UP }))],
+        ["r = 0", encodeWebAuthnAuth({ ...auth, r: 0n })],
+        ["s = n", encodeWebAuthnAuth({ ...auth, s: P256_N })],
+      ];
+      for (const [label, sig] of refused)
+        expect(await owner.isValidSignature(digest, sig), label).to.equal(ERC1271_INVALID);
+      // The fallback is the expensive path; the precompile path (default hardfork) is an order cheaper.
+      const solidityGas = await owner.isValidSignature.estimateGas(digest, good);
+      const precompiled = await ethers.deployContract("PasskeyOwnerFactory");
+      await (await precompiled.createPasskeyOwner(passkey.key.x, passkey.key.y)).wait();
+      const fast = await ethers.getContractAt(
+        "PasskeyOwner",
+        passkeyOwnerAddress(passkey.key, await precompiled.getAddress()),
+      );
+      const precompileGas = await fast.isValidSignature.estimateGas(digest, good);
+      expect(solidityGas > precompileGas * 3n, `${solidityGas} vs ${precompileGas}`).to.equal(true);
+    } finally {
+      await cancun.close();
+    }
   });
 });

@@ -1,13 +1,35 @@
-/** `leash wallet create|show`. */
+/** `leash wallet create|show|add-passkey-owner`. */
 import type { Command } from "commander";
-import { OwnerClient, type AgentSetup, type WalletConfigInput } from "../../client/core.js";
-import { amountText, readerClient, rpcProvider, signers, timeText } from "../clients.js";
+import {
+  OwnerClient,
+  PASSKEY_OWNER_FACTORY,
+  addPasskeyOwnerCalls,
+  parsePasskeyPublicKey,
+  passkeyOwnerAddress,
+  type AgentSetup,
+  type WalletConfigInput,
+} from "../../client/core.js";
+import {
+  amountText,
+  ownerClient,
+  readerClient,
+  rpcProvider,
+  signers,
+  timeText,
+} from "../clients.js";
 import { action } from "../context.js";
 import { need, parseAddress } from "../config.js";
-import { usageError } from "../errors.js";
+import { CliError, EXIT, usageError } from "../errors.js";
 import { renderFields } from "../output.js";
 import { parseDuration, parseIntOption } from "../units.js";
-import { collect, limitOptions, limitsFrom, type LimitOptions } from "./shared.js";
+import {
+  batchOption,
+  collect,
+  limitOptions,
+  limitsFrom,
+  submitOrSign,
+  type LimitOptions,
+} from "./shared.js";
 import { predictStackAddresses } from "../../../deploy/deterministic.js";
 
 interface CreateOptions extends LimitOptions {
@@ -156,4 +178,45 @@ export function registerWallet(program: Command): void {
         );
       }),
     );
+
+  batchOption(
+    wallet
+      .command("add-passkey-owner <public-key>")
+      .description(
+        "propose a passkey as an owner: its P-256 public key as hex (SPKI DER from getPublicKey(), a COSE_Key, or 0x04‖x‖y); creates its PasskeyOwner contract and adds it (a loosening: waits the admin delay)",
+      )
+      .option(
+        "--passkey-owner-factory <address>",
+        "PasskeyOwnerFactory (env LEASH_PASSKEY_OWNER_FACTORY, or `passkeyOwnerFactory` in config; default: its deterministic address)",
+      ),
+  ).action(
+    action(
+      async (ctx, publicKey: string, opts: { passkeyOwnerFactory?: string; batch?: string }) => {
+        const key = parsePasskeyPublicKey(publicKey);
+        const factory = parseAddress(
+          opts.passkeyOwnerFactory ?? ctx.settings.passkeyOwnerFactory ?? PASSKEY_OWNER_FACTORY,
+          "passkey owner factory",
+        );
+        const client = await ownerClient(ctx);
+        if ((await client.provider.getCode(factory)) === "0x")
+          throw new CliError(
+            `no PasskeyOwnerFactory at ${factory} on this chain: deploy it (docs/DEPLOY.md) or pass --passkey-owner-factory`,
+            EXIT.usage,
+          );
+        const owner = passkeyOwnerAddress(key, factory);
+        if (await client.contract.isOwner(owner))
+          throw new CliError(
+            `passkey owner ${owner} is already an owner of ${client.wallet}`,
+            EXIT.refused,
+          );
+        await submitOrSign(
+          ctx,
+          client,
+          addPasskeyOwnerCalls(client.wallet, key, factory),
+          `add passkey owner ${owner}`,
+          opts.batch,
+        );
+      },
+    ),
+  );
 }
