@@ -469,7 +469,7 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
     }
 
     /// @notice Runs one guardian's tightening action signed as EIP-712 `GuardianAction(bytes data,uint256 nonce,
-    /// uint256 deadline)` (see ISignedActions); anyone (a relayer) may submit it, so a guardian needs no ETH.
+    /// uint256 deadline,uint256 epoch)` (see ISignedActions); anyone (a relayer) may submit it, so a guardian needs no ETH.
     function executeGuardianAction(
         address guardian,
         bytes calldata data,
