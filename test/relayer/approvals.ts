@@ -122,6 +122,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
         id,
         nonce: approvalNonce(walletAddress, id),
         deadline: expiresAt,
+        epoch: await wallet.signatureEpoch(),
       },
     );
   }
@@ -483,10 +484,14 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       const data = IAgentWallet__factory.createInterface().encodeFunctionData("pause");
       const nonce = BigInt(hexlify(randomBytes(16)));
       const deadline = now + 3_600n;
+      // The wallet's signature epoch where there is a wallet (the refusals below never get to check it).
+      const epoch = await IAgentWallet__factory.connect(target, chain.provider)
+        .signatureEpoch()
+        .catch(() => 0n);
       const signature = await guardian.signTypedData(
         walletDomain(target, chain.chainId),
         GUARDIAN_ACTION_TYPES,
-        { data, nonce, deadline },
+        { data, nonce, deadline, epoch },
       );
       return {
         wallet: target,

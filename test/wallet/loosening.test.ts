@@ -21,7 +21,7 @@ import {
   walletFixture,
 } from "../helpers/wallet.js";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
-import { ownerSignDigest, signDigest, testWallets } from "../helpers/fixtures.js";
+import { encodeWalletCall, ownerSignDigest, signDigest, testWallets } from "../helpers/fixtures.js";
 
 // Issue 11, classes 2, 4, 5 and 6: a change's delay is decided by its effect, beside its setter; the timelock
 // can't be shortened from inside; vetoers can't be removed instantly; stale approvals never come back.
@@ -381,7 +381,7 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
       const fx = await load();
       const [g] = testWallets(1, "re-added guardian");
       await applyLoosening(conn, fx, [self(fx, "addGuardian", [g.address])]);
-      const data = fx.wallet.interface.encodeFunctionData("pause", []);
+      const data = encodeWalletCall("pause", []);
       const nonce = freshNonce();
       const deadline = (await latest(conn)) + 30n * DAY;
       const stale = signDigest(g, await fx.wallet.hashGuardianAction(data, nonce, deadline));
