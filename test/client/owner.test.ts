@@ -345,7 +345,7 @@ describe("OwnerClient", function () {
     expect(queued.status).to.equal("queued");
     const info = await owners.info();
     expect(queued.eta).to.equal(
-      (await stack.chain.provider.getBlock("latest"))!.timestamp + Number(info.adminDelay),
+      BigInt((await stack.chain.provider.getBlock("latest"))!.timestamp) + info.adminDelay,
     );
     const early = await expectRejection(owners.execute(queued.proposalId!), WalletError);
     expect(early.errorName).to.equal("ProposalNotReady");
