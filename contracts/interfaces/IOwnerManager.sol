@@ -40,7 +40,8 @@ interface IOwnerManager {
     /// @notice Adds an owner (self-call, timelocked: it loosens control).
     function addOwner(address owner) external;
 
-    /// @notice Removes an owner keeping the threshold (self-call, waits `adminDelay`: it removes a vetoer; it never lowers M).
+    /// @notice Removes an owner keeping the threshold (self-call, waits `adminDelay`: it removes a vetoer; it
+    /// never lowers M).
     function removeOwner(address owner) external;
 
     /// @notice Sets the threshold (self-call, timelocked).

@@ -345,8 +345,9 @@ contract GovernanceModule is
         emit SignatureNonceInvalidated(nonce, msg.sender);
     }
 
-    /// @notice Records owners' EIP-712 `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)` approvals of
-    /// pending proposal `id` (see ISignedActions); anyone (a relayer) may submit them, so owners need no ETH.
+    /// @notice Records owners' EIP-712 `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)`
+    /// approvals of pending proposal `id` (see ISignedActions); anyone (a relayer) may submit them, so owners need
+    /// no ETH.
     function approveWithSignatures(
         uint256 id,
         uint256 nonce,

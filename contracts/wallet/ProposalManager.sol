@@ -42,7 +42,8 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         "Call(address target,uint256 value,bytes data)"
     );
     bytes32 private constant EXECUTE_TYPEHASH = keccak256(
-        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline,uint256 epoch)Call(address target,uint256 value,bytes data)"
+        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline,uint256 epoch)"
+        "Call(address target,uint256 value,bytes data)"
     );
 
     /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.

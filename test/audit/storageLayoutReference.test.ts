@@ -31,6 +31,9 @@ describe("Storage layout against the released reference (audits/storage-layout.r
       "owners",
       "isOwner",
       "threshold",
+      "epochs",
+      "epochOf",
+      "signatureEpoch",
     ]);
   });
 
