@@ -85,9 +85,11 @@ contract LooseningHandler is SelfBundlerHandler {
 
     // ============================================================ owners (replaces the pranked changes)
 
-    /// @notice One to three random setter calls, signed by the owners and submitted: run at once or queued.
+    /// @notice One (mostly) or two random setter calls, signed by the owners and submitted: run at once or
+    /// queued. Mostly one: a batch that also holds a loosening is queued as a whole, which would hide a setter
+    /// that wrongly runs at once.
     function ownerChange(uint256 seed, uint256 value) external override {
-        uint256 count = 1 + (seed % 3);
+        uint256 count = seed % 4 == 0 ? 2 : 1;
         Call[] memory calls = new Call[](count);
         for (uint256 i = 0; i < count; ++i) {
             calls[i] = _change(
@@ -193,7 +195,8 @@ contract LooseningHandler is SelfBundlerHandler {
         address w = address(wallet);
         address asset = v % 2 == 0 ? NATIVE : address(token);
         bytes memory data;
-        if (kind == 0) data = abi.encodeCall(wallet.setAssetLimits, (agent, asset, _limits(v)));
+        if (kind == 0)
+            data = abi.encodeCall(wallet.setAssetLimits, (agent, asset, _limitsNear(asset, v)));
         else if (kind == 1)
             data = abi.encodeCall(wallet.tightenAssetLimits, (agent, asset, _limits(v)));
         else if (kind == 2) data = abi.encodeCall(wallet.removeAssetLimits, (agent, asset));
@@ -241,7 +244,11 @@ contract LooseningHandler is SelfBundlerHandler {
         else if (kind == 12) data = abi.encodeCall(wallet.resumeAgent, (agent));
         else if (kind == 13) data = abi.encodeCall(wallet.pause, ());
         else if (kind == 14) data = abi.encodeCall(wallet.unpause, ());
-        else if (kind == 15) data = abi.encodeCall(wallet.setMinPauseDuration, ((v >> 8) % 3 days));
+        else if (kind == 15)
+            data = abi.encodeCall(
+                wallet.setMinPauseDuration,
+                (_around(wallet.minPauseDuration(), v, 30 days))
+            );
         else if (kind == 16) data = abi.encodeCall(wallet.changeThreshold, (1 + ((v >> 8) % 2)));
         else if (kind == 17) data = abi.encodeCall(wallet.addGuardian, (spareGuardian));
         else if (kind == 18)
@@ -256,8 +263,13 @@ contract LooseningHandler is SelfBundlerHandler {
                 ((v >> 8) % 2 == 0 ? spareOwner : address(0x0A11))
             );
         else if (kind == 21) {
-            uint256 admin = 1 hours + ((v >> 8) % 3 days);
-            data = abi.encodeCall(wallet.setDelays, (admin, admin + ((v >> 72) % 8 days)));
+            // Each delay halved or doubled (within the wallet's bounds): a loosening as often as a tightening.
+            uint256 admin = _around(wallet.adminDelay(), v, 3 days);
+            uint256 upgrade = _around(wallet.upgradeDelay(), v >> 1, 10 days);
+            if (admin < 1 hours) admin = 1 hours;
+            if (upgrade < admin) upgrade = admin;
+            if (upgrade < 1 days) upgrade = 1 days;
+            data = abi.encodeCall(wallet.setDelays, (admin, upgrade));
         } else if (kind == 22)
             data = abi.encodeCall(
                 wallet.setUtcOffset,
@@ -265,6 +277,25 @@ contract LooseningHandler is SelfBundlerHandler {
             );
         else data = abi.encodeCall(wallet.startAgentDay, (agent)); // not a change: anyone may
         return Call(w, 0, data);
+    }
+
+    /// @dev `current` halved or doubled plus one (at most `max`), by `v`'s low bit.
+    function _around(uint256 current, uint256 v, uint256 max) internal pure returns (uint256) {
+        uint256 next = v % 2 == 0 ? current / 2 : current * 2 + 1;
+        return next > max ? max : next;
+    }
+
+    /// @dev The asset's current limits with each field halved or doubled (fresh ones if it has none).
+    function _limitsNear(address asset, uint256 v) internal view returns (AssetLimits memory l) {
+        bool enabled;
+        (l, enabled) = wallet.getAssetLimits(agent, asset);
+        if (!enabled || (v >> 200) % 4 == 0) return _limits(v);
+        uint256 max = type(uint96).max;
+        l.perTx = uint96(_around(l.perTx, v >> 1, max));
+        l.approvalAbove = uint96(_around(l.approvalAbove, v >> 2, max));
+        l.daily = uint96(_around(l.daily, v >> 3, max));
+        l.weekly = uint96(_around(l.weekly, v >> 4, max));
+        l.monthly = uint96(_around(l.monthly, v >> 5, max));
     }
 
     function _limits(uint256 v) internal pure returns (AssetLimits memory l) {
