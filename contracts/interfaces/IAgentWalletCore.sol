@@ -52,6 +52,11 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice The wallet's EntryPoint deposit.
     function getDeposit() external view returns (uint256);
 
-    /// @notice EIP-712 hash of `hash` bound to this wallet: what owners sign for ERC-1271.
+    /// @notice What each owner signs for an owners' user operation (nonce key 0): EIP-712
+    /// `OwnerOperation(bytes32 userOpHash,uint256 epoch)` with the current `signatureEpoch`.
+    function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32);
+
+    /// @notice EIP-712 `LeashMessage(bytes32 hash,uint256 epoch)` bound to this wallet and the current
+    /// `signatureEpoch`: what owners sign for ERC-1271.
     function replaySafeHash(bytes32 hash) external view returns (bytes32);
 }

@@ -51,7 +51,8 @@ interface IGuardianManager {
     /// @notice Pauses every agent at once. Any guardian or owner, alone.
     function pause() external;
 
-    /// @notice Lifts the pause (self-call: needs the owners' threshold) once `minPauseDuration` passed.
+    /// @notice Lifts the pause: an owners' proposal (self-call) that waits `adminDelay`, vetoable by any guardian,
+    /// and executes no earlier than `pausedAt + minPauseDuration`. Pausing stays instant.
     function unpause() external;
 
     /// @notice Adds a guardian (self-call, timelocked).

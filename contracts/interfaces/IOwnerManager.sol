@@ -32,10 +32,16 @@ interface IOwnerManager {
     /// @notice Approvals needed for a proposal or a signature.
     function threshold() external view returns (uint256);
 
+    /// @notice The epoch every owner's and guardian's signature names (the `epoch` field of `ExecuteCalls`,
+    /// `ApproveProposal`, `GuardianAction`, `OwnerOperation` and `LeashMessage`): it changes each time an owner or
+    /// a guardian is added or removed, so no signature made before such a change counts after it.
+    function signatureEpoch() external view returns (uint256);
+
     /// @notice Adds an owner (self-call, timelocked: it loosens control).
     function addOwner(address owner) external;
 
-    /// @notice Removes an owner keeping the threshold (self-call, immediate: it never lowers M).
+    /// @notice Removes an owner keeping the threshold (self-call, waits `adminDelay`: it removes a vetoer; it
+    /// never lowers M).
     function removeOwner(address owner) external;
 
     /// @notice Sets the threshold (self-call, timelocked).

@@ -98,7 +98,8 @@ interface IProposalManager {
     /// (a tightening, like a veto), or the owners through a self-call.
     function invalidateNonce(uint256 nonce) external;
 
-    /// @notice EIP-712 digest the owners sign for `executeWithSignatures`.
+    /// @notice EIP-712 digest the owners sign for `executeWithSignatures`: `ExecuteCalls(Call[] calls,uint256 nonce,
+    /// uint256 deadline,uint256 epoch)` in the current `signatureEpoch` (void once an owner or guardian changes).
     function hashSignedCalls(
         Call[] calldata calls,
         uint256 nonce,

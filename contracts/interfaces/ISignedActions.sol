@@ -14,8 +14,9 @@ interface ISignedActions {
     error SignedActionNotAllowed(bytes4 selector);
 
     /// @notice Runs one guardian's tightening action, signed as EIP-712
-    /// `GuardianAction(bytes data,uint256 nonce,uint256 deadline)`: `data` is the calldata of `pause()`,
-    /// `suspendAgent(address)`, `revokeAgent(address)` or `cancel(uint256)`. Anyone may submit it.
+    /// `GuardianAction(bytes data,uint256 nonce,uint256 deadline,uint256 epoch)` (`epoch` = `signatureEpoch()`):
+    /// `data` is the calldata of `pause()`, `suspendAgent(address)`, `revokeAgent(address)` or `cancel(uint256)`.
+    /// Anyone may submit it.
     function executeGuardianAction(
         address guardian,
         bytes calldata data,
@@ -25,9 +26,10 @@ interface ISignedActions {
     ) external;
 
     /// @notice Records owners' approvals of pending proposal `id`, each signed as EIP-712
-    /// `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)` and packed like `executeWithSignatures`
-    /// (signer ‖ length ‖ signature, signers ascending). One or more owners; owners who already approved are
-    /// skipped. Queues the proposal once the approvals reach the threshold. Anyone may submit it.
+    /// `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)` and packed like
+    /// `executeWithSignatures` (signer ‖ length ‖ signature, signers ascending). One or more owners; owners who
+    /// already approved are skipped. Queues the proposal once the approvals reach the threshold. Anyone may submit
+    /// it.
     function approveWithSignatures(
         uint256 id,
         uint256 nonce,

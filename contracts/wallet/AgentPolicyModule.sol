@@ -460,8 +460,8 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         for (uint256 i = 0; i < n; ++i) bytes(name)[i] = field[i];
     }
 
-    /// @notice Runs one guardian's tightening action signed as EIP-712 `GuardianAction(bytes data,uint256 nonce,
-    /// uint256 deadline)` (see ISignedActions); anyone (a relayer) may submit it, so a guardian needs no ETH.
+    /// @notice Runs one guardian's tightening action signed as EIP-712 `GuardianAction` (see ISignedActions);
+    /// anyone (a relayer) may submit it, so a guardian needs no ETH.
     function executeGuardianAction(
         address guardian,
         bytes calldata data,

@@ -29,7 +29,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
-    bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256("LeashMessage(bytes32 hash)");
+    bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
+        "LeashMessage(bytes32 hash,uint256 epoch)"
+    );
 
     IEntryPoint private immutable ENTRY_POINT;
     address private immutable MODULE;
@@ -121,8 +123,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
         _checkBatch(calls.length);
         if (nonceKey == 0) {
-            (bool ok, address[] memory signers) = _ownerSigners(userOpHash, userOp.signature);
-            if (!ok) revert IProposalManager.SignatureInvalid(userOpHash);
+            // Re-checked in the epoch in force now: an earlier op of the bundle may have changed the signers.
+            bytes32 digest = _hashOwnerOperation(userOpHash);
+            (bool ok, address[] memory signers) = _ownerSigners(digest, userOp.signature);
+            if (!ok) revert IProposalManager.SignatureInvalid(digest);
             _submitApproved(calls, signers);
             return;
         }
@@ -151,14 +155,22 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     /// @inheritdoc IAgentWalletCore
     function replaySafeHash(bytes32 hash) public view returns (bytes32) {
         // Binds the signed hash to this wallet and chain (EIP-712 domain), so the same owners' signature for
-        // another wallet is useless here.
-        return _hashTypedDataV4(keccak256(abi.encode(LEASH_MESSAGE_TYPEHASH, hash)));
+        // another wallet is useless here, and to the signature epoch, so a removed signer's can't come back.
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(LEASH_MESSAGE_TYPEHASH, hash, _signatureEpoch()))
+            );
     }
 
     /// @inheritdoc IAgentWalletCore
     /// @dev Instant, like a payment by the owners: it moves funds, it loosens no rule.
     function withdrawDepositTo(address payable to, uint256 amount) external onlySelfByEffect {
         ENTRY_POINT.withdrawTo(to, amount);
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32) {
+        return _hashOwnerOperation(userOpHash);
     }
 
     /// @inheritdoc IAgentWalletCore
@@ -179,7 +191,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         }
         uint256 nonceKey = userOp.nonce >> 64;
         if (nonceKey == 0) {
-            return _checkOwnerSignatures(userOpHash, userOp.signature) ? 0 : SIG_VALIDATION_FAILED;
+            return
+                _checkOwnerSignatures(_hashOwnerOperation(userOpHash), userOp.signature)
+                    ? 0
+                    : SIG_VALIDATION_FAILED;
         }
         if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));

@@ -51,6 +51,11 @@ contract GovernanceModule is
         return _threshold();
     }
 
+    /// @inheritdoc IOwnerManager
+    function signatureEpoch() external view returns (uint256) {
+        return _signatureEpoch();
+    }
+
     /// @inheritdoc IGuardianManager
     function isGuardian(address account) external view returns (bool) {
         return _isGuardian(account);
@@ -103,6 +108,8 @@ contract GovernanceModule is
         $.isOwner[owner] = false;
         // Its approvals end here, for good: a re-added address gets a new epoch.
         $.epochOf[owner] = 0;
+        // And its signatures: every one made so far names an epoch that has just ended.
+        ++$.signatureEpoch;
         emit OwnerRemoved(owner);
     }
 
@@ -138,13 +145,18 @@ contract GovernanceModule is
     }
 
     /// @inheritdoc IGuardianManager
-    /// @dev Instant once `minPauseDuration` has passed: the owners set that guarantee (lowering it waits the
-    /// admin delay), and lifting the pause restores rules that already went through the timelock.
+    /// @dev A loosening (agents move again), so it waits `adminDelay` as an owners' proposal that any guardian
+    /// may veto, and never executes before `pausedAt + minPauseDuration`. Tried as instant, it asks for the
+    /// longer of the two waits instead of failing on the minimum pause, which is checked when it executes.
     function unpause() external onlySelfByEffect {
         HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;
-        if (block.timestamp < earliest) revert WalletPauseTooShort($.pausedAt, earliest);
+        uint256 delay = _adminDelay();
+        bool trying = _tload(TL_MODE) == MODE_TRY;
+        if (trying && earliest > block.timestamp + delay) delay = earliest - block.timestamp;
+        _requireDelay(delay);
+        if (!trying && block.timestamp < earliest) revert WalletPauseTooShort($.pausedAt, earliest);
         $.paused = false;
         $.pausedAt = 0;
         emit Unpaused(block.timestamp);
@@ -168,6 +180,8 @@ contract GovernanceModule is
             }
         }
         $.isGuardian[guardian] = false;
+        // Its signed actions end here (a re-added guardian can't revive them).
+        _newSignatureEpoch();
         emit GuardianRemoved(guardian);
     }
 
@@ -331,8 +345,9 @@ contract GovernanceModule is
         emit SignatureNonceInvalidated(nonce, msg.sender);
     }
 
-    /// @notice Records owners' EIP-712 `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)` approvals of
-    /// pending proposal `id` (see ISignedActions); anyone (a relayer) may submit them, so owners need no ETH.
+    /// @notice Records owners' EIP-712 `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)`
+    /// approvals of pending proposal `id` (see ISignedActions); anyone (a relayer) may submit them, so owners need
+    /// no ETH.
     function approveWithSignatures(
         uint256 id,
         uint256 nonce,

@@ -58,6 +58,7 @@ abstract contract GuardianManager is OwnerManager {
             revert IGuardianManager.GuardianTooMany($.guardians.length + 1, MAX_GUARDIANS);
         $.guardians.push(guardian);
         $.isGuardian[guardian] = true;
+        _newSignatureEpoch();
         emit IGuardianManager.GuardianAdded(guardian);
     }
 

@@ -19,6 +19,11 @@ abstract contract OwnerManager is WalletBase {
         // Bumped each time an address becomes an owner; an approval counts only in the epoch it was given.
         uint256 epochs;
         mapping(address account => uint256) epochOf; // 0 = not an owner
+        // Bumped each time an owner or a guardian is added or removed. Every owner's and guardian's signature
+        // (EIP-712 batches, approvals, guardian actions, owner user operations, ERC-1271 messages) names the
+        // epoch it was made in and counts only in that epoch: a signature made before a removal never counts
+        // again, not even when the same address is re-added.
+        uint256 signatureEpoch;
     }
 
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
@@ -47,6 +52,15 @@ abstract contract OwnerManager is WalletBase {
         return _ownerStorage().isOwner[account];
     }
 
+    function _signatureEpoch() internal view returns (uint256) {
+        return _ownerStorage().signatureEpoch;
+    }
+
+    /// @dev The signers changed (an owner or guardian added or removed): every signature made so far is void.
+    function _newSignatureEpoch() internal {
+        ++_ownerStorage().signatureEpoch;
+    }
+
     function _threshold() internal view returns (uint256) {
         return _ownerStorage().threshold;
     }
@@ -67,6 +81,7 @@ abstract contract OwnerManager is WalletBase {
         $.owners.push(owner);
         $.isOwner[owner] = true;
         $.epochOf[owner] = ++$.epochs;
+        ++$.signatureEpoch;
         emit IOwnerManager.OwnerAdded(owner);
     }
 

@@ -20,10 +20,10 @@ import {WindowIndexes} from "../policy/SpendWindows.sol";
 /// that they may exceed `approvalAbove`.
 abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
     bytes32 internal constant GUARDIAN_ACTION_TYPEHASH = keccak256(
-        "GuardianAction(bytes data,uint256 nonce,uint256 deadline)"
+        "GuardianAction(bytes data,uint256 nonce,uint256 deadline,uint256 epoch)"
     );
     bytes32 internal constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
-        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline)"
+        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)"
     );
 
     /// @dev A queued proposal may execute during this long after its eta, then it is stale.
@@ -33,11 +33,17 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     /// @dev How long owners have to approve an escalated agent payment.
     uint256 public constant ESCALATION_LIFETIME = 7 days;
 
+    /// @dev What owners sign for an owners' user operation (nonce key 0): the EntryPoint's hash in this epoch.
+    bytes32 internal constant OWNER_OPERATION_TYPEHASH = keccak256(
+        "OwnerOperation(bytes32 userOpHash,uint256 epoch)"
+    );
+
     bytes32 private constant CALL_TYPEHASH = keccak256(
         "Call(address target,uint256 value,bytes data)"
     );
     bytes32 private constant EXECUTE_TYPEHASH = keccak256(
-        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline)Call(address target,uint256 value,bytes data)"
+        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline,uint256 epoch)"
+        "Call(address target,uint256 value,bytes data)"
     );
 
     /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.
@@ -91,9 +97,19 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
                         EXECUTE_TYPEHASH,
                         keccak256(abi.encodePacked(callHashes)),
                         nonce,
-                        deadline
+                        deadline,
+                        _signatureEpoch()
                     )
                 )
+            );
+    }
+
+    /// @notice What owners sign for an owners' user operation: `userOpHash` bound to the signature epoch, so an
+    /// operation signed before an owner or guardian changed can't run after it (its nonce may still be free).
+    function _hashOwnerOperation(bytes32 userOpHash) internal view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(OWNER_OPERATION_TYPEHASH, userOpHash, _signatureEpoch()))
             );
     }
 
@@ -335,7 +351,15 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     ) internal view returns (bytes32) {
         return
             _hashTypedDataV4(
-                keccak256(abi.encode(GUARDIAN_ACTION_TYPEHASH, keccak256(data), nonce, deadline))
+                keccak256(
+                    abi.encode(
+                        GUARDIAN_ACTION_TYPEHASH,
+                        keccak256(data),
+                        nonce,
+                        deadline,
+                        _signatureEpoch()
+                    )
+                )
             );
     }
 
@@ -345,7 +369,11 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         uint256 deadline
     ) internal view returns (bytes32) {
         return
-            _hashTypedDataV4(keccak256(abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline)));
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline, _signatureEpoch())
+                )
+            );
     }
 
     /// @dev Spends a signature's nonce (the space `executeWithSignatures` uses) once its deadline is checked.

@@ -34,6 +34,7 @@ import {
   APPROVE_PROPOSAL_TYPES,
   GUARDIAN_ACTION_TYPES,
   RELAYER_REQUEST_TYPES,
+  ownerOperationDigest,
   approvalNonce,
   relayerDomain,
   walletDomain,
@@ -149,6 +150,11 @@ export interface SignedBatch {
   calls: ResolvedCall[];
   nonce: bigint;
   deadline: bigint;
+  /**
+   * The wallet's `signatureEpoch()` the batch is signed in: an owner or guardian added or removed since voids
+   * its signatures (a removed owner's can't come back when it is re-added).
+   */
+  epoch: bigint;
   digest: string;
   signatures: { signer: string; signature: string }[];
 }
@@ -220,6 +226,7 @@ export const EIP712_TYPES = {
     { name: "calls", type: "Call[]" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
   Call: [
     { name: "target", type: "address" },
@@ -776,23 +783,27 @@ export class OwnerClient {
       const { chainId } = await this.provider.getNetwork();
       const nonce = options.nonce ?? BigInt(hexlify(randomBytes(8)));
       const deadline = options.deadline ?? (await this.now()) + BigInt(options.deadlineIn ?? DAY);
-      const digest = await walletContract(this.wallet, this.provider)
-        .hashSignedCalls(resolved, nonce, deadline)
-        .catch((e: unknown) => {
-          throw toLeashError(e);
-        });
+      const w = walletContract(this.wallet, this.provider);
+      const [epoch, digest] = await Promise.all([
+        w.signatureEpoch(),
+        w.hashSignedCalls(resolved, nonce, deadline),
+      ]).catch((e: unknown) => {
+        throw toLeashError(e);
+      });
       batch = {
         wallet: this.wallet,
         chainId,
         calls: resolved,
         nonce,
         deadline,
+        epoch,
         digest,
         signatures: [],
       };
     } else {
       batch = { ...calls, signatures: [...calls.signatures] };
       await this.checkBatchTarget(batch);
+      await this.checkBatchEpoch(batch);
     }
     const domain: TypedDataDomain = {
       name: "Leash AgentWallet",
@@ -804,6 +815,7 @@ export class OwnerClient {
       calls: batch.calls.map((c) => ({ target: c.target, value: c.value, data: c.data })),
       nonce: batch.nonce,
       deadline: batch.deadline,
+      epoch: batch.epoch,
     };
     for (const signer of this.signers) {
       const address = await signer.getAddress();
@@ -862,6 +874,7 @@ export class OwnerClient {
    */
   async executeSigned(batch: SignedBatch): Promise<SubmitResult> {
     await this.checkBatchTarget(batch);
+    await this.checkBatchEpoch(batch);
     const packed = packOwnerSignatures(batch.signatures);
     const receipt = await this.send(
       this.connected(this.sender()).executeWithSignatures(
@@ -952,8 +965,13 @@ export class OwnerClient {
     op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
     await pickFees(this.relayer, ctx, op, undefined, this.relayerFees);
     const hash = userOpHash(op, ctx);
+    // Owners sign the hash in the wallet's signature epoch (EIP-712 `OwnerOperation`), never the bare hash.
+    const epoch = await w.signatureEpoch().catch((e: unknown) => {
+      throw toLeashError(e);
+    });
+    const digest = ownerOperationDigest(this.wallet, network.chainId, hash, epoch);
     op.signature = packOwnerSignatures(
-      signing.map((k) => ({ signer: k.address, signature: k.signingKey.sign(hash).serialized })),
+      signing.map((k) => ({ signer: k.address, signature: k.signingKey.sign(digest).serialized })),
     );
     const accepted = await this.relayer.request<string>("eth_sendUserOperation", [
       toRpcUserOperation(op),
@@ -1055,11 +1073,12 @@ export class OwnerClient {
   // ------------------------------------------------------------------------------ owner actions (self-calls)
 
   /**
-   * Lifts the pause (owners' threshold; not before `minPauseDuration`). Runs on approval: the rules it
-   * restores already went through the timelock.
+   * Lifts the pause: a loosening (every agent moves again), so it is queued for the admin delay, and at least
+   * until `pausedAt + minPauseDuration`, and any guardian may veto it; run it with `execute(id)` from its eta.
+   * The result is `queued` with the proposal id and eta (or `pending` while approvals are missing).
    *
    * @example
-   * await client.unpause();
+   * const r = await client.unpause(); // r.status === "queued"; later: await client.execute(r.proposalId!)
    */
   async unpause(): Promise<SubmitResult> {
     return this.submit([this.self("unpause", [])]);
@@ -1425,10 +1444,11 @@ export class OwnerClient {
     const data = walletInterface.encodeFunctionData(fn, args);
     const nonce = BigInt(hexlify(randomBytes(16)));
     const deadline = (await this.now()) + 600n;
+    const epoch = await walletContract(this.wallet, this.provider).signatureEpoch();
     const signature = await signer.signTypedData(
       walletDomain(this.wallet, chainId),
       GUARDIAN_ACTION_TYPES,
-      { data, nonce, deadline },
+      { data, nonce, deadline, epoch },
     );
     const sent = await this.relayer!.request<{ transactionHash: string }>(
       "leash_submitGuardianAction",
@@ -1460,10 +1480,11 @@ export class OwnerClient {
     if (before.state !== "pending")
       throw new InvalidArgumentError(`proposal ${id} is ${before.state}, not pending approvals`);
     const { chainId } = await this.provider.getNetwork();
+    const epoch = await walletContract(this.wallet, this.provider).signatureEpoch();
     const signature = await signer.signTypedData(
       walletDomain(this.wallet, chainId),
       APPROVE_PROPOSAL_TYPES,
-      { id, nonce: approvalNonce(this.wallet, id), deadline: before.expiresAt },
+      { id, nonce: approvalNonce(this.wallet, id), deadline: before.expiresAt, epoch },
     );
     return this.postApproval(before, await signer.getAddress(), signature, options);
   }
@@ -1646,6 +1667,20 @@ export class OwnerClient {
     const { chainId } = await this.provider.getNetwork();
     if (batch.chainId !== chainId)
       throw new ChainMismatchError(chainId, batch.chainId, "the batch");
+  }
+
+  /** A batch signed before an owner or guardian changed can't count any more: say so before signing or sending. */
+  private async checkBatchEpoch(batch: SignedBatch): Promise<void> {
+    const epoch = await walletContract(this.wallet, this.provider)
+      .signatureEpoch()
+      .catch((e: unknown) => {
+        throw toLeashError(e);
+      });
+    if (batch.epoch !== epoch)
+      throw new InvalidArgumentError(
+        `the batch was signed in signature epoch ${batch.epoch}, the wallet is in epoch ${epoch}: an owner or ` +
+          "guardian was added or removed since, so its signatures no longer count; sign the calls again",
+      );
   }
 
   private async signerFor(as: string | undefined, guardianOk = false): Promise<Signer> {
@@ -1862,6 +1897,7 @@ export function parseSignedBatch(text: string): SignedBatch {
     calls,
     nonce: big(raw.nonce, "nonce"),
     deadline: big(raw.deadline, "deadline"),
+    epoch: big(raw.epoch, "epoch"),
     digest: raw.digest,
     signatures,
   };

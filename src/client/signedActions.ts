@@ -2,6 +2,9 @@
  * The EIP-712 messages owners and guardians sign so that a relayer can act for them and no owner or guardian
  * key needs ETH (see ISignedActions.sol): a guardian's tightening action, an owner's approval of a proposal,
  * and the owner's or guardian's request to the relayer itself (read or withdraw).
+ *
+ * Every message to the wallet carries its `signatureEpoch()` (`epoch`): it changes each time an owner or a
+ * guardian is added or removed, so a signature made before such a change never counts after it (issue 11, F-15).
  */
 import { AbiCoder, TypedDataEncoder, keccak256, type TypedDataDomain } from "ethers";
 
@@ -10,6 +13,7 @@ export const GUARDIAN_ACTION_TYPES = {
     { name: "data", type: "bytes" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -18,6 +22,15 @@ export const APPROVE_PROPOSAL_TYPES = {
     { name: "id", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
+  ],
+};
+
+/** What each owner signs for an owners' user operation (nonce key 0): the EntryPoint's hash in this epoch. */
+export const OWNER_OPERATION_TYPES = {
+  OwnerOperation: [
+    { name: "userOpHash", type: "bytes32" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -62,11 +75,13 @@ export function approvalDigest(
   chainId: bigint,
   id: bigint,
   deadline: bigint,
+  epoch: bigint,
 ): string {
   return TypedDataEncoder.hash(walletDomain(wallet, chainId), APPROVE_PROPOSAL_TYPES, {
     id,
     nonce: approvalNonce(wallet, id),
     deadline,
+    epoch,
   });
 }
 
@@ -76,11 +91,26 @@ export function guardianActionDigest(
   data: string,
   nonce: bigint,
   deadline: bigint,
+  epoch: bigint,
 ): string {
   return TypedDataEncoder.hash(walletDomain(wallet, chainId), GUARDIAN_ACTION_TYPES, {
     data,
     nonce,
     deadline,
+    epoch,
+  });
+}
+
+/** The digest each owner signs for an owners' user operation (`hashOwnerOperation` on chain). */
+export function ownerOperationDigest(
+  wallet: string,
+  chainId: bigint,
+  userOpHash: string,
+  epoch: bigint,
+): string {
+  return TypedDataEncoder.hash(walletDomain(wallet, chainId), OWNER_OPERATION_TYPES, {
+    userOpHash,
+    epoch,
   });
 }
 

@@ -119,11 +119,13 @@ describe("ERC-7562 validation rules @productionBuild", function () {
     const twin = { ...fx, wallet, address };
     const op = await ownerOp(twin, [pay(fx.recipient.address, 1n)], []);
     const hash = await fx.entryPoint.getUserOpHash(op);
+    // Owners sign the userOpHash in the wallet's signature epoch (EIP-712 `OwnerOperation`).
+    const digest = await wallet.hashOwnerOperation(hash);
     const signed = {
       ...op,
       signature: packOwnerSignatures([
-        { signer: eoa.address, signature: signDigest(eoa, hash) },
-        { signer: contractOwnerAddress, signature: signDigest(contractKey, hash) },
+        { signer: eoa.address, signature: signDigest(eoa, digest) },
+        { signer: contractOwnerAddress, signature: signDigest(contractKey, digest) },
       ]),
     };
     const violations = await check(fx, address, await traceValidation(twin, signed, address));

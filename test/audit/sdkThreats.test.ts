@@ -142,6 +142,7 @@ describe("SDK: what agents and owners sign", function () {
         { name: "calls", type: "Call[]" },
         { name: "nonce", type: "uint256" },
         { name: "deadline", type: "uint256" },
+        { name: "epoch", type: "uint256" },
       ],
       Call: [
         { name: "target", type: "address" },
@@ -153,7 +154,9 @@ describe("SDK: what agents and owners sign", function () {
       calls,
       nonce: batch.nonce,
       deadline: batch.deadline,
+      epoch: batch.epoch,
     });
+    expect(batch.epoch).to.equal(await fx.wallet.signatureEpoch());
     expect(local).to.equal(await fx.wallet.hashSignedCalls(calls, batch.nonce, batch.deadline));
     expect(recoverAddress(local, batch.signatures[0].signature)).to.equal(owner.address);
 

@@ -33,6 +33,7 @@ describe("Storage layout against the released reference (audits/storage-layout.r
       "threshold",
       "epochs",
       "epochOf",
+      "signatureEpoch",
     ]);
   });
 

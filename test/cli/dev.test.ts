@@ -46,7 +46,7 @@ const STEP_TITLES = [
   /^the agent asks for 0\.8 ETH \(above its approval threshold of 0\.25 ETH\)$/,
   /^two of the three owners approve the escalation, then it executes$/,
   /^the guardian pauses the wallet; the agent tries to pay$/,
-  /^the owners unpause after the minimum pause \(1 h\), then the agent pays again$/,
+  /^the owners unpause: a loosening, queued for the admin delay; then the agent pays again$/,
 ];
 
 /** The factory `.leash/config.json` recorded after `--once` on Hardhat's node (first test below). */
@@ -86,7 +86,7 @@ describe("leash dev --once: the one-command local stack and its scene", function
     expect(approved).to.match(/executed; merchant received 0\.8 ETH$/);
     expect(paused).to.equal("paused; the agent's payment was refused: wallet is paused");
     expect(unpaused).to.match(
-      /^early unpause refused \(WalletPauseTooShort\); dev chain time advanced 3600 s/,
+      /^unpause queued as proposal \d+; early execution refused \(ProposalNotReady\); dev chain time advanced \d+ s \(evm_increaseTime/,
     );
     expect(Object.keys(report.addresses).sort()).to.deep.equal([
       "entryPoint",

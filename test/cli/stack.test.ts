@@ -509,7 +509,7 @@ describe("leash CLI against a running dev stack", function () {
     expect(shown.state).to.equal("cancelled");
   });
 
-  it("a guardian pauses: the agent is refused; owners unpause only after the minimum pause", async () => {
+  it("a guardian pauses: the agent is refused; owners' unpause is queued for the admin delay, then executed", async () => {
     const notGuardian = await run(["pause", "--as", "agent"]);
     expect(notGuardian.code).to.equal(3);
     const paused = await run(["pause", "--as", "guardian"]);
@@ -517,14 +517,17 @@ describe("leash CLI against a running dev stack", function () {
     const refused = await run(["pay", merchant, "0.01"]);
     expect(refused.code).to.equal(3);
     expect(errorLine(refused)).to.match(/^wallet is paused/);
-    const early = await run(["unpause", "--as", "owner1,owner2"]);
+    const queuedText = await run(["unpause", "--as", "owner1,owner2"]);
+    expect(queuedText.code, queuedText.stderr).to.equal(0);
+    const id = /unpause: proposal (\d+) is queued, executable from /.exec(queuedText.stdout)?.[1];
+    expect(id, queuedText.stdout).to.be.a("string");
+    const early = await run(["proposal", "execute", id!]);
     expect(early.code).to.equal(3);
-    expect(errorLine(early)).to.match(/^wallet reverted: WalletPauseTooShort\(/);
-    await rpc(stack.config.rpcUrl, "evm_increaseTime", [3600]);
+    expect(errorLine(early)).to.match(/ProposalNotReady/);
+    await rpc(stack.config.rpcUrl, "evm_increaseTime", [86_400]);
     await rpc(stack.config.rpcUrl, "evm_mine", []);
-    const unpaused = await run(["--json", "unpause", "--as", "owner1,owner2"]);
+    const unpaused = await run(["proposal", "execute", id!]);
     expect(unpaused.code, unpaused.stderr).to.equal(0);
-    expect(json<{ status: string }>(unpaused).status).to.equal("executed");
     const paid = await run(["pay", merchant, "0.01"]);
     expect(paid.code, paid.stderr).to.equal(0);
   });

@@ -404,8 +404,11 @@ describe("AgentClient", function () {
     await owner.pause();
     const paused = await expectRejection(agent.pay(shop, "0.1"), WalletPausedError);
     expect(paused.code).to.equal("WALLET_PAUSED");
-    await stack.increaseTime(3601);
-    expect((await owner.unpause()).status).to.equal("executed");
+    // Unpausing is a loosening: queued for the admin delay (24 h), then executed.
+    const unpause = await owner.unpause();
+    expect(unpause.status).to.equal("queued");
+    await stack.increaseTime(86_400);
+    expect((await owner.execute(unpause.proposalId!)).status).to.equal("executed");
     await (await agent.pay(shop, "0.01")).wait();
 
     await owner.suspendAgent(agentKey.address);

@@ -114,8 +114,10 @@ describe("AuditClient", function () {
       daily: "3",
     });
     await new OwnerClient({ wallet: walletAddress, signers: [guardian] }).pause();
-    await stack.increaseTime(3600);
-    await ownerClient.unpause();
+    // Unpausing is a loosening: queued for the admin delay (24 h), then executed.
+    const unpause = await ownerClient.unpause();
+    await stack.increaseTime(86_400);
+    await ownerClient.execute(unpause.proposalId!);
 
     // An op sent straight to the relayer (no SDK pre-checks): rejected and audit-logged, never on chain.
     const op = await handMadeAgentOp(stack, walletAddress, agentA, [

@@ -329,7 +329,7 @@ describe("OwnerClient", function () {
     await expectRejection(owners.approveAll(escalation.id), NotOwnerError);
   });
 
-  it("a guardian pauses at once; owners unpause only after the minimum duration", async () => {
+  it("a guardian pauses at once; owners' unpause is queued for the admin delay, then executes", async () => {
     const stranger = new OwnerClient({ wallet: walletAddress, signers: [carol, alice] });
     await expectRejection(
       new OwnerClient({
@@ -340,11 +340,18 @@ describe("OwnerClient", function () {
     );
     await guardianClient.pause();
     expect((await owners.info()).paused).to.equal(true);
-    const early = await expectRejection(stranger.unpause(), WalletError);
-    expect(early.errorName).to.equal("WalletPauseTooShort");
-    expect(early.values.earliest).to.equal((early.values.pausedAt as bigint) + 3600n);
-    await stack.increaseTime(3600);
-    expect((await owners.unpause()).status).to.equal("executed");
+    // Unpausing lets every agent move again: a loosening, queued (any guardian could veto it).
+    const queued = await stranger.unpause();
+    expect(queued.status).to.equal("queued");
+    const info = await owners.info();
+    expect(queued.eta).to.equal(
+      BigInt((await stack.chain.provider.getBlock("latest"))!.timestamp) + info.adminDelay,
+    );
+    const early = await expectRejection(owners.execute(queued.proposalId!), WalletError);
+    expect(early.errorName).to.equal("ProposalNotReady");
+    expect((await owners.info()).paused).to.equal(true);
+    await stack.increaseTime(Number(info.adminDelay));
+    expect((await owners.execute(queued.proposalId!)).status).to.equal("executed");
     expect((await owners.info()).paused).to.equal(false);
   });
 

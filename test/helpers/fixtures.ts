@@ -1,5 +1,6 @@
 import { network } from "hardhat";
 import {
+  Contract,
   Interface,
   Wallet,
   ZeroAddress,
@@ -202,7 +203,13 @@ export async function signOwnerOp(
   owners: Wallet[],
 ): Promise<PackedUserOp> {
   const hash: string = await entryPoint.getUserOpHash(op);
-  return { ...op, signature: ownerSignDigest(owners, hash) };
+  // Owners sign the userOpHash bound to the wallet's signature epoch (EIP-712 `OwnerOperation`).
+  const wallet = new Contract(
+    op.sender,
+    ["function hashOwnerOperation(bytes32) view returns (bytes32)"],
+    entryPoint.runner,
+  );
+  return { ...op, signature: ownerSignDigest(owners, await wallet.hashOwnerOperation(hash)) };
 }
 
 export function agentNonceKey(agentKeyAddress: string): bigint {

@@ -45,7 +45,7 @@ import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { NotifyStore } from "../../src/relayer/notify/store.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
-import { testWallets } from "../helpers/fixtures.js";
+import { packOwnerSignatures, testWallets } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
   REPO_ROOT,
@@ -131,6 +131,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
         id,
         nonce: approvalNonce(walletAddress, id),
         deadline: expiresAt,
+        epoch: await wallet.signatureEpoch(),
       },
     );
   }
@@ -650,10 +651,14 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
       const data = IAgentWallet__factory.createInterface().encodeFunctionData("pause");
       const nonce = BigInt(hexlify(randomBytes(16)));
       const deadline = now + 3_600n;
+      // The wallet's signature epoch where there is a wallet (the refusals below never get to check it).
+      const epoch = await IAgentWallet__factory.connect(target, chain.provider)
+        .signatureEpoch()
+        .catch(() => 0n);
       const signature = await guardian.signTypedData(
         walletDomain(target, chain.chainId),
         GUARDIAN_ACTION_TYPES,
-        { data, nonce, deadline },
+        { data, nonce, deadline, epoch },
       );
       return {
         wallet: target,
@@ -829,5 +834,59 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+  // Last in this file: it moves the chain's clock a day and adds a guardian.
+  it("an approval stored before an owner or guardian changed no longer counts and blocks no fresh one", async () => {
+    const w = wallet.connect(proposer());
+    const now = BigInt((await chain.provider.getBlock("latest"))!.timestamp);
+    const pay = [{ target: recipient.address, value: 1n, data: "0x" }];
+    await (await w.propose(pay, now + 10n * 86_400n)).wait();
+    const id = await wallet.proposalCount();
+    await (await w.revokeApproval(id)).wait();
+    expect((await client(owners[0]).approve(id)).status).to.equal("pending");
+
+    // The signers change (the owners add a guardian, through the timelock): owner 0's stored signature names
+    // a signature epoch that has ended.
+    const [extra] = testWallets(1, "approvals-extra-guardian");
+    const calls = [
+      {
+        target: walletAddress,
+        value: 0n,
+        data: wallet.interface.encodeFunctionData("addGuardian", [extra.address]),
+      },
+    ];
+    const nonce = 0x5eed_0001n;
+    const deadline = now + 86_400n;
+    const digest = await wallet.hashSignedCalls(calls, nonce, deadline);
+    const sigs = packOwnerSignatures(
+      owners
+        .slice(0, 2)
+        .map((o) => ({ signer: o.address, signature: o.signingKey.sign(digest).serialized })),
+    );
+    await (await w.executeWithSignatures(calls, nonce, deadline, sigs)).wait();
+    const queued = await wallet.proposalCount();
+    await chain.provider.send("evm_increaseTime", [86_401]);
+    await chain.provider.send("evm_mine", []);
+    // The relayer executes due proposals too: whoever comes first.
+    await w
+      .execute(queued)
+      .then((tx) => tx.wait())
+      .catch(() => undefined);
+    expect(await wallet.isGuardian(extra.address)).to.equal(true);
+
+    const listed = await client(owners[1]).relayerApprovals(id);
+    expect(listed.approvedAtRelayer.map((a) => [a.owner, a.counts])).to.deep.equal([
+      [owners[0].address, false],
+    ]);
+    // Owner 1's fresh approval is one of two: nothing is sent (the stale one would make it revert).
+    const signerNonce = await chain.provider.getTransactionCount(relayer.signerAddress);
+    expect((await client(owners[1]).approve(id)).status).to.equal("pending");
+    await sleep(1_500);
+    expect(await chain.provider.getTransactionCount(relayer.signerAddress)).to.equal(signerNonce);
+    expect((await wallet.getProposal(id))[0]).to.equal(1n); // still pending
+    // Owner 0 signs again, in the new epoch: with owner 1's, the threshold is met and the payment runs.
+    const before = await chain.provider.getBalance(recipient.address);
+    expect((await client(owners[0]).approve(id)).status).to.equal("executed");
+    expect(await chain.provider.getBalance(recipient.address)).to.equal(before + 1n);
   });
 });

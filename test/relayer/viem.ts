@@ -26,6 +26,7 @@ import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js"
 import { agentNonceKey, executeUserOpCallData, packOwnerSignatures } from "../helpers/fixtures.js";
 import { HARDHAT_KEYS, startChain, tempDir, type TestChain } from "./helpers.js";
 import { deployLeashWallet } from "./leashWallet.js";
+import { ownerOperationDigest } from "../../src/client/signedActions.js";
 
 const simpleAccountAbi = parseAbi([
   "function execute(address target, uint256 value, bytes data)",
@@ -279,6 +280,20 @@ describe("relayer interoperability with viem's bundler client", function () {
     const ownerStub = packOwnerSignatures(
       leash.owners.map((o) => ({ signer: o.address, signature: stub })),
     ) as Hex;
+    // Owners sign the userOpHash in the wallet's signature epoch (EIP-712 `OwnerOperation`).
+    const epoch = (await client.readContract({
+      address: walletAddress,
+      abi: [
+        {
+          type: "function",
+          name: "signatureEpoch",
+          stateMutability: "view",
+          inputs: [],
+          outputs: [{ type: "uint256" }],
+        },
+      ],
+      functionName: "signatureEpoch",
+    })) as bigint;
     const ownerAccount = await leashAccount(
       0n,
       ownerStub,
@@ -286,7 +301,9 @@ describe("relayer interoperability with viem's bundler client", function () {
         packOwnerSignatures(
           leash.owners.map((o) => ({
             signer: o.address,
-            signature: o.signingKey.sign(hash).serialized,
+            signature: o.signingKey.sign(
+              ownerOperationDigest(walletAddress, BigInt(chain.chainId), hash, epoch),
+            ).serialized,
           })),
         ) as Hex,
     );

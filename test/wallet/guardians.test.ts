@@ -78,30 +78,113 @@ describe("GuardianManager and the emergency pause", function () {
       expect(await fx.wallet.paused()).to.equal(true);
     });
 
-    it("test_unpause_revertsBeforeMinPauseDuration", async function () {
-      const fx = await load();
-      await (await fx.wallet.connect(fx.guardian).pause()).wait();
-      const pausedAt = await fx.wallet.pausedAt();
-      await networkHelpers.time.setNextBlockTimestamp(pausedAt + MIN_PAUSE - 1n);
-      await expect(signedExec(conn, fx, [self(fx, "unpause", [])]))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(
-          0n,
-          errorData("WalletPauseTooShort(uint256,uint256)", [pausedAt, pausedAt + MIN_PAUSE]),
-        );
-      expect(await fx.wallet.paused()).to.equal(true);
-    });
-
-    it("test_unpause_byOwnersAfterMinPauseDuration", async function () {
+    // Issue 11: lifting the pause lets every agent move again, so it is a loosening like any other: an owners'
+    // proposal that waits the admin delay and that any guardian may veto. Pausing stays instant.
+    it("test_unpause_waitsAdminDelay_thenTheOwnersLiftIt", async function () {
       const fx = await load();
       await (await fx.wallet.connect(fx.guardian).pause()).wait();
       const pausedAt = await fx.wallet.pausedAt();
       await networkHelpers.time.setNextBlockTimestamp(pausedAt + MIN_PAUSE);
-      await expect(signedExec(conn, fx, [self(fx, "unpause", [])]))
+      const tx = await signedExec(conn, fx, [self(fx, "unpause", [])]);
+      const { id, eta } = await queuedFrom(fx, tx);
+      // Not instant, even with the minimum pause over: queued for the admin delay.
+      expect(eta).to.equal(pausedAt + MIN_PAUSE + ADMIN_DELAY);
+      expect(await fx.wallet.paused()).to.equal(true);
+      await networkHelpers.time.setNextBlockTimestamp(eta - 1n);
+      await expect(fx.wallet.execute(id))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalNotReady")
+        .withArgs(id, eta);
+      await networkHelpers.time.setNextBlockTimestamp(eta);
+      await expect(fx.wallet.connect(fx.stranger).execute(id))
         .to.emit(fx.wallet, "Unpaused")
-        .withArgs(pausedAt + MIN_PAUSE);
+        .withArgs(eta);
       expect(await fx.wallet.paused()).to.equal(false);
       expect(await fx.wallet.pausedAt()).to.equal(0n);
+    });
+
+    it("test_unpause_queuedDuringTheMinimumPause_waitsTheLongerOfBoth", async function () {
+      const fx = await load();
+      // A minimum pause longer than the admin delay (raising it is an instant tightening).
+      const minPause = 3n * ADMIN_DELAY;
+      await (await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [minPause])])).wait();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const pausedAt = await fx.wallet.pausedAt();
+      // Queued at once instead of failing on the minimum pause: its eta is the end of the minimum pause.
+      const { id, eta } = await queuedFrom(
+        fx,
+        await signedExec(conn, fx, [self(fx, "unpause", [])]),
+      );
+      expect(eta).to.equal(pausedAt + minPause);
+      await networkHelpers.time.setNextBlockTimestamp(eta - 1n);
+      await expect(fx.wallet.execute(id)).to.be.revertedWithCustomError(
+        fx.wallet,
+        "ProposalNotReady",
+      );
+      await networkHelpers.time.setNextBlockTimestamp(eta);
+      await expect(fx.wallet.execute(id)).to.emit(fx.wallet, "Unpaused");
+    });
+
+    it("test_unpause_minimumPauseRaisedWhileQueued_bindsTheQueuedUnpause", async function () {
+      const fx = await load();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const pausedAt = await fx.wallet.pausedAt();
+      const { id, eta } = await queuedFrom(
+        fx,
+        await signedExec(conn, fx, [self(fx, "unpause", [])]),
+      );
+      // The owners lengthen the guaranteed pause while the unpause waits: the queued unpause must respect it.
+      const minPause = 5n * ADMIN_DELAY;
+      await (await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [minPause])])).wait();
+      await networkHelpers.time.increaseTo(eta);
+      await expect(fx.wallet.execute(id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(
+          0n,
+          errorData("WalletPauseTooShort(uint256,uint256)", [pausedAt, pausedAt + minPause]),
+        );
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+
+    it("test_unpause_vetoableByAGuardian_andPauseStaysInstant", async function () {
+      const fx = await load();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      await networkHelpers.time.increase(MIN_PAUSE);
+      const { id, eta } = await queuedFrom(
+        fx,
+        await signedExec(conn, fx, [self(fx, "unpause", [])]),
+      );
+      await expect(fx.wallet.connect(fx.guardian).cancel(id))
+        .to.emit(fx.wallet, "ProposalCancelled")
+        .withArgs(id, fx.guardian.address);
+      await networkHelpers.time.increaseTo(eta);
+      await expect(fx.wallet.execute(id)).to.be.revertedWithCustomError(
+        fx.wallet,
+        "ProposalInvalidState",
+      );
+      expect(await fx.wallet.paused()).to.equal(true);
+      // Once lifted (queued again, not vetoed), one guardian pauses again at once: never throttled.
+      await applyLoosening(conn, fx, [self(fx, "unpause", [])]);
+      expect(await fx.wallet.paused()).to.equal(false);
+      await expect(fx.wallet.connect(fx.guardian).pause()).to.emit(fx.wallet, "Paused");
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+
+    it("test_unpause_aHostileGuardianCantBlockItForEver", async function () {
+      const fx = await load();
+      // A guardian that pauses and vetoes every unpause: the owners lift the pause in the same batch that
+      // removes it, which it can't veto (its own removal), so the pause ends one admin delay later.
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const batch = [self(fx, "removeGuardian", [fx.guardian.address]), self(fx, "unpause", [])];
+      const { id, eta } = await queuedFrom(fx, await signedExec(conn, fx, batch));
+      await expect(fx.wallet.connect(fx.guardian).cancel(id))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
+        .withArgs(id, fx.guardian.address);
+      await networkHelpers.time.increaseTo(eta);
+      await expect(fx.wallet.execute(id)).to.emit(fx.wallet, "Unpaused");
+      expect(await fx.wallet.paused()).to.equal(false);
+      await expect(fx.wallet.connect(fx.guardian).pause())
+        .to.be.revertedWithCustomError(fx.wallet, "GuardianUnauthorized")
+        .withArgs(fx.guardian.address);
     });
 
     it("test_unpause_throughOnChainProposalNeedsThreshold", async function () {
@@ -118,6 +201,12 @@ describe("GuardianManager and the emergency pause", function () {
         "ProposalInvalidState",
       );
       await (await fx.wallet.connect(fx.ownerSigners[1]).approve(1n)).wait();
+      const eta = (await fx.wallet.getProposal(1n))[4];
+      await expect(fx.wallet.execute(1n)).to.be.revertedWithCustomError(
+        fx.wallet,
+        "ProposalNotReady",
+      );
+      await networkHelpers.time.increaseTo(eta);
       await expect(fx.wallet.connect(fx.stranger).execute(1n)).to.emit(fx.wallet, "Unpaused");
       expect(await fx.wallet.paused()).to.equal(false);
     });
@@ -151,7 +240,7 @@ describe("GuardianManager and the emergency pause", function () {
         .withArgs(0n, "AA24 signature error");
       // After the owners unpause, the very same operation goes through.
       await networkHelpers.time.increase(MIN_PAUSE);
-      await (await signedExec(conn, fx, [self(fx, "unpause", [])])).wait();
+      await applyLoosening(conn, fx, [self(fx, "unpause", [])]);
       expect(await validateAsEntryPoint(conn, fx, op)).to.equal(0n);
       const before = await ethers.provider.getBalance(fx.recipient.address);
       await (await fx.entryPoint.handleOps([op], fx.bundler.address)).wait();

@@ -8,7 +8,10 @@ import {
   agentFixture,
   applyLoosening,
   defaultLimits,
+  ERC1271_INVALID,
+  ERC1271_MAGIC,
   errorData,
+  freshNonce,
   latest,
   ownerOp,
   queuedFrom,
@@ -18,6 +21,7 @@ import {
   walletFixture,
 } from "../helpers/wallet.js";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
+import { encodeWalletCall, ownerSignDigest, signDigest, testWallets } from "../helpers/fixtures.js";
 
 // Issue 11, classes 2, 4, 5 and 6: a change's delay is decided by its effect, beside its setter; the timelock
 // can't be shortened from inside; vetoers can't be removed instantly; stale approvals never come back.
@@ -313,6 +317,118 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
       // The re-added owner may approve again, in its new term.
       await (await fx.wallet.connect(fx.ownerSigners[0]).approve(pid)).wait();
       expect((await fx.wallet.getProposal(pid))[0]).to.equal(ProposalState.Queued);
+    });
+
+    // Signatures made before a removal: the owner is re-added while the signature's nonce is unused and its
+    // deadline not passed. Each test removes and re-adds the signer, shows the old signature refused, then the
+    // same signer's fresh signature accepted (the rule refuses stale signatures, not the signer).
+    async function removeAndReAddOwner(fx: WalletFx, owner: string) {
+      const [, o1, o2] = fx.owners;
+      await applyLoosening(conn, fx, [self(fx, "removeOwner", [owner])], [o1, o2]);
+      await applyLoosening(conn, fx, [self(fx, "addOwner", [owner])], [o1, o2]);
+      expect(await fx.wallet.isOwner(owner)).to.equal(true);
+    }
+
+    it("test_executeWithSignatures_signedBeforeRemoval_refusedAfterReAdd", async function () {
+      const fx = await load();
+      const [o0, o1] = fx.owners;
+      const calls = [self(fx, "setMinPauseDuration", [7200n])]; // an instant tightening
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 30n * DAY;
+      const stale = await signCalls(fx.wallet, calls, [o0, o1], nonce, deadline);
+      const epoch = await fx.wallet.signatureEpoch();
+      await removeAndReAddOwner(fx, o0.address);
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch + 2n);
+      await expect(
+        fx.wallet.executeWithSignatures(calls, nonce, deadline, stale),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(false);
+      const fresh = await signCalls(fx.wallet, calls, [o0, o1], nonce, deadline);
+      await (await fx.wallet.executeWithSignatures(calls, nonce, deadline, fresh)).wait();
+      expect(await fx.wallet.minPauseDuration()).to.equal(7200n);
+    });
+
+    it("test_approveWithSignatures_signedBeforeRemoval_refusedAfterReAdd", async function () {
+      const fx = await load();
+      const [o0] = fx.owners;
+      const expiresAt = (await latest(conn)) + 60n * DAY;
+      await (
+        await fx.wallet
+          .connect(fx.ownerSigners[1])
+          .propose([self(fx, "addGuardian", [fx.stranger.address])], expiresAt)
+      ).wait();
+      const pid = await fx.wallet.proposalCount();
+      const nonce = freshNonce();
+      const stale = ownerSignDigest(
+        [o0],
+        await fx.wallet.hashProposalApproval(pid, nonce, expiresAt),
+      );
+      await removeAndReAddOwner(fx, o0.address);
+      await expect(
+        fx.wallet.approveWithSignatures(pid, nonce, expiresAt, stale),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      expect(await fx.wallet.hasApproved(pid, o0.address)).to.equal(false);
+      const fresh = ownerSignDigest(
+        [o0],
+        await fx.wallet.hashProposalApproval(pid, nonce, expiresAt),
+      );
+      await (await fx.wallet.approveWithSignatures(pid, nonce, expiresAt, fresh)).wait();
+      expect(await fx.wallet.hasApproved(pid, o0.address)).to.equal(true);
+      expect((await fx.wallet.getProposal(pid))[0]).to.equal(ProposalState.Queued);
+    });
+
+    it("test_executeGuardianAction_signedBeforeRemoval_refusedAfterReAdd", async function () {
+      const fx = await load();
+      const [g] = testWallets(1, "re-added guardian");
+      await applyLoosening(conn, fx, [self(fx, "addGuardian", [g.address])]);
+      const data = encodeWalletCall("pause", []);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 30n * DAY;
+      const stale = signDigest(g, await fx.wallet.hashGuardianAction(data, nonce, deadline));
+      await applyLoosening(conn, fx, [self(fx, "removeGuardian", [g.address])]);
+      await applyLoosening(conn, fx, [self(fx, "addGuardian", [g.address])]);
+      expect(await fx.wallet.isGuardian(g.address)).to.equal(true);
+      await expect(
+        fx.wallet
+          .connect(fx.stranger)
+          .executeGuardianAction(g.address, data, nonce, deadline, stale),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      expect(await fx.wallet.paused()).to.equal(false);
+      const fresh = signDigest(g, await fx.wallet.hashGuardianAction(data, nonce, deadline));
+      await (
+        await fx.wallet
+          .connect(fx.stranger)
+          .executeGuardianAction(g.address, data, nonce, deadline, fresh)
+      ).wait();
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+
+    it("test_handleOps_ownerOpSignedBeforeRemoval_failsAfterReAdd", async function () {
+      const fx = await load();
+      const [o0, o1] = fx.owners;
+      // Removal and re-adding run through executeWithSignatures/execute: the owners' nonce lane (key 0) of the
+      // EntryPoint doesn't move, so the old op's nonce is still the next one.
+      const op = await ownerOp(fx, [self(fx, "setMinPauseDuration", [7200n])], [o0, o1]);
+      await removeAndReAddOwner(fx, o0.address);
+      await expect(fx.entryPoint.handleOps([op], fx.bundler.address))
+        .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
+        .withArgs(0n, "AA24 signature error");
+      const fresh = await ownerOp(fx, [self(fx, "setMinPauseDuration", [7200n])], [o0, o1]);
+      expect(fresh.nonce).to.equal(op.nonce);
+      await (await fx.entryPoint.handleOps([fresh], fx.bundler.address)).wait();
+      expect(await fx.wallet.minPauseDuration()).to.equal(7200n);
+    });
+
+    it("test_isValidSignature_signedBeforeRemoval_invalidAfterReAdd", async function () {
+      const fx = await load();
+      const [o0, o1] = fx.owners;
+      const hash = ethers.id("a Permit2 allowance the owners once signed");
+      const stale = ownerSignDigest([o0, o1], await fx.wallet.replaySafeHash(hash));
+      expect(await fx.wallet.isValidSignature(hash, stale)).to.equal(ERC1271_MAGIC);
+      await removeAndReAddOwner(fx, o0.address);
+      expect(await fx.wallet.isValidSignature(hash, stale)).to.equal(ERC1271_INVALID);
+      const fresh = ownerSignDigest([o0, o1], await fx.wallet.replaySafeHash(hash));
+      expect(await fx.wallet.isValidSignature(hash, fresh)).to.equal(ERC1271_MAGIC);
     });
 
     it("test_executeWithSignatures_removedOwnersSignatureRefused", async function () {

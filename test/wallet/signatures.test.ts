@@ -50,6 +50,7 @@ const EXECUTE_TYPES = {
     { name: "calls", type: "Call[]" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
   Call: [
     { name: "target", type: "address" },
@@ -125,6 +126,7 @@ describe("executeWithSignatures", function () {
       calls,
       nonce,
       deadline,
+      epoch: await fx.wallet.signatureEpoch(),
     });
     expect(digest).to.equal(expected);
   });
@@ -493,6 +495,7 @@ describe("executeWithSignatures", function () {
       calls,
       nonce,
       deadline,
+      epoch: await fx.wallet.signatureEpoch(),
     });
     expect(otherChain).to.not.equal(digest);
     const sigs = ownerSignDigest(fx.owners, otherChain);
@@ -622,8 +625,13 @@ describe("isValidSignature (ERC-1271)", function () {
     const fx = await load();
     const expected = TypedDataEncoder.hash(
       await domain(fx.address),
-      { LeashMessage: [{ name: "hash", type: "bytes32" }] },
-      { hash },
+      {
+        LeashMessage: [
+          { name: "hash", type: "bytes32" },
+          { name: "epoch", type: "uint256" },
+        ],
+      },
+      { hash, epoch: await fx.wallet.signatureEpoch() },
     );
     expect(await fx.wallet.replaySafeHash(hash)).to.equal(expected);
   });

@@ -24,6 +24,7 @@ const GUARDIAN_TYPES = {
     { name: "data", type: "bytes" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
 };
 
@@ -40,7 +41,8 @@ async function guardianSign(
   nonce: bigint,
   deadline: bigint,
 ) {
-  return signer.signTypedData(await domain(fx), GUARDIAN_TYPES, { data, nonce, deadline });
+  const epoch = await fx.wallet.signatureEpoch();
+  return signer.signTypedData(await domain(fx), GUARDIAN_TYPES, { data, nonce, deadline, epoch });
 }
 
 const pauseData = () => ethers.Interface.from(["function pause()"]).encodeFunctionData("pause", []);
@@ -65,7 +67,12 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       const data = pauseData();
       const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
       expect(await fx.wallet.hashGuardianAction(data, nonce, deadline)).to.equal(
-        ethers.TypedDataEncoder.hash(await domain(fx), GUARDIAN_TYPES, { data, nonce, deadline }),
+        ethers.TypedDataEncoder.hash(await domain(fx), GUARDIAN_TYPES, {
+          data,
+          nonce,
+          deadline,
+          epoch: await fx.wallet.signatureEpoch(),
+        }),
       );
       const tx = fx.wallet
         .connect(fx.stranger)
@@ -96,7 +103,7 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
     it("test_executeGuardianAction_revertsOnReplay", async function () {
       const fx = await load();
       const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 7200n;
+      const deadline = (await latest(conn)) + 7n * 86_400n;
       const data = pauseData();
       const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
       await (
@@ -110,6 +117,8 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       ).wait();
       const id = await fx.wallet.proposalCount();
       await (await fx.wallet.connect(fx.ownerSigners[1]).approve(id)).wait();
+      // Unpausing is a loosening: it executes once the admin delay has passed.
+      await networkHelpers.time.increaseTo((await fx.wallet.getProposal(id))[4]);
       await (await fx.wallet.execute(id)).wait();
       expect(await fx.wallet.paused()).to.equal(false);
       // The same signature can't pause the wallet again once the owners lifted the pause.
@@ -186,7 +195,13 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
         chainId,
         verifyingContract: fx.stranger.address,
       };
-      const sig = await fx.guardian.signTypedData(other, GUARDIAN_TYPES, { data, nonce, deadline });
+      const epoch = await fx.wallet.signatureEpoch();
+      const sig = await fx.guardian.signTypedData(other, GUARDIAN_TYPES, {
+        data,
+        nonce,
+        deadline,
+        epoch,
+      });
       await expect(
         fx.wallet.executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig),
       ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder, concat } from "ethers";
+import { ownerOperationDigest } from "../../src/client/signedActions.js";
 import {
   NATIVE,
   buildUserOp,
@@ -131,7 +132,7 @@ describe("user operations through the real EntryPoint", function () {
       const ep = await asEntryPoint(fx);
       await expect(fx.wallet.connect(ep).executeUserOp(op, hash))
         .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
-        .withArgs(hash);
+        .withArgs(await fx.wallet.hashOwnerOperation(hash));
     });
 
     it("test_executeUserOp_revertsOnEmptyBatchOrOversizedNonceKey", async function () {
@@ -565,7 +566,8 @@ describe("user operations through the real EntryPoint", function () {
       await (await fx.wallet.connect(fx.guardian).pause()).wait();
       await expect(fx.wallet.execute(2n)).to.be.revertedWithCustomError(fx.wallet, "WalletPaused");
       await networkHelpers.time.increase(3600);
-      await (await signedExec(conn, fx, [self(fx, "unpause", [])])).wait();
+      // Unpausing is a loosening: queued for the admin delay.
+      await applyLoosening(conn, fx, [self(fx, "unpause", [])]);
       await (await fx.wallet.connect(fx.guardian).suspendAgent(fx.agentKey.address)).wait();
       await expect(fx.wallet.execute(2n))
         .to.be.revertedWithCustomError(fx.wallet, "AgentInvalidStatus")
@@ -574,15 +576,23 @@ describe("user operations through the real EntryPoint", function () {
   });
 
   it("test_handleOps_roundTripMatchesSignOwnerOpHelper", async function () {
-    // The packed owner signature over the userOpHash is exactly what the fixtures produce.
+    // The packed owner signature over the userOpHash in the signature epoch (EIP-712 `OwnerOperation`, as the
+    // SDK computes it) is exactly what the fixtures produce.
     const fx = await load();
     const op = await buildUserOp(fx.entryPoint, fx.address, 0n, [pay(fx.outsider.address, 1n)], {
       verification: 600_000n,
     });
     const signed = await signOwnerOp(fx.entryPoint, op, fx.owners.slice(0, 2));
-    expect(signed.signature).to.equal(
-      ownerSignDigest(fx.owners.slice(0, 2), await fx.entryPoint.getUserOpHash(op)),
+    const hash = await fx.entryPoint.getUserOpHash(op);
+    const { chainId } = await ethers.provider.getNetwork();
+    const digest = ownerOperationDigest(
+      fx.address,
+      chainId,
+      hash,
+      await fx.wallet.signatureEpoch(),
     );
+    expect(await fx.wallet.hashOwnerOperation(hash)).to.equal(digest);
+    expect(signed.signature).to.equal(ownerSignDigest(fx.owners.slice(0, 2), digest));
     await (await fx.entryPoint.handleOps([signed], fx.bundler.address)).wait();
     expect(await fx.entryPoint.getNonce(fx.address, 0n)).to.equal(1n);
   });

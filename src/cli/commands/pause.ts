@@ -1,4 +1,7 @@
-/** `leash pause` (one guardian or owner, at once) and `leash unpause` (owners' threshold). */
+/**
+ * `leash pause` (one guardian or owner, at once) and `leash unpause` (owners' threshold; a loosening, so queued
+ * for the admin delay, vetoable by any guardian, executable no earlier than the end of the minimum pause).
+ */
 import type { Command } from "commander";
 import { walletInterface } from "../../client/core.js";
 import { ownerClient, timeText } from "../clients.js";
@@ -22,7 +25,10 @@ export function registerPause(program: Command): void {
   batchOption(
     program
       .command("unpause")
-      .description("lift the pause (owners' threshold, not before the minimum pause duration)"),
+      .description(
+        "queue lifting the pause (owners' threshold; executable after the admin delay and the minimum pause; " +
+          "any guardian may veto it)",
+      ),
   ).action(
     action(async (ctx, opts: { batch?: string }) => {
       const client = await ownerClient(ctx);
@@ -30,7 +36,8 @@ export function registerPause(program: Command): void {
       if (info.paused) {
         const earliest = info.pausedAt + info.minPauseDuration;
         ctx.out.note(
-          `paused since ${timeText(info.pausedAt)}; may be lifted from ${timeText(earliest)}`,
+          `paused since ${timeText(info.pausedAt)}; the minimum pause ends ${timeText(earliest)}; ` +
+            "unpausing is a loosening: it is queued for the admin delay and any guardian may veto it",
         );
       }
       await submitOrSign(

@@ -592,27 +592,38 @@ export function sceneSteps(stack: DevStack): SceneStep[] {
       },
     },
     {
-      title: `the owners unpause after the minimum pause (${DEMO.minPauseDuration / 3600} h), then the agent pays again`,
+      title:
+        "the owners unpause: a loosening, queued for the admin delay; then the agent pays again",
       expect:
-        "refused before the minimum duration (WalletPauseTooShort); after it, unpaused by 2 of 3 owners; the agent pays",
+        "queued by 2 of 3 owners (any guardian could veto it); executing it early is refused (ProposalNotReady); " +
+        "after the delay it executes; the agent pays",
       run: async () => {
         const client = owners(owner1, owner2);
+        const queued = await client.unpause();
+        check(
+          queued.status === "queued" && queued.proposalId !== undefined && queued.eta !== undefined,
+          `unpause: ${queued.status}`,
+        );
+        const id = queued.proposalId!;
         const early = (await expectRefusal(
-          () => client.unpause(),
-          (e) => e instanceof WalletError && e.errorName === "WalletPauseTooShort",
-          "WalletPauseTooShort",
+          () => client.execute(id),
+          (e) => e instanceof WalletError && e.errorName === "ProposalNotReady",
+          "ProposalNotReady",
         )) as WalletError;
-        // A dev chain can skip ahead; on a real chain the owners would wait the hour.
-        await rpc(stack.chain.url, "evm_increaseTime", [DEMO.minPauseDuration]);
+        check((await client.info()).paused, "unpaused before its eta");
+        // A dev chain can skip ahead; on a real chain the owners would wait out the admin delay (24 h).
+        const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+        const skip = Number(queued.eta! - now);
+        await rpc(stack.chain.url, "evm_increaseTime", [skip]);
         await rpc(stack.chain.url, "evm_mine", []);
-        const result = await client.unpause();
+        const result = await client.execute(id);
         check(result.status === "executed", `unpause: ${result.status}`);
         check(!(await client.info()).paused, "still paused");
         const receipt = await (await agent.pay(merchant, DEMO.smallPayment)).wait();
         check(receipt.outcome === "executed", `agent payment after unpause: ${receipt.outcome}`);
         return (
-          `early unpause refused (${early.errorName}); dev chain time advanced ${DEMO.minPauseDuration} s ` +
-          `(evm_increaseTime + evm_mine); unpaused; the agent paid ${DEMO.smallPayment} ETH again`
+          `unpause queued as proposal ${id}; early execution refused (${early.errorName}); dev chain time ` +
+          `advanced ${skip} s (evm_increaseTime + evm_mine); unpaused; the agent paid ${DEMO.smallPayment} ETH again`
         );
       },
     },

@@ -206,12 +206,16 @@ export class OwnerActionService {
       const approvedOnChain = await Promise.all(
         p.owners.map((o) => this.read<boolean>(wallet, "hasApproved", [id, o])),
       );
-      const fresh = stored.filter(
+      const candidates = stored.filter(
         (a) =>
           p.owners.includes(a.owner) &&
           !approvedOnChain[p.owners.indexOf(a.owner)] &&
           a.deadline === p.expiresAt,
       );
+      // Each one checked by the wallet again: a signature stored before an owner or guardian was added or
+      // removed names an ended signature epoch and would make the whole submission revert.
+      const valid = await Promise.all(candidates.map((a) => this.accepted(wallet, id, p, a)));
+      const fresh = candidates.filter((_, i) => valid[i]);
       if (fresh.length === 0 || p.approvals + BigInt(fresh.length) < p.threshold) return;
       const data = walletInterface.encodeFunctionData("approveWithSignatures", [
         id,
@@ -305,6 +309,23 @@ export class OwnerActionService {
     return p;
   }
 
+  /** Whether the wallet accepts `approval` alone now (simulated; nothing is sent). */
+  private async accepted(
+    wallet: string,
+    id: bigint,
+    p: ProposalView,
+    approval: { owner: string; signature: string },
+  ): Promise<boolean> {
+    const data = walletInterface.encodeFunctionData("approveWithSignatures", [
+      id,
+      approvalNonce(wallet, id),
+      p.expiresAt,
+      packOwnerSignatures([{ signer: approval.owner, signature: approval.signature }]),
+    ]);
+    const check = await this.deps.chain.call({ from: this.deps.signerAddress, to: wallet, data });
+    return !check.reverted;
+  }
+
   /** Takes back an owner's stored approval if the relayer has not submitted it yet. */
   async withdraw(wallet: string, id: bigint, owner: string): Promise<boolean> {
     return this.deps.store.withdrawApproval(wallet, id, owner, Date.now());
@@ -317,7 +338,17 @@ export class OwnerActionService {
       p.owners.map((o) => this.read<boolean>(wallet, "hasApproved", [id, o])),
     );
     const approvedOnChain = p.owners.filter((_, i) => onChain[i]);
-    const stored = await this.deps.store.approvals(wallet, id);
+    const stored = (await this.deps.store.approvals(wallet, id)).filter(
+      (a) => !approvedOnChain.includes(a.owner),
+    );
+    // An approval counts only while the wallet would accept it (an owner's, in the current signature epoch).
+    const counts = await Promise.all(
+      stored.map((a) =>
+        p.state === PENDING && p.owners.includes(a.owner)
+          ? this.accepted(wallet, id, p, a)
+          : Promise.resolve(p.owners.includes(a.owner)),
+      ),
+    );
     const [approve, execute] = await Promise.all([
       this.deps.store.action(wallet, id, "approve"),
       this.deps.store.action(wallet, id, "execute"),
@@ -326,13 +357,11 @@ export class OwnerActionService {
       state: ["none", "pending", "queued", "executed", "cancelled"][p.state] ?? "none",
       threshold: p.threshold.toString(),
       approvedOnChain,
-      approvedAtRelayer: stored
-        .filter((a) => !approvedOnChain.includes(a.owner))
-        .map((a) => ({
-          owner: a.owner,
-          postedAt: a.createdAt,
-          counts: p.owners.includes(a.owner),
-        })),
+      approvedAtRelayer: stored.map((a, i) => ({
+        owner: a.owner,
+        postedAt: a.createdAt,
+        counts: counts[i],
+      })),
       actions: { approve, execute },
     };
   }

@@ -168,7 +168,7 @@ contract SelfBundlerHandler {
         _snapshot();
     }
 
-    function ownerChange(uint256 seed, uint256 value) external {
+    function ownerChange(uint256 seed, uint256 value) external virtual {
         uint256 kind = seed % 7;
         vm.startPrank(address(wallet));
         if (kind == 0) {

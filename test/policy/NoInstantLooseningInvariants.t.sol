@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAgentWallet} from "../../contracts/interfaces/IAgentWallet.sol";
+import {AgentRules, AssetLimits, Call} from "../../contracts/interfaces/LeashTypes.sol";
+import {LooseningHandler} from "./utils/LooseningHandler.sol";
+import {TestBase} from "./utils/TestBase.sol";
+
+/// @notice Issue 11: "a change is instant only when it provably lets no agent move more, and removes no vetoer".
+/// A self-bundling thief (any gas fields, calldata, targets) is interleaved with owners submitting random batches
+/// of configuration changes through `executeWithSignatures` (run at once or queued by the wallet), executions of
+/// queued batches, vetoes and time jumps. Run with its handler:
+/// `npx hardhat test solidity test/policy/NoInstantLooseningInvariants.t.sol test/policy/utils/LooseningHandler.sol
+/// test/policy/utils/SelfBundlerHandler.sol`; deeper with `npm run test:deep`.
+contract NoInstantLooseningInvariantTest is TestBase {
+    LooseningHandler internal handler;
+
+    function setUp() public {
+        handler = new LooseningHandler();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// @notice No batch the wallet ran at once raised any agent's maxLoss, loosened a limit, a cap, an allowlist, a
+    /// permission, a rule, a validity range or a status, lifted the pause, shortened a delay or the minimum
+    /// pause, lowered the threshold, moved the calendar, added an owner, or removed an owner or a guardian.
+    function invariant_noInstantChangeLoosensOrRemovesAVetoer() public view {
+        assertEq(handler.instantLoosenings(), 0, handler.firstLoosening());
+    }
+
+    /// @notice What left the wallet since the last change or time jump never exceeds what `maxLoss` promised then.
+    function invariant_agentOutflowWithinMaxLoss() public view {
+        uint256 native = handler.nativeHoldings();
+        uint256 before = handler.nativeAtSnapshot();
+        if (native < before)
+            assertLe(before - native, handler.promisedNative(), "native loss <= maxLoss");
+        uint256 tokens = handler.tokenHoldings();
+        uint256 tokensBefore = handler.tokenAtSnapshot();
+        if (tokens < tokensBefore)
+            assertLe(tokensBefore - tokens, handler.promisedToken(), "token loss <= maxLoss");
+    }
+
+    /// @notice The comparison is not vacuous: each kind of loosening, applied without the timelock, is seen.
+    function test_handler_seesEveryKindOfLooseningAppliedDirectly() public {
+        IAgentWallet w = handler.wallet();
+        address a = handler.agent();
+        (, , , , AgentRules memory rules) = w.getAgent(a);
+        AgentRules memory moreGas = rules;
+        moreGas.gasPerDay = rules.gasPerDay + 1;
+        _expectLoosened(
+            abi.encodeCall(
+                w.setAssetLimits,
+                (a, address(0), AssetLimits(0.05 ether, 0, 0.2 ether, 0.3 ether, 1 ether))
+            ),
+            "maxLoss"
+        );
+        _expectLoosened(abi.encodeCall(w.allowRecipient, (a, handler.r2())), "recipient");
+        _expectLoosened(abi.encodeCall(w.setAgentRules, (a, 0, 0, moreGas)), "maxLoss");
+        _expectLoosened(
+            abi.encodeCall(w.removeGuardian, (handler.guardian())),
+            "vetoer removed (guardian)"
+        );
+        _expectLoosened(abi.encodeCall(w.removeOwner, (address(0x0A11))), "vetoer removed (owner)");
+        _expectLoosened(abi.encodeCall(w.addOwner, (handler.spareOwner())), "owner added");
+        _expectLoosened(abi.encodeCall(w.setMinPauseDuration, (0)), "minPauseDuration");
+        _expectLoosened(abi.encodeCall(w.setUtcOffset, (3600)), "utcOffset");
+        // And a tightening is not reported.
+        _expectLoosened(abi.encodeCall(w.removeRecipient, (a, handler.r0())), "");
+    }
+
+    /// @notice The owners' path is real: a loosening is queued (not applied), a tightening runs at once, a queued
+    /// batch executes only from its eta, and the guardian can veto one.
+    function test_handler_queuesLooseningsRunsTighteningsAtOnce() public {
+        IAgentWallet w = handler.wallet();
+        // seed 0 → one call, kind keccak(0,0) % 24; drive it until one batch of each outcome happened.
+        for (
+            uint256 i = 0;
+            i < 40 && (handler.queuedBatches() < 2 || handler.instantBatches() == 0);
+            ++i
+        ) handler.ownerChange(3 * i, i + 1);
+        assertTrue(handler.queuedBatches() >= 2, "loosenings queued");
+        assertTrue(handler.instantBatches() > 0, "tightenings ran at once");
+        uint256 queued = handler.queuedCount();
+        handler.executeQueued(0);
+        assertEq(handler.executedProposals(), 0, "nothing executes before its eta");
+        handler.veto(0);
+        assertEq(handler.queuedCount(), queued - 1, "the guardian vetoed one");
+        handler.warp(3 days - 1);
+        handler.warp(3 days - 1);
+        handler.warp(3 days - 1);
+        uint256 left = handler.queuedCount();
+        for (uint256 i = 0; i < left; ++i) handler.executeQueued(0);
+        assertTrue(
+            handler.executedProposals() + handler.queuedCount() >= 1,
+            "queued batches run after the delay"
+        );
+        assertEq(handler.instantLoosenings(), 0, handler.firstLoosening());
+        assertTrue(w.proposalCount() >= 2, "proposals");
+    }
+
+    function _expectLoosened(bytes memory data, string memory what) internal {
+        Call[] memory calls = new Call[](1);
+        calls[0] = Call(address(handler.wallet()), 0, data);
+        try handler.checkDirect(calls) {
+            assertTrue(false, "checkDirect always reverts");
+        } catch (bytes memory reason) {
+            assertEq(
+                uint256(keccak256(reason)),
+                uint256(
+                    keccak256(abi.encodeWithSelector(LooseningHandler.Loosened.selector, what))
+                ),
+                what
+            );
+        }
+    }
+}
