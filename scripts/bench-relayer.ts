@@ -18,7 +18,7 @@
  * workload. With --json the last line of stdout is one JSON object.
  */
 import { type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Contract, ContractFactory, JsonRpcProvider, Wallet } from "ethers";
@@ -119,7 +119,7 @@ function spawnLogged(command: string, args: string[], env: Record<string, string
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  const keep = (c: Buffer) => (out = (out + c.toString()).slice(-20_000));
+  const keep = (c: Buffer) => (out = (out + c.toString()).slice(-2_000_000));
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   return { child, output: () => out };
@@ -186,9 +186,11 @@ async function startLeash(chain: TestChain, blockTimeMs: number): Promise<Runnin
   void blockTimeMs; // the relayer follows the chain's blocks itself
   const port = await freePort();
   const dir = tempDir("leash-bench-");
+  const profile = process.env.LEASH_BENCH_CPU_PROF; // a directory: profile the relayer (node --cpu-prof)
   const { child, output } = spawnLogged(
     process.execPath,
     [
+      ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []),
       "--import",
       "tsx",
       join(REPO_ROOT, "src/relayer/main.ts"),
@@ -202,7 +204,7 @@ async function startLeash(chain: TestChain, blockTimeMs: number): Promise<Runnin
       `sqlite:${dir}/bench.sqlite`,
       "--no-auth",
       "--log-level",
-      "warn",
+      process.env.LEASH_BENCH_LOG_LEVEL ?? "warn",
     ],
     { LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEYS[1] },
   );
@@ -212,7 +214,12 @@ async function startLeash(chain: TestChain, blockTimeMs: number): Promise<Runnin
     url,
     pid: child.pid!,
     output,
-    stop: () => stopTracked(child, "SIGTERM", 10_000),
+    stop: async () => {
+      await stopTracked(child, "SIGTERM", 10_000);
+      // LEASH_BENCH_LOG_FILE: keep the relayer's log (with LEASH_BENCH_LOG_LEVEL=info: bundle timings).
+      if (process.env.LEASH_BENCH_LOG_FILE)
+        appendFileSync(process.env.LEASH_BENCH_LOG_FILE, output());
+    },
   };
 }
 
@@ -332,6 +339,8 @@ interface RoundResult {
   latencies: number[];
   bundles: number;
   cpuSeconds: number;
+  /** From the first request to the last answer. */
+  acceptMs: number;
   firstRejection?: string;
 }
 
@@ -363,7 +372,8 @@ ${bundler.output()}`);
     // Sign everything up front so the measurement is the bundler, not the clients' signing.
     const block = await chain.provider.getBlock("latest");
     const maxFeePerGas = (block?.baseFeePerGas ?? 1_000_000_000n) * 4n + 2_000_000_000n;
-    const total = mode === "burst" ? settings.burstSenders * settings.burstSize : settings.streamOps;
+    const total =
+      mode === "burst" ? settings.burstSenders * settings.burstSize : settings.streamOps;
     const ops: UserOperation[] = [];
     for (let i = 0; i < total; i++) {
       const account =
@@ -411,6 +421,7 @@ ${bundler.output()}`);
         }),
       );
     }
+    const acceptMs = Date.now() - started;
     const deadline = Date.now() + settings.timeoutMs;
     const done = () => [...acceptedAt.keys()].every((hash) => watch.included.has(hash));
     while (!done() && Date.now() < deadline) await sleep(50);
@@ -431,6 +442,7 @@ ${bundler.output()}`);
       latencies: succeeded.map((m) => m.seenAt - m.at),
       bundles: new Set(mine.map((m) => m.tx)).size,
       cpuSeconds: cpu,
+      acceptMs,
       firstRejection: rejected[0],
     };
   } finally {
@@ -478,8 +490,11 @@ async function main(): Promise<void> {
         results[name].push(result);
         say(
           `${mode} round ${round} ${name}: ${result.included}/${result.accepted} included ` +
-            `(${result.rejected} rejected) in ${result.spanMs} ms, ${result.bundles} bundles, ` +
-            `p50 ${percentile([...result.latencies].sort((a, b) => a - b), 50)} ms, cpu ${result.cpuSeconds.toFixed(2)} s` +
+            `(${result.rejected} rejected) in ${result.spanMs} ms (accepted in ${result.acceptMs} ms), ${result.bundles} bundles, ` +
+            `p50 ${percentile(
+              [...result.latencies].sort((a, b) => a - b),
+              50,
+            )} ms, cpu ${result.cpuSeconds.toFixed(2)} s` +
             (result.firstRejection ? `; first rejection ${result.firstRejection}` : ""),
         );
       }
