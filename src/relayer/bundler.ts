@@ -9,7 +9,7 @@
  * bytes (same nonce) are rebroadcast rather than a second bundle being built.
  */
 import { Transaction, type Wallet, keccak256 } from "ethers";
-import type { Hex } from "viem";
+import { type Hex, decodeAbiParameters } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import {
   USER_OPERATION_EVENT_TOPIC,
@@ -62,6 +62,18 @@ function bundleGasFor(op: UserOperation): bigint {
 
 // A consumed nonce whose receipt we cannot find is re-checked this many ticks before requeueing.
 const CONSUMED_NONCE_GRACE_TICKS = 20;
+
+// Non-indexed fields of UserOperationEvent and UserOperationRevertReason (EntryPoint v0.8).
+const USER_OPERATION_EVENT_DATA = [
+  { type: "uint256", name: "nonce" },
+  { type: "bool", name: "success" },
+  { type: "uint256", name: "actualGasCost" },
+  { type: "uint256", name: "actualGasUsed" },
+] as const;
+const REVERT_REASON_DATA = [
+  { type: "uint256", name: "nonce" },
+  { type: "bytes", name: "revertReason" },
+] as const;
 
 interface FeeInputs {
   baseFee: bigint;
@@ -588,23 +600,26 @@ export class Bundler {
   }
 
   private parseOpEvents(receipt: RpcReceipt): Map<string, ParsedOpEvent> {
+    // The non-indexed fields are decoded with viem (hundreds of events per bundle: ethers' parseLog
+    // was a large share of a busy relayer's CPU); topics[1] is the userOpHash.
     const events = new Map<string, ParsedOpEvent>();
     const revertReasons = new Map<string, string>();
     const entryPoint = this.deps.entryPoint.toLowerCase();
     for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== entryPoint) continue;
+      if (log.address.toLowerCase() !== entryPoint || log.topics.length < 2) continue;
       if (log.topics[0] === USER_OPERATION_REVERT_REASON_TOPIC) {
-        const parsed = entryPointInterface.parseLog(log);
-        if (parsed)
-          revertReasons.set(log.topics[1].toLowerCase(), String(parsed.args.revertReason));
+        const [, revertReason] = decodeAbiParameters(REVERT_REASON_DATA, log.data as Hex);
+        revertReasons.set(log.topics[1].toLowerCase(), revertReason);
       }
       if (log.topics[0] === USER_OPERATION_EVENT_TOPIC) {
-        const parsed = entryPointInterface.parseLog(log);
-        if (!parsed) continue;
+        const [, success, actualGasCost, actualGasUsed] = decodeAbiParameters(
+          USER_OPERATION_EVENT_DATA,
+          log.data as Hex,
+        );
         events.set(log.topics[1].toLowerCase(), {
-          success: Boolean(parsed.args.success),
-          actualGasCost: "0x" + BigInt(parsed.args.actualGasCost).toString(16),
-          actualGasUsed: "0x" + BigInt(parsed.args.actualGasUsed).toString(16),
+          success,
+          actualGasCost: "0x" + actualGasCost.toString(16),
+          actualGasUsed: "0x" + actualGasUsed.toString(16),
           revertReason: null,
         });
       }

@@ -127,7 +127,7 @@ export const DEFAULT_BUNDLER: BundlerConfig = {
   maxBundleGas: 16_000_000n,
   maxInFlightBundles: 3,
   pollIntervalMs: 100,
-  headPollMs: 25,
+  headPollMs: 50,
   replaceAfterBlocks: 3,
   feeBumpPercent: 15,
   leaseMs: 30_000,
