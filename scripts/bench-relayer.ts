@@ -15,7 +15,11 @@
  * (anvil's newHeads subscription). Throughput is included ops over the span from the first request to the
  * last inclusion. With --vs-alto the rounds alternate (Leash, Alto, Leash, Alto, …) per mode, so machine
  * load hits both; ratios are Leash / Alto. CPU is the bundler process's user+system time during the
- * workload. With --json the last line of stdout is one JSON object.
+ * workload. Each op's gas limits come from the bundler under test's own eth_estimateUserOperationGas (what
+ * a client does); fees are the same for both. With --json the last line of stdout is one JSON object.
+ *
+ * Diagnostics: LEASH_BENCH_CPU_PROF=<dir> runs the relayer under `node --cpu-prof`; LEASH_BENCH_LOG_LEVEL=info
+ * with LEASH_BENCH_LOG_FILE=<file> keeps its log ("bundle signed" lines carry build time and phases).
  */
 import { type ChildProcess } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
@@ -182,8 +186,8 @@ interface RunningBundler {
   stop(): Promise<void>;
 }
 
-async function startLeash(chain: TestChain, blockTimeMs: number): Promise<RunningBundler> {
-  void blockTimeMs; // the relayer follows the chain's blocks itself
+/** The relayer as an operator runs it (its own process, SQLite, default settings); it follows the blocks itself. */
+async function startLeash(chain: TestChain): Promise<RunningBundler> {
   const port = await freePort();
   const dir = tempDir("leash-bench-");
   const profile = process.env.LEASH_BENCH_CPU_PROF; // a directory: profile the relayer (node --cpu-prof)
