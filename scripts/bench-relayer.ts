@@ -355,6 +355,15 @@ async function runRound(mode: Mode, name: BundlerName): Promise<RoundResult> {
   try {
     const senders = mode === "burst" ? settings.burstSenders : settings.agents;
     const accounts = await createAccounts(chain, senders, 10n ** 20n);
+    // Each account keeps an EntryPoint deposit far above what its ops cost, so no op's validation has to
+    // top it up (a transfer that would add gas to some ops mid-run, past the limits estimated at the start).
+    let nonce = await chain.provider.getTransactionCount(chain.deployer.address, "pending");
+    const depositTo = chain.entryPoint.connect(chain.deployer).getFunction("depositTo");
+    await Promise.all(
+      accounts.map(async (account) =>
+        (await depositTo(account.address, { value: 10n ** 18n, nonce: nonce++ })).wait(),
+      ),
+    );
     const blockTimeMs = mode === "automine" ? 0 : 1000;
     bundler = await (name === "leash" ? startLeash : startAlto)(chain, blockTimeMs);
 
