@@ -862,6 +862,7 @@ export class Bundler {
     const prefix = candidates.length > 0 ? await this.inFlightOps() : [];
     phases.mark("inFlight");
     let verified = false;
+    let waitForBlock = false;
     for (let round = 0; round <= leased.length + 1 && candidates.length > 0; round++) {
       const ops = [...prefix, ...candidates.map((c) => c.op)];
       // Both simulations in one round trip; the real handleOps' verdict counts only once the
@@ -872,8 +873,12 @@ export class Bundler {
       ]);
       let result: BundleSimulation = bundle.ok ? { ok: true } : bundle;
       if (!result.ok && result.opIndex !== null && result.opIndex < prefix.length) {
-        // An in-flight bundle was mined meanwhile (or no longer validates): track it first.
-        this.log.debug("in-flight bundle changed during simulation; retrying next tick");
+        // An in-flight bundle was mined meanwhile (or no longer validates): track it first, on
+        // the next block, rather than simulating again at once.
+        this.log.debug("in-flight bundle changed during simulation; retrying on the next block", {
+          error: result.error.message,
+        });
+        waitForBlock = true;
         break;
       }
       if (!result.ok && result.opIndex !== null)
@@ -895,7 +900,13 @@ export class Bundler {
         }
         result = validation;
         if (!result.ok && result.opIndex !== null) {
-          if (result.opIndex < prefix.length) break;
+          if (result.opIndex < prefix.length) {
+            this.log.debug("in-flight bundle fails in validation; retrying on the next block", {
+              error: result.error.message,
+            });
+            waitForBlock = true;
+            break;
+          }
           result = { ...result, opIndex: result.opIndex - prefix.length };
         }
       }
@@ -939,7 +950,7 @@ export class Bundler {
     await store.removeOps(removals, Date.now());
     phases.mark("record");
 
-    if (candidates.length === 0) return { sent: false, more };
+    if (candidates.length === 0) return { sent: false, more: more && !waitForBlock };
     let gas = BUNDLE_OVERHEAD_GAS;
     for (const candidate of candidates) gas += bundleGasFor(candidate.op);
     const selected = candidates;
