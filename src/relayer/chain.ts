@@ -285,3 +285,77 @@ export interface RpcReceipt {
   logs: RpcLog[];
   [key: string]: unknown;
 }
+
+/**
+ * Follows the chain head by polling `eth_blockNumber` (one cheap call; works on any HTTP node) and calls
+ * `onHead` once per new block number. The bundler uses it to act the moment a block appears: its
+ * in-flight bundles may be mined, so their slots free up and queued ops can go into the next block.
+ * Polls only while `active()` says there is something to wait for; a failed poll is retried next time.
+ */
+export class HeadWatcher {
+  private latestBlock = -1;
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<number> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly chain: ChainClient,
+    private readonly options: {
+      intervalMs: number;
+      onHead: (blockNumber: number) => void;
+      active: () => boolean;
+      logger: Logger;
+    },
+  ) {}
+
+  /** The highest block number seen so far (-1 before the first poll). */
+  get latest(): number {
+    return this.latestBlock;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Polls now (sharing a poll already under way) and returns the latest block number seen. */
+  poll(): Promise<number> {
+    this.polling ??= this.chain
+      .request<string>("eth_blockNumber", [], NO_RETRY)
+      .then((hex) => {
+        const blockNumber = Number(BigInt(hex));
+        if (blockNumber > this.latestBlock) {
+          this.latestBlock = blockNumber;
+          this.options.onHead(blockNumber);
+        }
+        return this.latestBlock;
+      })
+      .catch((error: unknown) => {
+        this.options.logger.debug("head poll failed", { error });
+        return this.latestBlock;
+      })
+      .finally(() => {
+        this.polling = null;
+      });
+    return this.polling;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.stopped) return;
+      if (!this.options.active()) return this.schedule();
+      void this.poll().finally(() => this.schedule());
+    }, this.options.intervalMs);
+    // Never keeps the process alive on its own.
+    this.timer.unref();
+  }
+}

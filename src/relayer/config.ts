@@ -49,6 +49,8 @@ export interface BundlerConfig {
   /** Bundles (consecutive signer nonces) that may be pending at once. */
   maxInFlightBundles: number;
   pollIntervalMs: number;
+  /** How often the head is polled (eth_blockNumber) while bundles are in flight, to bundle on each new block. */
+  headPollMs: number;
   /** Replace a bundle transaction not mined after this many blocks. */
   replaceAfterBlocks: number;
   /** Fee bump for replacements, percent (>= 10 as nodes require). */
@@ -127,6 +129,7 @@ export const DEFAULT_BUNDLER: BundlerConfig = {
   maxBundleGas: 16_000_000n,
   maxInFlightBundles: 3,
   pollIntervalMs: 100,
+  headPollMs: 50,
   replaceAfterBlocks: 3,
   feeBumpPercent: 15,
   leaseMs: 30_000,
