@@ -248,11 +248,11 @@ function Dashboard({
       try {
         const n = await leash.provider.getBlockNumber();
         if (n !== lastBlock) {
-          if (lastBlock !== -1) {
-            setAuditVersion((v) => v + 1);
-            void refresh();
-          }
+          // Also on the first poll: this effect runs again whenever the session or signer changes, and a
+          // block mined between that run's first read and its first poll must not go unseen.
           lastBlock = n;
+          setAuditVersion((v) => v + 1);
+          void refresh();
         }
       } catch {
         void refresh();

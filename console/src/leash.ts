@@ -19,6 +19,7 @@ import { RelayerRpc } from "../../src/client/relayerRpc.js";
 import {
   APPROVE_PROPOSAL_TYPES,
   GUARDIAN_ACTION_TYPES,
+  OWNER_OPERATION_TYPES,
   RELAYER_REQUEST_TYPES,
   approvalNonce,
   relayerDomain,
@@ -33,7 +34,6 @@ import {
 } from "../../src/client/contracts.js";
 import {
   minimumPreVerificationGas,
-  packUserOperation,
   toRpcUserOperation,
   type UserOperation,
 } from "../../src/client/userOperation.js";
@@ -204,12 +204,23 @@ export class Leash {
 
   // ---------------------------------------------------------------- actions (signatures the relayer submits)
 
+  /** The wallet's signature epoch: every owner or guardian signature names it (see `signatureEpoch()`). */
+  async epoch(): Promise<bigint> {
+    return (await walletContract(this.wallet, this.provider).signatureEpoch()) as bigint;
+  }
+
   async approve(signer: ConsoleSigner, p: ProposalInfo): Promise<RelayerApprovals> {
+    const epoch = await this.epoch();
     const signature = await signer.signTypedData({
       domain: walletDomain(this.wallet, this.config.chainId),
       types: APPROVE_PROPOSAL_TYPES,
       primaryType: "ApproveProposal",
-      message: { id: p.id, nonce: approvalNonce(this.wallet, p.id), deadline: p.expiresAt },
+      message: {
+        id: p.id,
+        nonce: approvalNonce(this.wallet, p.id),
+        deadline: p.expiresAt,
+        epoch,
+      },
     });
     return this.relayer.request<RelayerApprovals>("leash_postApproval", [
       { wallet: this.wallet, proposalId: p.id, owner: signer.address, signature },
@@ -250,12 +261,15 @@ export class Leash {
   ): Promise<{ transactionHash: string }> {
     const data = walletInterface.encodeFunctionData(fn, args);
     const nonce = BigInt(hexlify(randomBytes(16)));
-    const deadline = (await this.now()) + 600n;
+    const [deadline, epoch] = await Promise.all([
+      this.now().then((now) => now + 600n),
+      this.epoch(),
+    ]);
     const signature = await signer.signTypedData({
       domain: walletDomain(this.wallet, this.config.chainId),
       types: GUARDIAN_ACTION_TYPES,
       primaryType: "GuardianAction",
-      message: { data, nonce, deadline },
+      message: { data, nonce, deadline, epoch },
     });
     return this.relayer.request("leash_submitGuardianAction", [
       { wallet: this.wallet, guardian: signer.address, data, nonce, deadline, signature },
@@ -268,6 +282,7 @@ export class Leash {
   async newBatch(calls: ResolvedCall[]): Promise<SignedBatch> {
     const nonce = BigInt(hexlify(randomBytes(8)));
     const deadline = (await this.now()) + 86_400n;
+    const epoch = await this.epoch();
     const digest = (await walletContract(this.wallet, this.provider).hashSignedCalls(
       calls,
       nonce,
@@ -279,6 +294,7 @@ export class Leash {
       calls,
       nonce,
       deadline,
+      epoch,
       digest,
       signatures: [],
     };
@@ -298,17 +314,13 @@ export class Leash {
     if (batch.signatures.some((s) => s.signer.toLowerCase() === signer.address.toLowerCase()))
       return batch;
     if (batch.userOp) {
-      const { signature: _unsigned, ...message } = packUserOperation(batch.userOp.op);
+      // Owners sign the userOpHash in the wallet's signature epoch (`hashOwnerOperation`); the page shows the
+      // decoded calls beside the prompt.
       const signature = await signer.signTypedData({
-        domain: {
-          name: "ERC4337",
-          version: "1",
-          chainId: this.config.chainId,
-          verifyingContract: batch.userOp.entryPoint,
-        },
-        types: PACKED_USER_OP_TYPES,
-        primaryType: "PackedUserOperation",
-        message,
+        domain: walletDomain(this.wallet, this.config.chainId),
+        types: OWNER_OPERATION_TYPES,
+        primaryType: "OwnerOperation",
+        message: { userOpHash: batch.digest, epoch: batch.epoch },
       });
       return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
     }
@@ -320,6 +332,7 @@ export class Leash {
         calls: batch.calls.map((c) => ({ target: c.target, value: c.value, data: c.data })),
         nonce: batch.nonce,
         deadline: batch.deadline,
+        epoch: batch.epoch,
       },
     });
     return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
@@ -362,6 +375,7 @@ export class Leash {
       calls,
       nonce,
       deadline: 0n,
+      epoch: await this.epoch(),
       digest,
       signatures: [],
       userOp: { op, entryPoint },
@@ -416,19 +430,6 @@ export class Leash {
 
 /** A batch for the owners to sign: an EIP-712 `ExecuteCalls` batch the relayer submits, or an owners' user operation. */
 export type ConsoleBatch = SignedBatch & { userOp?: { op: UserOperation; entryPoint: string } };
-
-const PACKED_USER_OP_TYPES = {
-  PackedUserOperation: [
-    { name: "sender", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "initCode", type: "bytes" },
-    { name: "callData", type: "bytes" },
-    { name: "accountGasLimits", type: "bytes32" },
-    { name: "preVerificationGas", type: "uint256" },
-    { name: "gasFees", type: "bytes32" },
-    { name: "paymasterAndData", type: "bytes" },
-  ],
-};
 
 export interface RelayerApprovals {
   state: string;

@@ -206,6 +206,16 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(stored.local).to.not.include(config.apiKey);
   });
 
+  afterEach(async function () {
+    // A failed step leaves a picture of the page for whoever reads the log (LEASH_CONSOLE_FAILSHOTS=dir).
+    const dir = process.env.LEASH_CONSOLE_FAILSHOTS;
+    if (dir && this.currentTest?.state === "failed")
+      await page.screenshot({
+        path: join(dir, `${this.currentTest.title.slice(0, 40)}.png`),
+        fullPage: true,
+      });
+  });
+
   it("the agent pays within its limits: the spend chart moves without a reload", async () => {
     await page.evaluate("window.__sameDocument = 1");
     const paid = json<{ outcome: string }>(
@@ -246,8 +256,8 @@ describe("owner console in Chromium against the dev stack", function () {
     );
     expect(JSON.parse(kept!).address).to.equal(passkeyOwner);
 
-    // Its owner contract is deployed by an owners' user operation: the wallet pays the gas (about 1.1 M, more
-    // than the relayer pays for an owner's action); the owners sign EntryPoint v0.8's EIP-712 userOp.
+    // Its owner contract is deployed by an owners' user operation: the wallet pays the gas; the owners sign the
+    // userOpHash in the wallet's signature epoch (EIP-712 `OwnerOperation`).
     const walletBalance = await balance(config.wallet);
     await page.getByRole("button", { name: /^Deploy passkey owner/ }).click();
     const batch = page.getByTestId("batch");
@@ -259,7 +269,7 @@ describe("owner console in Chromium against the dev stack", function () {
       .getByTestId("batch-signatures")
       .filter({ hasText: /^1 of 2/ })
       .waitFor(WAIT);
-    expect(signed.at(-1)!.primaryType).to.equal("PackedUserOperation");
+    expect(signed.at(-1)!.primaryType).to.equal("OwnerOperation");
     expect(
       await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
     ).to.equal(true);
@@ -365,11 +375,21 @@ describe("owner console in Chromium against the dev stack", function () {
     ];
     const nonce = 77n;
     const deadline = BigInt(Math.floor(Date.now() / 1000)) + 86_400n * 3n;
+    const epoch = BigInt(
+      await rpc<string>(config.rpcUrl, "eth_call", [
+        {
+          to: config.wallet,
+          data: walletInterface.encodeFunctionData("signatureEpoch", []),
+        },
+        "latest",
+      ]),
+    );
     const sign = (w: Wallet) =>
       w.signTypedData(walletDomain(config.wallet, 31337n), EXECUTE_CALLS_TYPES, {
         calls,
         nonce,
         deadline,
+        epoch,
       });
     const submit = async (signers: Wallet[]) => {
       const signatures = packOwnerSignatures(
@@ -471,14 +491,15 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.screenshot({ path: join(SHOTS, "paused.png"), fullPage: true });
   });
 
-  it("owners request the unpause from the page after the minimum pause: browser wallet + passkey sign, it runs", async () => {
+  it("owners request the unpause from the page after the minimum pause: browser wallet + passkey sign, it waits the admin delay, then runs", async () => {
     await rpc(config.rpcUrl, "evm_increaseTime", [3_601]);
     await rpc(config.rpcUrl, "evm_mine", []);
     await connectAs(keys.owner1);
     await page.getByRole("button", { name: "Request unpause" }).click();
     const batch = page.getByTestId("batch");
     await batch.getByText("unpause").first().waitFor(WAIT);
-    expect(await batch.textContent()).to.include("runs as soon as it is submitted");
+    // Unpausing lets agents spend again: a loosening, queued for the admin delay and vetoable (F-17).
+    expect(await batch.textContent()).to.include("queued for 1 d once submitted");
     await batch.getByRole("button", { name: "Sign batch" }).click();
     await batch
       .getByTestId("batch-signatures")
@@ -492,6 +513,13 @@ describe("owner console in Chromium against the dev stack", function () {
       .waitFor(WAIT);
     await batch.getByRole("button", { name: "Submit through the relayer" }).click();
     await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    const queued = page.locator("article.state-queued");
+    await queued.waitFor(WAIT);
+    expect(await page.getByTestId("paused").textContent()).to.not.equal("active");
+    await rpc(config.rpcUrl, "evm_increaseTime", [86_401]);
+    await rpc(config.rpcUrl, "evm_mine", []);
+    await queued.getByRole("button", { name: "Execute" }).click();
+    await notice().filter({ hasText: "executed" }).waitFor(WAIT);
     await page.getByTestId("paused").filter({ hasText: "active" }).waitFor(WAIT);
     expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(
       false,
