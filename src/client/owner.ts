@@ -1221,6 +1221,7 @@ export class OwnerClient {
       chainId,
       proposalId: pid,
       deadline: before.expiresAt,
+      epoch: (await w.signatureEpoch()) as bigint,
       key: options.key,
       getAssertion: options.getAssertion,
       factory: options.factory,

@@ -508,7 +508,8 @@ export async function signDigestWithPasskey(
  * fresh `nonce` (else it would void the other owners' relayer approvals of the same proposal).
  *
  * @example
- * const a = await signApprovalWithPasskey({ wallet, chainId, proposalId, deadline: p.expiresAt, key, getAssertion });
+ * const epoch = await walletContract(wallet, provider).signatureEpoch();
+ * const a = await signApprovalWithPasskey({ wallet, chainId, proposalId, deadline: p.expiresAt, epoch, key, getAssertion });
  * await relayer.request("leash_postApproval", [{ wallet, proposalId, owner: a.owner, signature: a.signature }]);
  */
 export async function signApprovalWithPasskey(options: {
@@ -517,6 +518,8 @@ export async function signApprovalWithPasskey(options: {
   proposalId: bigint;
   /** The proposal's `expiresAt` (what the approvals service and the wallet expect as deadline). */
   deadline: bigint;
+  /** The wallet's `signatureEpoch()`: an owner or guardian added or removed since voids the approval. */
+  epoch: bigint;
   key: P256PublicKey;
   getAssertion: GetPasskeyAssertion;
   factory?: string;
@@ -533,6 +536,7 @@ export async function signApprovalWithPasskey(options: {
       id: options.proposalId,
       nonce,
       deadline: options.deadline,
+      epoch: options.epoch,
     },
   );
   const signature = await signDigestWithPasskey(digest, options.getAssertion);

@@ -354,7 +354,9 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
       const id = await escalate(fx);
       const { nonce, deadline, digest } = await approvalParams(fx, id);
       const { chainId } = await ethers.provider.getNetwork();
-      expect(approvalDigest(fx.address, chainId, id, deadline)).to.equal(digest);
+      expect(
+        approvalDigest(fx.address, chainId, id, deadline, await fx.wallet.signatureEpoch()),
+      ).to.equal(digest);
       const signatures = packOwnerSignatures([
         { signer: passkeyOwner, signature: passkeySignature(digest) },
         { signer: fx.owners[0].address, signature: signDigest(fx.owners[0], digest) },
@@ -417,7 +419,13 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
       const { chainId } = await ethers.provider.getNetwork();
       // The same proposal id and deadline, but the digest of another wallet (its EIP-712 domain).
       const otherWallet = "0x00000000000000000000000000000000000000aa";
-      const foreign = approvalDigest(otherWallet, chainId, id, deadline);
+      const foreign = approvalDigest(
+        otherWallet,
+        chainId,
+        id,
+        deadline,
+        await fx.wallet.signatureEpoch(),
+      );
       expect(foreign).not.to.equal(digest);
       const forOther = packOwnerSignatures([
         { signer: passkeyOwner, signature: passkeySignature(foreign) },
@@ -426,7 +434,13 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
         .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
         .withArgs(digest);
       // Another chain's digest of this same wallet.
-      const otherChain = approvalDigest(fx.address, chainId + 1n, id, deadline);
+      const otherChain = approvalDigest(
+        fx.address,
+        chainId + 1n,
+        id,
+        deadline,
+        await fx.wallet.signatureEpoch(),
+      );
       const forChain = packOwnerSignatures([
         { signer: passkeyOwner, signature: passkeySignature(otherChain) },
       ]);
@@ -541,6 +555,7 @@ describe("Passkey owners (PasskeyOwner, PasskeyOwnerFactory, src/client/passkey.
         chainId,
         proposalId: id,
         deadline,
+        epoch: await fx.wallet.signatureEpoch(),
         key: passkey.key,
         factory: factoryAddress,
         getAssertion: passkey.authenticator(),
@@ -563,11 +578,13 @@ describe("an owners' user operation signed by a passkey owner @productionBuild",
       call: 2_000_000n,
     });
     const hash: string = await fx.entryPoint.getUserOpHash(op);
+    // Owners sign the userOpHash in the wallet's signature epoch (EIP-712 `OwnerOperation`).
+    const digest: string = await fx.wallet.hashOwnerOperation(hash);
     const signed = {
       ...op,
       signature: packOwnerSignatures([
-        { signer: passkeyOwner, signature: passkeySignature(hash) },
-        { signer: fx.owners[0].address, signature: signDigest(fx.owners[0], hash) },
+        { signer: passkeyOwner, signature: passkeySignature(digest) },
+        { signer: fx.owners[0].address, signature: signDigest(fx.owners[0], digest) },
       ]),
     };
     // Validation, traced as the EntryPoint runs it (A-2: a contract owner reading its storage breaks ERC-7562;

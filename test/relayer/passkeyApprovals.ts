@@ -162,12 +162,14 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
     const id = await pendingProposal();
     const other = await pendingProposal();
     const [, , , expiresAt] = await wallet.getProposal(id);
+    const epoch = await wallet.signatureEpoch();
     const sign = (key: SoftPasskey, proposalId = id) =>
       signApprovalWithPasskey({
         wallet: walletAddress,
         chainId: chain.chainId,
         proposalId,
         deadline: expiresAt,
+        epoch,
         key: passkey.key,
         factory: passkeyFactory,
         getAssertion: key.authenticator(),
@@ -195,6 +197,7 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
           chainId: chain.chainId,
           proposalId: id,
           deadline: expiresAt,
+          epoch: await wallet.signatureEpoch(),
           key: intruder.key,
           factory: passkeyFactory,
           getAssertion: intruder.authenticator(),
