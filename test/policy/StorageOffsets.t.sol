@@ -4,12 +4,6 @@ pragma solidity 0.8.28;
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {AgentRules} from "../../contracts/interfaces/LeashTypes.sol";
 import {Calendar} from "../../contracts/policy/Calendar.sol";
-import {
-    SpendWindows,
-    Window,
-    WindowIndexes,
-    Windows
-} from "../../contracts/policy/SpendWindows.sol";
 import {PolicyEngine} from "../../contracts/policy/PolicyEngine.sol";
 import {AgentPolicyModule} from "../../contracts/wallet/AgentPolicyModule.sol";
 import {TestBase} from "./utils/TestBase.sol";
@@ -59,49 +53,17 @@ contract VelocityProbe is AgentPolicyModule {
     }
 }
 
-/// @notice `SpendWindows.charge` (an assembly whole-slot write) run on a `Windows` in storage.
-contract WindowsProbe {
-    Windows internal windows;
-
-    function setCaps(uint96 day, uint96 week, uint96 month) external {
-        windows.day.cap = day;
-        windows.week.cap = week;
-        windows.month.cap = month;
-    }
-
-    function charge(WindowIndexes memory idx, uint256 amount) external returns (uint256 refused) {
-        (refused, , ) = SpendWindows.charge(windows, idx, amount);
-    }
-
-    function get() external view returns (Windows memory) {
-        return windows;
-    }
-
-    /// @dev The raw day slot after Solidity itself wrote `w` field by field.
-    function rawAfterSolidityWrite(Window memory w) external returns (uint256 word) {
-        Window storage s = windows.day;
-        s.cap = w.cap;
-        s.spent = w.spent;
-        s.index = w.index;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            word := sload(s.slot)
-        }
-    }
-}
-
 /// @notice Binds the field offsets that hand-written assembly uses to the structs they pack, by code: the
-/// assembly writes whole slots (`_chargeOperation`, `SpendWindows._charge`) and shifts by `GAS_SPENT_SHIFT`
-/// (`_chargeGas`); Solidity reads the fields back by their declared layout. Reordering or resizing a field of
-/// `Velocity` or `Window` without changing the assembly makes these tests fail.
+/// assembly writes whole slots (`_chargeOperation`) and shifts by `GAS_SPENT_SHIFT` (`_chargeGas`); Solidity
+/// reads the fields back by their declared layout. Reordering or resizing a field of `Velocity` without changing
+/// the assembly makes these tests fail. (The spend windows' packed slots are bound the same way in
+/// `SpendWindows.t.sol`.)
 contract StorageOffsetsTest is TestBase {
     VelocityProbe internal probe;
-    WindowsProbe internal windows;
     address internal constant AGENT = address(0xA6E7);
 
     function setUp() public {
         probe = new VelocityProbe();
-        windows = new WindowsProbe();
         probe.addTestAgent(AGENT);
         vm.warp(1_900_000_000);
     }
@@ -166,27 +128,5 @@ contract StorageOffsetsTest is TestBase {
         assertTrue(!probe.chargeGas(AGENT, 1 ether - 76), "over budget");
         assertTrue(probe.chargeGas(AGENT, 1 ether - 77), "exactly the rest");
         assertEq(probe.velocity(AGENT).gasSpent, 1 ether, "spent = budget");
-    }
-
-    function test_windowCharge_writesTheFieldsSolidityReads() public {
-        windows.setCaps(1_000, 2_000, 3_000);
-        assertEq(windows.charge(WindowIndexes(7, 8, 9), 250), 0, "charged");
-        Windows memory w = windows.get();
-        assertEq(w.day.cap, 1_000, "day cap");
-        assertEq(w.day.spent, 250, "day spent");
-        assertEq(w.day.index, 7, "day index");
-        assertEq(w.week.cap, 2_000, "week cap");
-        assertEq(w.week.spent, 250, "week spent");
-        assertEq(w.week.index, 8, "week index");
-        assertEq(w.month.cap, 3_000, "month cap");
-        assertEq(w.month.spent, 250, "month spent");
-        assertEq(w.month.index, 9, "month index");
-        // The assembly's layout (cap | spent << 96 | index << 192) is Solidity's.
-        uint256 word = windows.rawAfterSolidityWrite(Window(type(uint96).max - 1, 5, 11));
-        assertEq(
-            word,
-            (type(uint96).max - 1) | (uint256(5) << 96) | (uint256(11) << 192),
-            "Window layout"
-        );
     }
 }
