@@ -205,8 +205,25 @@ describe("leash CLI: owners and guardians act with 0 ETH through the relayer", f
     expect(errorLine(again)).to.match(/ProposalInvalidState\(id=\d+, state=executed\)/);
     const cancelledTwice = await run(["proposal", "execute", vetoed, "--as", "owner2"]);
     expect(errorLine(cancelledTwice)).to.match(/state=cancelled/);
+    // Unpausing is a loosening (F-17): queued for the admin delay, then any owner executes it.
     const unpaused = await run(["--json", "unpause", "--as", "owner1,owner2"]);
     expect(unpaused.code, unpaused.stderr).to.equal(0);
+    const unpause = json<{ status: string; proposalId: string }>(unpaused);
+    expect(unpause.status).to.equal("queued");
+    expect(json<{ paused: boolean }>(await run(["--json", "wallet", "show"])).paused).to.equal(
+      true,
+    );
+    await rpc(stack.config.rpcUrl, "evm_increaseTime", [86_400 + 60]);
+    await rpc(stack.config.rpcUrl, "evm_mine", []);
+    const resumed = await run([
+      "--json",
+      "proposal",
+      "execute",
+      unpause.proposalId,
+      "--as",
+      "owner1",
+    ]);
+    expect(resumed.code, resumed.stderr).to.equal(0);
     expect(json<{ paused: boolean }>(await run(["--json", "wallet", "show"])).paused).to.equal(
       false,
     );
