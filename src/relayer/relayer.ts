@@ -142,8 +142,8 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     reputation,
     ownerActions,
     notify,
-    baseFee: async () => {
-      if (cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
+    baseFee: async (options?: { fresh?: boolean }) => {
+      if (!options?.fresh && cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;
       const value = await requestChain.latestBaseFee();
       cachedBaseFee = { value, at: Date.now() };

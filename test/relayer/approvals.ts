@@ -531,6 +531,7 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
           chainId: chain.chainId,
           proposalId: id,
           deadline: expiresAt,
+          epoch: await wallet.signatureEpoch(),
         }),
       ).to.equal(await approvalSignature(ethersSigner, id));
     // A stranger's viem account is refused like any non-owner.

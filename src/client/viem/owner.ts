@@ -32,6 +32,7 @@ const APPROVE_PROPOSAL = {
     { name: "id", type: "uint256" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
 } as const;
 
@@ -40,8 +41,18 @@ const GUARDIAN_ACTION = {
     { name: "data", type: "bytes" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
+    { name: "epoch", type: "uint256" },
   ],
 } as const;
+
+/** The wallet's `signatureEpoch()`: every owner or guardian signature names it. */
+function signatureEpoch(client: Client, wallet: Address): Promise<bigint> {
+  return readContract(client, {
+    address: wallet,
+    abi: agentWalletAbi,
+    functionName: "signatureEpoch",
+  });
+}
 
 /** How long a viem-signed guardian action stays valid (chain time). */
 const GUARDIAN_ACTION_LIFETIME = 3_600n;
@@ -96,7 +107,8 @@ async function signTyped(
 
 /**
  * An owner's EIP-712 approval of proposal `proposalId`; `deadline` must be the proposal's `expiresAt` (what
- * the relayer and `approveWithSignatures` check).
+ * the relayer and `approveWithSignatures` check), `epoch` the wallet's `signatureEpoch()` (an owner or guardian
+ * added or removed since voids the signature).
  *
  * @example
  * const signature = await signLeashApproval({ signer: account, wallet, chainId: 1, proposalId: 7n, deadline });
@@ -107,6 +119,7 @@ export async function signLeashApproval(args: {
   chainId: number | bigint;
   proposalId: bigint;
   deadline: bigint;
+  epoch: bigint;
 }): Promise<Hex> {
   return signTyped(args.signer, {
     domain: leashWalletDomain(args.wallet, args.chainId),
@@ -116,6 +129,7 @@ export async function signLeashApproval(args: {
       id: args.proposalId,
       nonce: leashApprovalNonce(args.wallet, args.proposalId),
       deadline: args.deadline,
+      epoch: args.epoch,
     },
   });
 }
@@ -128,12 +142,13 @@ export async function signLeashGuardianAction(args: {
   data: Hex;
   nonce: bigint;
   deadline: bigint;
+  epoch: bigint;
 }): Promise<Hex> {
   return signTyped(args.signer, {
     domain: leashWalletDomain(args.wallet, args.chainId),
     types: GUARDIAN_ACTION,
     primaryType: "GuardianAction",
-    message: { data: args.data, nonce: args.nonce, deadline: args.deadline },
+    message: { data: args.data, nonce: args.nonce, deadline: args.deadline, epoch: args.epoch },
   });
 }
 
@@ -160,7 +175,7 @@ export async function approveLeashProposal(
   } & LeashRelayerTarget,
 ): Promise<{ proposalId: string; state: string; threshold: string; approvedOnChain: string[] }> {
   const wallet = getAddress(args.wallet);
-  const [chainId, proposal] = await Promise.all([
+  const [chainId, proposal, epoch] = await Promise.all([
     getChainId(args.client),
     readContract(args.client, {
       address: wallet,
@@ -168,6 +183,7 @@ export async function approveLeashProposal(
       functionName: "getProposal",
       args: [args.proposalId],
     }),
+    signatureEpoch(args.client, wallet),
   ]);
   const [state, , , expiresAt] = proposal;
   if (Number(state) !== 1)
@@ -180,6 +196,7 @@ export async function approveLeashProposal(
     chainId,
     proposalId: args.proposalId,
     deadline: expiresAt,
+    epoch,
   });
   return new RelayerRpc({ url: args.relayerUrl, apiKey: args.apiKey }).request(
     "leash_postApproval",
@@ -205,7 +222,11 @@ export async function pauseLeashWallet(
   args: { client: Client; signer: LeashOwnerSigner; wallet: Address } & LeashRelayerTarget,
 ): Promise<{ transactionHash: Hex }> {
   const wallet = getAddress(args.wallet);
-  const [chainId, block] = await Promise.all([getChainId(args.client), getBlock(args.client)]);
+  const [chainId, block, epoch] = await Promise.all([
+    getChainId(args.client),
+    getBlock(args.client),
+    signatureEpoch(args.client, wallet),
+  ]);
   const data = encodeFunctionData({ abi: agentWalletAbi, functionName: "pause" });
   const nonce = hexToBigInt(toHex(crypto.getRandomValues(new Uint8Array(16))));
   const deadline = block.timestamp + GUARDIAN_ACTION_LIFETIME;
@@ -216,6 +237,7 @@ export async function pauseLeashWallet(
     data,
     nonce,
     deadline,
+    epoch,
   });
   return new RelayerRpc({ url: args.relayerUrl, apiKey: args.apiKey }).request(
     "leash_submitGuardianAction",

@@ -36,7 +36,8 @@ export interface RelayerContext {
   ownerActions: OwnerActionService;
   /** Webhooks and live event streams for owners (src/relayer/notify). */
   notify: NotifyService;
-  baseFee(): Promise<bigint>;
+  /** The latest block's base fee, cached briefly for bursts of ops; `fresh` skips the cache. */
+  baseFee(options?: { fresh?: boolean }): Promise<bigint>;
 }
 
 export interface CallContext {

@@ -116,7 +116,12 @@ async function simulate(
   { relayer, logger }: CallContext,
 ): Promise<boolean> {
   try {
-    checkOpFees(op, await relayer.baseFee(), relayer.config.limits);
+    try {
+      checkOpFees(op, await relayer.baseFee(), relayer.config.limits);
+    } catch {
+      // The cached base fee may be a block old and higher than now: refuse only on the latest block's.
+      checkOpFees(op, await relayer.baseFee({ fresh: true }), relayer.config.limits);
+    }
     // One eth_call: validation, then execution with exactly the op's callGasLimit.
     const simulation = await relayer.simulator.simulateBundle([op]);
     if (!simulation.ok) throw simulation.error;
