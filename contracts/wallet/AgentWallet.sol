@@ -156,7 +156,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     function replaySafeHash(bytes32 hash) public view returns (bytes32) {
         // Binds the signed hash to this wallet and chain (EIP-712 domain), so the same owners' signature for
         // another wallet is useless here, and to the signature epoch, so a removed signer's can't come back.
-        return _hashInSignatureEpoch(abi.encode(LEASH_MESSAGE_TYPEHASH, hash));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(LEASH_MESSAGE_TYPEHASH, hash, _signatureEpoch()))
+            );
     }
 
     /// @inheritdoc IAgentWalletCore

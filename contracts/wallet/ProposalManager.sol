@@ -91,12 +91,15 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
             );
         }
         return
-            _hashInSignatureEpoch(
-                abi.encode(
-                    EXECUTE_TYPEHASH,
-                    keccak256(abi.encodePacked(callHashes)),
-                    nonce,
-                    deadline
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        EXECUTE_TYPEHASH,
+                        keccak256(abi.encodePacked(callHashes)),
+                        nonce,
+                        deadline,
+                        _signatureEpoch()
+                    )
                 )
             );
     }
@@ -104,15 +107,10 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     /// @notice What owners sign for an owners' user operation: `userOpHash` bound to the signature epoch, so an
     /// operation signed before an owner or guardian changed can't run after it (its nonce may still be free).
     function _hashOwnerOperation(bytes32 userOpHash) internal view returns (bytes32) {
-        return _hashInSignatureEpoch(abi.encode(OWNER_OPERATION_TYPEHASH, userOpHash));
-    }
-
-    /// @notice The EIP-712 digest of every struct an owner or guardian signs: `fields` is the `abi.encode` of its
-    /// typehash and its members but the last, `uint256 epoch`, which is always the current `signatureEpoch`.
-    /// @dev Every member in `fields` is one static word (dynamic ones are hashed first), so appending the epoch
-    /// word gives exactly `abi.encode(typehash, ..., epoch)`, the struct hash's preimage.
-    function _hashInSignatureEpoch(bytes memory fields) internal view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encodePacked(fields, _signatureEpoch())));
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(OWNER_OPERATION_TYPEHASH, userOpHash, _signatureEpoch()))
+            );
     }
 
     // ---------------------------------------------------------------- internals
@@ -352,8 +350,16 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         uint256 deadline
     ) internal view returns (bytes32) {
         return
-            _hashInSignatureEpoch(
-                abi.encode(GUARDIAN_ACTION_TYPEHASH, keccak256(data), nonce, deadline)
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        GUARDIAN_ACTION_TYPEHASH,
+                        keccak256(data),
+                        nonce,
+                        deadline,
+                        _signatureEpoch()
+                    )
+                )
             );
     }
 
@@ -362,7 +368,12 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         uint256 nonce,
         uint256 deadline
     ) internal view returns (bytes32) {
-        return _hashInSignatureEpoch(abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline));
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(APPROVE_PROPOSAL_TYPEHASH, id, nonce, deadline, _signatureEpoch())
+                )
+            );
     }
 
     /// @dev Spends a signature's nonce (the space `executeWithSignatures` uses) once its deadline is checked.
