@@ -107,16 +107,12 @@ contract SpendWindowsHarness {
     }
 
     function left(uint32 day) external view returns (uint256, uint256, uint256) {
-        uint256 c = SpendWindows.capsWord(caps);
-        (uint256 d, uint256 w, uint256 m) = SpendWindows.spentNow(
-            SpendWindows.spendWord(spend),
-            indexes(day)
-        );
-        return (
-            SpendWindows.left(SpendWindows.field(c, SpendWindows.DAY_SHIFT), d),
-            SpendWindows.left(SpendWindows.field(c, SpendWindows.WEEK_SHIFT), w),
-            SpendWindows.left(SpendWindows.field(c, SpendWindows.MONTH_SHIFT), m)
-        );
+        return
+            SpendWindows.leftNow(
+                SpendWindows.capsWord(caps),
+                SpendWindows.spendWord(spend),
+                indexes(day)
+            );
     }
 
     function exceeds(uint256 cap, uint256 before, uint256 amount) external pure returns (bool) {

@@ -491,12 +491,13 @@ abstract contract PolicyEngine is AgentManager {
     function _leftIn(
         WindowCaps storage c,
         WindowSpend storage s
-    ) internal view returns (uint256 daily, uint256 weekly, uint256 monthly) {
-        uint256 caps = SpendWindows.capsWord(c);
-        (uint256 d, uint256 w, uint256 m) = _spentIn(s);
-        daily = SpendWindows.left(SpendWindows.field(caps, SpendWindows.DAY_SHIFT), d);
-        weekly = SpendWindows.left(SpendWindows.field(caps, SpendWindows.WEEK_SHIFT), w);
-        monthly = SpendWindows.left(SpendWindows.field(caps, SpendWindows.MONTH_SHIFT), m);
+    ) internal view returns (uint256, uint256, uint256) {
+        return
+            SpendWindows.leftNow(
+                SpendWindows.capsWord(c),
+                SpendWindows.spendWord(s),
+                _windowIndexes()
+            );
     }
 
     function _requireKnownAgent(address agent) internal view {

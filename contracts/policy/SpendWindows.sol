@@ -144,16 +144,29 @@ library SpendWindows {
         return (NONE, 0, 0, newSpend);
     }
 
-    /// @notice What is left in a window with cap `cap` after `spent`; type(uint256).max when it has no cap.
-    function left(uint256 cap, uint256 spent) internal pure returns (uint256) {
-        if (cap == 0) return type(uint256).max;
-        return spent >= cap ? 0 : cap - spent;
+    /// @notice What is left now in the day, week and month windows of caps word `caps` after spend word `spend`
+    /// (type(uint256).max for an uncapped window).
+    function leftNow(
+        uint256 caps,
+        uint256 spend,
+        WindowIndexes memory now_
+    ) internal pure returns (uint256 daily, uint256 weekly, uint256 monthly) {
+        (uint256 d, uint256 w, uint256 m) = spentNow(spend, now_);
+        daily = _left(field(caps, DAY_SHIFT), d);
+        weekly = _left(field(caps, WEEK_SHIFT), w);
+        monthly = _left(field(caps, MONTH_SHIFT), m);
     }
 
     /// @notice Whether `amount` on top of `before` passes `cap` (0 = no cap). Written to hold even when a
     /// tightened cap is already below what was spent, and for amounts near 2^256.
     function exceeds(uint256 cap, uint256 before, uint256 amount) internal pure returns (bool) {
         return cap != 0 && (amount > cap || before > cap - amount);
+    }
+
+    /// @dev What is left in a window with cap `cap` after `spent`; type(uint256).max when it has no cap.
+    function _left(uint256 cap, uint256 spent) private pure returns (uint256) {
+        if (cap == 0) return type(uint256).max;
+        return spent >= cap ? 0 : cap - spent;
     }
 
     /// @dev `spent + amount`, saturating at MAX_AMOUNT (`spent` <= MAX_AMOUNT, so only a huge `amount`, which

@@ -109,7 +109,7 @@ contract GovernanceModule is
         // Its approvals end here, for good: a re-added address gets a new epoch.
         $.epochOf[owner] = 0;
         // And its signatures: every one made so far names an epoch that has just ended.
-        ++$.signatureEpoch;
+        _newSignatureEpoch();
         emit OwnerRemoved(owner);
     }
 

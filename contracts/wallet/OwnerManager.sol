@@ -81,7 +81,7 @@ abstract contract OwnerManager is WalletBase {
         $.owners.push(owner);
         $.isOwner[owner] = true;
         $.epochOf[owner] = ++$.epochs;
-        ++$.signatureEpoch;
+        _newSignatureEpoch();
         emit IOwnerManager.OwnerAdded(owner);
     }
 

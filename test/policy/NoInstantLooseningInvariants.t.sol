@@ -71,6 +71,21 @@ contract NoInstantLooseningInvariantTest is TestBase {
         _expectLoosened(abi.encodeCall(w.removeRecipient, (a, handler.r0())), "");
     }
 
+    /// @notice The two loosenings the list above can't show from the initial state, seen too: lifting a pause (the
+    /// wallet paused by its guardian, past the minimum pause) and lowering the threshold.
+    function test_handler_seesUnpauseAndALowerThresholdAppliedDirectly() public {
+        IAgentWallet w = handler.wallet();
+        // Raised first as the wallet itself outside any run (no timelock applies there), then lowered.
+        vm.prank(address(w));
+        w.changeThreshold(2);
+        assertEq(w.threshold(), 2, "threshold raised");
+        _expectLoosened(abi.encodeCall(w.changeThreshold, (1)), "threshold");
+        vm.prank(handler.guardian());
+        w.pause();
+        vm.warp(block.timestamp + w.minPauseDuration());
+        _expectLoosened(abi.encodeCall(w.unpause, ()), "unpaused");
+    }
+
     /// @notice The owners' path is real: a loosening is queued (not applied), a tightening runs at once, a queued
     /// batch executes only from its eta, and the guardian can veto one.
     function test_handler_queuesLooseningsRunsTighteningsAtOnce() public {

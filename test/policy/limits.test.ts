@@ -376,6 +376,43 @@ describe("Policy: spend limits at their boundaries", function () {
       ]);
     });
 
+    it("test_caps_eachWindowAboveCounterRange_refused_agentAndWalletWide", async function () {
+      // Every one of the six caps is checked, not only one: each window in turn is set one above the counters'
+      // range with the other two at the maximum, through both timelocked setters.
+      const { world, token } = await limitsFixture();
+      const [a] = world.agents;
+      const max = 2n ** 80n - 1n;
+      const tooLarge = world.wallet.interface.encodeErrorResult("PolicyCapTooLarge", [
+        max + 1n,
+        max,
+      ]);
+      for (const window of [0, 1, 2]) {
+        const caps = [max, max, max];
+        caps[window] = max + 1n;
+        const [daily, weekly, monthly] = caps;
+        await expect(
+          ownersSignedTx(world, [
+            selfCall(world, "setAssetLimits", [
+              a.address,
+              token,
+              limits({ perTx: 1n, daily, weekly, monthly }),
+            ]),
+          ]),
+          `agent cap ${window}`,
+        )
+          .to.be.revertedWithCustomError(world.wallet, "WalletCallFailed")
+          .withArgs(0n, tooLarge);
+        await expect(
+          ownersSignedTx(world, [
+            selfCall(world, "setWalletCaps", [token, daily, weekly, monthly]),
+          ]),
+          `wallet cap ${window}`,
+        )
+          .to.be.revertedWithCustomError(world.wallet, "WalletCallFailed")
+          .withArgs(0n, tooLarge);
+      }
+    });
+
     it("test_walletCaps_disabledAsset_notCountedUntilEnabled", async function () {
       const { world } = await limitsFixture();
       const [a] = world.agents;

@@ -431,6 +431,33 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
       expect(await fx.wallet.isValidSignature(hash, fresh)).to.equal(ERC1271_MAGIC);
     });
 
+    it("test_signatureEpoch_movesOnEveryOwnerOrGuardianChange_andOnlyThen", async function () {
+      const fx = await load();
+      const [o0, o1] = fx.owners;
+      const [g, o3] = testWallets(2, "epoch signer changes");
+      const epoch = await fx.wallet.signatureEpoch();
+      // A tightening changes no signer: the epoch stays.
+      await (await signedExec(conn, fx, [self(fx, "setMinPauseDuration", [7200n])])).wait();
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch);
+      // The owners sign a batch; then only a guardian is added, no owner changes: the batch is void all the same.
+      const calls = [self(fx, "setMinPauseDuration", [7201n])];
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 30n * DAY;
+      const signedBefore = await signCalls(fx.wallet, calls, [o0, o1], nonce, deadline);
+      await applyLoosening(conn, fx, [self(fx, "addGuardian", [g.address])]);
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch + 1n);
+      await expect(
+        fx.wallet.executeWithSignatures(calls, nonce, deadline, signedBefore),
+      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      await applyLoosening(conn, fx, [self(fx, "removeGuardian", [g.address])]);
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch + 2n);
+      await applyLoosening(conn, fx, [self(fx, "addOwner", [o3.address])]);
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch + 3n);
+      await applyLoosening(conn, fx, [self(fx, "removeOwner", [o3.address])]);
+      expect(await fx.wallet.signatureEpoch()).to.equal(epoch + 4n);
+      expect(await fx.wallet.minPauseDuration()).to.equal(7200n);
+    });
+
     it("test_executeWithSignatures_removedOwnersSignatureRefused", async function () {
       const fx = await load();
       const [o0, o1, o2] = fx.owners;
