@@ -514,3 +514,22 @@ export async function spawnRelayer(
     },
   };
 }
+
+/** The project's own contract artifacts (artifacts/contracts/<path>). */
+export function contractArtifact(path: string): { abi: InterfaceAbi; bytecode: string } {
+  return artifact(join("contracts", path));
+}
+
+/** Deploys one of the project's contracts from the chain's deployer. */
+export async function deployContract(
+  chain: TestChain,
+  path: string,
+  ...args: unknown[]
+): Promise<Contract> {
+  const { abi, bytecode } = contractArtifact(path);
+  const contract = (await new ContractFactory(abi, bytecode, chain.deployer).deploy(
+    ...args,
+  )) as Contract;
+  await contract.waitForDeployment();
+  return contract;
+}
