@@ -222,6 +222,26 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
       { wallet: walletAddress, proposalId: id.toString(), auth: await request(intruder) },
     ]);
     expect(forged.error?.code).to.equal(-32002);
+    // The intruder's own owner contract, with its own valid assertion (ERC-1271 accepts it): not an owner.
+    const intruderAuth = await signRelayerRequestWithPasskey({
+      chainId: chain.chainId,
+      action: "withdraw",
+      wallet: walletAddress,
+      id,
+      key: intruder.key,
+      factory: passkeyFactory,
+      getAssertion: intruder.authenticator(),
+    });
+    const notOwner = await call(relayer.url, "leash_withdrawApproval", [
+      {
+        wallet: walletAddress,
+        proposalId: id.toString(),
+        auth: { ...intruderAuth, issuedAt: intruderAuth.issuedAt.toString() },
+      },
+    ]);
+    expect(notOwner.error?.code).to.equal(-32002);
+    expect(notOwner.error?.message).to.match(/bad request signature/);
+    // (The passkey owner withdraws it below: the refused request took nothing back.)
     const withdrawn = await call(relayer.url, "leash_withdrawApproval", [
       { wallet: walletAddress, proposalId: id.toString(), auth: await request(passkey) },
     ]);
