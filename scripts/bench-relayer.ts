@@ -25,7 +25,7 @@ import { type ChildProcess } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Contract, ContractFactory, JsonRpcProvider, Wallet } from "ethers";
+import { Contract, ContractFactory, Wallet } from "ethers";
 import { CANONICAL_ENTRY_POINT_V08 } from "../deploy/deterministic.js";
 import { installLocalPrerequisites } from "../deploy/localChain.js";
 import { USER_OPERATION_EVENT_TOPIC } from "../src/relayer/abi.js";
@@ -40,6 +40,7 @@ import {
   call,
   createAccounts,
   freePort,
+  nodeProvider,
   rawRpc,
   rpcOp,
   signOp,
@@ -142,12 +143,7 @@ async function startAnvil(): Promise<Anvil> {
   ]);
   await waitForRpc(url, "eth_chainId", child, output);
   await installLocalPrerequisites(url, REPO_ROOT);
-  const provider = new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    batchMaxCount: 1,
-    pollingInterval: 50,
-    cacheTimeout: -1,
-  });
+  const provider = nodeProvider(url, 50);
   const deployer = new Wallet(HARDHAT_KEYS[0], provider);
   const entryPoint = new Contract(CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_ARTIFACT().abi, provider);
   const f = FACTORY_ARTIFACT();

@@ -405,7 +405,7 @@ export class Bundler {
       }
     }
     if (this.stopping) return;
-    const built = await this.buildAndSendBundle();
+    const built = await this.buildAndSendBundle(pending);
     this.awaitingBlock = pending.length > 0 || built?.sent === true;
     // More queued than one bundle took: go on at once.
     if (built?.more) this.dirty = true;
@@ -767,9 +767,12 @@ export class Bundler {
 
   /**
    * Leases queued ops and sends them as one bundle. Returns null when nothing was queued, else whether
-   * a bundle went out and whether more ops may be queued than this bundle took.
+   * a bundle went out and whether more ops may be queued than this bundle took. `pending`: this signer's
+   * pending transactions as the tick just read them (nothing else sends for this signer meanwhile).
    */
-  private async buildAndSendBundle(): Promise<{ sent: boolean; more: boolean } | null> {
+  private async buildAndSendBundle(
+    pending: TxRecord[],
+  ): Promise<{ sent: boolean; more: boolean } | null> {
     const { store, config, simulator, instanceId, entryPoint, metrics } = this.deps;
     const phases = new PhaseTimer();
     const leased = await store.leaseOps(
@@ -817,7 +820,8 @@ export class Bundler {
         try {
           checkOpFees(
             candidate.op,
-            (baseFee ??= await this.deps.chain.latestBaseFee()),
+            // The base fee fetched for signing (chainState) serves here too: one request, not two.
+            (baseFee ??= (await chainState)[0].baseFee),
             this.deps.limits,
           );
         } catch (feeError) {
@@ -859,7 +863,7 @@ export class Bundler {
     };
     // Our bundles still in the mempool run first on-chain: simulate after them, so an op racing
     // one of theirs (same cap, same funds) is seen failing here too.
-    const prefix = candidates.length > 0 ? await this.inFlightOps() : [];
+    const prefix = candidates.length > 0 ? await this.inFlightOps(pending) : [];
     phases.mark("inFlight");
     let verified = false;
     let waitForBlock = false;
@@ -1032,8 +1036,7 @@ export class Bundler {
   }
 
   /** Ops of this signer's bundles sent but not yet mined, in nonce order. */
-  private async inFlightOps(): Promise<UserOperation[]> {
-    const pending = await this.deps.store.listPendingTransactions(this.signerAddress);
+  private async inFlightOps(pending: TxRecord[]): Promise<UserOperation[]> {
     const nonces = [...new Set(pending.map((tx) => tx.nonce))].sort((a, b) => a - b);
     const ops: UserOperation[] = [];
     for (const nonce of nonces) {

@@ -119,7 +119,8 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     keyExpiryNoticeSeconds: config.keyExpiryNoticeSeconds,
   });
 
-  let cachedBaseFee: { value: bigint; at: number } | null = null;
+  // The request itself is cached, so a burst of ops arriving together shares one eth_getBlockByNumber.
+  let cachedBaseFee: { value: Promise<bigint>; at: number } | null = null;
   const ctx: RelayerContext = {
     config,
     chainId,
@@ -145,9 +146,13 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     baseFee: async (options?: { fresh?: boolean }) => {
       if (!options?.fresh && cachedBaseFee && Date.now() - cachedBaseFee.at < BASE_FEE_CACHE_MS)
         return cachedBaseFee.value;
-      const value = await requestChain.latestBaseFee();
-      cachedBaseFee = { value, at: Date.now() };
-      return value;
+      const entry = { value: requestChain.latestBaseFee(), at: Date.now() };
+      cachedBaseFee = entry;
+      // A failed request is not remembered: the next op asks again.
+      entry.value.catch(() => {
+        if (cachedBaseFee === entry) cachedBaseFee = null;
+      });
+      return entry.value;
     },
   };
 

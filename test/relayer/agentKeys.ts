@@ -5,17 +5,8 @@
  * exactly like an unknown hash: no existence oracle.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect } from "chai";
-import {
-  ContractFactory,
-  Wallet,
-  hexlify,
-  parseEther,
-  zeroPadValue,
-  type InterfaceAbi,
-} from "ethers";
+import { Wallet, hexlify, type InterfaceAbi } from "ethers";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { openStore } from "../../src/relayer/store/index.js";
 import { nonceKeyAgent, signingAgent } from "../../src/relayer/auth/opAgent.js";
@@ -26,18 +17,9 @@ import {
   type UserOperation,
 } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
-import {
-  ALL_DAYS,
-  ALL_HOURS,
-  NATIVE,
-  agentNonceKey,
-  encodeWalletCall,
-  executeUserOpCallData,
-  testWallets,
-} from "../helpers/fixtures.js";
+import { agentNonceKey, executeUserOpCallData, testWallets } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
-  REPO_ROOT,
   call,
   rpcOp,
   startChain,
@@ -45,20 +27,13 @@ import {
   waitForFinal,
   type TestChain,
 } from "./helpers.js";
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
-
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
-  const { abi, bytecode } = artifact(path);
-  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract.getAddress();
-}
+import {
+  createLeashWallet,
+  deployLeashStack,
+  sortedOwners,
+  testAgentSetup,
+  walletConfig,
+} from "./leashWallet.js";
 
 const FORBIDDEN = -32002;
 const READS = [
@@ -83,73 +58,17 @@ describe("relayer API keys scoped to an agent; a key reads only its own ops", fu
   before(async () => {
     chain = await startChain();
     const ep = chain.entryPointAddress;
-    const policyModule = await deploy(
+    const { implementation, factory } = await deployLeashStack(chain);
+    const owners = sortedOwners(2, "relayer-agent-keys-owner");
+    wallet = await createLeashWallet(
       chain,
-      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-      ep,
+      factory,
+      walletConfig(
+        owners.map((o) => o.address),
+        2,
+      ),
+      [agentA, agentB].flatMap((agent) => testAgentSetup(agent.address, [payee.address])),
     );
-    const governanceModule = await deploy(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    );
-    const implementation = await deploy(
-      chain,
-      "wallet/AgentWallet.sol/AgentWallet.json",
-      ep,
-      governanceModule,
-    );
-    const f = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = await new ContractFactory(f.abi, f.bytecode, chain.deployer).deploy(
-      implementation,
-    );
-    await factory.waitForDeployment();
-    const owners = testWallets(2, "relayer-agent-keys-owner").sort((a, b) =>
-      BigInt(a.address) < BigInt(b.address) ? -1 : 1,
-    );
-    const config = {
-      owners: owners.map((o) => o.address),
-      threshold: 2,
-      guardians: [],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
-    const setupData = [agentA, agentB].flatMap((agent) => [
-      encodeWalletCall("addAgent", [
-        agent.address,
-        0n,
-        0n,
-        {
-          maxOpCost: parseEther("0.1"),
-          maxOpsPerHour: 0,
-          maxOpsPerDay: 0,
-          minSecondsBetweenOps: 0,
-          allowedHours: ALL_HOURS,
-          allowedDays: ALL_DAYS,
-          gasPerDay: parseEther("10"),
-        },
-      ]),
-      encodeWalletCall("setAssetLimits", [
-        agent.address,
-        NATIVE,
-        {
-          perTx: parseEther("1"),
-          approvalAbove: 0n,
-          daily: parseEther("2"),
-          weekly: parseEther("5"),
-          monthly: parseEther("10"),
-        },
-      ]),
-      encodeWalletCall("allowRecipient", [agent.address, payee.address]),
-    ]);
-    const salt = zeroPadValue("0x01", 32);
-    wallet = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
-    await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
-    await (await chain.deployer.sendTransaction({ to: wallet, value: parseEther("10") })).wait();
-    await (
-      await chain.entryPoint.getFunction("depositTo")(wallet, { value: parseEther("1") })
-    ).wait();
 
     relayer = await startRelayer({
       rpcUrl: chain.url,

@@ -8,8 +8,6 @@
  */
 import { expect } from "chai";
 import {
-  Contract,
-  ContractFactory,
   getAddress,
   hexlify,
   randomBytes,
@@ -18,9 +16,7 @@ import {
   zeroPadValue,
   type InterfaceAbi,
 } from "ethers";
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { OwnerClient } from "../../src/client/owner.js";
@@ -48,7 +44,6 @@ import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/
 import { packOwnerSignatures, testWallets } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
-  REPO_ROOT,
   call,
   freePort,
   sleep,
@@ -57,20 +52,11 @@ import {
   tempDir,
   type TestChain,
 } from "./helpers.js";
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
-
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
-  const { abi, bytecode } = artifact(path);
-  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract.getAddress();
-}
+import {
+  createLeashWallet,
+  deployLeashStack,
+  walletConfig as leashWalletConfig,
+} from "./leashWallet.js";
 
 describe("relayer: owners' approvals service and guardians' signed actions", function () {
   this.timeout(180_000);
@@ -142,55 +128,24 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
   }
 
   /** A fresh Leash stack (modules, implementation, factory) deployed without CREATE2: its own addresses. */
-  async function deployStack(): Promise<{ implementation: string; factory: Contract }> {
-    const ep = chain.entryPointAddress;
-    const policyModule = await deploy(
-      chain,
-      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-      ep,
-    );
-    const governanceModule = await deploy(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    );
-    const implementation = await deploy(
-      chain,
-      "wallet/AgentWallet.sol/AgentWallet.json",
-      ep,
-      governanceModule,
-    );
-    const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = (await new ContractFactory(
-      factoryArtifact.abi,
-      factoryArtifact.bytecode,
-      chain.deployer,
-    ).deploy(implementation)) as Contract;
-    await factory.waitForDeployment();
-    return { implementation, factory };
-  }
+  const deployStack = () => deployLeashStack(chain);
 
-  const walletConfig = () => ({
-    owners: owners.map((o) => o.address),
-    threshold: 2,
-    guardians: [guardian.address],
-    utcOffset: 0,
-    minPauseDuration: 3600,
-  });
+  const walletConfig = () =>
+    leashWalletConfig(
+      owners.map((o) => o.address),
+      2,
+      [guardian.address],
+    );
 
   before(async () => {
     chain = await startChain();
     const stack = await deployStack();
     implementation = stack.implementation;
     const factory = stack.factory;
-    const config = walletConfig();
-    const salt = zeroPadValue("0x01", 32);
-    walletAddress = (await factory.getFunction("getAddress")(config, [], salt)) as string;
-    await (await factory.getFunction("createWallet")(config, [], salt)).wait();
-    await (
-      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("1") })
-    ).wait();
+    walletAddress = await createLeashWallet(chain, factory, walletConfig(), [], {
+      balance: parseEther("1"),
+      deposit: 0n,
+    });
     await (
       await chain.deployer.sendTransaction({ to: owners[2].address, value: parseEther("10") })
     ).wait();

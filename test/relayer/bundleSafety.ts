@@ -6,9 +6,7 @@
  * later ops are throttled then refused (-32504). Real Hardhat node, real Leash wallet.
  */
 import { expect } from "chai";
-import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
 import { USER_OPERATION_EVENT_TOPIC } from "../../src/relayer/abi.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { SenderReputation } from "../../src/relayer/reputation.js";
@@ -19,18 +17,13 @@ import {
 } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
 import {
-  ALL_DAYS,
-  ALL_HOURS,
-  NATIVE,
   agentNonceKey,
-  encodeWalletCall,
   executeUserOpCallData,
   testWallets,
   type CallStruct,
 } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
-  REPO_ROOT,
   buildOp,
   call,
   createAccounts,
@@ -47,37 +40,7 @@ import {
   type TestAccount,
   type TestChain,
 } from "./helpers.js";
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
-
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
-  const { abi, bytecode } = artifact(path);
-  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract.getAddress();
-}
-
-const agentLimits = {
-  maxOpCost: parseEther("0.1"),
-  maxOpsPerHour: 0,
-  maxOpsPerDay: 0,
-  minSecondsBetweenOps: 0,
-  allowedHours: ALL_HOURS,
-  allowedDays: ALL_DAYS,
-  gasPerDay: parseEther("10"),
-};
-const assetLimits = {
-  perTx: parseEther("1"),
-  approvalAbove: 0n,
-  daily: parseEther("2"),
-  weekly: parseEther("5"),
-  monthly: parseEther("10"),
-};
+import { deployLeashWallet } from "./leashWallet.js";
 
 async function status(url: string, hash: string): Promise<string> {
   const response = await call(url, "leash_getUserOperationStatus", [hash]);
@@ -140,62 +103,13 @@ describe("relayer bundle safety: simulation before every bundle, culprits, reput
   before(async () => {
     chain = await startChain();
     const ep = chain.entryPointAddress;
-    const policyModule = await deploy(
-      chain,
-      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-      ep,
-    );
-    const governanceModule = await deploy(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    );
-    const implementation = await deploy(
-      chain,
-      "wallet/AgentWallet.sol/AgentWallet.json",
-      ep,
-      governanceModule,
-    );
-    const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = await new ContractFactory(
-      factoryArtifact.abi,
-      factoryArtifact.bytecode,
-      chain.deployer,
-    ).deploy(implementation);
-    await factory.waitForDeployment();
-    owners = testWallets(2, "relayer-bundle-safety-owner")
-      .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
-      .map((o) => o.connect(chain.provider));
-    const config = {
-      owners: owners.map((o) => o.address),
-      threshold: 2,
-      guardians: [],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
     // Two agents, each allowed 1 ETH per op, sharing a wallet-wide daily cap of 1 ETH.
-    const setupData = [
-      ...[agentA, agentB].flatMap((agent) => [
-        encodeWalletCall("addAgent", [agent.address, 0n, 0n, agentLimits]),
-        encodeWalletCall("setAssetLimits", [agent.address, NATIVE, assetLimits]),
-        encodeWalletCall("allowRecipient", [agent.address, allowed.address]),
-      ]),
-      encodeWalletCall("setWalletCaps", [NATIVE, parseEther("1"), 0n, 0n]),
-    ];
-    const salt = zeroPadValue("0x01", 32);
-    walletAddress = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
-    await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
-    await (
-      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("10") })
-    ).wait();
-    await (
-      await chain.entryPoint.getFunction("depositTo")(walletAddress, { value: parseEther("1") })
-    ).wait();
-    for (const owner of owners)
-      await (
-        await chain.deployer.sendTransaction({ to: owner.address, value: parseEther("1") })
-      ).wait();
+    ({ address: walletAddress, owners } = await deployLeashWallet(chain, {
+      agents: [agentA, agentB],
+      recipients: [allowed.address],
+      walletDailyCap: parseEther("1"),
+      seed: "relayer-bundle-safety",
+    }));
     simpleAccounts = await createAccounts(chain, 1, parseEther("1"));
 
     relayer = await startRelayer({

@@ -74,6 +74,16 @@ export interface TestChain {
   stop(): Promise<void>;
 }
 
+/** An ethers provider for a local node: no batching, no caching, one network (never re-detected). */
+export function nodeProvider(url: string, pollingInterval: number): JsonRpcProvider {
+  return new JsonRpcProvider(url, undefined, {
+    staticNetwork: true,
+    batchMaxCount: 1,
+    pollingInterval,
+    cacheTimeout: -1,
+  });
+}
+
 export async function startChain(options: { blockTimeMs?: number } = {}): Promise<TestChain> {
   const port = await freePort();
   const child: ChildProcess = spawnTracked(
@@ -91,12 +101,7 @@ export async function startChain(options: { blockTimeMs?: number } = {}): Promis
       await sleep(100);
     }
   }
-  const provider = new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    batchMaxCount: 1,
-    pollingInterval: 100,
-    cacheTimeout: -1,
-  });
+  const provider = nodeProvider(url, 100);
   const deployer = new Wallet(HARDHAT_KEYS[0], provider);
   const ep = ENTRY_POINT_ARTIFACT();
   const entryPoint = (await new ContractFactory(
@@ -513,4 +518,23 @@ export async function spawnRelayer(
       return exited;
     },
   };
+}
+
+/** The project's own contract artifacts (artifacts/contracts/<path>). */
+export function contractArtifact(path: string): { abi: InterfaceAbi; bytecode: string } {
+  return artifact(join("contracts", path));
+}
+
+/** Deploys one of the project's contracts from the chain's deployer. */
+export async function deployContract(
+  chain: TestChain,
+  path: string,
+  ...args: unknown[]
+): Promise<Contract> {
+  const { abi, bytecode } = contractArtifact(path);
+  const contract = (await new ContractFactory(abi, bytecode, chain.deployer).deploy(
+    ...args,
+  )) as Contract;
+  await contract.waitForDeployment();
+  return contract;
 }

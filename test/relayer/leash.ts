@@ -4,16 +4,7 @@
  * is spent with -32521 and the wallet's policy error decoded as `{ rule, args }` when not.
  */
 import { expect } from "chai";
-import {
-  ContractFactory,
-  Wallet,
-  getAddress,
-  parseEther,
-  zeroPadValue,
-  type InterfaceAbi,
-} from "ethers";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { Wallet, getAddress, parseEther, type InterfaceAbi } from "ethers";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import {
@@ -23,18 +14,13 @@ import {
 } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
 import {
-  ALL_DAYS,
-  ALL_HOURS,
-  NATIVE,
   agentNonceKey,
-  encodeWalletCall,
   executeUserOpCallData,
   testWallets,
   type CallStruct,
 } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
-  REPO_ROOT,
   call,
   rpcOp,
   startChain,
@@ -42,20 +28,13 @@ import {
   waitForFinal,
   type TestChain,
 } from "./helpers.js";
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
-
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
-  const { abi, bytecode } = artifact(path);
-  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract.getAddress();
-}
+import {
+  createLeashWallet,
+  deployLeashStack,
+  sortedOwners,
+  testAgentSetup,
+  walletConfig,
+} from "./leashWallet.js";
 
 describe("relayer with the Leash AgentWallet", function () {
   this.timeout(120_000);
@@ -67,79 +46,18 @@ describe("relayer with the Leash AgentWallet", function () {
   before(async () => {
     chain = await startChain();
     const ep = chain.entryPointAddress;
-    const policyModule = await deploy(
-      chain,
-      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-      ep,
-    );
-    const governanceModule = await deploy(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    );
-    const implementation = await deploy(
-      chain,
-      "wallet/AgentWallet.sol/AgentWallet.json",
-      ep,
-      governanceModule,
-    );
-    const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = await new ContractFactory(
-      factoryArtifact.abi,
-      factoryArtifact.bytecode,
-      chain.deployer,
-    ).deploy(implementation);
-    await factory.waitForDeployment();
-
-    const owners = testWallets(2, "relayer-leash-owner").sort((a, b) =>
-      BigInt(a.address) < BigInt(b.address) ? -1 : 1,
-    );
-    const config = {
-      owners: owners.map((o) => o.address),
-      threshold: 2,
-      guardians: [],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
+    const { factory } = await deployLeashStack(chain);
+    const owners = sortedOwners(2, "relayer-leash-owner");
     // The agent and its policy are set up at creation (setupData), so no timelock wait is needed.
-    const setupData = [
-      encodeWalletCall("addAgent", [
-        agentKey.address,
-        0n,
-        0n,
-        {
-          maxOpCost: parseEther("0.1"),
-          maxOpsPerHour: 0,
-          maxOpsPerDay: 0,
-          minSecondsBetweenOps: 0,
-          allowedHours: ALL_HOURS,
-          allowedDays: ALL_DAYS,
-          gasPerDay: parseEther("10"),
-        },
-      ]),
-      encodeWalletCall("setAssetLimits", [
-        agentKey.address,
-        NATIVE,
-        {
-          perTx: parseEther("1"),
-          approvalAbove: 0n,
-          daily: parseEther("2"),
-          weekly: parseEther("5"),
-          monthly: parseEther("10"),
-        },
-      ]),
-      encodeWalletCall("allowRecipient", [agentKey.address, allowed.address]),
-    ];
-    const salt = zeroPadValue("0x01", 32);
-    walletAddress = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
-    await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
-    await (
-      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("10") })
-    ).wait();
-    await (
-      await chain.entryPoint.getFunction("depositTo")(walletAddress, { value: parseEther("1") })
-    ).wait();
+    walletAddress = await createLeashWallet(
+      chain,
+      factory,
+      walletConfig(
+        owners.map((o) => o.address),
+        2,
+      ),
+      testAgentSetup(agentKey.address, [allowed.address]),
+    );
 
     relayer = await startRelayer({
       rpcUrl: chain.url,

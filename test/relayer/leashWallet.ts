@@ -1,22 +1,114 @@
-/** Deploys a Leash AgentWallet (modules, implementation, factory) on a relayer test chain. */
-import { ContractFactory, Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+/**
+ * Leash wallets on a relayer test chain: the stack (modules, implementation, factory), the agent rules the
+ * relayer tests use, wallet creation and funding, and a ready 2-of-2 wallet with agents (`deployLeashWallet`).
+ */
+import { type Contract, Wallet, parseEther, zeroPadValue } from "ethers";
 import { ALL_DAYS, ALL_HOURS, NATIVE, encodeWalletCall, testWallets } from "../helpers/fixtures.js";
-import { REPO_ROOT, type TestChain } from "./helpers.js";
+import { deployContract, type TestChain } from "./helpers.js";
 
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
+/** A Leash stack on the test chain: modules, wallet implementation and factory. */
+export interface LeashStack {
+  implementation: string;
+  factory: Contract;
 }
 
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<string> {
-  const { abi, bytecode } = artifact(path);
-  const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-  await contract.waitForDeployment();
-  return contract.getAddress();
+/** Deploys a fresh Leash stack without CREATE2 (its own addresses each time). */
+export async function deployLeashStack(chain: TestChain): Promise<LeashStack> {
+  const ep = chain.entryPointAddress;
+  const address = (c: Contract) => c.getAddress();
+  const policyModule = await address(
+    await deployContract(chain, "wallet/AgentPolicyModule.sol/AgentPolicyModule.json", ep),
+  );
+  const governanceModule = await address(
+    await deployContract(
+      chain,
+      "wallet/GovernanceModule.sol/GovernanceModule.json",
+      ep,
+      policyModule,
+    ),
+  );
+  const implementation = await address(
+    await deployContract(chain, "wallet/AgentWallet.sol/AgentWallet.json", ep, governanceModule),
+  );
+  const factory = await deployContract(
+    chain,
+    "factory/AgentWalletFactory.sol/AgentWalletFactory.json",
+    implementation,
+  );
+  return { implementation, factory };
+}
+
+/** The agent rules the relayer tests use: 0.1 ETH of gas per op, no rate or time limits. */
+export const TEST_AGENT_RULES = {
+  maxOpCost: parseEther("0.1"),
+  maxOpsPerHour: 0,
+  maxOpsPerDay: 0,
+  minSecondsBetweenOps: 0,
+  allowedHours: ALL_HOURS,
+  allowedDays: ALL_DAYS,
+  gasPerDay: parseEther("10"),
+};
+
+/** Native-asset limits for a test agent: 1 ETH per op, 2 a day, 5 a week, 10 a month. */
+export const TEST_ASSET_LIMITS = {
+  perTx: parseEther("1"),
+  approvalAbove: 0n,
+  daily: parseEther("2"),
+  weekly: parseEther("5"),
+  monthly: parseEther("10"),
+};
+
+/** Wallet set-up calls adding `agent` with the test rules and native limits, allowed to pay `recipients`. */
+export function testAgentSetup(agent: string, recipients: string[]): string[] {
+  return [
+    encodeWalletCall("addAgent", [agent, 0n, 0n, TEST_AGENT_RULES]),
+    encodeWalletCall("setAssetLimits", [agent, NATIVE, TEST_ASSET_LIMITS]),
+    ...recipients.map((r) => encodeWalletCall("allowRecipient", [agent, r])),
+  ];
+}
+
+/** `count` test owners (seeded), sorted ascending as the wallet's signature packing wants. */
+export function sortedOwners(count: number, seed: string): Wallet[] {
+  return testWallets(count, seed).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+}
+
+export interface LeashWalletConfig {
+  owners: string[];
+  threshold: number;
+  guardians: string[];
+  utcOffset: number;
+  minPauseDuration: number;
+}
+
+/** `owners`, `threshold` of them, with `guardians`: UTC, a one-hour minimum pause. */
+export const walletConfig = (
+  owners: string[],
+  threshold: number,
+  guardians: string[] = [],
+): LeashWalletConfig => ({ owners, threshold, guardians, utcOffset: 0, minPauseDuration: 3600 });
+
+/**
+ * Creates a wallet through the stack's factory (salt 1) with `setupData`, funds it with `balance` and an
+ * EntryPoint deposit of `deposit` (none when 0); returns its address.
+ */
+export async function createLeashWallet(
+  chain: TestChain,
+  factory: Contract,
+  config: LeashWalletConfig,
+  setupData: string[] = [],
+  {
+    balance = parseEther("10"),
+    deposit = parseEther("1"),
+  }: { balance?: bigint; deposit?: bigint } = {},
+): Promise<string> {
+  const salt = zeroPadValue("0x01", 32);
+  const address = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
+  await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
+  if (balance > 0n)
+    await (await chain.deployer.sendTransaction({ to: address, value: balance })).wait();
+  if (deposit > 0n)
+    await (await chain.entryPoint.getFunction("depositTo")(address, { value: deposit })).wait();
+  return address;
 }
 
 export interface LeashWallet {
@@ -33,81 +125,23 @@ export async function deployLeashWallet(
   chain: TestChain,
   options: { agents: Wallet[]; recipients: string[]; walletDailyCap?: bigint; seed: string },
 ): Promise<LeashWallet> {
-  const ep = chain.entryPointAddress;
-  const policyModule = await deploy(
-    chain,
-    "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-    ep,
-  );
-  const governanceModule = await deploy(
-    chain,
-    "wallet/GovernanceModule.sol/GovernanceModule.json",
-    ep,
-    policyModule,
-  );
-  const implementation = await deploy(
-    chain,
-    "wallet/AgentWallet.sol/AgentWallet.json",
-    ep,
-    governanceModule,
-  );
-  const factoryArtifact = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-  const factory = await new ContractFactory(
-    factoryArtifact.abi,
-    factoryArtifact.bytecode,
-    chain.deployer,
-  ).deploy(implementation);
-  await factory.waitForDeployment();
-  const owners = testWallets(2, `${options.seed}-owner`)
-    .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
-    .map((o) => o.connect(chain.provider));
-  const config = {
-    owners: owners.map((o) => o.address),
-    threshold: 2,
-    guardians: [],
-    utcOffset: 0,
-    minPauseDuration: 3600,
-  };
+  const { factory } = await deployLeashStack(chain);
+  const owners = sortedOwners(2, `${options.seed}-owner`).map((o) => o.connect(chain.provider));
   const setupData = [
-    ...options.agents.flatMap((agent) => [
-      encodeWalletCall("addAgent", [
-        agent.address,
-        0n,
-        0n,
-        {
-          maxOpCost: parseEther("0.1"),
-          maxOpsPerHour: 0,
-          maxOpsPerDay: 0,
-          minSecondsBetweenOps: 0,
-          allowedHours: ALL_HOURS,
-          allowedDays: ALL_DAYS,
-          gasPerDay: parseEther("10"),
-        },
-      ]),
-      encodeWalletCall("setAssetLimits", [
-        agent.address,
-        NATIVE,
-        {
-          perTx: parseEther("1"),
-          approvalAbove: 0n,
-          daily: parseEther("2"),
-          weekly: parseEther("5"),
-          monthly: parseEther("10"),
-        },
-      ]),
-      ...options.recipients.map((r) => encodeWalletCall("allowRecipient", [agent.address, r])),
-    ]),
+    ...options.agents.flatMap((agent) => testAgentSetup(agent.address, options.recipients)),
     ...(options.walletDailyCap !== undefined
       ? [encodeWalletCall("setWalletCaps", [NATIVE, options.walletDailyCap, 0n, 0n])]
       : []),
   ];
-  const salt = zeroPadValue("0x01", 32);
-  const address = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
-  await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
-  await (await chain.deployer.sendTransaction({ to: address, value: parseEther("10") })).wait();
-  await (
-    await chain.entryPoint.getFunction("depositTo")(address, { value: parseEther("1") })
-  ).wait();
+  const address = await createLeashWallet(
+    chain,
+    factory,
+    walletConfig(
+      owners.map((o) => o.address),
+      2,
+    ),
+    setupData,
+  );
   for (const owner of owners)
     await (
       await chain.deployer.sendTransaction({ to: owner.address, value: parseEther("1") })

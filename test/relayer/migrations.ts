@@ -444,6 +444,22 @@ describe("relayer schema migrations", function () {
         let refused: unknown;
         await openStore(db.url).catch((error: unknown) => (refused = error));
         expect(String(refused)).to.match(/relayer schema is at version 99/);
+        // So do the approvals and notifications stores, each for its own component.
+        for (const [component, open] of [
+          ["approvals", () => ApprovalStore.open(db.url)],
+          ["notify", () => NotifyStore.open(db.url)],
+        ] as const) {
+          await db.exec(
+            `INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ('${component}', 99, 'future', 1)`,
+          );
+          let newer: unknown;
+          const store = await open().catch((error: unknown) => {
+            newer = error;
+            return null;
+          });
+          await store?.close();
+          expect(String(newer)).to.match(new RegExp(`${component} schema is at version 99`));
+        }
       });
     });
   }

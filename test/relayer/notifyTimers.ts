@@ -7,16 +7,8 @@
  * delivered through the same signed webhooks as the other events.
  */
 import { expect } from "chai";
-import {
-  ContractFactory,
-  parseEther,
-  zeroPadValue,
-  type Contract,
-  type InterfaceAbi,
-} from "ethers";
-import { readFileSync } from "node:fs";
+import { parseEther, type Contract, type InterfaceAbi } from "ethers";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { OwnerClient } from "../../src/client/owner.js";
 import { verifyWebhook } from "../../src/client/webhooks.js";
 import { resolveConfig } from "../../src/relayer/config.js";
@@ -24,10 +16,9 @@ import { DEFAULT_KEY_EXPIRY_NOTICE_SECONDS } from "../../src/relayer/notify/serv
 import { NotifyStore } from "../../src/relayer/notify/store.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
-import { ALL_DAYS, ALL_HOURS, encodeWalletCall, testWallets } from "../helpers/fixtures.js";
+import { encodeWalletCall, testWallets } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
-  REPO_ROOT,
   freePort,
   rawRpc,
   sleep,
@@ -35,25 +26,15 @@ import {
   tempDir,
   type TestChain,
 } from "./helpers.js";
+import {
+  TEST_AGENT_RULES as RULES,
+  createLeashWallet,
+  deployLeashStack,
+  walletConfig,
+} from "./leashWallet.js";
 
 const HOUR = 3_600;
 const DAY = 86_400;
-const RULES = {
-  maxOpCost: parseEther("0.1"),
-  maxOpsPerHour: 0,
-  maxOpsPerDay: 0,
-  minSecondsBetweenOps: 0,
-  allowedHours: ALL_HOURS,
-  allowedDays: ALL_DAYS,
-  gasPerDay: parseEther("10"),
-};
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
 
 interface Payload {
   id: string;
@@ -91,13 +72,6 @@ describe("relayer: proposal.executable and agent.key_expiring notifications on a
       walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
       logSink: () => {},
     });
-
-  async function deploy(path: string, ...args: unknown[]): Promise<string> {
-    const { abi, bytecode } = artifact(path);
-    const contract = await new ContractFactory(abi, bytecode, chain.deployer).deploy(...args);
-    await contract.waitForDeployment();
-    return contract.getAddress();
-  }
 
   /**
    * A node call, tried again when the node closed an idle keep-alive socket just as it was reused (undici's
@@ -154,37 +128,21 @@ describe("relayer: proposal.executable and agent.key_expiring notifications on a
 
   before(async () => {
     chain = await startChain();
-    const ep = chain.entryPointAddress;
-    const policyModule = await deploy("wallet/AgentPolicyModule.sol/AgentPolicyModule.json", ep);
-    const governance = await deploy(
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    );
-    implementation = await deploy("wallet/AgentWallet.sol/AgentWallet.json", ep, governance);
-    const f = artifact("factory/AgentWalletFactory.sol/AgentWalletFactory.json");
-    const factory = (await new ContractFactory(f.abi, f.bytecode, chain.deployer).deploy(
-      implementation,
-    )) as Contract;
-    await factory.waitForDeployment();
+    let factory: Contract;
+    ({ implementation, factory } = await deployLeashStack(chain));
 
     t0 = await now();
-    const config = {
-      owners: [owner.address],
-      threshold: 1,
-      guardians: [],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
+    const config = walletConfig([owner.address], 1);
     // Agents set up with the wallet, before any webhook: the relayer must find them in the past logs.
     const setupData = [
       encodeWalletCall("addAgent", [agentA.address, 0, t0 + 30 * DAY, RULES]),
       encodeWalletCall("addAgent", [agentB.address, 0, t0 + 200 * DAY, RULES]),
       encodeWalletCall("addAgent", [agentC.address, 0, t0 + 100 * DAY, RULES]),
     ];
-    const salt = zeroPadValue("0x01", 32);
-    walletAddress = (await factory.getFunction("getAddress")(config, setupData, salt)) as string;
-    await (await factory.getFunction("createWallet")(config, setupData, salt)).wait();
+    walletAddress = await createLeashWallet(chain, factory, config, setupData, {
+      balance: 0n,
+      deposit: 0n,
+    });
     await (
       await chain.deployer.sendTransaction({ to: owner.address, value: parseEther("10") })
     ).wait();

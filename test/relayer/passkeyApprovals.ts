@@ -6,16 +6,7 @@
  * Signed relayer requests (withdraw) from the passkey owner are checked through ERC-1271 too.
  */
 import { expect } from "chai";
-import {
-  Contract,
-  ContractFactory,
-  Wallet,
-  parseEther,
-  zeroPadValue,
-  type InterfaceAbi,
-} from "ethers";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { Contract, Wallet, parseEther, type InterfaceAbi } from "ethers";
 import {
   OwnerClient,
   approvalNonce,
@@ -27,23 +18,15 @@ import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js"
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
 import { testWallets } from "../helpers/fixtures.js";
 import { FLAG_UP, SoftPasskey, encodeUnchecked } from "../helpers/passkey.js";
-import { HARDHAT_KEYS, REPO_ROOT, call, startChain, tempDir, type TestChain } from "./helpers.js";
-
-function artifact(path: string): { abi: InterfaceAbi; bytecode: string } {
-  return JSON.parse(readFileSync(join(REPO_ROOT, "artifacts/contracts", path), "utf8")) as {
-    abi: InterfaceAbi;
-    bytecode: string;
-  };
-}
-
-async function deploy(chain: TestChain, path: string, ...args: unknown[]): Promise<Contract> {
-  const { abi, bytecode } = artifact(path);
-  const contract = (await new ContractFactory(abi, bytecode, chain.deployer).deploy(
-    ...args,
-  )) as Contract;
-  await contract.waitForDeployment();
-  return contract;
-}
+import {
+  HARDHAT_KEYS,
+  call,
+  deployContract,
+  startChain,
+  tempDir,
+  type TestChain,
+} from "./helpers.js";
+import { createLeashWallet, deployLeashStack, walletConfig } from "./leashWallet.js";
 
 describe("relayer: approvals service with a passkey owner (ERC-1271)", function () {
   this.timeout(180_000);
@@ -86,32 +69,9 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
 
   before(async () => {
     chain = await startChain();
-    const ep = chain.entryPointAddress;
-    const policyModule = await deploy(
-      chain,
-      "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-      ep,
-    );
-    const governanceModule = await deploy(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      await policyModule.getAddress(),
-    );
-    implementation = await (
-      await deploy(
-        chain,
-        "wallet/AgentWallet.sol/AgentWallet.json",
-        ep,
-        await governanceModule.getAddress(),
-      )
-    ).getAddress();
-    const factory = await deploy(
-      chain,
-      "factory/AgentWalletFactory.sol/AgentWalletFactory.json",
-      implementation,
-    );
-    const pkFactory = await deploy(
+    let factory: Contract;
+    ({ implementation, factory } = await deployLeashStack(chain));
+    const pkFactory = await deployContract(
       chain,
       "owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json",
     );
@@ -123,19 +83,13 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
       await pkFactory.getFunction("createPasskeyOwner")(intruder.key.x, intruder.key.y)
     ).wait();
     // Owners: alice, bob, the proposer and the passkey; 2 of 4.
-    const config = {
-      owners: [alice.address, bob.address, proposerKey.address, passkeyOwner],
-      threshold: 2,
-      guardians: [],
-      utcOffset: 0,
-      minPauseDuration: 3600,
-    };
-    const salt = zeroPadValue("0x01", 32);
-    walletAddress = (await factory.getFunction("getAddress")(config, [], salt)) as string;
-    await (await factory.getFunction("createWallet")(config, [], salt)).wait();
-    await (
-      await chain.deployer.sendTransaction({ to: walletAddress, value: parseEther("1") })
-    ).wait();
+    walletAddress = await createLeashWallet(
+      chain,
+      factory,
+      walletConfig([alice.address, bob.address, proposerKey.address, passkeyOwner], 2),
+      [],
+      { balance: parseEther("1"), deposit: 0n },
+    );
     await (
       await chain.deployer.sendTransaction({ to: proposerKey.address, value: parseEther("10") })
     ).wait();
@@ -268,6 +222,26 @@ describe("relayer: approvals service with a passkey owner (ERC-1271)", function 
       { wallet: walletAddress, proposalId: id.toString(), auth: await request(intruder) },
     ]);
     expect(forged.error?.code).to.equal(-32002);
+    // The intruder's own owner contract, with its own valid assertion (ERC-1271 accepts it): not an owner.
+    const intruderAuth = await signRelayerRequestWithPasskey({
+      chainId: chain.chainId,
+      action: "withdraw",
+      wallet: walletAddress,
+      id,
+      key: intruder.key,
+      factory: passkeyFactory,
+      getAssertion: intruder.authenticator(),
+    });
+    const notOwner = await call(relayer.url, "leash_withdrawApproval", [
+      {
+        wallet: walletAddress,
+        proposalId: id.toString(),
+        auth: { ...intruderAuth, issuedAt: intruderAuth.issuedAt.toString() },
+      },
+    ]);
+    expect(notOwner.error?.code).to.equal(-32002);
+    expect(notOwner.error?.message).to.match(/bad request signature/);
+    // (The passkey owner withdraws it below: the refused request took nothing back.)
     const withdrawn = await call(relayer.url, "leash_withdrawApproval", [
       { wallet: walletAddress, proposalId: id.toString(), auth: await request(passkey) },
     ]);

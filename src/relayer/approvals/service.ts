@@ -212,6 +212,8 @@ export class OwnerActionService {
           !approvedOnChain[p.owners.indexOf(a.owner)] &&
           a.deadline === p.expiresAt,
       );
+      // Too few even if every one is valid: nothing to simulate (the usual case while approvals trickle in).
+      if (candidates.length === 0 || p.approvals + BigInt(candidates.length) < p.threshold) return;
       // Each one checked by the wallet again: a signature stored before an owner or guardian was added or
       // removed names an ended signature epoch and would make the whole submission revert.
       const valid = await Promise.all(candidates.map((a) => this.accepted(wallet, id, p, a)));
