@@ -300,6 +300,9 @@ function Dashboard({
         (p.proposal.state === "pending" || p.proposal.state === "queued") && !p.proposal.expired,
     ) ?? [];
   const closed = proposals?.filter((p) => !open.includes(p)) ?? [];
+  const proposalCard = (p: ProposalView) => (
+    <ProposalCard key={p.proposal.id.toString()} view={p} leash={leash} signer={signer} act={act} />
+  );
 
   return (
     <>
@@ -556,28 +559,12 @@ function Dashboard({
               Nothing waits for you: no pending escalation or proposal.
             </p>
           ) : (
-            open.map((p) => (
-              <ProposalCard
-                key={p.proposal.id.toString()}
-                view={p}
-                leash={leash}
-                signer={signer}
-                act={act}
-              />
-            ))
+            open.map(proposalCard)
           )}
           {closed.length > 0 && (
             <details>
               <summary>Earlier proposals ({closed.length})</summary>
-              {closed.map((p) => (
-                <ProposalCard
-                  key={p.proposal.id.toString()}
-                  view={p}
-                  leash={leash}
-                  signer={signer}
-                  act={act}
-                />
-              ))}
+              {closed.map(proposalCard)}
             </details>
           )}
         </section>

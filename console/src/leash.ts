@@ -8,6 +8,7 @@
 import { JsonRpcProvider, hexlify, randomBytes } from "ethers";
 import {
   OwnerClient,
+  ownersUserOp,
   packOwnerSignatures,
   type AgentInfo,
   type BatchReview,
@@ -25,19 +26,13 @@ import {
 } from "../../src/client/signedActions.js";
 import {
   entryPointContract,
-  executeUserOpCallData,
   walletContract,
   walletInterface,
   type ResolvedCall,
 } from "../../src/client/contracts.js";
-import {
-  minimumPreVerificationGas,
-  toRpcUserOperation,
-  type UserOperation,
-} from "../../src/client/userOperation.js";
+import { toRpcUserOperation, type UserOperation } from "../../src/client/userOperation.js";
 import {
   DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
-  newUserOp,
   pickFees,
   userOpHash,
   waitForOp,
@@ -359,16 +354,7 @@ export class Leash {
       this.wallet,
       0n,
     )) as bigint;
-    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(calls));
-    op.verificationGasLimit = 150_000n + 20_000n * threshold;
-    op.callGasLimit = callGasLimit;
-    op.signature = packOwnerSignatures(
-      Array.from({ length: Number(threshold) }, (_, i) => ({
-        signer: `0x${(i + 1).toString(16).padStart(40, "0")}`,
-        signature: "0x" + "11".repeat(65),
-      })),
-    );
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    const op = ownersUserOp(this.wallet, nonce, calls, Number(threshold), callGasLimit);
     const ctx = { chainId: this.config.chainId, entryPoint, provider: this.provider };
     await pickFees(this.relayer, ctx, op, undefined, {
       maxPriorityFeePerGas: DEFAULT_MAX_PRIORITY_FEE_PER_GAS,

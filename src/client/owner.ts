@@ -27,7 +27,11 @@ import {
   type Provider,
   type Signer,
 } from "ethers";
-import { minimumPreVerificationGas, toRpcUserOperation } from "./userOperation.js";
+import {
+  minimumPreVerificationGas,
+  toRpcUserOperation,
+  type UserOperation,
+} from "./userOperation.js";
 import { RelayerRpc } from "./relayerRpc.js";
 import {
   EXECUTE_CALLS_TYPES,
@@ -925,20 +929,7 @@ export class OwnerClient {
       this.wallet,
       0n,
     )) as bigint;
-    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(resolved));
-    // Owners' execution re-checks their signatures over the userOpHash, so a dummy-signed estimate can't
-    // run it: fixed limits instead, generous (the wallet only pays for gas used). Owners have no maxOpCost.
-    op.verificationGasLimit = 150_000n + 20_000n * BigInt(signing.length);
-    op.callGasLimit =
-      options.callGasLimit ??
-      resolved.reduce(
-        (sum, c) => sum + 150_000n + 1_000n * BigInt((c.data.length - 2) / 2),
-        250_000n,
-      );
-    op.signature = packOwnerSignatures(
-      signing.map((k) => ({ signer: k.address, signature: "0x" + "11".repeat(65) })),
-    );
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    const op = ownersUserOp(this.wallet, nonce, resolved, signing.length, options.callGasLimit);
     await pickFees(this.relayer, ctx, op, undefined, this.relayerFees);
     const hash = userOpHash(op, ctx);
     // Owners sign the hash in the wallet's signature epoch (EIP-712 `OwnerOperation`), never the bare hash.
@@ -1806,6 +1797,36 @@ export function packOwnerSignatures(entries: { signer: string; signature: string
       ),
     ),
   );
+}
+
+/**
+ * An owners' user operation (nonce key 0) running `calls`, its gas set for `signers` ECDSA owner signatures:
+ * the signature is a same-size placeholder, so preVerificationGas covers the real one. Pick its fees, then
+ * each owner signs its userOpHash in the wallet's epoch (`ownerOperationTypedData`). Owners' execution
+ * re-checks their signatures over the userOpHash, so a dummy-signed estimate can't run it: fixed limits
+ * instead, generous (the wallet only pays for gas used). Owners have no maxOpCost.
+ */
+export function ownersUserOp(
+  wallet: string,
+  nonce: bigint,
+  calls: ResolvedCall[],
+  signers: number,
+  callGasLimit?: bigint,
+): UserOperation {
+  const op = newUserOp(wallet, nonce, executeUserOpCallData(calls));
+  op.verificationGasLimit = 150_000n + 20_000n * BigInt(signers);
+  op.callGasLimit =
+    callGasLimit ??
+    calls.reduce((sum, c) => sum + 150_000n + 1_000n * BigInt((c.data.length - 2) / 2), 250_000n);
+  op.signature = packOwnerSignatures(
+    Array.from({ length: signers }, (_, i) => ({
+      // Mostly non-zero bytes like a real address, so the calldata cost in preVerificationGas isn't undercounted.
+      signer: `0x${(i + 1).toString(16).padStart(40, "e")}`,
+      signature: "0x" + "11".repeat(65),
+    })),
+  );
+  op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+  return op;
 }
 
 /**
