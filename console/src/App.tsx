@@ -21,6 +21,7 @@ import {
   type ConsoleSigner,
   type ProposalView,
   type AgentRow,
+  type Overview,
 } from "./leash.js";
 import { streamEvents, type StreamState, type WalletEvent } from "./events.js";
 import { connectInjected, hasInjectedWallet } from "./signers.js";
@@ -32,8 +33,6 @@ import { ProposalCard } from "./ProposalCard.js";
 import { AuditLog } from "./AuditLog.js";
 import { amountText, countdown, durationText, errorText, short } from "./format.js";
 import type { AuditEntry } from "../../src/client/audit.js";
-
-type Overview = Awaited<ReturnType<Leash["overview"]>>;
 const SESSION_KEY = "leash.console.session";
 
 interface Session {
@@ -216,7 +215,7 @@ function Dashboard({
       do {
         again.current = false;
         try {
-          const [o, p] = await Promise.all([leash.overview(), leash.proposals()]);
+          const { overview: o, proposals: p } = await leash.snapshot();
           setOverview(o);
           setProposals(p);
           setLoadError(null);
@@ -301,6 +300,9 @@ function Dashboard({
         (p.proposal.state === "pending" || p.proposal.state === "queued") && !p.proposal.expired,
     ) ?? [];
   const closed = proposals?.filter((p) => !open.includes(p)) ?? [];
+  const proposalCard = (p: ProposalView) => (
+    <ProposalCard key={p.proposal.id.toString()} view={p} leash={leash} signer={signer} act={act} />
+  );
 
   return (
     <>
@@ -475,7 +477,7 @@ function Dashboard({
                     onConfirm={() =>
                       act("Pause", async (s) => {
                         const { transactionHash } = await leash.guardianAction(s, "pause", []);
-                        await leash.waitFor(() => leash.reader.info().then((i) => i.paused));
+                        await leash.waitFor(() => leash.paused());
                         return `Paused: every agent is stopped (transaction ${short(transactionHash)}).`;
                       })
                     }
@@ -557,28 +559,12 @@ function Dashboard({
               Nothing waits for you: no pending escalation or proposal.
             </p>
           ) : (
-            open.map((p) => (
-              <ProposalCard
-                key={p.proposal.id.toString()}
-                view={p}
-                leash={leash}
-                signer={signer}
-                act={act}
-              />
-            ))
+            open.map(proposalCard)
           )}
           {closed.length > 0 && (
             <details>
               <summary>Earlier proposals ({closed.length})</summary>
-              {closed.map((p) => (
-                <ProposalCard
-                  key={p.proposal.id.toString()}
-                  view={p}
-                  leash={leash}
-                  signer={signer}
-                  act={act}
-                />
-              ))}
+              {closed.map(proposalCard)}
             </details>
           )}
         </section>

@@ -13,6 +13,7 @@ import {
 import type { RenderedCall } from "../../src/client/render.js";
 import type { ConsoleBatch, ConsoleSigner, Leash } from "./leash.js";
 import { durationText, errorText, short, whenText } from "./format.js";
+import { CallFields } from "./CallFields.js";
 
 export function BatchPanel({
   leash,
@@ -70,14 +71,7 @@ export function BatchPanel({
             {view.calls.map((c, i) => (
               <li key={i}>
                 <strong>{c.action}</strong> on <span className="mono">{short(c.target)}</span>
-                <dl className="fields">
-                  {c.fields.map((f) => (
-                    <div key={f.name}>
-                      <dt>{f.name}</dt>
-                      <dd className="mono">{f.value}</dd>
-                    </div>
-                  ))}
-                </dl>
+                <CallFields fields={c.fields} />
               </li>
             ))}
           </ol>

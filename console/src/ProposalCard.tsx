@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import type { ConsoleSigner, Leash, ProposalView } from "./leash.js";
 import { ConfirmButton } from "./App.js";
 import { countdown, short, whenText } from "./format.js";
+import { CallFields } from "./CallFields.js";
 
 export function useTicker(ms = 1_000): number {
   const [t, setT] = useState(() => Date.now());
@@ -68,16 +69,7 @@ export function ProposalCard({
         {calls.map((c, i) => (
           <li key={i}>
             <strong data-testid="call-text">{c.action === "pay" ? c.text : c.action}</strong>
-            {c.action !== "pay" && (
-              <dl className="fields">
-                {c.fields.map((f) => (
-                  <div key={f.name}>
-                    <dt>{f.name}</dt>
-                    <dd className="mono">{f.value}</dd>
-                  </div>
-                ))}
-              </dl>
-            )}
+            {c.action !== "pay" && <CallFields fields={c.fields} />}
           </li>
         ))}
       </ol>

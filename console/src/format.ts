@@ -1,20 +1,14 @@
 /** Small display helpers; amounts and dates come from the SDK's units/render modules. */
-import { durationText, whenText } from "../../src/client/render.js";
+import { amountText, durationText, relativeText, whenText } from "../../src/client/render.js";
 import { formatAmount } from "../../src/client/units.js";
 
-export { durationText, whenText, formatAmount };
+export { amountText, durationText, whenText, formatAmount };
 
 export const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
 
-/** "no cap" for the contract's "unlimited" (type(uint256).max-like) values. */
-export function amountText(v: bigint, decimals: number, symbol: string): string {
-  return v >= 1n << 255n ? "no cap" : `${formatAmount(v, decimals)} ${symbol}`;
-}
-
+/** How far `at` is from `now` ("in 3 h", "2 d ago"), or "-" when unset (0). */
 export function countdown(at: bigint, now: bigint): string {
-  if (at === 0n) return "-";
-  const d = at - now;
-  return d > 0n ? `in ${durationText(d)}` : d === 0n ? "now" : `${durationText(-d)} ago`;
+  return at === 0n ? "-" : relativeText(at, now);
 }
 
 export function download(name: string, type: string, text: string): void {

@@ -5,10 +5,10 @@
  * user's API key. Acts: every action is an EIP-712 signature of an owner or guardian that the relayer submits,
  * so no signer needs ETH.
  */
-import { JsonRpcProvider, hexlify, randomBytes, type TypedDataDomain } from "ethers";
+import { JsonRpcProvider, hexlify, randomBytes } from "ethers";
 import {
-  EIP712_TYPES as EXECUTE_CALLS_TYPES,
   OwnerClient,
+  ownersUserOp,
   packOwnerSignatures,
   type AgentInfo,
   type BatchReview,
@@ -17,29 +17,22 @@ import {
 } from "../../src/client/owner.js";
 import { RelayerRpc } from "../../src/client/relayerRpc.js";
 import {
-  APPROVE_PROPOSAL_TYPES,
-  GUARDIAN_ACTION_TYPES,
-  OWNER_OPERATION_TYPES,
-  RELAYER_REQUEST_TYPES,
-  approvalNonce,
-  relayerDomain,
-  walletDomain,
+  approvalTypedData,
+  executeCallsTypedData,
+  guardianActionTypedData,
+  ownerOperationTypedData,
+  relayerRequestTypedData,
+  type LeashTypedData,
 } from "../../src/client/signedActions.js";
 import {
   entryPointContract,
-  executeUserOpCallData,
   walletContract,
   walletInterface,
   type ResolvedCall,
 } from "../../src/client/contracts.js";
-import {
-  minimumPreVerificationGas,
-  toRpcUserOperation,
-  type UserOperation,
-} from "../../src/client/userOperation.js";
+import { toRpcUserOperation, type UserOperation } from "../../src/client/userOperation.js";
 import {
   DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
-  newUserOp,
   pickFees,
   userOpHash,
   waitForOp,
@@ -72,13 +65,8 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   return { ...raw, chainId: BigInt(raw.chainId) };
 }
 
-/** Typed data as every signer takes it (viem's shape; bigints stay bigints). */
-export interface TypedData {
-  domain: TypedDataDomain;
-  types: Record<string, { name: string; type: string }[]>;
-  primaryType: string;
-  message: Record<string, unknown>;
-}
+/** Typed data as every signer takes it (viem's shape; bigints stay bigints), built by the SDK (signedActions.ts). */
+export type TypedData = LeashTypedData;
 
 /** An owner's or guardian's signing key in the page: a browser wallet (EOA) or a passkey owner (contract). */
 export interface ConsoleSigner {
@@ -162,13 +150,21 @@ export class Leash {
     }
   }
 
-  async overview() {
-    const [info, agents, now] = await Promise.all([
-      this.reader.info(),
-      this.reader.agents(),
-      this.now(),
+  /**
+   * Everything a refresh shows, with the wallet's `info()` (13 reads) and the block time read once: the
+   * overview and the proposals both start from them.
+   */
+  async snapshot(): Promise<{ overview: Overview; proposals: ProposalView[] }> {
+    const [info, now] = await Promise.all([this.reader.info(), this.now()]);
+    const [overview, proposals] = await Promise.all([
+      this.overview(info, now),
+      this.proposals(info.proposalCount, now),
     ]);
-    const native = await this.assets.of(NATIVE);
+    return { overview, proposals };
+  }
+
+  private async overview(info: WalletInfo, now: bigint) {
+    const [agents, native] = await Promise.all([this.reader.agents(), this.assets.of(NATIVE)]);
     const policies = await Promise.all(agents.map((a) => this.reader.policy(a.agent, NATIVE)));
     return {
       info,
@@ -178,10 +174,8 @@ export class Leash {
     };
   }
 
-  /** The latest proposals (newest first), each with its calls rendered for people and the relayer's view. */
-  async proposals(limit = 15): Promise<ProposalView[]> {
-    const count = (await this.reader.info()).proposalCount;
-    const now = await this.now();
+  /** The latest proposals (newest of `count` first), each with its calls rendered and the relayer's view. */
+  private async proposals(count: bigint, now: bigint, limit = 15): Promise<ProposalView[]> {
     const ids: bigint[] = [];
     for (let id = count; id >= 1n && ids.length < limit; id--) ids.push(id);
     return Promise.all(
@@ -204,6 +198,11 @@ export class Leash {
 
   // ---------------------------------------------------------------- actions (signatures the relayer submits)
 
+  /** One read, for polling after a pause (not the whole `info()`). */
+  async paused(): Promise<boolean> {
+    return (await walletContract(this.wallet, this.provider).paused()) as boolean;
+  }
+
   /** The wallet's signature epoch: every owner or guardian signature names it (see `signatureEpoch()`). */
   async epoch(): Promise<bigint> {
     return (await walletContract(this.wallet, this.provider).signatureEpoch()) as bigint;
@@ -211,17 +210,15 @@ export class Leash {
 
   async approve(signer: ConsoleSigner, p: ProposalInfo): Promise<RelayerApprovals> {
     const epoch = await this.epoch();
-    const signature = await signer.signTypedData({
-      domain: walletDomain(this.wallet, this.config.chainId),
-      types: APPROVE_PROPOSAL_TYPES,
-      primaryType: "ApproveProposal",
-      message: {
-        id: p.id,
-        nonce: approvalNonce(this.wallet, p.id),
+    const signature = await signer.signTypedData(
+      approvalTypedData({
+        wallet: this.wallet,
+        chainId: this.config.chainId,
+        proposalId: p.id,
         deadline: p.expiresAt,
         epoch,
-      },
-    });
+      }),
+    );
     return this.relayer.request<RelayerApprovals>("leash_postApproval", [
       { wallet: this.wallet, proposalId: p.id, owner: signer.address, signature },
     ]);
@@ -230,12 +227,15 @@ export class Leash {
   /** A request to the relayer itself, signed by the owner or guardian (`RelayerRequest`). */
   async signedRequest(signer: ConsoleSigner, action: string, id: bigint) {
     const issuedAt = BigInt(Math.floor(Date.now() / 1000));
-    const signature = await signer.signTypedData({
-      domain: relayerDomain(this.config.chainId),
-      types: RELAYER_REQUEST_TYPES,
-      primaryType: "RelayerRequest",
-      message: { action, wallet: this.wallet, id, issuedAt },
-    });
+    const signature = await signer.signTypedData(
+      relayerRequestTypedData({
+        chainId: this.config.chainId,
+        action,
+        wallet: this.wallet,
+        id,
+        issuedAt,
+      }),
+    );
     return { signer: signer.address, issuedAt, signature };
   }
 
@@ -265,12 +265,16 @@ export class Leash {
       this.now().then((now) => now + 600n),
       this.epoch(),
     ]);
-    const signature = await signer.signTypedData({
-      domain: walletDomain(this.wallet, this.config.chainId),
-      types: GUARDIAN_ACTION_TYPES,
-      primaryType: "GuardianAction",
-      message: { data, nonce, deadline, epoch },
-    });
+    const signature = await signer.signTypedData(
+      guardianActionTypedData({
+        wallet: this.wallet,
+        chainId: this.config.chainId,
+        data,
+        nonce,
+        deadline,
+        epoch,
+      }),
+    );
     return this.relayer.request("leash_submitGuardianAction", [
       { wallet: this.wallet, guardian: signer.address, data, nonce, deadline, signature },
     ]);
@@ -282,12 +286,14 @@ export class Leash {
   async newBatch(calls: ResolvedCall[]): Promise<SignedBatch> {
     const nonce = BigInt(hexlify(randomBytes(8)));
     const deadline = (await this.now()) + 86_400n;
-    const epoch = await this.epoch();
-    const digest = (await walletContract(this.wallet, this.provider).hashSignedCalls(
-      calls,
-      nonce,
-      deadline,
-    )) as string;
+    const [epoch, digest] = await Promise.all([
+      this.epoch(),
+      walletContract(this.wallet, this.provider).hashSignedCalls(
+        calls,
+        nonce,
+        deadline,
+      ) as Promise<string>,
+    ]);
     return {
       wallet: this.wallet,
       chainId: this.config.chainId,
@@ -316,25 +322,19 @@ export class Leash {
     if (batch.userOp) {
       // Owners sign the userOpHash in the wallet's signature epoch (`hashOwnerOperation`); the page shows the
       // decoded calls beside the prompt.
-      const signature = await signer.signTypedData({
-        domain: walletDomain(this.wallet, this.config.chainId),
-        types: OWNER_OPERATION_TYPES,
-        primaryType: "OwnerOperation",
-        message: { userOpHash: batch.digest, epoch: batch.epoch },
-      });
+      const signature = await signer.signTypedData(
+        ownerOperationTypedData({
+          wallet: this.wallet,
+          chainId: this.config.chainId,
+          userOpHash: batch.digest,
+          epoch: batch.epoch,
+        }),
+      );
       return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
     }
-    const signature = await signer.signTypedData({
-      domain: walletDomain(this.wallet, this.config.chainId),
-      types: EXECUTE_CALLS_TYPES,
-      primaryType: "ExecuteCalls",
-      message: {
-        calls: batch.calls.map((c) => ({ target: c.target, value: c.value, data: c.data })),
-        nonce: batch.nonce,
-        deadline: batch.deadline,
-        epoch: batch.epoch,
-      },
-    });
+    const signature = await signer.signTypedData(
+      executeCallsTypedData({ ...batch, wallet: this.wallet, chainId: this.config.chainId }),
+    );
     return { ...batch, signatures: [...batch.signatures, { signer: signer.address, signature }] };
   }
 
@@ -345,24 +345,16 @@ export class Leash {
    */
   async newUserOpBatch(calls: ResolvedCall[], callGasLimit: bigint): Promise<ConsoleBatch> {
     const w = walletContract(this.wallet, this.provider);
-    const [entryPoint, threshold] = await Promise.all([
+    const [entryPoint, threshold, epoch] = await Promise.all([
       w.entryPoint() as Promise<string>,
       w.threshold() as Promise<bigint>,
+      this.epoch(),
     ]);
     const nonce = (await entryPointContract(entryPoint, this.provider).getFunction("getNonce")(
       this.wallet,
       0n,
     )) as bigint;
-    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(calls));
-    op.verificationGasLimit = 150_000n + 20_000n * threshold;
-    op.callGasLimit = callGasLimit;
-    op.signature = packOwnerSignatures(
-      Array.from({ length: Number(threshold) }, (_, i) => ({
-        signer: `0x${(i + 1).toString(16).padStart(40, "0")}`,
-        signature: "0x" + "11".repeat(65),
-      })),
-    );
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    const op = ownersUserOp(this.wallet, nonce, calls, Number(threshold), callGasLimit);
     const ctx = { chainId: this.config.chainId, entryPoint, provider: this.provider };
     await pickFees(this.relayer, ctx, op, undefined, {
       maxPriorityFeePerGas: DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
@@ -375,7 +367,7 @@ export class Leash {
       calls,
       nonce,
       deadline: 0n,
-      epoch: await this.epoch(),
+      epoch,
       digest,
       signatures: [],
       userOp: { op, entryPoint },
@@ -444,6 +436,15 @@ export interface ProposalView {
   calls: RenderedCall[];
   relayer: RelayerApprovals | null;
   now: bigint;
+}
+
+export type WalletInfo = Awaited<ReturnType<OwnerClient["info"]>>;
+
+export interface Overview {
+  info: WalletInfo;
+  now: bigint;
+  native: Awaited<ReturnType<AssetInfo["of"]>>;
+  agents: AgentRow[];
 }
 
 export type AgentRow = { agent: AgentInfo; policy: Awaited<ReturnType<OwnerClient["policy"]>> };

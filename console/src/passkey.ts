@@ -4,14 +4,14 @@
  * the EIP-712 digest, encoded for the contract's ERC-1271 check. What the page keeps (localStorage) is the
  * credential id and the public key: nothing secret; the private key never leaves the authenticator.
  */
-import { TypedDataEncoder, getBytes, hexlify, randomBytes } from "ethers";
 import {
-  encodePasskeySignature,
-  parsePasskeyPublicKey,
-  passkeyAssertionRequest,
+  createPasskeyCredential,
   passkeyOwnerAddress,
+  signDigestWithPasskey,
+  webAuthnAssertion,
   type P256PublicKey,
 } from "../../src/client/passkey.js";
+import { typedDataDigest } from "../../src/client/signedActions.js";
 import type { ConsoleSigner, TypedData } from "./leash.js";
 import { short } from "./format.js";
 
@@ -20,6 +20,9 @@ export interface StoredPasskey {
   key: P256PublicKey;
   address: string;
 }
+
+/** How long the page waits for the user at the authenticator. */
+const PROMPT_TIMEOUT_MS = 120_000;
 
 const storageKey = (wallet: string) => `leash.console.passkey.${wallet.toLowerCase()}`;
 
@@ -40,31 +43,14 @@ export function passkeySupported(): boolean {
 export async function createPasskey(wallet: string): Promise<StoredPasskey> {
   if (!passkeySupported())
     throw new Error("this browser has no passkeys here (WebAuthn needs https or localhost)");
-  const credential = (await navigator.credentials.create({
-    publicKey: {
-      rp: { name: "Leash wallet owner" },
-      user: {
-        id: Uint8Array.from(randomBytes(16)),
-        name: `leash-owner-${wallet.slice(2, 10).toLowerCase()}`,
-        displayName: `Leash owner of ${short(wallet)}`,
-      },
-      challenge: Uint8Array.from(randomBytes(32)),
-      pubKeyCredParams: [{ type: "public-key", alg: -7 }],
-      authenticatorSelection: { residentKey: "required", userVerification: "required" },
-      attestation: "none",
-      timeout: 120_000,
-    },
-  })) as PublicKeyCredential | null;
-  if (!credential) throw new Error("no passkey was created");
-  const response = credential.response as AuthenticatorAttestationResponse;
-  const spki = response.getPublicKey();
-  if (!spki) throw new Error("the authenticator gave no public key");
-  const key = parsePasskeyPublicKey(new Uint8Array(spki));
-  const stored = {
-    credentialId: hexlify(new Uint8Array(credential.rawId)),
-    key,
-    address: passkeyOwnerAddress(key),
-  };
+  const { credentialId, key } = await createPasskeyCredential({
+    rpName: "Leash wallet owner",
+    userName: `leash-owner-${wallet.slice(2, 10).toLowerCase()}`,
+    userDisplayName: `Leash owner of ${short(wallet)}`,
+    residentKey: "required",
+    timeoutMs: PROMPT_TIMEOUT_MS,
+  });
+  const stored = { credentialId, key, address: passkeyOwnerAddress(key) };
   localStorage.setItem(storageKey(wallet), JSON.stringify(stored));
   return stored;
 }
@@ -74,36 +60,14 @@ export function forgetPasskey(wallet: string): void {
 }
 
 export function passkeySigner(passkey: StoredPasskey): ConsoleSigner {
+  const getAssertion = webAuthnAssertion({
+    credentialIds: [passkey.credentialId],
+    timeoutMs: PROMPT_TIMEOUT_MS,
+  });
   return {
     kind: "passkey",
     address: passkey.address,
     label: `passkey owner ${short(passkey.address)}`,
-    async signTypedData(data: TypedData) {
-      const types = Object.fromEntries(
-        Object.entries(data.types).filter(([name]) => name !== "EIP712Domain"),
-      );
-      const digest = TypedDataEncoder.hash(data.domain, types, data.message);
-      const request = passkeyAssertionRequest(digest);
-      const credential = (await navigator.credentials.get({
-        publicKey: {
-          challenge: Uint8Array.from(request.challenge),
-          allowCredentials: [
-            { type: "public-key", id: Uint8Array.from(getBytes(passkey.credentialId)) },
-          ],
-          userVerification: request.userVerification,
-          timeout: 120_000,
-        },
-      })) as PublicKeyCredential | null;
-      if (!credential) throw new Error("the passkey gave no signature");
-      const r = credential.response as AuthenticatorAssertionResponse;
-      return encodePasskeySignature(
-        {
-          authenticatorData: new Uint8Array(r.authenticatorData),
-          clientDataJSON: new Uint8Array(r.clientDataJSON),
-          signature: new Uint8Array(r.signature),
-        },
-        digest,
-      );
-    },
+    signTypedData: (data: TypedData) => signDigestWithPasskey(typedDataDigest(data), getAssertion),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createWalletClient, custom, getAddress, type EIP1193Provider } from "viem";
 import type { ConsoleSigner, TypedData } from "./leash.js";
+import { short } from "./format.js";
 
 declare global {
   interface Window {
@@ -27,22 +28,11 @@ export async function connectInjected(): Promise<ConsoleSigner> {
   return {
     kind: "injected",
     address,
-    label: `browser wallet ${address.slice(0, 6)}…${address.slice(-4)}`,
+    label: `browser wallet ${short(address)}`,
+    // The SDK's payloads are already in viem's shape (checksummed domain, bigint chain id).
     signTypedData: (data: TypedData) =>
-      client.signTypedData({
-        account: address,
-        domain: {
-          ...data.domain,
-          chainId:
-            data.domain.chainId === undefined || data.domain.chainId === null
-              ? undefined
-              : BigInt(data.domain.chainId),
-          verifyingContract: (data.domain.verifyingContract ?? undefined) as
-            `0x${string}` | undefined,
-        } as never,
-        types: data.types,
-        primaryType: data.primaryType,
-        message: data.message,
-      }),
+      client.signTypedData({ account: address, ...data } as Parameters<
+        typeof client.signTypedData
+      >[0]),
   };
 }

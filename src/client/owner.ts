@@ -26,18 +26,21 @@ import {
   type LogDescription,
   type Provider,
   type Signer,
-  type TypedDataDomain,
 } from "ethers";
-import { minimumPreVerificationGas, toRpcUserOperation } from "./userOperation.js";
+import {
+  minimumPreVerificationGas,
+  toRpcUserOperation,
+  type UserOperation,
+} from "./userOperation.js";
 import { RelayerRpc } from "./relayerRpc.js";
 import {
-  APPROVE_PROPOSAL_TYPES,
-  GUARDIAN_ACTION_TYPES,
-  RELAYER_REQUEST_TYPES,
+  EXECUTE_CALLS_TYPES,
+  approvalTypedData,
+  executeCallsTypedData,
+  guardianActionTypedData,
   ownerOperationDigest,
-  approvalNonce,
-  relayerDomain,
-  walletDomain,
+  relayerRequestTypedData,
+  signTypedDataWith,
 } from "./signedActions.js";
 import {
   DEFAULT_MAX_PRIORITY_FEE_PER_GAS,
@@ -220,20 +223,8 @@ const DAY = 86_400n;
 /** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
 const GRACE_PERIOD = 14n * DAY;
 
-/** The EIP-712 types of `executeWithSignatures` (`ExecuteCalls`): what owners sign for an off-chain batch. */
-export const EIP712_TYPES = {
-  ExecuteCalls: [
-    { name: "calls", type: "Call[]" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-    { name: "epoch", type: "uint256" },
-  ],
-  Call: [
-    { name: "target", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "data", type: "bytes" },
-  ],
-};
+/** The EIP-712 types of `executeWithSignatures` (`ExecuteCalls`); kept under this name, built in signedActions.ts. */
+export const EIP712_TYPES = EXECUTE_CALLS_TYPES;
 
 /** Owners and guardians governing a Leash wallet (see the module comment and README). */
 export class OwnerClient {
@@ -805,22 +796,11 @@ export class OwnerClient {
       await this.checkBatchTarget(batch);
       await this.checkBatchEpoch(batch);
     }
-    const domain: TypedDataDomain = {
-      name: "Leash AgentWallet",
-      version: "1",
-      chainId: batch.chainId,
-      verifyingContract: this.wallet,
-    };
-    const value = {
-      calls: batch.calls.map((c) => ({ target: c.target, value: c.value, data: c.data })),
-      nonce: batch.nonce,
-      deadline: batch.deadline,
-      epoch: batch.epoch,
-    };
+    const typedData = executeCallsTypedData({ ...batch, wallet: this.wallet });
     for (const signer of this.signers) {
       const address = await signer.getAddress();
       if (batch.signatures.some((s) => s.signer.toLowerCase() === address.toLowerCase())) continue;
-      const signature = await signer.signTypedData(domain, EIP712_TYPES, value);
+      const signature = await signTypedDataWith(signer, typedData);
       batch.signatures.push({ signer: address, signature });
     }
     return batch;
@@ -949,20 +929,7 @@ export class OwnerClient {
       this.wallet,
       0n,
     )) as bigint;
-    const op = newUserOp(this.wallet, nonce, executeUserOpCallData(resolved));
-    // Owners' execution re-checks their signatures over the userOpHash, so a dummy-signed estimate can't
-    // run it: fixed limits instead, generous (the wallet only pays for gas used). Owners have no maxOpCost.
-    op.verificationGasLimit = 150_000n + 20_000n * BigInt(signing.length);
-    op.callGasLimit =
-      options.callGasLimit ??
-      resolved.reduce(
-        (sum, c) => sum + 150_000n + 1_000n * BigInt((c.data.length - 2) / 2),
-        250_000n,
-      );
-    op.signature = packOwnerSignatures(
-      signing.map((k) => ({ signer: k.address, signature: "0x" + "11".repeat(65) })),
-    );
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+    const op = ownersUserOp(this.wallet, nonce, resolved, signing.length, options.callGasLimit);
     await pickFees(this.relayer, ctx, op, undefined, this.relayerFees);
     const hash = userOpHash(op, ctx);
     // Owners sign the hash in the wallet's signature epoch (EIP-712 `OwnerOperation`), never the bare hash.
@@ -1446,10 +1413,9 @@ export class OwnerClient {
     const nonce = BigInt(hexlify(randomBytes(16)));
     const deadline = (await this.now()) + 600n;
     const epoch = await walletContract(this.wallet, this.provider).signatureEpoch();
-    const signature = await signer.signTypedData(
-      walletDomain(this.wallet, chainId),
-      GUARDIAN_ACTION_TYPES,
-      { data, nonce, deadline, epoch },
+    const signature = await signTypedDataWith(
+      signer,
+      guardianActionTypedData({ wallet: this.wallet, chainId, data, nonce, deadline, epoch }),
     );
     const sent = await this.relayer!.request<{ transactionHash: string }>(
       "leash_submitGuardianAction",
@@ -1482,10 +1448,15 @@ export class OwnerClient {
       throw new InvalidArgumentError(`proposal ${id} is ${before.state}, not pending approvals`);
     const { chainId } = await this.provider.getNetwork();
     const epoch = await walletContract(this.wallet, this.provider).signatureEpoch();
-    const signature = await signer.signTypedData(
-      walletDomain(this.wallet, chainId),
-      APPROVE_PROPOSAL_TYPES,
-      { id, nonce: approvalNonce(this.wallet, id), deadline: before.expiresAt, epoch },
+    const signature = await signTypedDataWith(
+      signer,
+      approvalTypedData({
+        wallet: this.wallet,
+        chainId,
+        proposalId: id,
+        deadline: before.expiresAt,
+        epoch,
+      }),
     );
     return this.postApproval(before, await signer.getAddress(), signature, options);
   }
@@ -1528,12 +1499,10 @@ export class OwnerClient {
   async signedRequest(signer: Signer, action: string, id: bigint) {
     const { chainId } = await this.provider.getNetwork();
     const issuedAt = BigInt(Math.floor(Date.now() / 1000));
-    const signature = await signer.signTypedData(relayerDomain(chainId), RELAYER_REQUEST_TYPES, {
-      action,
-      wallet: this.wallet,
-      id,
-      issuedAt,
-    });
+    const signature = await signTypedDataWith(
+      signer,
+      relayerRequestTypedData({ chainId, action, wallet: this.wallet, id, issuedAt }),
+    );
     return { signer: await signer.getAddress(), issuedAt, signature };
   }
 
@@ -1828,6 +1797,36 @@ export function packOwnerSignatures(entries: { signer: string; signature: string
       ),
     ),
   );
+}
+
+/**
+ * An owners' user operation (nonce key 0) running `calls`, its gas set for `signers` ECDSA owner signatures:
+ * the signature is a same-size placeholder, so preVerificationGas covers the real one. Pick its fees, then
+ * each owner signs its userOpHash in the wallet's epoch (`ownerOperationTypedData`). Owners' execution
+ * re-checks their signatures over the userOpHash, so a dummy-signed estimate can't run it: fixed limits
+ * instead, generous (the wallet only pays for gas used). Owners have no maxOpCost.
+ */
+export function ownersUserOp(
+  wallet: string,
+  nonce: bigint,
+  calls: ResolvedCall[],
+  signers: number,
+  callGasLimit?: bigint,
+): UserOperation {
+  const op = newUserOp(wallet, nonce, executeUserOpCallData(calls));
+  op.verificationGasLimit = 150_000n + 20_000n * BigInt(signers);
+  op.callGasLimit =
+    callGasLimit ??
+    calls.reduce((sum, c) => sum + 150_000n + 1_000n * BigInt((c.data.length - 2) / 2), 250_000n);
+  op.signature = packOwnerSignatures(
+    Array.from({ length: signers }, (_, i) => ({
+      // Mostly non-zero bytes like a real address, so the calldata cost in preVerificationGas isn't undercounted.
+      signer: `0x${(i + 1).toString(16).padStart(40, "e")}`,
+      signature: "0x" + "11".repeat(65),
+    })),
+  );
+  op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+  return op;
 }
 
 /**

@@ -14,7 +14,6 @@
 import {
   AbiCoder,
   Interface,
-  TypedDataEncoder,
   concat,
   decodeBase64,
   encodeBase64,
@@ -33,10 +32,10 @@ import { passkeyOwnerFactoryAbi, passkeyOwnerFactoryInitCodeHash } from "./abi/g
 import { selfCall, type ResolvedCall } from "./contracts.js";
 import { InvalidArgumentError } from "./errors.js";
 import {
-  APPROVE_PROPOSAL_TYPES,
   approvalNonce,
+  approvalTypedData,
   relayerRequestDigest,
-  walletDomain,
+  typedDataDigest,
 } from "./signedActions.js";
 import { toAddress } from "./units.js";
 
@@ -529,15 +528,15 @@ export async function signApprovalWithPasskey(options: {
   const wallet = toAddress(options.wallet, "wallet");
   const owner = passkeyOwnerAddress(options.key, options.factory);
   const nonce = options.nonce ?? approvalNonce(wallet, options.proposalId);
-  const digest = TypedDataEncoder.hash(
-    walletDomain(wallet, options.chainId),
-    APPROVE_PROPOSAL_TYPES,
-    {
-      id: options.proposalId,
-      nonce,
+  const digest = typedDataDigest(
+    approvalTypedData({
+      wallet,
+      chainId: options.chainId,
+      proposalId: options.proposalId,
       deadline: options.deadline,
       epoch: options.epoch,
-    },
+      nonce,
+    }),
   );
   const signature = await signDigestWithPasskey(digest, options.getAssertion);
   return { owner, digest, nonce, signature };
@@ -607,6 +606,8 @@ export async function createPasskeyCredential(options: {
   userDisplayName?: string;
   /** Up to 64 bytes identifying the user at the RP (default: random). */
   userId?: BytesInput;
+  /** A discoverable credential (default "preferred"); "required" keeps it listable on the authenticator. */
+  residentKey?: "required" | "preferred" | "discouraged";
   timeoutMs?: number;
 }): Promise<{ credentialId: string; key: P256PublicKey }> {
   const random = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n));
@@ -620,7 +621,10 @@ export async function createPasskeyCredential(options: {
       },
       challenge: random(32),
       pubKeyCredParams: [{ type: "public-key", alg: -7 }],
-      authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+      authenticatorSelection: {
+        residentKey: options.residentKey ?? "preferred",
+        userVerification: "required",
+      },
       attestation: "none",
       ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     },

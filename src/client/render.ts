@@ -76,10 +76,32 @@ export function whenText(at: bigint, now: bigint, timeZone?: string): string {
   }).formatToParts(date);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   const local = `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}:${get("second")} (${get("timeZoneName").replace("GMT", "UTC") || "UTC"})`;
+  return `${local}, ${relativeText(at, now)}`;
+}
+
+/**
+ * How far `at` is from `now`: "in 3 h 12 min", "now", "2 d 4 h ago".
+ *
+ * @example
+ * relativeText(eta, now) // "in 3 h 12 min"
+ */
+export function relativeText(at: bigint, now: bigint): string {
   const delta = at - now;
-  const relative =
-    delta === 0n ? "now" : delta > 0n ? `in ${durationText(delta)}` : `${durationText(delta)} ago`;
-  return `${local}, ${relative}`;
+  return delta === 0n
+    ? "now"
+    : delta > 0n
+      ? `in ${durationText(delta)}`
+      : `${durationText(delta)} ago`;
+}
+
+/**
+ * An amount in the asset's units, or "no cap" for the contract's unlimited values (type(uint256).max-like).
+ *
+ * @example
+ * amountText(500000000000000000n, 18, "ETH") // "0.5 ETH"
+ */
+export function amountText(raw: bigint, decimals: number, symbol: string): string {
+  return raw >= 1n << 255n ? "no cap" : `${formatAmount(raw, decimals)} ${symbol}`;
 }
 
 export interface RenderedField {
@@ -103,8 +125,7 @@ function fieldValue(
   now: bigint,
 ): string {
   if (typeof raw === "bigint") {
-    if (AMOUNT_FIELDS.has(name))
-      return raw >= 1n << 255n ? "no cap" : `${formatAmount(raw, asset.decimals)} ${asset.symbol}`;
+    if (AMOUNT_FIELDS.has(name)) return amountText(raw, asset.decimals, asset.symbol);
     if (TIME_FIELDS.has(name)) return raw === 0n ? "none" : whenText(raw, now);
     if (DURATION_FIELDS.has(name)) return `${raw} s (${durationText(raw)})`;
     return raw.toString();

@@ -5,6 +5,7 @@
  * deterministic factory, and the passkey (a real P-256 key) approves an agent's escalated payment through the
  * relayer together with one EOA owner: the payment executes.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { expect } from "chai";
 import { JsonRpcProvider, getAddress, hexlify, parseEther } from "ethers";
 import {
@@ -62,6 +63,46 @@ describe("leash CLI: add a passkey owner, then approve an escalation with it", f
     ]);
     expect(bad.code).to.equal(2);
     expect(errorLine(bad)).to.equal("passkey public key: the point is not on the P-256 curve");
+  });
+
+  it("refuses a malformed key, another curve's key and a missing factory in one line, exit 2, nothing proposed", async () => {
+    const wallet = walletContract(stack.config.wallet, provider);
+    const proposals = await wallet.proposalCount();
+    // A secp256k1 key in SPKI: the same length as a P-256 one, another curve (the Ethereum keys' curve).
+    const k1 = generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey.export({
+      type: "spki",
+      format: "der",
+    });
+    const cases: [string[], string][] = [
+      [
+        ["not-hex"],
+        "passkey public key must be 0x-prefixed hex bytes, an ArrayBuffer or a Uint8Array",
+      ],
+      [
+        [hexlify(passkey.spki).slice(0, -2)],
+        "passkey public key: SPKI is not an uncompressed P-256 (prime256v1) key",
+      ],
+      [[hexlify(k1)], "passkey public key: SPKI is not an uncompressed P-256 (prime256v1) key"],
+      [["0x04" + "00".repeat(64)], "passkey public key: the point is not on the P-256 curve"],
+    ];
+    for (const [args, message] of cases) {
+      const refused = await run(["wallet", "add-passkey-owner", ...args, "--as", "owner1"]);
+      expect(refused.code, args[0]).to.equal(2);
+      expect(errorLine(refused), args[0]).to.equal(message);
+    }
+    const nowhere = getAddress("0x" + "5e".repeat(20));
+    const noFactory = await run([
+      "wallet",
+      "add-passkey-owner",
+      hexlify(passkey.spki),
+      "--passkey-owner-factory",
+      nowhere,
+      "--as",
+      "owner1",
+    ]);
+    expect(noFactory.code).to.equal(2);
+    expect(errorLine(noFactory)).to.match(new RegExp(`^no PasskeyOwnerFactory at ${nowhere} `));
+    expect(await wallet.proposalCount()).to.equal(proposals);
   });
 
   it("the owners add the passkey (timelocked), then it approves an escalated payment with owner1", async () => {

@@ -78,6 +78,32 @@ describe("owner console in Chromium against the dev stack", function () {
     BigInt(await rpc<string>(config.rpcUrl, "eth_getBalance", [address, "latest"]));
   const notice = () => page.getByTestId("notice");
 
+  /**
+   * Signs the open batch as the connected signer and waits until the page counts `count` of the 2 signatures
+   * it needs; short of them, the page must not offer to submit.
+   */
+  async function signBatch(count: 1 | 2) {
+    const batch = page.getByTestId("batch");
+    await batch.getByRole("button", { name: "Sign batch" }).click();
+    await batch
+      .getByTestId("batch-signatures")
+      .filter({ hasText: new RegExp(`^${count} of 2`) })
+      .waitFor(WAIT);
+    if (count < 2)
+      expect(
+        await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
+      ).to.equal(true);
+  }
+
+  /** Submits the fully signed batch through the relayer and waits until the page says it was submitted. */
+  async function submitBatch() {
+    await page
+      .getByTestId("batch")
+      .getByRole("button", { name: "Submit through the relayer" })
+      .click();
+    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+  }
+
   /** Switches the injected wallet's account and connects it in the page. */
   async function connectAs(wallet: Wallet) {
     active = wallet;
@@ -264,23 +290,11 @@ describe("owner console in Chromium against the dev stack", function () {
     await batch.getByText("createPasskeyOwner").waitFor(WAIT);
     expect(await batch.textContent()).to.include(passkeyOwner);
     expect(await batch.textContent()).to.include("runs as soon as it is submitted");
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^1 of 2/ })
-      .waitFor(WAIT);
+    await signBatch(1);
     expect(signed.at(-1)!.primaryType).to.equal("OwnerOperation");
-    expect(
-      await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
-    ).to.equal(true);
     await connectAs(keys.owner2);
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^2 of 2/ })
-      .waitFor(WAIT);
-    await batch.getByRole("button", { name: "Submit through the relayer" }).click();
-    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    await signBatch(2);
+    await submitBatch();
     expect(await rpc<string>(config.rpcUrl, "eth_getCode", [passkeyOwner, "latest"])).to.not.equal(
       "0x",
     );
@@ -291,11 +305,7 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.getByRole("button", { name: /^Propose passkey/ }).click();
     await batch.getByText("addOwner").waitFor(WAIT);
     expect(await batch.textContent()).to.include("queued for 1 d once submitted");
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^1 of 2/ })
-      .waitFor(WAIT);
+    await signBatch(1);
     // What the browser wallet was asked to sign is the batch itself: every call, in EIP-712.
     const request = signed.at(-1)!;
     expect(request.primaryType).to.equal("ExecuteCalls");
@@ -303,18 +313,10 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(calls.length).to.equal(1);
     expect(calls[0].target.toLowerCase()).to.equal(config.wallet.toLowerCase());
     expect(calls[0].data.toLowerCase()).to.include(passkeyOwner.slice(2).toLowerCase());
-    expect(
-      await batch.getByRole("button", { name: "Submit through the relayer" }).isDisabled(),
-    ).to.equal(true);
 
     await connectAs(keys.owner2);
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^2 of 2/ })
-      .waitFor(WAIT);
-    await batch.getByRole("button", { name: "Submit through the relayer" }).click();
-    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    await signBatch(2);
+    await submitBatch();
     // Adding an owner loosens the wallet: queued for the admin delay, during which any owner or guardian can veto.
     const queued = page.locator("article.state-queued");
     await queued.waitFor(WAIT);
@@ -367,6 +369,18 @@ describe("owner console in Chromium against the dev stack", function () {
     expect(
       await page.getByTestId(`proposal-${escalation}`).getByTestId("approvals").textContent(),
     ).to.match(/^0 of 2/);
+  });
+
+  it("a stranger's browser wallet can't pause the wallet: the relayer refuses the guardian action", async () => {
+    await connectAs(Wallet.createRandom() as unknown as Wallet);
+    await page.getByRole("button", { name: "Pause the wallet" }).click();
+    await page.getByRole("button", { name: "Yes, pause the wallet" }).click();
+    await notice().filter({ hasText: "Pause failed" }).waitFor(WAIT);
+    // Refused before it is sent (the relayer simulates it), not a transaction that never confirms.
+    expect(await notice().textContent()).to.not.include("not confirmed");
+    expect(json<{ paused: boolean }>(await cli(["--json", "wallet", "show"])).paused).to.equal(
+      false,
+    );
   });
 
   it("the relayer submits an owners' batch only with the threshold of owners' signatures", async () => {
@@ -500,19 +514,10 @@ describe("owner console in Chromium against the dev stack", function () {
     await batch.getByText("unpause").first().waitFor(WAIT);
     // Unpausing lets agents spend again: a loosening, queued for the admin delay and vetoable (F-17).
     expect(await batch.textContent()).to.include("queued for 1 d once submitted");
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^1 of 2/ })
-      .waitFor(WAIT);
+    await signBatch(1);
     await page.getByRole("button", { name: /^Use passkey/ }).click();
-    await batch.getByRole("button", { name: "Sign batch" }).click();
-    await batch
-      .getByTestId("batch-signatures")
-      .filter({ hasText: /^2 of 2/ })
-      .waitFor(WAIT);
-    await batch.getByRole("button", { name: "Submit through the relayer" }).click();
-    await notice().filter({ hasText: "Submitted by the relayer" }).waitFor(WAIT);
+    await signBatch(2);
+    await submitBatch();
     const queued = page.locator("article.state-queued");
     await queued.waitFor(WAIT);
     expect(await page.getByTestId("paused").textContent()).to.not.equal("active");

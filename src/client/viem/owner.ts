@@ -5,11 +5,9 @@
  * pauses the wallet from a viem app.
  */
 import {
-  encodeAbiParameters,
   encodeFunctionData,
   getAddress,
   hexToBigInt,
-  keccak256,
   toHex,
   type Address,
   type Client,
@@ -21,29 +19,18 @@ import { getBlock, getChainId, readContract } from "viem/actions";
 import { agentWalletAbi } from "../abi/generated.js";
 import { InvalidArgumentError } from "../errors.js";
 import { RelayerRpc } from "../relayerRpc.js";
+import {
+  approvalNonce,
+  approvalTypedData,
+  guardianActionTypedData,
+  walletDomain,
+  type LeashTypedData,
+} from "../signedActions.js";
 
 /** A viem signer: a local account (private key, mnemonic) or a wallet client with an account. */
 export type LeashOwnerSigner = LocalAccount | WalletClient;
 
 const PROPOSAL_STATES = ["none", "pending", "queued", "executed", "cancelled"] as const;
-
-const APPROVE_PROPOSAL = {
-  ApproveProposal: [
-    { name: "id", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-    { name: "epoch", type: "uint256" },
-  ],
-} as const;
-
-const GUARDIAN_ACTION = {
-  GuardianAction: [
-    { name: "data", type: "bytes" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-    { name: "epoch", type: "uint256" },
-  ],
-} as const;
 
 /** The wallet's `signatureEpoch()`: every owner or guardian signature names it. */
 function signatureEpoch(client: Client, wallet: Address): Promise<bigint> {
@@ -59,12 +46,9 @@ const GUARDIAN_ACTION_LIFETIME = 3_600n;
 
 /** The wallet's EIP-712 domain (`Leash AgentWallet`, version 1). */
 export function leashWalletDomain(wallet: Address, chainId: number | bigint) {
-  return {
-    name: "Leash AgentWallet",
-    version: "1",
-    chainId: BigInt(chainId),
-    verifyingContract: getAddress(wallet),
-  } as const;
+  return walletDomain(wallet, chainId) as ReturnType<typeof walletDomain> & {
+    verifyingContract: Address;
+  };
 }
 
 /**
@@ -72,14 +56,7 @@ export function leashWalletDomain(wallet: Address, chainId: number | bigint) {
  * signatures pack into one `approveWithSignatures`.
  */
 export function leashApprovalNonce(wallet: Address, proposalId: bigint): bigint {
-  return BigInt(
-    keccak256(
-      encodeAbiParameters(
-        [{ type: "string" }, { type: "address" }, { type: "uint256" }],
-        ["leash.approveProposal", getAddress(wallet), proposalId],
-      ),
-    ),
-  );
+  return approvalNonce(wallet, proposalId);
 }
 
 function isLocal(signer: LeashOwnerSigner): signer is LocalAccount {
@@ -93,14 +70,13 @@ function signerAddress(signer: LeashOwnerSigner): Address {
   return getAddress(account.address);
 }
 
-async function signTyped(
-  signer: LeashOwnerSigner,
-  typedData: Parameters<LocalAccount["signTypedData"]>[0],
-): Promise<Hex> {
-  if (isLocal(signer)) return signer.signTypedData(typedData);
+/** Signs a payload built in signedActions.ts (the one place Leash's typed data is defined). */
+async function signTyped(signer: LeashOwnerSigner, typedData: LeashTypedData): Promise<Hex> {
+  const definition = typedData as Parameters<LocalAccount["signTypedData"]>[0];
+  if (isLocal(signer)) return signer.signTypedData(definition);
   const client = signer as WalletClient;
   // A JSON-RPC account (a browser wallet) signs through the client; a local one in it signs here.
-  return client.signTypedData({ ...typedData, account: client.account! } as Parameters<
+  return client.signTypedData({ ...definition, account: client.account! } as Parameters<
     WalletClient["signTypedData"]
   >[0]);
 }
@@ -121,17 +97,16 @@ export async function signLeashApproval(args: {
   deadline: bigint;
   epoch: bigint;
 }): Promise<Hex> {
-  return signTyped(args.signer, {
-    domain: leashWalletDomain(args.wallet, args.chainId),
-    types: APPROVE_PROPOSAL,
-    primaryType: "ApproveProposal",
-    message: {
-      id: args.proposalId,
-      nonce: leashApprovalNonce(args.wallet, args.proposalId),
+  return signTyped(
+    args.signer,
+    approvalTypedData({
+      wallet: args.wallet,
+      chainId: args.chainId,
+      proposalId: args.proposalId,
       deadline: args.deadline,
       epoch: args.epoch,
-    },
-  });
+    }),
+  );
 }
 
 /** A guardian's (or owner's) EIP-712 signature of a tightening action on the wallet (e.g. `pause()`). */
@@ -144,12 +119,17 @@ export async function signLeashGuardianAction(args: {
   deadline: bigint;
   epoch: bigint;
 }): Promise<Hex> {
-  return signTyped(args.signer, {
-    domain: leashWalletDomain(args.wallet, args.chainId),
-    types: GUARDIAN_ACTION,
-    primaryType: "GuardianAction",
-    message: { data: args.data, nonce: args.nonce, deadline: args.deadline, epoch: args.epoch },
-  });
+  return signTyped(
+    args.signer,
+    guardianActionTypedData({
+      wallet: args.wallet,
+      chainId: args.chainId,
+      data: args.data,
+      nonce: args.nonce,
+      deadline: args.deadline,
+      epoch: args.epoch,
+    }),
+  );
 }
 
 export interface LeashRelayerTarget {
