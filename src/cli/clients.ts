@@ -56,7 +56,9 @@ export async function ownerClient(ctx: Ctx): Promise<OwnerClient> {
     wallet,
     signers: keys,
     provider,
-    ...(relayerUrl ? { relayer: { url: relayerUrl, apiKey: ctx.settings.apiKey } } : {}),
+    ...(relayerUrl
+      ? { relayer: { url: relayerUrl, apiKey: ctx.settings.ownerApiKey ?? ctx.settings.apiKey } }
+      : {}),
   });
 }
 

@@ -33,6 +33,11 @@ export interface FileConfig {
   keys?: Record<string, string>;
   /** The agent's relayer API key (dev only: prefer LEASH_API_KEY). */
   apiKey?: string;
+  /**
+   * The owners' relayer API key, scoped to the wallet (dev only: prefer LEASH_OWNER_API_KEY). Owner and guardian
+   * commands use it; without it they use `apiKey`, which an agent-scoped key refuses for owners' operations.
+   */
+  ownerApiKey?: string;
 }
 
 export interface GlobalFlags {
@@ -59,6 +64,7 @@ export interface Settings {
   wallet?: string;
   db?: string;
   apiKey?: string;
+  ownerApiKey?: string;
   /** Keystores for owner/guardian commands, after `--keystore` / `--as` / env / file. */
   keystores: string[];
   /** Keystore for agent commands. */
@@ -80,6 +86,7 @@ const FILE_KEYS: (keyof FileConfig)[] = [
   "agentKeystore",
   "keys",
   "apiKey",
+  "ownerApiKey",
 ];
 
 export function findConfigFile(
@@ -183,6 +190,7 @@ export function resolveSettings(
     wallet: flags.wallet ?? env.LEASH_WALLET ?? file.wallet,
     db: env.LEASH_RELAYER_DB ?? fileDb,
     apiKey: env.LEASH_API_KEY ?? file.apiKey,
+    ownerApiKey: env.LEASH_OWNER_API_KEY ?? file.ownerApiKey,
     keystores: keystoresResolved,
     agentKeystore,
     keys,

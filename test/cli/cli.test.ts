@@ -133,6 +133,7 @@ describe("leash CLI: usage, config, keystores", function () {
         keystore: "keys/owner.json",
         keys: { alice: "keys/alice.json", bob: "/abs/bob.json" },
         apiKey: "leash_0000000000000000_secret-value-that-must-not-print",
+        ownerApiKey: "leash_1111111111111111_owners-secret-that-must-not-print",
       }),
     );
     const env = cleanEnv({ LEASH_RELAYER_URL: "http://env:2", LEASH_RPC_URL: "http://env:1" });
@@ -149,9 +150,11 @@ describe("leash CLI: usage, config, keystores", function () {
       wallet: ADDRESS,
       db: `sqlite:${join(dir, "conf", "relayer.sqlite")}`,
       apiKey: "set",
+      ownerApiKey: "set",
     });
     expect(view.keystores).to.deep.equal([join(dir, "conf", "keys", "owner.json")]);
     expect(result.stdout).not.to.include("secret-value");
+    expect(result.stdout).not.to.include("owners-secret");
 
     const as = await leash(
       ["--config", configPath, "--as", "alice,bob", "--json", "config", "show"],

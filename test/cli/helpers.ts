@@ -103,6 +103,8 @@ export interface DevStackProcess {
     relayerUrl: string;
     wallet: string;
     factory: string;
+    apiKey: string;
+    ownerApiKey: string;
     demo: { merchant: string; owners: string[]; guardian: string; agent: string };
   };
   output: () => string;

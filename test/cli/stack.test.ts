@@ -73,6 +73,41 @@ describe("leash CLI against a running dev stack", function () {
     expect(info.balance).to.equal(parseEther("10").toString());
   });
 
+  it("the dev stack's agent API key is scoped to the agent; the owners' key reads the wallet's approvals", async () => {
+    expect(stack.output()).to.match(/owners' API key\s+leash_[0-9a-f]{16}_/);
+    const { apiKey, ownerApiKey, relayerUrl, wallet } = stack.config;
+    expect(apiKey).to.not.equal(ownerApiKey);
+    const listApprovals = async (key: string) =>
+      (await (
+        await fetch(relayerUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "leash_listApprovals",
+            params: [{ wallet, proposalId: "0x1" }],
+          }),
+        })
+      ).json()) as { result?: unknown; error?: { code: number; message: string } };
+    // A stolen agent key can't read what the owners are approving.
+    const refused = await listApprovals(apiKey);
+    expect(refused.result).to.equal(undefined);
+    expect(refused.error?.code).to.equal(-32002);
+    expect(refused.error?.message).to.match(/signed request, or an API key scoped to this wallet/);
+    // The owners' key gets past access: the relayer looks the proposal up (none exists yet on this stack).
+    const allowed = await listApprovals(ownerApiKey);
+    expect(allowed.error?.code, JSON.stringify(allowed.error)).to.equal(-32602);
+    expect(allowed.error?.message).to.match(/ProposalNotFound\(id=1\)/);
+    const keys = json<{ label: string; agent: string | null; sender: string }[]>(
+      await run(["--json", "apikey", "list"]),
+    );
+    expect(keys.map((k) => [k.label, k.sender, k.agent]).sort()).to.deep.equal([
+      ["leash dev agent", wallet, agent],
+      ["leash dev owners", wallet, null],
+    ]);
+  });
+
   it("agent list and policy show the demo agent and its limits (table and JSON)", async () => {
     const list = json<{ agent: string; status: string }[]>(await run(["--json", "agent", "list"]));
     expect(list.map((a) => [a.agent, a.status])).to.deep.equal([[agent, "active"]]);
@@ -644,7 +679,11 @@ describe("leash CLI against a running dev stack", function () {
     const keys = json<{ id: string; label: string; status: string }[]>(
       await run(["--json", "apikey", "list"]),
     );
-    expect(keys.map((k) => [k.label, k.status])).to.deep.equal([["leash dev agent", "active"]]);
+    expect(keys.map((k) => [k.label, k.status]).sort()).to.deep.equal([
+      ["leash dev agent", "active"],
+      ["leash dev owners", "active"],
+    ]);
+    const agentKey = keys.find((k) => k.label === "leash dev agent")!;
     const suspended = await run(["agent", "suspend", agent, "--as", "guardian"]);
     expect(suspended.code, suspended.stderr).to.equal(0);
     const list = json<{ status: string }[]>(await run(["--json", "agent", "list"]));
@@ -652,7 +691,7 @@ describe("leash CLI against a running dev stack", function () {
     const refused = await run(["pay", merchant, "0.01"]);
     expect(refused.code).to.equal(3);
     expect(errorLine(refused)).to.equal(`agent ${agent} is suspended`);
-    expect((await run(["apikey", "revoke", keys[0].id])).code).to.equal(0);
+    expect((await run(["apikey", "revoke", agentKey.id])).code).to.equal(0);
     const unauthorized = await run(["pay", merchant, "0.01"]);
     expect(unauthorized.code).to.equal(3);
     expect(errorLine(unauthorized)).to.match(/API key/i);

@@ -49,6 +49,7 @@ interface DevConfig {
   consoleUrl: string;
   wallet: string;
   apiKey: string;
+  ownerApiKey: string;
   keys: Record<string, string>;
   demo: { merchant: string; owners: string[]; guardian: string; agent: string };
 }
@@ -205,10 +206,18 @@ describe("owner console in Chromium against the dev stack", function () {
     await page.getByRole("button", { name: "Open wallet" }).click();
     await page.getByRole("alert").filter({ hasText: "The relayer refused" }).waitFor(WAIT);
     await page.screenshot({ path: join(SHOTS, "sign-in.png") });
+    // The agent's key is valid but scoped to its own ops: it can't open the owners' view of the wallet.
+    await page.getByLabel("Relayer API key").fill(config.apiKey);
+    await page.getByRole("button", { name: "Open wallet" }).click();
+    await page
+      .getByRole("alert")
+      .filter({ hasText: "API key scoped to this wallet" })
+      .waitFor(WAIT);
+    expect(await page.getByTestId("wallet-facts").count()).to.equal(0);
   });
 
-  it("signs in with the API key and shows the demo wallet: owners, guardian, threshold, delays, the agent's limits", async () => {
-    await page.getByLabel("Relayer API key").fill(config.apiKey);
+  it("signs in with the owners' API key and shows the demo wallet: owners, guardian, threshold, delays, the agent's limits", async () => {
+    await page.getByLabel("Relayer API key").fill(config.ownerApiKey);
     await page.getByRole("button", { name: "Open wallet" }).click();
     await page.getByTestId("wallet-facts").waitFor(WAIT);
     expect(await page.getByTestId("threshold").textContent()).to.equal("2 of 3 owners");
@@ -228,8 +237,8 @@ describe("owner console in Chromium against the dev stack", function () {
       session: sessionStorage.getItem("leash.console.session") ?? "",
       local: JSON.stringify(localStorage),
     }));
-    expect(stored.session).to.include(config.apiKey);
-    expect(stored.local).to.not.include(config.apiKey);
+    expect(stored.session).to.include(config.ownerApiKey);
+    expect(stored.local).to.not.include(config.ownerApiKey);
   });
 
   afterEach(async function () {

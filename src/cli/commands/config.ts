@@ -29,6 +29,7 @@ export function registerConfig(program: Command): void {
           agentKeystore: s.agentKeystore ?? null,
           keys: Object.keys(s.keys),
           apiKey: s.apiKey ? "set" : "not set",
+          ownerApiKey: s.ownerApiKey ? "set" : "not set",
         };
         ctx.out.result(view, () =>
           renderFields([
@@ -44,6 +45,7 @@ export function registerConfig(program: Command): void {
             ["agent keystore", view.agentKeystore],
             ["named keys", view.keys.join(", ") || null],
             ["api key", view.apiKey],
+            ["owners' api key", view.ownerApiKey],
           ]),
         );
       }),

@@ -49,7 +49,7 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): v
       ["relayer health", `${stack.relayer.url}health`],
       [
         "owner console",
-        `${stack.console.url}  (open it; sign in with the wallet and the API key below)`,
+        `${stack.console.url}  (open it; sign in with the wallet and the owners' API key below)`,
       ],
       ["EntryPoint v0.8", stack.addresses.entryPoint],
       ["wallet implementation", stack.addresses.implementation],
@@ -64,7 +64,14 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): v
         `per payment ${DEMO.limits.perTx}, approval above ${DEMO.limits.approvalAbove}, daily ${DEMO.limits.daily}, weekly ${DEMO.limits.weekly}, monthly ${DEMO.limits.monthly}; only to the merchant`,
       ],
       ["merchant (allowlisted)", stack.merchant],
-      ["agent API key", `${stack.apiKey}  (shown once; also in ${shown(stack.configPath)})`],
+      [
+        "agent API key",
+        `${stack.apiKey}  (this agent's ops only; shown once; also in ${shown(stack.configPath)})`,
+      ],
+      [
+        "owners' API key",
+        `${stack.ownerApiKey}  (the wallet: owners' ops, approvals, console; also in ${shown(stack.configPath)})`,
+      ],
       [
         "state",
         `${stateDir}  (config.json, keys/ with password "${DEV_KEYSTORE_PASSWORD}", relayer.sqlite, logs)`,
@@ -200,6 +207,7 @@ export function registerDev(program: Command): void {
                 agent: stack.agent.address,
                 merchant: stack.merchant,
                 apiKey: stack.apiKey,
+                ownerApiKey: stack.ownerApiKey,
                 config: stack.configPath,
                 steps: report?.steps ?? [],
               },

@@ -109,8 +109,12 @@ export interface DevStack {
   guardian: Wallet;
   agent: Wallet;
   merchant: string;
+  /** The agent's API key: scoped to the demo agent (its own ops only). */
   apiKey: string;
   apiKeyId: string;
+  /** The owners' API key: scoped to the wallet (owners' ops, approvals, the console's reads). */
+  ownerApiKey: string;
+  ownerApiKeyId: string;
   configPath: string;
   stop(): Promise<void>;
 }
@@ -301,20 +305,34 @@ export async function startDevStack(
 
     let apiKey: string;
     let apiKeyId: string;
+    let ownerApiKey: string;
+    let ownerApiKeyId: string;
     const keyFiles: Record<string, string> = {};
     if (restoring) {
       const saved = readSavedConfig(stateDir);
       apiKey = saved.apiKey;
       apiKeyId = saved.demo.apiKeyId;
+      ownerApiKey = saved.ownerApiKey;
+      ownerApiKeyId = saved.demo.ownerApiKeyId;
       Object.assign(keyFiles, saved.keys);
     } else {
+      // Least privilege even in the demo: the agent's key sends and reads only that agent's ops (a stolen one
+      // can't read the wallet's approvals or send for another agent or the owners); the owners get their own.
       const created = await createApiKey(relayer.store, {
         sender: wallet,
+        agent: agent.address,
         scopes: ["send", "read"],
         label: "leash dev agent",
       });
       apiKey = created.key;
       apiKeyId = created.info.id;
+      const ownersKey = await createApiKey(relayer.store, {
+        sender: wallet,
+        scopes: ["send", "read"],
+        label: "leash dev owners",
+      });
+      ownerApiKey = ownersKey.key;
+      ownerApiKeyId = ownersKey.info.id;
       await progress("writing encrypted dev keystores", async () => {
         const named: [string, Wallet][] = [
           ["owner1", owners[0]],
@@ -346,15 +364,17 @@ export async function startDevStack(
       keystore: keyFiles.owner1,
       agentKeystore: keyFiles.agent,
       keys: keyFiles,
-      // Dev only: the agent's API key sits here (mode 0600) so `leash pay` works by hand.
-      // Elsewhere use LEASH_API_KEY.
+      // Dev only: the API keys sit here (mode 0600) so `leash pay` and the owners' commands work by hand.
+      // Elsewhere use LEASH_API_KEY and LEASH_OWNER_API_KEY.
       apiKey,
+      ownerApiKey,
       demo: {
         merchant,
         owners: owners.map((o) => o.address),
         guardian: guardian.address,
         agent: agent.address,
         apiKeyId,
+        ownerApiKeyId,
       },
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
@@ -375,6 +395,8 @@ export async function startDevStack(
       merchant,
       apiKey,
       apiKeyId,
+      ownerApiKey,
+      ownerApiKeyId,
       configPath,
       stop,
     };
@@ -427,8 +449,9 @@ async function createDemoWallet(
 interface SavedConfig {
   wallet: string;
   apiKey: string;
+  ownerApiKey: string;
   keys: Record<string, string>;
-  demo: { merchant: string; apiKeyId: string };
+  demo: { merchant: string; apiKeyId: string; ownerApiKeyId: string };
 }
 
 function readSavedConfig(stateDir: string): SavedConfig {
@@ -445,8 +468,10 @@ function readSavedConfig(stateDir: string): SavedConfig {
   if (
     typeof saved.wallet !== "string" ||
     typeof saved.apiKey !== "string" ||
+    typeof saved.ownerApiKey !== "string" ||
     typeof saved.demo?.merchant !== "string" ||
     typeof saved.demo?.apiKeyId !== "string" ||
+    typeof saved.demo?.ownerApiKeyId !== "string" ||
     !names.every((n) => typeof saved.keys?.[n] === "string")
   )
     throw new CliError(`${path} is not a persisted leash dev config: start clean with --reset`);
