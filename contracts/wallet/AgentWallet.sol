@@ -11,10 +11,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
+import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
-import {AgentRules, AgentStatus, Call} from "../interfaces/LeashTypes.sol";
+import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 
@@ -135,10 +136,12 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
         // The key's validity range too: validation returned it to the EntryPoint, which checked it against the
         // range as it was then; an earlier op may have moved it (e.g. validAfter into the future).
-        Session memory session = _session(address(uint160(nonceKey)));
-        _requireUsable(session.agent, session);
-        _revertIfPaused();
-        _runAgentOp(session.agent, calls);
+        uint256 session = _sessionWord(address(uint160(nonceKey)));
+        address agent = address(uint160(session));
+        _requireUsable(agent, session);
+        uint256 hot = _hotWord();
+        if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
+        _runAgentOp(agent, hot, calls);
     }
 
     /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.
@@ -184,9 +187,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
     ) private returns (uint256) {
-        if (
-            userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
-        ) {
+        bytes calldata callData = userOp.callData;
+        if (callData.length < 4 || bytes4(callData) != this.executeUserOp.selector) {
             return SIG_VALIDATION_FAILED;
         }
         uint256 nonceKey = userOp.nonce >> 64;
@@ -198,18 +200,30 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         }
         if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));
-        Session memory session = _session(key);
-        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
+        // The session and rules slots are read as words (offsets bound to their structs by a test).
+        uint256 session = _sessionWord(key);
+        if (uint8(session >> SESSION_STATUS_SHIFT) != uint8(AgentStatus.Active) || _isPaused())
+            return SIG_VALIDATION_FAILED;
         // Agents pay gas from the wallet only: no paymaster, at most `maxOpCost` wei per operation, and at most
         // their daily gas budget (charged below, once the signature is known to be the agent's).
         if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
-        AgentRules memory rules = _rules(session.agent);
+        address agent = address(uint160(session));
+        uint256 rules = _rulesWord(agent);
         uint256 cost = _maxOpCost(userOp);
-        if (cost > rules.maxOpCost) return SIG_VALIDATION_FAILED;
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(userOpHash, userOp.signature);
+        if (cost > uint96(rules)) return SIG_VALIDATION_FAILED;
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(
+            userOpHash,
+            userOp.signature
+        );
         if (err != ECDSA.RecoverError.NoError || signer != key) return SIG_VALIDATION_FAILED;
-        if (!_chargeGas(session.agent, cost, rules.gasPerDay)) return SIG_VALIDATION_FAILED;
-        return _packValidationData(false, session.validUntil, session.validAfter);
+        if (!_chargeGas(agent, cost, rules >> RULES_GAS_PER_DAY_SHIFT))
+            return SIG_VALIDATION_FAILED;
+        return
+            _packValidationData(
+                false,
+                uint40(session >> SESSION_VALID_UNTIL_SHIFT),
+                uint40(session >> SESSION_VALID_AFTER_SHIFT)
+            );
     }
 
     /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee (agents can't use a
@@ -220,14 +234,16 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
-        WindowIndexes memory idx = _chargeOperation(agent);
+    /// @dev `hot` is the wallet's hot slot as `executeUserOp` read it (see `_hotWord`).
+    function _runAgentOp(address agent, uint256 hot, Call[] memory calls) private nonReentrant {
+        WindowIndexes memory idx = _chargeOperation(agent, hot);
         Spend[] memory spends;
         if (calls.length == 1) {
-            // The common one-call batch runs without building the `Spend[]` the batch logic below needs.
+            // The common one-call batch runs without building the `Spend[]` the batch logic below needs, and
+            // with one lookup of the asset entry for its approval, per-tx and window checks.
             Spend memory spend = _classify(agent, calls[0]);
-            if (!_needsApproval(agent, spend)) {
-                _chargeAndExecuteAgentCall(agent, 0, calls[0], spend, idx);
+            if (!_chargeUnlessApprovalNeeded(agent, spend, idx, hot)) {
+                _executeAgentCall(agent, 0, calls[0], spend);
                 return;
             }
             spends = new Spend[](1);
