@@ -29,6 +29,9 @@ import {ProposalManager} from "./ProposalManager.sol";
 contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
+    /// @dev Bytes before a one-call batch's call data in a canonical `executeUserOp` callData: the selector and
+    /// 7 words (array offset, length, element offset, target, value, data offset, data length).
+    uint256 private constant ONE_CALL_HEAD = 4 + 7 * 32;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
     bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
         "LeashMessage(bytes32 hash,uint256 epoch)"
@@ -121,9 +124,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         bytes32 userOpHash
     ) external onlyEntryPoint {
         uint256 nonceKey = userOp.nonce >> 64;
-        Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
-        _checkBatch(calls.length);
+        (Call[] memory calls, Call memory single) = _decodeBatch(userOp.callData);
         if (nonceKey == 0) {
+            if (calls.length == 0) calls = _oneCallBatch(single);
             // Re-checked in the epoch in force now: an earlier op of the bundle may have changed the signers.
             bytes32 digest = _hashOwnerOperation(userOpHash);
             (bool ok, address[] memory signers) = _ownerSigners(digest, userOp.signature);
@@ -141,7 +144,7 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         _requireUsable(agent, session);
         uint256 hot = _hotWord();
         if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
-        _runAgentOp(agent, hot, calls);
+        _runAgentOp(agent, hot, calls, single);
     }
 
     /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.
@@ -234,18 +237,81 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    /// @dev `hot` is the wallet's hot slot as `executeUserOp` read it (see `_hotWord`).
-    function _runAgentOp(address agent, uint256 hot, Call[] memory calls) private nonReentrant {
+    /// @notice The batch an op's `callData` (`executeUserOp` selector, then an ABI-encoded `Call[]`) carries,
+    /// with the checked call count: a one-call batch as `single` with `calls` empty, any other as `calls`.
+    /// @dev A one-call batch encoded canonically (what the SDK sends: offsets 0x20, 0x20, 0x60, clean address,
+    /// no trailing bytes) is read straight from calldata; that layout is a valid ABI encoding `abi.decode`
+    /// decodes to the same call. Anything else goes through `abi.decode`.
+    function _decodeBatch(
+        bytes calldata callData
+    ) private pure returns (Call[] memory calls, Call memory single) {
+        uint256 length = callData.length;
+        if (length >= ONE_CALL_HEAD) {
+            uint256 target;
+            uint256 value;
+            uint256 dataLength;
+            bool canonical;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                // Safe: reads calldata inside `callData` (length >= ONE_CALL_HEAD checked); writes nothing.
+                let p := add(callData.offset, 4)
+                target := calldataload(add(p, 0x60))
+                value := calldataload(add(p, 0x80))
+                dataLength := calldataload(add(p, 0xc0))
+                canonical := and(
+                    and(eq(calldataload(p), 0x20), eq(calldataload(add(p, 0x20)), 1)),
+                    and(eq(calldataload(add(p, 0x40)), 0x20), eq(calldataload(add(p, 0xa0)), 0x60))
+                )
+            }
+            // `dataLength <= length` first, so the padded length below can't overflow.
+            if (
+                canonical &&
+                target >> 160 == 0 &&
+                dataLength <= length &&
+                length == ONE_CALL_HEAD + ((dataLength + 31) & ~uint256(31))
+            ) {
+                single = Call(
+                    address(uint160(target)),
+                    value,
+                    callData[ONE_CALL_HEAD:ONE_CALL_HEAD + dataLength]
+                );
+                return (calls, single);
+            }
+        }
+        calls = abi.decode(callData[4:], (Call[]));
+        _checkBatch(calls.length);
+        if (calls.length == 1) {
+            single = calls[0];
+            Call[] memory none;
+            calls = none;
+        }
+    }
+
+    /// @dev `[call]`, for the paths that take a batch.
+    function _oneCallBatch(Call memory call) private pure returns (Call[] memory calls) {
+        calls = new Call[](1);
+        calls[0] = call;
+    }
+
+    /// @dev `hot` is the wallet's hot slot as `executeUserOp` read it (see `_hotWord`); the batch is `single`
+    /// when `calls` is empty (see `_decodeBatch`).
+    function _runAgentOp(
+        address agent,
+        uint256 hot,
+        Call[] memory calls,
+        Call memory single
+    ) private nonReentrant {
         WindowIndexes memory idx = _chargeOperation(agent, hot);
         Spend[] memory spends;
-        if (calls.length == 1) {
+        if (calls.length == 0) {
             // The common one-call batch runs without building the `Spend[]` the batch logic below needs, and
             // with one lookup of the asset entry for its approval, per-tx and window checks.
-            Spend memory spend = _classify(agent, calls[0]);
+            Spend memory spend = _classify(agent, single);
             if (!_chargeUnlessApprovalNeeded(agent, spend, idx, hot)) {
-                _executeAgentCall(agent, 0, calls[0], spend);
+                _executeAgentCall(agent, 0, single, spend);
                 return;
             }
+            calls = _oneCallBatch(single);
             spends = new Spend[](1);
             spends[0] = spend;
         } else {
