@@ -130,12 +130,16 @@ abstract contract PolicyEngine is AgentManager {
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
         // The first executed op of a new local day refills the gas budget (`gasSpent` left zero); later ones
         // keep what validation charged.
-        uint256 packed =
-            uint256(uint40(block.timestamp)) |
+        uint256 packed;
+        unchecked {
+            // Both counts are at most 2^16 - 1 (read from 16-bit fields): `+ 1` can't overflow.
+            packed =
+                uint256(uint40(block.timestamp)) |
                 (uint256(uint32(hourIndex)) << VELOCITY_HOUR_INDEX_SHIFT) |
                 (_min(opsThisHour + 1, type(uint16).max) << VELOCITY_OPS_THIS_HOUR_SHIFT) |
                 (uint256(uint32(day)) << VELOCITY_DAY_INDEX_SHIFT) |
                 (_min(opsToday + 1, type(uint16).max) << VELOCITY_OPS_TODAY_SHIFT);
+        }
         if (sameDay) packed |= (v >> GAS_SPENT_SHIFT) << GAS_SPENT_SHIFT;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -152,7 +156,11 @@ abstract contract PolicyEngine is AgentManager {
     function _checkGap(address agent, uint256 rules, uint256 v) private view {
         uint256 lastOpAt = uint40(v);
         uint256 minGap = uint32(rules >> RULES_MIN_GAP_SHIFT);
-        if (lastOpAt != 0 && block.timestamp < lastOpAt + minGap) {
+        uint256 earliest;
+        unchecked {
+            earliest = lastOpAt + minGap; // < 2^40 + 2^32: can't overflow
+        }
+        if (lastOpAt != 0 && block.timestamp < earliest) {
             revert IPolicyEngine.PolicyTooSoon(agent, lastOpAt, minGap);
         }
     }
@@ -166,12 +174,15 @@ abstract contract PolicyEngine is AgentManager {
         uint256 day
     ) private pure {
         uint256 hour = Calendar.hourOfDay(local);
-        // hour < 24 and weekday < 7: the bit tested lies inside the 24-bit and 8-bit masks.
-        if ((rules >> (RULES_HOURS_SHIFT + hour)) & 1 == 0)
-            revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
         uint256 weekday = Calendar.dayOfWeek(day);
-        if ((rules >> (RULES_DAYS_SHIFT + weekday)) & 1 == 0)
-            revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+        // hour < 24 and weekday < 7: the bit tested lies inside the 24-bit and 8-bit masks, and the shifts
+        // can't overflow.
+        unchecked {
+            if ((rules >> (RULES_HOURS_SHIFT + hour)) & 1 == 0)
+                revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
+            if ((rules >> (RULES_DAYS_SHIFT + weekday)) & 1 == 0)
+                revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+        }
     }
 
     /// @notice Called in validation, once the agent's signature is good: charges the op's maximum gas cost
@@ -189,7 +200,10 @@ abstract contract PolicyEngine is AgentManager {
             word := sload(v.slot)
         }
         // The caller checked `cost <= maxOpCost` (< 2^96) and `gasSpent` < 2^120: the sum can't overflow.
-        uint256 spent = (word >> GAS_SPENT_SHIFT) + cost;
+        uint256 spent;
+        unchecked {
+            spent = (word >> GAS_SPENT_SHIFT) + cost;
+        }
         if (spent > gasPerDay) return false;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {

@@ -160,7 +160,10 @@ library SpendWindows {
     /// @notice Whether `amount` on top of `before` passes `cap` (0 = no cap). Written to hold even when a
     /// tightened cap is already below what was spent, and for amounts near 2^256.
     function exceeds(uint256 cap, uint256 before, uint256 amount) internal pure returns (bool) {
-        return cap != 0 && (amount > cap || before > cap - amount);
+        // `cap - amount` is only evaluated when `amount <= cap`.
+        unchecked {
+            return cap != 0 && (amount > cap || before > cap - amount);
+        }
     }
 
     /// @dev What is left in a window with cap `cap` after `spent`; type(uint256).max when it has no cap.
@@ -173,7 +176,10 @@ library SpendWindows {
     /// only an uncapped window accepts, could overflow: it saturates too).
     function _add(uint256 spent, uint256 amount) private pure returns (uint256) {
         if (amount >= MAX_AMOUNT) return MAX_AMOUNT;
-        uint256 total = spent + amount;
+        uint256 total;
+        unchecked {
+            total = spent + amount; // both below 2^80 here
+        }
         return total > MAX_AMOUNT ? MAX_AMOUNT : total;
     }
 }
