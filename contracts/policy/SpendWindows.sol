@@ -108,9 +108,11 @@ library SpendWindows {
         uint256 spend,
         WindowIndexes memory now_
     ) internal pure returns (uint256 daySpent, uint256 weekSpent, uint256 monthSpent) {
-        int256 last = lastDayOf(spend, now_.day);
-        if (last == int256(uint256(now_.day)))
+        // Equal low 16 bits are exactly the case where `lastDayOf` returns today (a zero 16-bit difference): the
+        // common same-day payment skips the signed arithmetic.
+        if (uint16(spend >> LAST_DAY_SHIFT) == uint16(now_.day))
             return (field(spend, DAY_SHIFT), field(spend, WEEK_SHIFT), field(spend, MONTH_SHIFT));
+        int256 last = lastDayOf(spend, now_.day);
         // Before the epoch: nothing was ever counted there (a never-written slot decodes to such a day).
         if (last < 0) return (0, 0, 0);
         uint256 lastDay = uint256(last);
