@@ -246,11 +246,11 @@ abstract contract PolicyEngine is AgentManager {
         // asset the agent has limits for: removing an asset's limits denies its transfers, never uncaps them.
         // No permission can carry a token-moving selector (`setCallPermission` refuses them); ERC-721's
         // `transferFrom` shares ERC-20's selector, so agents can't move NFTs at all.
-        if (CallDecoder.isTokenMovingSelector(selector)) {
-            if (!_assetEnabled(agent, target) || !CallDecoder.isMovementSelector(selector))
+        if (CallDecoder.isMovementSelector(selector)) {
+            if (!_assetEnabled(agent, target))
                 revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
             (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
-                .decodeTokenMovement(call.data);
+                .decodeMovement(selector, call.data);
             // A movement selector that didn't decode (trailing bytes, dirty address words) is refused outright.
             if (!isMovement) revert IPolicyEngine.PolicyMalformedCall(agent, target);
             if (call.value != 0)
@@ -262,7 +262,21 @@ abstract contract PolicyEngine is AgentManager {
                 revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
             return Spend(target, amount, recipient);
         }
-        CallPermission memory permission = $.permissions[agent][target][selector];
+        // The token-moving selectors the policy can't count are refused outright.
+        if (CallDecoder.isTokenMovingSelector(selector))
+            revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
+        _checkPermission(agent, target, selector, call.value);
+        return Spend(address(0), call.value, target);
+    }
+
+    /// @dev Reverts unless the agent holds an unexpired (target, selector) permission allowing `value`.
+    function _checkPermission(
+        address agent,
+        address target,
+        bytes4 selector,
+        uint256 value
+    ) private view {
+        CallPermission memory permission = _policyStorage().permissions[agent][target][selector];
         if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);
         if (permission.expiresAt != 0 && block.timestamp > permission.expiresAt) {
             revert IPolicyEngine.PolicyCallPermissionExpired(
@@ -272,14 +286,8 @@ abstract contract PolicyEngine is AgentManager {
                 permission.expiresAt
             );
         }
-        if (call.value > permission.maxValue)
-            revert IPolicyEngine.PolicyCallValueTooHigh(
-                agent,
-                target,
-                call.value,
-                permission.maxValue
-            );
-        return Spend(address(0), call.value, target);
+        if (value > permission.maxValue)
+            revert IPolicyEngine.PolicyCallValueTooHigh(agent, target, value, permission.maxValue);
     }
 
     /// @notice Whether the agent has limits for `asset` (its movements may be counted at all).
