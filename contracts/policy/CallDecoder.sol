@@ -62,6 +62,14 @@ library CallDecoder {
     ) internal pure returns (bool isMovement, address recipient, uint256 amount, address from) {
         (bytes4 selector, bool ok) = selectorOf(data);
         if (!ok) return (false, address(0), 0, address(0));
+        return decodeMovement(selector, data);
+    }
+
+    /// @notice `decodeTokenMovement` for a caller that already read `data`'s selector (`selectorOf`, ok).
+    function decodeMovement(
+        bytes4 selector,
+        bytes memory data
+    ) internal pure returns (bool isMovement, address recipient, uint256 amount, address from) {
         if (selector == TRANSFER || selector == APPROVE || selector == INCREASE_ALLOWANCE) {
             if (data.length != 68) return (false, address(0), 0, address(0));
             uint256 to = _word(data, 4);

@@ -2,13 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
-import {
-    AgentRules,
-    AgentStatus,
-    AssetLimits,
-    Call,
-    CallPermission
-} from "../interfaces/LeashTypes.sol";
+import {AgentStatus, AssetLimits, Call, CallPermission} from "../interfaces/LeashTypes.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentManager} from "../wallet/AgentManager.sol";
 import {Calendar} from "./Calendar.sol";
@@ -49,8 +43,17 @@ abstract contract PolicyEngine is AgentManager {
         uint120 gasSpent;
     }
 
-    /// @dev Bit offset of `Velocity.gasSpent` in its slot (40 + 32 + 16 + 32 + 16); bound by a test.
+    /// @dev Bit offsets of `Velocity`'s fields in its slot (`lastOpAt` is the low 40 bits); bound to the struct
+    /// by `test/policy/StorageOffsets.t.sol`.
+    uint256 internal constant VELOCITY_HOUR_INDEX_SHIFT = 40;
+    uint256 internal constant VELOCITY_OPS_THIS_HOUR_SHIFT = 72;
+    uint256 internal constant VELOCITY_DAY_INDEX_SHIFT = 88;
+    uint256 internal constant VELOCITY_OPS_TODAY_SHIFT = 120;
     uint256 internal constant GAS_SPENT_SHIFT = 136;
+
+    /// @dev Bit offset of `AgentAsset.approvalAbove` in the entry's first slot (`perTx` is the low 96 bits); bound
+    /// like the others.
+    uint256 internal constant APPROVAL_ABOVE_SHIFT = 96;
 
     /// @dev `AgentRules.gasPerDay` meaning "no limit".
     uint64 internal constant UNLIMITED_GAS = type(uint64).max;
@@ -90,52 +93,96 @@ abstract contract PolicyEngine is AgentManager {
 
     // ---------------------------------------------------------------- enforcement
 
-    /// @notice Counts one operation of `agent` against its time windows and velocity limits. Returns this
-    /// op's spend-window indexes, from the same local time (one offset read and date computation per op).
-    function _chargeOperation(address agent) internal returns (WindowIndexes memory) {
-        PolicyStorage storage $ = _policyStorage();
-        AgentRules memory rules = _rules(agent);
-        uint256 local = Calendar.localTime(block.timestamp, _hot().utcOffset);
-        uint256 hour = Calendar.hourOfDay(local);
-        if ((uint256(rules.allowedHours) >> hour) & 1 == 0)
-            revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
+    /// @notice Counts one operation of `agent` against its time windows and velocity limits, with the wallet's
+    /// hot slot `hot` (see `_hotWord`) the caller read. Returns this op's spend-window indexes, from the same
+    /// local time (one offset read and date computation per op).
+    /// @dev Reads the rules and velocity slots as words (offsets `RULES_*_SHIFT`, `VELOCITY_*_SHIFT`, bound by
+    /// `test/policy/StorageOffsets.t.sol`) rather than unpacking them into memory.
+    function _chargeOperation(address agent, uint256 hot) internal returns (WindowIndexes memory) {
+        uint256 rules = _rulesWord(agent);
+        uint256 local = Calendar.localTime(block.timestamp, _utcOffsetIn(hot));
         uint256 day = Calendar.dayIndex(local);
-        uint256 weekday = Calendar.dayOfWeek(day);
-        if ((uint256(rules.allowedDays) >> weekday) & 1 == 0)
-            revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+        _checkTimeMasks(agent, rules, local, day);
 
-        Velocity storage slot = $.velocity[agent];
-        Velocity memory v = slot;
-        if (v.lastOpAt != 0 && block.timestamp < uint256(v.lastOpAt) + rules.minSecondsBetweenOps) {
-            revert IPolicyEngine.PolicyTooSoon(agent, v.lastOpAt, rules.minSecondsBetweenOps);
+        Velocity storage slot = _policyStorage().velocity[agent];
+        uint256 v;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            v := sload(slot.slot)
         }
+        _checkGap(agent, rules, v);
         uint256 hourIndex = local / 1 hours;
-        uint256 opsThisHour = v.hourIndex == hourIndex ? v.opsThisHour : 0;
-        if (rules.maxOpsPerHour != 0 && opsThisHour >= rules.maxOpsPerHour) {
-            revert IPolicyEngine.PolicyHourlyOpsExceeded(agent, opsThisHour, rules.maxOpsPerHour);
+        uint256 opsThisHour =
+            uint32(v >> VELOCITY_HOUR_INDEX_SHIFT) == hourIndex
+                ? uint16(v >> VELOCITY_OPS_THIS_HOUR_SHIFT)
+                : 0;
+        uint256 maxOps = uint16(rules >> RULES_OPS_PER_HOUR_SHIFT);
+        if (maxOps != 0 && opsThisHour >= maxOps) {
+            revert IPolicyEngine.PolicyHourlyOpsExceeded(agent, opsThisHour, maxOps);
         }
-        uint256 opsToday = v.dayIndex == day ? v.opsToday : 0;
-        if (rules.maxOpsPerDay != 0 && opsToday >= rules.maxOpsPerDay) {
-            revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, rules.maxOpsPerDay);
+        bool sameDay = uint32(v >> VELOCITY_DAY_INDEX_SHIFT) == day;
+        uint256 opsToday = sameDay ? uint16(v >> VELOCITY_OPS_TODAY_SHIFT) : 0;
+        maxOps = uint16(rules >> RULES_OPS_PER_DAY_SHIFT);
+        if (maxOps != 0 && opsToday >= maxOps) {
+            revert IPolicyEngine.PolicyDailyOpsExceeded(agent, opsToday, maxOps);
         }
         // Counts saturate: with no maximum configured they only need to stay correct up to any max set later.
         // The first executed op of a new local day refills the gas budget (`gasSpent` left zero); later ones
         // keep what validation charged.
-        uint256 packed =
-            uint256(uint40(block.timestamp)) |
-                (uint256(uint32(hourIndex)) << 40) |
-                (_min(opsThisHour + 1, type(uint16).max) << 72) |
-                (uint256(uint32(day)) << 88) |
-                (_min(opsToday + 1, type(uint16).max) << 120);
-        if (v.dayIndex == day) packed |= uint256(v.gasSpent) << GAS_SPENT_SHIFT;
+        uint256 packed;
+        unchecked {
+            // Both counts are at most 2^16 - 1 (read from 16-bit fields): `+ 1` can't overflow.
+            packed =
+                uint256(uint40(block.timestamp)) |
+                (uint256(uint32(hourIndex)) << VELOCITY_HOUR_INDEX_SHIFT) |
+                (_min(opsThisHour + 1, type(uint16).max) << VELOCITY_OPS_THIS_HOUR_SHIFT) |
+                (uint256(uint32(day)) << VELOCITY_DAY_INDEX_SHIFT) |
+                (_min(opsToday + 1, type(uint16).max) << VELOCITY_OPS_TODAY_SHIFT);
+        }
+        if (sameDay) packed |= (v >> GAS_SPENT_SHIFT) << GAS_SPENT_SHIFT;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            // Safe: one write of the whole `Velocity` slot, fields packed in declaration order from the low
-            // bits (40 + 32 + 16 + 32 + 16 + 8 bits) exactly as Solidity lays them out; the legacy optimizer would
-            // otherwise read-modify-write the slot once per field.
+            // Safe: one write of the whole `Velocity` slot, fields packed at the offsets Solidity lays them out
+            // (bound by StorageOffsets.t.sol); the legacy optimizer would otherwise read-modify-write the slot once
+            // per field.
             sstore(slot.slot, packed)
         }
         return _indexesOfDay(day);
+    }
+
+    /// @dev Reverts unless the agent's last op (velocity word `v`) is at least the minimum gap of its rules word
+    /// `rules` ago.
+    function _checkGap(address agent, uint256 rules, uint256 v) private view {
+        uint256 lastOpAt = uint40(v);
+        uint256 minGap = uint32(rules >> RULES_MIN_GAP_SHIFT);
+        uint256 earliest;
+        unchecked {
+            earliest = lastOpAt + minGap; // < 2^40 + 2^32: can't overflow
+        }
+        if (lastOpAt != 0 && block.timestamp < earliest) {
+            revert IPolicyEngine.PolicyTooSoon(agent, lastOpAt, minGap);
+        }
+    }
+
+    /// @dev Reverts unless local time `local` (day index `day`) is inside the hour and weekday masks of the
+    /// agent's rules word `rules`.
+    function _checkTimeMasks(
+        address agent,
+        uint256 rules,
+        uint256 local,
+        uint256 day
+    ) private pure {
+        uint256 hour = Calendar.hourOfDay(local);
+        uint256 weekday = Calendar.dayOfWeek(day);
+        // hour < 24 and weekday < 7: the bit tested lies inside the 24-bit and 8-bit masks, and the shifts
+        // can't overflow.
+        unchecked {
+            if ((rules >> (RULES_HOURS_SHIFT + hour)) & 1 == 0)
+                revert IPolicyEngine.PolicyOutsideAllowedHours(agent, hour);
+            if ((rules >> (RULES_DAYS_SHIFT + weekday)) & 1 == 0)
+                revert IPolicyEngine.PolicyOutsideAllowedDays(agent, weekday);
+        }
     }
 
     /// @notice Called in validation, once the agent's signature is good: charges the op's maximum gas cost
@@ -153,7 +200,10 @@ abstract contract PolicyEngine is AgentManager {
             word := sload(v.slot)
         }
         // The caller checked `cost <= maxOpCost` (< 2^96) and `gasSpent` < 2^120: the sum can't overflow.
-        uint256 spent = (word >> GAS_SPENT_SHIFT) + cost;
+        uint256 spent;
+        unchecked {
+            spent = (word >> GAS_SPENT_SHIFT) + cost;
+        }
         if (spent > gasPerDay) return false;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -196,11 +246,11 @@ abstract contract PolicyEngine is AgentManager {
         // asset the agent has limits for: removing an asset's limits denies its transfers, never uncaps them.
         // No permission can carry a token-moving selector (`setCallPermission` refuses them); ERC-721's
         // `transferFrom` shares ERC-20's selector, so agents can't move NFTs at all.
-        if (CallDecoder.isTokenMovingSelector(selector)) {
-            if (!_assetEnabled(agent, target) || !CallDecoder.isMovementSelector(selector))
+        if (CallDecoder.isMovementSelector(selector)) {
+            if (!_assetEnabled(agent, target))
                 revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
             (bool isMovement, address recipient, uint256 amount, address from) = CallDecoder
-                .decodeTokenMovement(call.data);
+                .decodeMovement(selector, call.data);
             // A movement selector that didn't decode (trailing bytes, dirty address words) is refused outright.
             if (!isMovement) revert IPolicyEngine.PolicyMalformedCall(agent, target);
             if (call.value != 0)
@@ -212,7 +262,21 @@ abstract contract PolicyEngine is AgentManager {
                 revert IPolicyEngine.PolicyRecipientNotAllowed(agent, recipient);
             return Spend(target, amount, recipient);
         }
-        CallPermission memory permission = $.permissions[agent][target][selector];
+        // The token-moving selectors the policy can't count are refused outright.
+        if (CallDecoder.isTokenMovingSelector(selector))
+            revert IPolicyEngine.PolicyTokenMovementNotAllowed(agent, target, selector);
+        _checkPermission(agent, target, selector, call.value);
+        return Spend(address(0), call.value, target);
+    }
+
+    /// @dev Reverts unless the agent holds an unexpired (target, selector) permission allowing `value`.
+    function _checkPermission(
+        address agent,
+        address target,
+        bytes4 selector,
+        uint256 value
+    ) private view {
+        CallPermission memory permission = _policyStorage().permissions[agent][target][selector];
         if (!permission.allowed) revert IPolicyEngine.PolicyCallNotAllowed(agent, target, selector);
         if (permission.expiresAt != 0 && block.timestamp > permission.expiresAt) {
             revert IPolicyEngine.PolicyCallPermissionExpired(
@@ -222,14 +286,8 @@ abstract contract PolicyEngine is AgentManager {
                 permission.expiresAt
             );
         }
-        if (call.value > permission.maxValue)
-            revert IPolicyEngine.PolicyCallValueTooHigh(
-                agent,
-                target,
-                call.value,
-                permission.maxValue
-            );
-        return Spend(address(0), call.value, target);
+        if (value > permission.maxValue)
+            revert IPolicyEngine.PolicyCallValueTooHigh(agent, target, value, permission.maxValue);
     }
 
     /// @notice Whether the agent has limits for `asset` (its movements may be counted at all).
@@ -242,6 +300,38 @@ abstract contract PolicyEngine is AgentManager {
         if (spend.amount == 0) return false;
         uint256 approvalAbove = _policyStorage().agentAssets[agent][spend.asset].approvalAbove;
         return approvalAbove != 0 && spend.amount > approvalAbove;
+    }
+
+    /// @notice The check-and-count of a one-call agent batch, in the order `_needsApproval` then `_checkSpend`
+    /// apply it: returns true, counting nothing, when `spend` is above the agent's approval threshold (the batch
+    /// escalates); else checks it against the per-tx cap and every window (agent and wallet-wide, as hot word
+    /// `hot` says) and counts it. One lookup of the agent's asset entry serves all of it.
+    function _chargeUnlessApprovalNeeded(
+        address agent,
+        Spend memory spend,
+        WindowIndexes memory idx,
+        uint256 hot
+    ) internal returns (bool needsApproval) {
+        uint256 amount = spend.amount;
+        if (amount == 0) return false;
+        AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
+        uint256 limits;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads the entry's first slot (`perTx | approvalAbove`); writes nothing.
+            limits := sload(a.slot)
+        }
+        uint256 approvalAbove = uint96(limits >> APPROVAL_ABOVE_SHIFT);
+        if (approvalAbove != 0 && amount > approvalAbove) return true;
+        uint256 caps = SpendWindows.capsWord(a.caps);
+        if (!SpendWindows.enabled(caps))
+            revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
+        uint256 perTx = uint96(limits);
+        if (perTx != 0 && amount > perTx) {
+            revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, amount, perTx);
+        }
+        _checkWindowsOf(a, caps, agent, spend, idx, true, _anyWalletCapsIn(hot));
+        return false;
     }
 
     function _windowIndexes() internal view returns (WindowIndexes memory) {
@@ -290,7 +380,7 @@ abstract contract PolicyEngine is AgentManager {
     ) internal {
         if (spend.amount == 0) return;
         (AgentAsset storage a, uint256 caps) = _checkAssetAndPerTx(agent, spend);
-        _checkWindowsOf(a, caps, agent, spend, idx, record);
+        _checkWindowsOf(a, caps, agent, spend, idx, record, _hot().walletCapAssets != 0);
     }
 
     /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
@@ -302,18 +392,28 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
-        _checkWindowsOf(a, SpendWindows.capsWord(a.caps), agent, spend, idx, record);
+        _checkWindowsOf(
+            a,
+            SpendWindows.capsWord(a.caps),
+            agent,
+            spend,
+            idx,
+            record,
+            _hot().walletCapAssets != 0
+        );
     }
 
     /// @dev `_checkWindows` on the agent's asset entry `a` and its caps word `caps` the caller already read:
-    /// one read and (when `record`) one write of the agent's spend slot, and the same of the wallet-wide one.
+    /// one read and (when `record`) one write of the agent's spend slot, and the same of the wallet-wide one
+    /// when `anyWalletCaps` (the hot slot's count of assets with wallet-wide caps is not zero).
     function _checkWindowsOf(
         AgentAsset storage a,
         uint256 caps,
         address agent,
         Spend memory spend,
         WindowIndexes memory idx,
-        bool record
+        bool record,
+        bool anyWalletCaps
     ) private {
         (uint256 refused, uint256 before, uint256 cap, uint256 next) = SpendWindows.charge(
             caps,
@@ -324,7 +424,7 @@ abstract contract PolicyEngine is AgentManager {
         if (refused != SpendWindows.NONE) _revertAgentWindow(agent, spend, refused, before, cap);
         if (record) SpendWindows.storeSpend(a.spend, next);
         // Most wallets set no wallet-wide caps: the hot slot (already read) says so without another lookup.
-        if (_hot().walletCapAssets == 0) return;
+        if (!anyWalletCaps) return;
         WalletAsset storage w = _policyStorage().walletAssets[spend.asset];
         uint256 walletCaps = SpendWindows.capsWord(w.caps);
         if (!SpendWindows.enabled(walletCaps)) return;

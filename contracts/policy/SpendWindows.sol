@@ -108,9 +108,11 @@ library SpendWindows {
         uint256 spend,
         WindowIndexes memory now_
     ) internal pure returns (uint256 daySpent, uint256 weekSpent, uint256 monthSpent) {
-        int256 last = lastDayOf(spend, now_.day);
-        if (last == int256(uint256(now_.day)))
+        // Equal low 16 bits are exactly the case where `lastDayOf` returns today (a zero 16-bit difference): the
+        // common same-day payment skips the signed arithmetic.
+        if (uint16(spend >> LAST_DAY_SHIFT) == uint16(now_.day))
             return (field(spend, DAY_SHIFT), field(spend, WEEK_SHIFT), field(spend, MONTH_SHIFT));
+        int256 last = lastDayOf(spend, now_.day);
         // Before the epoch: nothing was ever counted there (a never-written slot decodes to such a day).
         if (last < 0) return (0, 0, 0);
         uint256 lastDay = uint256(last);
@@ -160,7 +162,10 @@ library SpendWindows {
     /// @notice Whether `amount` on top of `before` passes `cap` (0 = no cap). Written to hold even when a
     /// tightened cap is already below what was spent, and for amounts near 2^256.
     function exceeds(uint256 cap, uint256 before, uint256 amount) internal pure returns (bool) {
-        return cap != 0 && (amount > cap || before > cap - amount);
+        // `cap - amount` is only evaluated when `amount <= cap`.
+        unchecked {
+            return cap != 0 && (amount > cap || before > cap - amount);
+        }
     }
 
     /// @dev What is left in a window with cap `cap` after `spent`; type(uint256).max when it has no cap.
@@ -173,7 +178,10 @@ library SpendWindows {
     /// only an uncapped window accepts, could overflow: it saturates too).
     function _add(uint256 spent, uint256 amount) private pure returns (uint256) {
         if (amount >= MAX_AMOUNT) return MAX_AMOUNT;
-        uint256 total = spent + amount;
+        uint256 total;
+        unchecked {
+            total = spent + amount; // both below 2^80 here
+        }
         return total > MAX_AMOUNT ? MAX_AMOUNT : total;
     }
 }

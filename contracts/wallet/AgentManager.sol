@@ -35,13 +35,40 @@ abstract contract AgentManager is Timelock {
         }
     }
 
-    /// @notice The session of a key, as validation reads it.
-    function _session(address key) internal view returns (Session memory) {
-        return _agentStorage().sessions[key];
+    /// @dev Bit offsets of `Session`'s fields in its slot (declaration order from the low bits, as Solidity packs
+    /// them; `agent` is the low 160 bits). The agent hot path reads the slot as one word at these offsets instead
+    /// of unpacking the struct into memory; `test/policy/StorageOffsets.t.sol` binds them to the struct.
+    uint256 internal constant SESSION_VALID_AFTER_SHIFT = 160;
+    uint256 internal constant SESSION_VALID_UNTIL_SHIFT = 200;
+    uint256 internal constant SESSION_STATUS_SHIFT = 240;
+
+    /// @dev Bit offsets of `AgentRules`' fields in its slot (`maxOpCost` is the low 96 bits); bound like the
+    /// session's.
+    uint256 internal constant RULES_OPS_PER_HOUR_SHIFT = 96;
+    uint256 internal constant RULES_OPS_PER_DAY_SHIFT = 112;
+    uint256 internal constant RULES_MIN_GAP_SHIFT = 128;
+    uint256 internal constant RULES_HOURS_SHIFT = 160;
+    uint256 internal constant RULES_DAYS_SHIFT = 184;
+    uint256 internal constant RULES_GAS_PER_DAY_SHIFT = 192;
+
+    /// @notice The session slot of a key as one word (see `SESSION_*_SHIFT`).
+    function _sessionWord(address key) internal view returns (uint256 word) {
+        Session storage s = _agentStorage().sessions[key];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            word := sload(s.slot)
+        }
     }
 
-    function _rules(address agent) internal view returns (AgentRules memory) {
-        return _agentStorage().rules[agent];
+    /// @notice The agent's rules slot as one word (see `RULES_*_SHIFT`).
+    function _rulesWord(address agent) internal view returns (uint256 word) {
+        AgentRules storage r = _agentStorage().rules[agent];
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            word := sload(r.slot)
+        }
     }
 
     /// @notice The agent's status (None for an unknown agent).
@@ -53,18 +80,19 @@ abstract contract AgentManager is Timelock {
     /// @notice Reverts unless `agent` exists, is active and its key is inside its validity range now (for
     /// escalated payments, which execute outside the EntryPoint's time-range check).
     function _requireActive(address agent) internal view {
-        AgentStorage storage $ = _agentStorage();
-        _requireUsable(agent, $.sessions[$.currentKey[agent]]);
+        _requireUsable(agent, _sessionWord(_agentStorage().currentKey[agent]));
     }
 
-    /// @notice Reverts unless session `s` of `agent` is active and inside its validity range now.
-    function _requireUsable(address agent, Session memory s) internal view {
-        if (s.status != AgentStatus.Active)
-            revert IAgentManager.AgentInvalidStatus(agent, s.status);
-        if (
-            block.timestamp < s.validAfter || (s.validUntil != 0 && block.timestamp > s.validUntil)
-        ) {
-            revert IAgentManager.AgentInvalidValidity(s.validAfter, s.validUntil);
+    /// @notice Reverts unless `session` (a session slot word, see `_sessionWord`) of `agent` is active and inside
+    /// its validity range now.
+    function _requireUsable(address agent, uint256 session) internal view {
+        uint256 status = uint8(session >> SESSION_STATUS_SHIFT);
+        if (status != uint256(AgentStatus.Active))
+            revert IAgentManager.AgentInvalidStatus(agent, AgentStatus(status));
+        uint256 validAfter = uint40(session >> SESSION_VALID_AFTER_SHIFT);
+        uint256 validUntil = uint40(session >> SESSION_VALID_UNTIL_SHIFT);
+        if (block.timestamp < validAfter || (validUntil != 0 && block.timestamp > validUntil)) {
+            revert IAgentManager.AgentInvalidValidity(validAfter, validUntil);
         }
     }
 

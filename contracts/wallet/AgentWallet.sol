@@ -11,10 +11,11 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
+import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
-import {AgentRules, AgentStatus, Call} from "../interfaces/LeashTypes.sol";
+import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 
@@ -28,6 +29,9 @@ import {ProposalManager} from "./ProposalManager.sol";
 contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
+    /// @dev Bytes before a one-call batch's call data in a canonical `executeUserOp` callData: the selector and
+    /// 7 words (array offset, length, element offset, target, value, data offset, data length).
+    uint256 private constant ONE_CALL_HEAD = 4 + 7 * 32;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
     bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
         "LeashMessage(bytes32 hash,uint256 epoch)"
@@ -120,9 +124,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         bytes32 userOpHash
     ) external onlyEntryPoint {
         uint256 nonceKey = userOp.nonce >> 64;
-        Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
-        _checkBatch(calls.length);
+        (Call[] memory calls, Call memory single) = _decodeBatch(userOp.callData);
         if (nonceKey == 0) {
+            if (calls.length == 0) calls = _oneCallBatch(single);
             // Re-checked in the epoch in force now: an earlier op of the bundle may have changed the signers.
             bytes32 digest = _hashOwnerOperation(userOpHash);
             (bool ok, address[] memory signers) = _ownerSigners(digest, userOp.signature);
@@ -135,10 +139,12 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
         // The key's validity range too: validation returned it to the EntryPoint, which checked it against the
         // range as it was then; an earlier op may have moved it (e.g. validAfter into the future).
-        Session memory session = _session(address(uint160(nonceKey)));
-        _requireUsable(session.agent, session);
-        _revertIfPaused();
-        _runAgentOp(session.agent, calls);
+        uint256 session = _sessionWord(address(uint160(nonceKey)));
+        address agent = address(uint160(session));
+        _requireUsable(agent, session);
+        uint256 hot = _hotWord();
+        if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
+        _runAgentOp(agent, hot, calls, single);
     }
 
     /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.
@@ -184,9 +190,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
     ) private returns (uint256) {
-        if (
-            userOp.callData.length < 4 || bytes4(userOp.callData[:4]) != this.executeUserOp.selector
-        ) {
+        bytes calldata callData = userOp.callData;
+        if (callData.length < 4 || bytes4(callData) != this.executeUserOp.selector) {
             return SIG_VALIDATION_FAILED;
         }
         uint256 nonceKey = userOp.nonce >> 64;
@@ -198,18 +203,30 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         }
         if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));
-        Session memory session = _session(key);
-        if (session.status != AgentStatus.Active || _isPaused()) return SIG_VALIDATION_FAILED;
+        // The session and rules slots are read as words (offsets bound to their structs by a test).
+        uint256 session = _sessionWord(key);
+        if (uint8(session >> SESSION_STATUS_SHIFT) != uint8(AgentStatus.Active) || _isPaused())
+            return SIG_VALIDATION_FAILED;
         // Agents pay gas from the wallet only: no paymaster, at most `maxOpCost` wei per operation, and at most
         // their daily gas budget (charged below, once the signature is known to be the agent's).
         if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
-        AgentRules memory rules = _rules(session.agent);
+        address agent = address(uint160(session));
+        uint256 rules = _rulesWord(agent);
         uint256 cost = _maxOpCost(userOp);
-        if (cost > rules.maxOpCost) return SIG_VALIDATION_FAILED;
-        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(userOpHash, userOp.signature);
+        if (cost > uint96(rules)) return SIG_VALIDATION_FAILED;
+        (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(
+            userOpHash,
+            userOp.signature
+        );
         if (err != ECDSA.RecoverError.NoError || signer != key) return SIG_VALIDATION_FAILED;
-        if (!_chargeGas(session.agent, cost, rules.gasPerDay)) return SIG_VALIDATION_FAILED;
-        return _packValidationData(false, session.validUntil, session.validAfter);
+        if (!_chargeGas(agent, cost, rules >> RULES_GAS_PER_DAY_SHIFT))
+            return SIG_VALIDATION_FAILED;
+        return
+            _packValidationData(
+                false,
+                uint40(session >> SESSION_VALID_UNTIL_SHIFT),
+                uint40(session >> SESSION_VALID_AFTER_SHIFT)
+            );
     }
 
     /// @dev The most this operation can cost the wallet: every gas limit at the maximum fee (agents can't use a
@@ -220,16 +237,81 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    function _runAgentOp(address agent, Call[] memory calls) private nonReentrant {
-        WindowIndexes memory idx = _chargeOperation(agent);
-        Spend[] memory spends;
+    /// @notice The batch an op's `callData` (`executeUserOp` selector, then an ABI-encoded `Call[]`) carries,
+    /// with the checked call count: a one-call batch as `single` with `calls` empty, any other as `calls`.
+    /// @dev A one-call batch encoded canonically (what the SDK sends: offsets 0x20, 0x20, 0x60, clean address,
+    /// no trailing bytes) is read straight from calldata; that layout is a valid ABI encoding `abi.decode`
+    /// decodes to the same call. Anything else goes through `abi.decode`.
+    function _decodeBatch(
+        bytes calldata callData
+    ) private pure returns (Call[] memory calls, Call memory single) {
+        uint256 length = callData.length;
+        if (length >= ONE_CALL_HEAD) {
+            uint256 target;
+            uint256 value;
+            uint256 dataLength;
+            bool canonical;
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                // Safe: reads calldata inside `callData` (length >= ONE_CALL_HEAD checked); writes nothing.
+                let p := add(callData.offset, 4)
+                target := calldataload(add(p, 0x60))
+                value := calldataload(add(p, 0x80))
+                dataLength := calldataload(add(p, 0xc0))
+                canonical := and(
+                    and(eq(calldataload(p), 0x20), eq(calldataload(add(p, 0x20)), 1)),
+                    and(eq(calldataload(add(p, 0x40)), 0x20), eq(calldataload(add(p, 0xa0)), 0x60))
+                )
+            }
+            // `dataLength <= length` first, so the padded length below can't overflow.
+            if (
+                canonical &&
+                target >> 160 == 0 &&
+                dataLength <= length &&
+                length == ONE_CALL_HEAD + ((dataLength + 31) & ~uint256(31))
+            ) {
+                single = Call(
+                    address(uint160(target)),
+                    value,
+                    callData[ONE_CALL_HEAD:ONE_CALL_HEAD + dataLength]
+                );
+                return (calls, single);
+            }
+        }
+        calls = abi.decode(callData[4:], (Call[]));
+        _checkBatch(calls.length);
         if (calls.length == 1) {
-            // The common one-call batch runs without building the `Spend[]` the batch logic below needs.
-            Spend memory spend = _classify(agent, calls[0]);
-            if (!_needsApproval(agent, spend)) {
-                _chargeAndExecuteAgentCall(agent, 0, calls[0], spend, idx);
+            single = calls[0];
+            Call[] memory none;
+            calls = none;
+        }
+    }
+
+    /// @dev `[call]`, for the paths that take a batch.
+    function _oneCallBatch(Call memory call) private pure returns (Call[] memory calls) {
+        calls = new Call[](1);
+        calls[0] = call;
+    }
+
+    /// @dev `hot` is the wallet's hot slot as `executeUserOp` read it (see `_hotWord`); the batch is `single`
+    /// when `calls` is empty (see `_decodeBatch`).
+    function _runAgentOp(
+        address agent,
+        uint256 hot,
+        Call[] memory calls,
+        Call memory single
+    ) private nonReentrant {
+        WindowIndexes memory idx = _chargeOperation(agent, hot);
+        Spend[] memory spends;
+        if (calls.length == 0) {
+            // The common one-call batch runs without building the `Spend[]` the batch logic below needs, and
+            // with one lookup of the asset entry for its approval, per-tx and window checks.
+            Spend memory spend = _classify(agent, single);
+            if (!_chargeUnlessApprovalNeeded(agent, spend, idx, hot)) {
+                _executeAgentCall(agent, 0, single, spend);
                 return;
             }
+            calls = _oneCallBatch(single);
             spends = new Spend[](1);
             spends[0] = spend;
         } else {

@@ -211,6 +211,16 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         WindowIndexes memory idx
     ) internal {
         _checkSpend(agent, spend, idx, true);
+        _executeAgentCall(agent, i, c, spend);
+    }
+
+    /// @notice Makes call number `i` of an agent batch, already checked and counted as `spend`.
+    function _executeAgentCall(
+        address agent,
+        uint256 i,
+        Call memory c,
+        Spend memory spend
+    ) internal {
         (bool ok, bytes memory result) = c.target.call{value: c.value}(c.data);
         if (!ok) revert IProposalManager.WalletCallFailed(i, result);
         // A token that returns false moved nothing: refuse rather than count a payment that didn't happen.

@@ -26,6 +26,36 @@ abstract contract WalletBase is IWalletBase {
     bytes32 private constant HOT_STORAGE =
         0xd6a01d205fe7cb06f70f774377caeefe585b2a16280dcddd6c1db359322afb00;
 
+    /// @dev Bit offsets of `HotState`'s fields in its slot (`paused` is the low byte); the agent hot path reads
+    /// the slot once per phase as a word at these offsets. Bound to the struct by
+    /// `test/policy/StorageOffsets.t.sol`.
+    uint256 internal constant HOT_UTC_OFFSET_SHIFT = 88;
+    uint256 internal constant HOT_WALLET_CAP_ASSETS_SHIFT = 120;
+
+    /// @notice The hot slot as one word (see `HOT_*_SHIFT`).
+    function _hotWord() internal view returns (uint256 word) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot; writes nothing.
+            word := sload(HOT_STORAGE)
+        }
+    }
+
+    /// @notice Whether hot word `hot` says the wallet is paused.
+    function _pausedIn(uint256 hot) internal pure returns (bool) {
+        return hot & 0xff != 0;
+    }
+
+    /// @notice The wallet's UTC offset in seconds, from hot word `hot`.
+    function _utcOffsetIn(uint256 hot) internal pure returns (int256) {
+        return int32(uint32(hot >> HOT_UTC_OFFSET_SHIFT));
+    }
+
+    /// @notice Whether any asset has wallet-wide caps, from hot word `hot`.
+    function _anyWalletCapsIn(uint256 hot) internal pure returns (bool) {
+        return uint16(hot >> HOT_WALLET_CAP_ASSETS_SHIFT) != 0;
+    }
+
     function _hot() internal pure returns (HotState storage $) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {

@@ -2,10 +2,12 @@
 pragma solidity 0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
-import {AgentRules} from "../../contracts/interfaces/LeashTypes.sol";
+import {AgentRules, AgentStatus} from "../../contracts/interfaces/LeashTypes.sol";
 import {Calendar} from "../../contracts/policy/Calendar.sol";
 import {PolicyEngine} from "../../contracts/policy/PolicyEngine.sol";
+import {AgentManager} from "../../contracts/wallet/AgentManager.sol";
 import {AgentPolicyModule} from "../../contracts/wallet/AgentPolicyModule.sol";
+import {WalletBase} from "../../contracts/wallet/WalletBase.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @notice The policy module's own code (`_chargeOperation`, `_chargeGas`, `GAS_SPENT_SHIFT`), run on its own
@@ -19,7 +21,7 @@ contract VelocityProbe is AgentPolicyModule {
     }
 
     function chargeOperation(address agent) external {
-        _chargeOperation(agent);
+        _chargeOperation(agent, _hotWord());
     }
 
     function chargeGas(address agent, uint256 cost) external returns (bool) {
@@ -50,6 +52,88 @@ contract VelocityProbe is AgentPolicyModule {
 
     function gasSpentShift() external pure returns (uint256) {
         return GAS_SPENT_SHIFT;
+    }
+
+    /// @dev The raw session slot after Solidity wrote `s` as a struct.
+    function rawSession(address key, Session memory s) external returns (uint256) {
+        _agentStorage().sessions[key] = s;
+        return _sessionWord(key);
+    }
+
+    /// @dev The raw rules slot after Solidity wrote `r` as a struct.
+    function rawRules(address agent, AgentRules memory r) external returns (uint256) {
+        _agentStorage().rules[agent] = r;
+        return _rulesWord(agent);
+    }
+
+    /// @dev The raw hot slot after Solidity wrote each field.
+    function rawHot(HotState memory h) external returns (uint256) {
+        HotState storage $ = _hot();
+        $.paused = h.paused;
+        $.pausedAt = h.pausedAt;
+        $.minPauseDuration = h.minPauseDuration;
+        $.utcOffset = h.utcOffset;
+        $.walletCapAssets = h.walletCapAssets;
+        return _hotWord();
+    }
+
+    /// @dev The raw first slot of an agent's asset entry after Solidity wrote `perTx` and `approvalAbove`.
+    function rawAssetLimits(
+        address agent,
+        uint96 perTx,
+        uint96 approvalAbove
+    ) external returns (uint256 word) {
+        AgentAsset storage a = _policyStorage().agentAssets[agent][address(0)];
+        a.perTx = perTx;
+        a.approvalAbove = approvalAbove;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            word := sload(a.slot)
+        }
+    }
+
+    /// @dev The hot path's readers of a hot word.
+    function readHot(uint256 hot) external pure returns (bool paused, int256 offset, bool caps) {
+        return (_pausedIn(hot), _utcOffsetIn(hot), _anyWalletCapsIn(hot));
+    }
+
+    /// @dev `_requireUsable` on a raw session word.
+    function requireUsable(address agent, uint256 session) external view {
+        _requireUsable(agent, session);
+    }
+
+    function sessionShifts() external pure returns (uint256, uint256, uint256) {
+        return (SESSION_VALID_AFTER_SHIFT, SESSION_VALID_UNTIL_SHIFT, SESSION_STATUS_SHIFT);
+    }
+
+    function rulesShifts() external pure returns (uint256[6] memory) {
+        return
+            [
+                RULES_OPS_PER_HOUR_SHIFT,
+                RULES_OPS_PER_DAY_SHIFT,
+                RULES_MIN_GAP_SHIFT,
+                RULES_HOURS_SHIFT,
+                RULES_DAYS_SHIFT,
+                RULES_GAS_PER_DAY_SHIFT
+            ];
+    }
+
+    function velocityShifts() external pure returns (uint256[4] memory) {
+        return
+            [
+                VELOCITY_HOUR_INDEX_SHIFT,
+                VELOCITY_OPS_THIS_HOUR_SHIFT,
+                VELOCITY_DAY_INDEX_SHIFT,
+                VELOCITY_OPS_TODAY_SHIFT
+            ];
+    }
+
+    function hotShifts() external pure returns (uint256, uint256) {
+        return (HOT_UTC_OFFSET_SHIFT, HOT_WALLET_CAP_ASSETS_SHIFT);
+    }
+
+    function approvalAboveShift() external pure returns (uint256) {
+        return APPROVAL_ABOVE_SHIFT;
     }
 }
 
@@ -92,6 +176,170 @@ contract StorageOffsetsTest is TestBase {
             (uint256(1) << probe.gasSpentShift()) - 1,
             "the other fields fill the bits below"
         );
+    }
+
+    /// @dev All ones in a field of `bits` bits at `shift`.
+    function _ones(uint256 bits, uint256 shift) internal pure returns (uint256) {
+        return ((uint256(1) << bits) - 1) << shift;
+    }
+
+    /// @notice Each field of `Session`, all ones with the others zero, lands exactly at the hot path's offset.
+    function test_sessionShifts_areWhereSolidityPutsTheFields() public {
+        (uint256 afterShift, uint256 untilShift, uint256 statusShift) = probe.sessionShifts();
+        address k = address(0xBEEF);
+        AgentManager.Session memory s;
+        assertEq(
+            probe.rawSession(k, _session(address(type(uint160).max), 0, 0, AgentStatus.None)),
+            _ones(160, 0),
+            "agent: low 160 bits"
+        );
+        s = _session(address(0), type(uint40).max, 0, AgentStatus.None);
+        assertEq(
+            probe.rawSession(k, s),
+            _ones(40, afterShift),
+            "validAfter at SESSION_VALID_AFTER_SHIFT"
+        );
+        s = _session(address(0), 0, type(uint40).max, AgentStatus.None);
+        assertEq(
+            probe.rawSession(k, s),
+            _ones(40, untilShift),
+            "validUntil at SESSION_VALID_UNTIL_SHIFT"
+        );
+        s = _session(address(0), 0, 0, AgentStatus.Revoked);
+        assertEq(
+            probe.rawSession(k, s),
+            uint256(uint8(AgentStatus.Revoked)) << statusShift,
+            "status at SESSION_STATUS_SHIFT"
+        );
+    }
+
+    /// @notice `_requireUsable` reads status and validity from those offsets: each field alone decides.
+    function test_requireUsable_readsStatusAndValidityFromTheWord() public {
+        address k = address(0xBEEF);
+        uint256 nowTs = block.timestamp;
+        uint256 good = probe.rawSession(
+            k,
+            _session(AGENT, uint40(nowTs - 10), uint40(nowTs + 10), AgentStatus.Active)
+        );
+        probe.requireUsable(AGENT, good);
+        uint256 suspended = probe.rawSession(
+            k,
+            _session(AGENT, uint40(nowTs - 10), uint40(nowTs + 10), AgentStatus.Suspended)
+        );
+        vm.expectRevert(
+            abi.encodeWithSignature(
+                "AgentInvalidStatus(address,uint8)",
+                AGENT,
+                uint8(AgentStatus.Suspended)
+            )
+        );
+        probe.requireUsable(AGENT, suspended);
+        uint256 early = probe.rawSession(
+            k,
+            _session(AGENT, uint40(nowTs + 1), 0, AgentStatus.Active)
+        );
+        vm.expectRevert(
+            abi.encodeWithSignature("AgentInvalidValidity(uint256,uint256)", nowTs + 1, 0)
+        );
+        probe.requireUsable(AGENT, early);
+        uint256 expired = probe.rawSession(
+            k,
+            _session(AGENT, 0, uint40(nowTs - 1), AgentStatus.Active)
+        );
+        vm.expectRevert(
+            abi.encodeWithSignature("AgentInvalidValidity(uint256,uint256)", 0, nowTs - 1)
+        );
+        probe.requireUsable(AGENT, expired);
+    }
+
+    /// @notice Each field of `AgentRules`, all ones with the others zero, lands exactly at the hot path's offset.
+    function test_rulesShifts_areWhereSolidityPutsTheFields() public {
+        uint256[6] memory sh = probe.rulesShifts();
+        address a = address(0xBEEF);
+        AgentRules memory r;
+        r.maxOpCost = type(uint96).max;
+        assertEq(probe.rawRules(a, r), _ones(96, 0), "maxOpCost: low 96 bits");
+        r = AgentRules(0, type(uint16).max, 0, 0, 0, 0, 0);
+        assertEq(probe.rawRules(a, r), _ones(16, sh[0]), "maxOpsPerHour");
+        r = AgentRules(0, 0, type(uint16).max, 0, 0, 0, 0);
+        assertEq(probe.rawRules(a, r), _ones(16, sh[1]), "maxOpsPerDay");
+        r = AgentRules(0, 0, 0, type(uint32).max, 0, 0, 0);
+        assertEq(probe.rawRules(a, r), _ones(32, sh[2]), "minSecondsBetweenOps");
+        r = AgentRules(0, 0, 0, 0, type(uint24).max, 0, 0);
+        assertEq(probe.rawRules(a, r), _ones(24, sh[3]), "allowedHours");
+        r = AgentRules(0, 0, 0, 0, 0, type(uint8).max, 0);
+        assertEq(probe.rawRules(a, r), _ones(8, sh[4]), "allowedDays");
+        r = AgentRules(0, 0, 0, 0, 0, 0, type(uint64).max);
+        assertEq(probe.rawRules(a, r), _ones(64, sh[5]), "gasPerDay");
+    }
+
+    /// @notice Each field of `Velocity` lands at the offset `_chargeOperation` reads and writes.
+    function test_velocityShifts_areWhereSolidityPutsTheFields() public {
+        uint256[4] memory sh = probe.velocityShifts();
+        address a = address(0xBEEF);
+        PolicyEngine.Velocity memory v;
+        v.lastOpAt = type(uint40).max;
+        assertEq(probe.rawAfterSolidityWrite(a, v), _ones(40, 0), "lastOpAt: low 40 bits");
+        v = PolicyEngine.Velocity(0, type(uint32).max, 0, 0, 0, 0);
+        assertEq(probe.rawAfterSolidityWrite(a, v), _ones(32, sh[0]), "hourIndex");
+        v = PolicyEngine.Velocity(0, 0, type(uint16).max, 0, 0, 0);
+        assertEq(probe.rawAfterSolidityWrite(a, v), _ones(16, sh[1]), "opsThisHour");
+        v = PolicyEngine.Velocity(0, 0, 0, type(uint32).max, 0, 0);
+        assertEq(probe.rawAfterSolidityWrite(a, v), _ones(32, sh[2]), "dayIndex");
+        v = PolicyEngine.Velocity(0, 0, 0, 0, type(uint16).max, 0);
+        assertEq(probe.rawAfterSolidityWrite(a, v), _ones(16, sh[3]), "opsToday");
+    }
+
+    /// @notice Each field of `HotState` lands at the offset the hot path reads, and the readers decode it
+    /// (a negative UTC offset included).
+    function test_hotShifts_areWhereSolidityPutsTheFields() public {
+        (uint256 offsetShift, uint256 capsShift) = probe.hotShifts();
+        assertEq(probe.rawHot(WalletBase.HotState(true, 0, 0, 0, 0)), 1, "paused: the low byte");
+        assertEq(
+            probe.rawHot(WalletBase.HotState(false, 0, 0, -1, 0)),
+            _ones(32, offsetShift),
+            "utcOffset at HOT_UTC_OFFSET_SHIFT"
+        );
+        assertEq(
+            probe.rawHot(WalletBase.HotState(false, 0, 0, 0, type(uint16).max)),
+            _ones(16, capsShift),
+            "walletCapAssets at HOT_WALLET_CAP_ASSETS_SHIFT"
+        );
+        // The other fields lie elsewhere: set alone, every reader sees nothing.
+        uint256 others = probe.rawHot(
+            WalletBase.HotState(false, type(uint48).max, type(uint32).max, 0, 0)
+        );
+        (bool paused, int256 offset, bool caps) = probe.readHot(others);
+        assertTrue(
+            !paused && offset == 0 && !caps,
+            "pausedAt and minPauseDuration read as nothing"
+        );
+        (paused, offset, caps) = probe.readHot(
+            probe.rawHot(WalletBase.HotState(true, 0, 0, -12 hours, 1))
+        );
+        assertTrue(paused && caps, "paused and one capped asset");
+        assertTrue(offset == -12 hours, "negative offset decoded");
+        (paused, offset, caps) = probe.readHot(
+            probe.rawHot(WalletBase.HotState(false, 0, 0, 14 hours, 0))
+        );
+        assertTrue(!paused && !caps && offset == 14 hours, "positive offset decoded");
+    }
+
+    /// @notice `perTx` and `approvalAbove` land where `_chargeUnlessApprovalNeeded` reads them.
+    function test_approvalAboveShift_isWhereSolidityPutsIt() public {
+        uint256 shift = probe.approvalAboveShift();
+        address a = address(0xBEEF);
+        assertEq(probe.rawAssetLimits(a, type(uint96).max, 0), _ones(96, 0), "perTx: low 96 bits");
+        assertEq(probe.rawAssetLimits(a, 0, type(uint96).max), _ones(96, shift), "approvalAbove");
+    }
+
+    function _session(
+        address agent,
+        uint40 validAfter,
+        uint40 validUntil,
+        AgentStatus status
+    ) internal pure returns (AgentManager.Session memory) {
+        return AgentManager.Session(agent, validAfter, validUntil, status);
     }
 
     function test_chargeGasAndChargeOperation_writeTheFieldsSolidityReads() public {

@@ -7,6 +7,7 @@ import {
   buildUserOp,
   createWallet,
   ownerSignDigest,
+  signAgentOp,
   signOwnerOp,
   testWallets,
 } from "../helpers/fixtures.js";
@@ -199,6 +200,71 @@ describe("user operations through the real EntryPoint", function () {
             fx.outsider.address,
           ]),
         );
+    });
+
+    it("test_handleOps_agentOneCallBatchNonCanonicalEncodingsPayAlike", async function () {
+      // The wallet reads a canonically encoded one-call batch straight from calldata and any other encoding
+      // through abi.decode: a valid non-canonical encoding of the same call pays and counts the same.
+      const fx = await loadAgent();
+      const selector = fx.wallet.interface.getFunction("executeUserOp")!.selector;
+      const word = (v: bigint) => ethers.toBeHex(v, 32);
+      const to = BigInt(fx.recipient.address);
+      const variants: [string, bigint, bigint[]][] = [
+        ["canonical", 1n, [0x20n, 1n, 0x20n, to, 1n, 0x60n, 0n]],
+        ["trailing word", 2n, [0x20n, 1n, 0x20n, to, 2n, 0x60n, 0n, 0n]],
+        ["array offset 0x40", 3n, [0x40n, 0xdeadn, 1n, 0x20n, to, 3n, 0x60n, 0n]],
+        ["data offset 0x80", 4n, [0x20n, 1n, 0x20n, to, 4n, 0x80n, 0xdeadn, 0n]],
+      ];
+      const before = await ethers.provider.getBalance(fx.recipient.address);
+      let total = 0n;
+      for (const [name, value, words] of variants) {
+        const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, value)]);
+        const callData = concat([selector, ...words.map(word)]);
+        if (name === "canonical") expect(callData).to.equal(op.callData);
+        const signed = await signAgentOp(fx.entryPoint, { ...op, callData }, fx.agentKey);
+        await expect(fx.entryPoint.handleOps([signed], fx.bundler.address), name)
+          .to.emit(fx.wallet, "AgentCallExecuted")
+          .withArgs(fx.agentKey.address, fx.recipient.address, NATIVE, value);
+        total += value;
+        expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0], name).to.equal(total);
+      }
+      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(before + total);
+    });
+
+    it("test_handleOps_agentOneCallBatchMalformedInCanonicalShapeIsRefused", async function () {
+      // The canonical layout with a dirty address word or a data length past the end is not read from
+      // calldata: abi.decode refuses it, nothing is paid or counted.
+      const fx = await loadAgent();
+      const selector = fx.wallet.interface.getFunction("executeUserOp")!.selector;
+      const word = (v: bigint) => ethers.toBeHex(v, 32);
+      const to = BigInt(fx.recipient.address);
+      const variants: [string, bigint[]][] = [
+        ["dirty target", [0x20n, 1n, 0x20n, to | (1n << 200n), 1n, 0x60n, 0n]],
+        ["data length past the end", [0x20n, 1n, 0x20n, to, 1n, 0x60n, 1n << 255n]],
+        ["data length one, no data", [0x20n, 1n, 0x20n, to, 1n, 0x60n, 1n]],
+      ];
+      const before = await ethers.provider.getBalance(fx.recipient.address);
+      for (const [name, words] of variants) {
+        const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
+        const callData = concat([selector, ...words.map(word)]);
+        const signed = await signAgentOp(fx.entryPoint, { ...op, callData }, fx.agentKey);
+        const tx = fx.entryPoint.handleOps([signed], fx.bundler.address);
+        // abi.decode reverts without data, so the EntryPoint logs no revert reason: the op's event says it failed.
+        await expect(tx, name)
+          .to.emit(fx.entryPoint, "UserOperationEvent")
+          .withArgs(
+            await fx.entryPoint.getUserOpHash(signed),
+            fx.address,
+            ethers.ZeroAddress,
+            signed.nonce,
+            false,
+            (v: bigint) => v > 0n,
+            (v: bigint) => v > 0n,
+          );
+        await expect(tx, name).not.to.emit(fx.wallet, "AgentCallExecuted");
+      }
+      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(before);
+      expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0]).to.equal(0n);
     });
 
     it("test_handleOps_agentNonceKeysAreIndependent", async function () {
