@@ -3,6 +3,7 @@
  * PostgreSQL driver rewrites them to `$n`. Integers come back as JS numbers on both backends
  * (values we store as integers are millisecond timestamps, nonces and counters, all < 2^53).
  */
+import { resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import pg from "pg";
 
@@ -42,11 +43,37 @@ class Mutex {
   }
 }
 
+/** The open connection of each SQLite file in this process, with how many stores use it. */
+const sharedSqlite = new Map<string, { driver: SqliteDriver; users: number }>();
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite" as const;
   private readonly db: DatabaseSync;
   private readonly mutex = new Mutex();
   private readonly executor: SqlExecutor;
+  private sharedAs: string | null = null;
+
+  /**
+   * The connection to `path` every store of this process uses (opened on first use, closed when the last
+   * user closes it). One connection per file, not one per store: node:sqlite waits for a lock synchronously
+   * (busy_timeout), so a store waiting for another store's connection in the same process blocks the very
+   * event loop that connection needs to finish, and everything stalls for the whole timeout (seen as a 5 s
+   * stop of the relayer with "database is locked" in the notifier). Sharing it, the stores' transactions
+   * queue on one mutex instead. `:memory:` databases are never shared (each is its own database).
+   */
+  static shared(path: string, synchronous: "full" | "normal" = "full"): SqliteDriver {
+    if (path === ":memory:") return new SqliteDriver(path, synchronous);
+    const key = resolve(path);
+    const open = sharedSqlite.get(key);
+    if (open) {
+      open.users++;
+      return open.driver;
+    }
+    const driver = new SqliteDriver(path, synchronous);
+    driver.sharedAs = key;
+    sharedSqlite.set(key, { driver, users: 1 });
+    return driver;
+  }
 
   /**
    * `synchronous`: FULL (default) fsyncs every commit, so an acknowledged op survives power loss;
@@ -98,6 +125,12 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    if (this.sharedAs !== null) {
+      const open = sharedSqlite.get(this.sharedAs);
+      if (open && --open.users > 0) return;
+      sharedSqlite.delete(this.sharedAs);
+      this.sharedAs = null;
+    }
     await this.mutex.run(async () => this.db.close());
   }
 }
