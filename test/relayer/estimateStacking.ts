@@ -4,7 +4,8 @@
  * deposit) sends two ops estimated back to back, the second before the first is mined: the EntryPoint asks
  * the account for the missing funds in validation (a value call and a deposit write), which counts against
  * verificationGasLimit (AA26) and which a `validateUserOp` measured with no missing funds never sees.
- * Both ops must be accepted, bundled and mined in one block. (Each op has its own nonce key: an op on the
+ * Both ops must be accepted and, the second in a further bundle simulated on top of the pending first,
+ * mined in one block. (Each op has its own nonce key: an op on the
  * next sequence number of a key whose op is still pending is refused at acceptance with AA25 today, since
  * acceptance simulates it against the latest state alone.) The failing side: an op whose
  * verificationGasLimit really is too low is refused at once with the AA26 reason and never submitted.
@@ -110,7 +111,7 @@ describe("relayer estimates cover the state an op meets at inclusion", function 
     await chain?.stop();
   });
 
-  it("two ops of one sender estimated back to back are both accepted and mined in one block", async () => {
+  it("two ops of one sender estimated back to back are accepted, sent in two bundles and mined in one block", async () => {
     // Both estimated before either is sent, let alone mined.
     const first = await estimated(
       await buildOp(chain, account, { nonceKey: 5n, callData: simpleExecute(recipient, 1n, "0x") }),
@@ -118,6 +119,8 @@ describe("relayer estimates cover the state an op meets at inclusion", function 
     const second = await estimated(
       await buildOp(chain, account, { nonceKey: 7n, callData: simpleExecute(recipient, 2n, "0x") }),
     );
+    // The first is bundled before the second is sent, so the second goes out in a further bundle, simulated
+    // on top of the pending first one: both bundles in the mempool before any block is mined.
     const hashes: string[] = [];
     for (const op of [first, second]) {
       const response = await call(relayer.url, "eth_sendUserOperation", [
@@ -126,20 +129,21 @@ describe("relayer estimates cover the state an op meets at inclusion", function 
       ]);
       expect(response.error, JSON.stringify(response.error)).to.equal(undefined);
       hashes.push(response.result as string);
+      await waitForStatus(hashes[hashes.length - 1], "submitted");
     }
-    // Both are bundled (in one bundle, or the second in a bundle simulated on top of the pending first)
-    // before any block is mined.
-    for (const hash of hashes) await waitForStatus(hash, "submitted");
     await rawRpc(chain.url, "evm_mine");
     const blocks: number[] = [];
+    const bundles: string[] = [];
     for (const hash of hashes) {
       const final = await waitForFinal(relayer.url, hash, {}, 60_000);
       expect(final.status, JSON.stringify(final)).to.equal("included");
       const receipt = await chain.provider.getTransactionReceipt(final.transactionHash!);
       expect(receipt!.status).to.equal(1);
       blocks.push(receipt!.blockNumber);
+      bundles.push(final.transactionHash!);
     }
     expect(blocks[1]).to.equal(blocks[0]);
+    expect(new Set(bundles).size, "two bundles").to.equal(2);
     expect(await chain.provider.getBalance(recipient)).to.equal(3n);
     for (const key of [5n, 7n])
       expect(await chain.entryPoint.getFunction("getNonce")(account.address, key)).to.equal(
