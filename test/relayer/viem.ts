@@ -24,7 +24,15 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { agentNonceKey, executeUserOpCallData, packOwnerSignatures } from "../helpers/fixtures.js";
-import { HARDHAT_KEYS, startChain, tempDir, type TestChain } from "./helpers.js";
+import {
+  HARDHAT_KEYS,
+  call,
+  rawRpc,
+  sleep,
+  startChain,
+  tempDir,
+  type TestChain,
+} from "./helpers.js";
 import { deployLeashWallet } from "./leashWallet.js";
 import { ownerOperationDigest } from "../../src/client/signedActions.js";
 
@@ -59,20 +67,13 @@ describe("relayer interoperability with viem's bundler client", function () {
     await chain?.stop();
   });
 
-  it("deploys a SimpleAccount and sends ops with sendUserOperation / waitForUserOperationReceipt", async () => {
-    const owner = privateKeyToAccount(generatePrivateKey());
+  /** viem's bundler client (unmodified flow) for the SimpleAccount of `owner`, through the relayer only. */
+  async function simpleAccountClient(
+    owner: ReturnType<typeof privateKeyToAccount>,
+    accountAddress: Hex,
+    key: string,
+  ) {
     const factoryAddress = (await chain.factory.getAddress()) as Hex;
-    const accountAddress = (await chain.factory.getFunction("getAddress")(
-      owner.address,
-      0n,
-    )) as Hex;
-    await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
-
-    const { key } = await createApiKey(relayer.store, {
-      sender: accountAddress,
-      scopes: ["send", "read"],
-      label: "viem agent",
-    });
     const hardhat = defineChain({
       id: Number(chain.chainId),
       name: "hardhat",
@@ -142,7 +143,23 @@ describe("relayer interoperability with viem's bundler client", function () {
       },
     });
 
-    const bundlerClient = createBundlerClient({ account, client, transport, chain: hardhat });
+    return createBundlerClient({ account, client, transport, chain: hardhat });
+  }
+
+  it("deploys a SimpleAccount and sends ops with sendUserOperation / waitForUserOperationReceipt", async () => {
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const accountAddress = (await chain.factory.getFunction("getAddress")(
+      owner.address,
+      0n,
+    )) as Hex;
+    await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
+
+    const { key } = await createApiKey(relayer.store, {
+      sender: accountAddress,
+      scopes: ["send", "read"],
+      label: "viem agent",
+    });
+    const bundlerClient = await simpleAccountClient(owner, accountAddress, key);
     expect(await bundlerClient.getSupportedEntryPoints()).to.deep.equal([chain.entryPointAddress]);
     expect(await bundlerClient.getChainId()).to.equal(Number(chain.chainId));
 
@@ -177,6 +194,69 @@ describe("relayer interoperability with viem's bundler client", function () {
     const byHash = await bundlerClient.getUserOperation({ hash: second });
     expect(byHash.transactionHash).to.equal(secondReceipt.receipt.transactionHash);
     expect(byHash.userOperation.sender.toLowerCase()).to.equal(accountAddress.toLowerCase());
+  });
+
+  it("two ops of one SimpleAccount sent back to back with viem's estimates are mined in one block", async () => {
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const accountAddress = (await chain.factory.getFunction("getAddress")(
+      owner.address,
+      0n,
+    )) as Hex;
+    await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
+    const { key } = await createApiKey(relayer.store, {
+      sender: accountAddress,
+      scopes: ["send", "read"],
+      label: "viem back to back",
+    });
+    const bundlerClient = await simpleAccountClient(owner, accountAddress, key);
+    const recipient = EthersWallet.createRandom().address as Hex;
+    const deployed = await bundlerClient.sendUserOperation({
+      calls: [{ to: recipient, value: 1n }],
+    });
+    await bundlerClient.waitForUserOperationReceipt({ hash: deployed, pollingInterval: 200 });
+
+    const status = async (hash: string) =>
+      (
+        (
+          await call(relayer.url, "leash_getUserOperationStatus", [hash], {
+            authorization: `Bearer ${key}`,
+          })
+        ).result as { status: string }
+      ).status;
+    // Blocks only when the test mines one, so "one block" does not depend on timing.
+    await rawRpc(chain.url, "evm_setAutomine", [false]);
+    await rawRpc(chain.url, "evm_setIntervalMining", [0]);
+    try {
+      // Each on its own nonce key: both are estimated and sent before either is mined.
+      const hashes: Hex[] = [];
+      for (const [nonceKey, value] of [
+        [1n, 2n],
+        [2n, 3n],
+      ])
+        hashes.push(
+          await bundlerClient.sendUserOperation({
+            calls: [{ to: recipient, value }],
+            nonce: nonceKey << 64n,
+          }),
+        );
+      for (const hash of hashes) {
+        for (let i = 0; (await status(hash)) !== "submitted"; i++) {
+          if (i > 600) throw new Error(`op ${hash} not submitted: ${await status(hash)}`);
+          await sleep(100);
+        }
+      }
+      await rawRpc(chain.url, "evm_mine");
+      const receipts = await Promise.all(
+        hashes.map((hash) =>
+          bundlerClient.waitForUserOperationReceipt({ hash, pollingInterval: 200 }),
+        ),
+      );
+      for (const receipt of receipts) expect(receipt.success).to.equal(true);
+      expect(receipts[1].receipt.blockNumber).to.equal(receipts[0].receipt.blockNumber);
+      expect(await chain.provider.getBalance(recipient)).to.equal(6n);
+    } finally {
+      await chain.setIntervalMining(500);
+    }
   });
 
   it("a Leash agent and 2-of-2 Leash owners send with viem's unmodified flow (stub-signature estimates suffice)", async () => {

@@ -174,7 +174,7 @@ export class NotifyStore {
       const [path, query = ""] = url.slice("sqlite:".length).split("?", 2);
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       const sync = new URLSearchParams(query).get("synchronous") === "normal" ? "normal" : "full";
-      driver = new SqliteDriver(path, sync);
+      driver = SqliteDriver.shared(path, sync);
     } else {
       driver = new PostgresDriver(url);
     }

@@ -20,7 +20,7 @@ export async function openStore(url: string): Promise<RelayerStore> {
     }
     // The default path (.leash/relayer.sqlite) lives in a directory that may not exist yet.
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    return SqlRelayerStore.open(new SqliteDriver(path, synchronous));
+    return SqlRelayerStore.open(SqliteDriver.shared(path, synchronous));
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     return SqlRelayerStore.open(new PostgresDriver(url));

@@ -3,6 +3,7 @@
  * PostgreSQL driver rewrites them to `$n`. Integers come back as JS numbers on both backends
  * (values we store as integers are millisecond timestamps, nonces and counters, all < 2^53).
  */
+import { resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import pg from "pg";
 
@@ -16,6 +17,14 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * A transaction for bookkeeping whose loss in a power cut is harmless because it is redone or re-checked
+   * after a restart (leases, "simulated", "broadcast at block"): its commit does not wait for the disk. It
+   * still survives the process being killed, and it becomes durable with the next durable commit (SQLite:
+   * no fsync at this commit, WAL order kept; PostgreSQL: synchronous_commit off for it). Never for what a
+   * client or the chain is told about afterwards (an accepted op, a signed bundle, an outcome).
+   */
+  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` while holding a lock every process using the database contends for: a PostgreSQL session advisory
    * lock (held on a connection of its own, so `fn` may use the pool and transactions). On SQLite `fn` just runs:
@@ -42,18 +51,47 @@ class Mutex {
   }
 }
 
+/** The open connection of each SQLite file in this process, with how many stores use it. */
+const sharedSqlite = new Map<string, { driver: SqliteDriver; users: number }>();
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite" as const;
   private readonly db: DatabaseSync;
   private readonly mutex = new Mutex();
   private readonly executor: SqlExecutor;
+  private sharedAs: string | null = null;
+
+  /**
+   * The connection to `path` every store of this process uses (opened on first use, closed when the last
+   * user closes it). One connection per file, not one per store: node:sqlite waits for a lock synchronously
+   * (busy_timeout), so a store waiting for another store's connection in the same process blocks the very
+   * event loop that connection needs to finish, and everything stalls for the whole timeout (seen as a 5 s
+   * stop of the relayer with "database is locked" in the notifier). Sharing it, the stores' transactions
+   * queue on one mutex instead. `:memory:` databases are never shared (each is its own database).
+   */
+  static shared(path: string, synchronous: "full" | "normal" = "full"): SqliteDriver {
+    if (path === ":memory:") return new SqliteDriver(path, synchronous);
+    const key = resolve(path);
+    const open = sharedSqlite.get(key);
+    if (open) {
+      open.users++;
+      return open.driver;
+    }
+    const driver = new SqliteDriver(path, synchronous);
+    driver.sharedAs = key;
+    sharedSqlite.set(key, { driver, users: 1 });
+    return driver;
+  }
 
   /**
    * `synchronous`: FULL (default) fsyncs every commit, so an acknowledged op survives power loss;
    * NORMAL (WAL) survives process crashes (SIGKILL) but may lose the last commits on an OS crash,
    * and is much faster because node:sqlite's synchronous fsync otherwise blocks the event loop.
    */
-  constructor(path: string, synchronous: "full" | "normal" = "full") {
+  constructor(
+    path: string,
+    private readonly synchronous: "full" | "normal" = "full",
+  ) {
     this.db = new DatabaseSync(path);
     // WAL: readers don't block the writer, and a killed process leaves a consistent database.
     this.db.exec("PRAGMA journal_mode = WAL");
@@ -76,17 +114,32 @@ export class SqliteDriver implements SqlDriver {
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => this.inTransaction(fn));
+  }
+
+  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.synchronous !== "full") return this.transaction(fn);
     return this.mutex.run(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
+      // Per connection, outside a transaction; restored before the mutex lets anyone else in.
+      this.db.exec("PRAGMA synchronous = NORMAL");
       try {
-        const result = await fn(this.executor);
-        this.db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        this.db.exec("ROLLBACK");
-        throw error;
+        return await this.inTransaction(fn);
+      } finally {
+        this.db.exec("PRAGMA synchronous = FULL");
       }
     });
+  }
+
+  private async inTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await fn(this.executor);
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   exclusive<T>(_lockId: number, fn: () => Promise<T>): Promise<T> {
@@ -98,6 +151,12 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    if (this.sharedAs !== null) {
+      const open = sharedSqlite.get(this.sharedAs);
+      if (open && --open.users > 0) return;
+      sharedSqlite.delete(this.sharedAs);
+      this.sharedAs = null;
+    }
     await this.mutex.run(async () => this.db.close());
   }
 }
@@ -146,10 +205,22 @@ export class PostgresDriver implements SqlDriver {
     return PostgresDriver.executor(this.pool).run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.inTransaction(fn, false);
+  }
+
+  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.inTransaction(fn, true);
+  }
+
+  private async inTransaction<T>(
+    fn: (tx: SqlExecutor) => Promise<T>,
+    relaxed: boolean,
+  ): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
+      if (relaxed) await client.query("SET LOCAL synchronous_commit = off");
       const result = await fn(PostgresDriver.executor(client));
       await client.query("COMMIT");
       return result;

@@ -36,7 +36,24 @@ const estimationOpSchema = rpcUserOperationSchema.partial({
   maxPriorityFeePerGas: true,
 });
 
-const VALIDATION_OVERHEAD = 35_000n;
+/**
+ * What the EntryPoint spends inside the op's verificationGasLimit (the AA26 check) around `validateUserOp`,
+ * which the measurement of `validateUserOp` alone doesn't see, in the worst state the op can meet when it
+ * is included (first op of its sender in the transaction, a nonce key never used): cold access to the
+ * sender (2,600), the deposit's cold read and decrement (2,100 + 2,900), the nonce slot going from zero
+ * to non-zero (2,100 + 20,000), and copying the op into memory and the call frame (measured ~1,500 for a
+ * small op; the per-byte share covers larger ones).
+ */
+const VALIDATION_OVERHEAD = 40_000n;
+const VALIDATION_OVERHEAD_PER_BYTE = 8n;
+/**
+ * `validateUserOp` is measured as if the deposit did not cover the op (the account pays the EntryPoint
+ * the missing funds: a value call and a deposit write). Which path the op takes at inclusion depends on
+ * the deposit then, which earlier ops of the same sender (in the same bundle or a bundle still pending)
+ * use up: an estimate made while the deposit covers the op must still cover the payment. The cost does
+ * not depend on the amount, so 1 wei is asked for.
+ */
+const MEASURED_MISSING_FUNDS = 1n;
 /**
  * Clients estimate with a stub signature (viem's `getStubSignature`), and an account seeing a wrong
  * signature returns SIG_VALIDATION_FAILED early: it skips what the real signature triggers (a Leash
@@ -57,6 +74,13 @@ const SIG_VALIDATION_FAILED = 1n;
 const EXECUTION_OVERHEAD = 10_000n;
 const UNDEPLOYED_VALIDATION_DEFAULT = 60_000n;
 const PVG_MARGIN = 1_000n;
+const opBytes = (op: UserOperation) =>
+  BigInt(
+    (op.callData.length + op.signature.length + op.factoryData.length + op.paymasterData.length) /
+      2,
+  );
+const validationOverhead = (op: UserOperation) =>
+  VALIDATION_OVERHEAD + VALIDATION_OVERHEAD_PER_BYTE * opBytes(op);
 const q = (v: bigint) => "0x" + v.toString(16);
 const withMargin = (v: bigint, percent: bigint) => v + (v * percent) / 100n;
 
@@ -90,10 +114,11 @@ export const ethEstimateUserOperationGas = defineMethod({
       let callGasLimit: bigint;
       if (deployed) {
         if (op.factory) throw new ValidationRejectedError("AA10 sender already constructed");
+        // With a paymaster the EntryPoint never asks the account for funds.
         const validateData = accountInterface.encodeFunctionData("validateUserOp", [
           packedTuple(packUserOperation(op)),
           hash,
-          0n,
+          op.paymaster ? 0n : MEASURED_MISSING_FUNDS,
         ]);
         const validateTx = { from: entryPoint, to: op.sender, data: validateData };
         const [measured, validationResult] = await Promise.all([
@@ -106,7 +131,7 @@ export const ethEstimateUserOperationGas = defineMethod({
           validationResult.result.length >= 66 &&
           (BigInt(validationResult.result.slice(0, 66)) & ((1n << 160n) - 1n)) ===
             SIG_VALIDATION_FAILED;
-        verificationGasLimit = withMargin(measured, 20n) + VALIDATION_OVERHEAD;
+        verificationGasLimit = withMargin(measured, 20n) + validationOverhead(op);
         if (stubFailed) {
           const sigBytes = BigInt((op.signature.length - 2) / 2);
           verificationGasLimit +=
@@ -163,7 +188,7 @@ export const ethEstimateUserOperationGas = defineMethod({
           "validation",
         );
         verificationGasLimit =
-          withMargin(creation, 20n) + UNDEPLOYED_VALIDATION_DEFAULT + VALIDATION_OVERHEAD;
+          withMargin(creation, 20n) + UNDEPLOYED_VALIDATION_DEFAULT + validationOverhead(op);
         // Execution cannot be estimated before the account exists: a generous fixed budget.
         callGasLimit = op.callData === "0x" ? 0n : 200_000n;
       }
