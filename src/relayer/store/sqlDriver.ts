@@ -18,14 +18,6 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: "sqlite" | "postgres";
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**
-   * A transaction for bookkeeping whose loss in a power cut is harmless because it is redone or re-checked
-   * after a restart (leases, "simulated", "broadcast at block"): its commit does not wait for the disk. It
-   * still survives the process being killed, and it becomes durable with the next durable commit (SQLite:
-   * no fsync at this commit, WAL order kept; PostgreSQL: synchronous_commit off for it). Never for what a
-   * client or the chain is told about afterwards (an accepted op, a signed bundle, an outcome).
-   */
-  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /**
    * Runs `fn` while holding a lock every process using the database contends for: a PostgreSQL session advisory
    * lock (held on a connection of its own, so `fn` may use the pool and transactions). On SQLite `fn` just runs:
    * its transactions already take the database's write lock (BEGIN IMMEDIATE).
@@ -88,10 +80,7 @@ export class SqliteDriver implements SqlDriver {
    * NORMAL (WAL) survives process crashes (SIGKILL) but may lose the last commits on an OS crash,
    * and is much faster because node:sqlite's synchronous fsync otherwise blocks the event loop.
    */
-  constructor(
-    path: string,
-    private readonly synchronous: "full" | "normal" = "full",
-  ) {
+  constructor(path: string, synchronous: "full" | "normal" = "full") {
     this.db = new DatabaseSync(path);
     // WAL: readers don't block the writer, and a killed process leaves a consistent database.
     this.db.exec("PRAGMA journal_mode = WAL");
@@ -114,32 +103,17 @@ export class SqliteDriver implements SqlDriver {
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => this.inTransaction(fn));
-  }
-
-  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    if (this.synchronous !== "full") return this.transaction(fn);
     return this.mutex.run(async () => {
-      // Per connection, outside a transaction; restored before the mutex lets anyone else in.
-      this.db.exec("PRAGMA synchronous = NORMAL");
+      this.db.exec("BEGIN IMMEDIATE");
       try {
-        return await this.inTransaction(fn);
-      } finally {
-        this.db.exec("PRAGMA synchronous = FULL");
+        const result = await fn(this.executor);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        this.db.exec("ROLLBACK");
+        throw error;
       }
     });
-  }
-
-  private async inTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = await fn(this.executor);
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
   }
 
   exclusive<T>(_lockId: number, fn: () => Promise<T>): Promise<T> {
@@ -205,22 +179,10 @@ export class PostgresDriver implements SqlDriver {
     return PostgresDriver.executor(this.pool).run(sql, params);
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.inTransaction(fn, false);
-  }
-
-  relaxedTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.inTransaction(fn, true);
-  }
-
-  private async inTransaction<T>(
-    fn: (tx: SqlExecutor) => Promise<T>,
-    relaxed: boolean,
-  ): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      if (relaxed) await client.query("SET LOCAL synchronous_commit = off");
       const result = await fn(PostgresDriver.executor(client));
       await client.query("COMMIT");
       return result;

@@ -413,8 +413,7 @@ export class SqlRelayerStore implements RelayerStore {
     now: number,
   ): Promise<OpRecord[]> {
     const lockClause = this.db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
-    // A lease lost in a power cut only means the ops are leased again: no need to wait for the disk.
-    return this.db.relaxedTransaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         `UPDATE user_ops SET lease_owner = ?, lease_expires_at = ?
          WHERE hash IN (
@@ -431,7 +430,7 @@ export class SqlRelayerStore implements RelayerStore {
 
   async releaseOps(owner: string, hashes: string[]): Promise<void> {
     if (hashes.length === 0) return;
-    await this.relaxedRun(
+    await this.db.run(
       `UPDATE user_ops SET lease_owner = NULL, lease_expires_at = NULL
        WHERE lease_owner = ? AND hash IN (${placeholders(hashes.length)})`,
       [owner, ...hashes],
@@ -440,8 +439,7 @@ export class SqlRelayerStore implements RelayerStore {
 
   async markOpsSimulated(hashes: string[]): Promise<void> {
     if (hashes.length === 0) return;
-    // Lost in a power cut, the op is only simulated once more before it is bundled.
-    await this.relaxedRun(
+    await this.db.run(
       `UPDATE user_ops SET needs_simulation = 0 WHERE hash IN (${placeholders(hashes.length)})`,
       hashes,
     );
@@ -530,13 +528,7 @@ export class SqlRelayerStore implements RelayerStore {
   }
 
   async markTransactionSent(hash: string, block: number): Promise<void> {
-    // Lost in a power cut, the same signed bytes are broadcast once more ("already known").
-    await this.relaxedRun("UPDATE transactions SET sent_block = ? WHERE hash = ?", [block, hash]);
-  }
-
-  /** One statement as a relaxed transaction (see SqlDriver.relaxedTransaction). */
-  private async relaxedRun(sql: string, params: SqlValue[]): Promise<void> {
-    await this.db.relaxedTransaction((tx) => tx.run(sql, params));
+    await this.db.run("UPDATE transactions SET sent_block = ? WHERE hash = ?", [block, hash]);
   }
 
   async listPendingTransactions(signer: string): Promise<TxRecord[]> {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { SqliteDriver } from "../../src/relayer/store/sqlDriver.js";
 import { sleep, tempDir } from "./helpers.js";
 
-describe("SQLite driver: one connection per file per process, relaxed transactions", function () {
+describe("SQLite: one connection per file per process", function () {
   this.timeout(60_000);
 
   it("a write from another store waits for a transaction held across an await, then succeeds", async () => {
@@ -57,47 +57,5 @@ describe("SQLite driver: one connection per file per process, relaxed transactio
     expect(missing).to.equal(true);
     await a.close();
     await b.close();
-  });
-
-  it("a relaxed transaction commits (visible to a new connection), rolls back on error, and leaves FULL sync on", async () => {
-    const path = `${tempDir()}/relaxed.sqlite`;
-    const db = SqliteDriver.shared(path);
-    const syncLevel = async () =>
-      (await db.query<{ synchronous: number }>("PRAGMA synchronous"))[0].synchronous;
-    try {
-      await db.exec("CREATE TABLE t (x INTEGER)");
-      expect(await syncLevel()).to.equal(2); // FULL
-      await db.relaxedTransaction((tx) => tx.run("INSERT INTO t VALUES (1)"));
-      expect(await syncLevel()).to.equal(2);
-      let failed = false;
-      await db
-        .relaxedTransaction(async (tx) => {
-          await tx.run("INSERT INTO t VALUES (2)");
-          throw new Error("refused");
-        })
-        .catch(() => (failed = true));
-      expect(failed).to.equal(true);
-      expect(await syncLevel()).to.equal(2);
-      // Another connection (as after a restart) sees the committed row and not the rolled-back one.
-      const other = new SqliteDriver(path);
-      expect((await other.query<{ x: number }>("SELECT x FROM t")).map((r) => r.x)).to.deep.equal([
-        1,
-      ]);
-      await other.close();
-    } finally {
-      await db.close();
-    }
-  });
-
-  it("with synchronous=normal configured, a relaxed transaction leaves it normal", async () => {
-    const db = SqliteDriver.shared(`${tempDir()}/normal.sqlite`, "normal");
-    try {
-      await db.exec("CREATE TABLE t (x INTEGER)");
-      await db.relaxedTransaction((tx) => tx.run("INSERT INTO t VALUES (1)"));
-      const [row] = await db.query<{ synchronous: number }>("PRAGMA synchronous");
-      expect(row.synchronous).to.equal(1); // NORMAL
-    } finally {
-      await db.close();
-    }
   });
 });
