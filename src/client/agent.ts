@@ -77,7 +77,7 @@ export interface AgentClientOptions {
   maxPriorityFeePerGas?: bigint;
   /** Highest max fee per gas; `send` refuses (`FeeTooHighError`) while the base fee is above it. */
   maxFeePerGas?: bigint;
-  /** Extra verification gas on top of the relayer's estimate (default 60 000; see README). */
+  /** Extra verification gas on top of the relayer's estimate (default 10 000; see README). */
   verificationGasHeadroom?: bigint;
   /** Per-request timeout towards the relayer (default 15 s). */
   timeoutMs?: number;
@@ -153,7 +153,9 @@ export interface AgentRecord {
 type Context = OpContext;
 
 const MAX_UINT256 = (1n << 256n) - 1n;
-const DEFAULT_VERIFICATION_HEADROOM = 60_000n;
+// The relayer's estimate covers the real signature (it adds what a stub signature skips) and the prefund
+// payment; this small extra is for state that moves between the estimate and inclusion.
+const DEFAULT_VERIFICATION_HEADROOM = 10_000n;
 /** ProposalManager.GRACE_PERIOD: a queued proposal can execute until eta + 14 days. */
 const PROPOSAL_GRACE_PERIOD = 14n * 86_400n;
 const agentCallEvent = walletInterface.getEvent("AgentCallExecuted")!;

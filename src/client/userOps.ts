@@ -117,8 +117,8 @@ export async function fillGas(
     },
     ctx.entryPoint,
   ]);
-  // The relayer's validation estimate leaves out the prefund transfer a wallet without an EntryPoint
-  // deposit makes inside validateUserOp: a fixed headroom covers it (and signature checks a dummy skips).
+  // The relayer's estimate already covers the prefund payment and what the dummy signature skips; the
+  // headroom is the caller's extra margin (a Leash agent's default is small).
   op.verificationGasLimit =
     withPercent(BigInt(estimate.verificationGasLimit), 10n) + options.verificationHeadroom;
   op.callGasLimit = withPercent(BigInt(estimate.callGasLimit), 20n) + 10_000n;
