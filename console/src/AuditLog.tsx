@@ -7,7 +7,7 @@ import {
   type AuditKind,
 } from "../../src/client/audit.js";
 import type { Leash } from "./leash.js";
-import { download, errorText, formatAmount, short } from "./format.js";
+import { download, errorText, short } from "./format.js";
 
 export function AuditLog({
   leash,
@@ -30,6 +30,8 @@ export function AuditLog({
   const [agent, setAgent] = useState("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
+  // Each entry's amount in its asset's decimals and symbol (never a guessed 18), by row key.
+  const [amounts, setAmounts] = useState<Map<string, string>>(new Map());
 
   useEffect(() => {
     let live = true;
@@ -46,6 +48,17 @@ export function AuditLog({
       live = false;
     };
   }, [audit, version, onPayments]);
+
+  useEffect(() => {
+    let live = true;
+    const priced = (entries ?? []).filter((e) => e.amount !== null);
+    Promise.all(priced.map((e) => leash.assets.text(e.asset, e.amount!))).then((texts) => {
+      if (live) setAmounts(new Map(priced.map((e, i) => [rowKey(e), texts[i]])));
+    });
+    return () => {
+      live = false;
+    };
+  }, [entries, leash]);
 
   const shown = useMemo(() => {
     const fromT = from ? Date.parse(from) / 1000 : -Infinity;
@@ -149,12 +162,12 @@ export function AuditLog({
             </thead>
             <tbody>
               {shown.slice(0, 200).map((e) => (
-                <tr key={`${e.transactionHash}:${e.logIndex}:${e.event}`}>
+                <tr key={rowKey(e)}>
                   <td>{new Date(e.timestamp * 1000).toLocaleString()}</td>
                   <td>{e.kind}</td>
                   <td>{e.event}</td>
                   <td className="mono">{e.agent ? short(e.agent) : ""}</td>
-                  <td>{e.amount !== null ? formatAmount(e.amount, 18) : ""}</td>
+                  <td>{e.amount !== null ? (amounts.get(rowKey(e)) ?? "…") : ""}</td>
                   <td className="mono">
                     {e.counterparty
                       ? short(e.counterparty)
@@ -171,3 +184,5 @@ export function AuditLog({
     </>
   );
 }
+
+const rowKey = (e: AuditEntry) => `${e.transactionHash}:${e.logIndex}:${e.event}`;

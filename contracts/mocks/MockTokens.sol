@@ -19,6 +19,23 @@ contract MockERC20 is ERC20 {
     }
 }
 
+/// @notice Test-only ERC-20 with a chosen number of decimals (6 like USDC, for instance).
+contract MockERC20Decimals is MockERC20 {
+    uint8 private immutable DECIMALS;
+
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_
+    ) MockERC20(name_, symbol_) {
+        DECIMALS = decimals_;
+    }
+
+    function decimals() public view override returns (uint8) {
+        return DECIMALS;
+    }
+}
+
 /// @notice Test-only ERC-20 whose transfer, transferFrom and approve return nothing (USDT style).
 contract NoReturnToken {
     mapping(address => uint256) public balanceOf;

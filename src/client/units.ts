@@ -134,6 +134,23 @@ export class AssetInfo {
     return parseAmount(amount, decimals, label);
   }
 
+  /**
+   * `amount` of `asset` for people: human units with the token's decimals and symbol. A token whose
+   * `decimals()` can't be read is shown in base units with its address, never with a guessed 18 decimals.
+   *
+   * @example
+   * await assets.text(usdc, 2500000n) // "2.5 USDC"
+   */
+  async text(asset: string | null, amount: bigint): Promise<string> {
+    const address = asset === null ? NATIVE : toAsset(asset);
+    try {
+      const { decimals, symbol } = await this.of(address);
+      return `${formatAmount(amount, decimals)} ${symbol || `of token ${address}`}`;
+    } catch {
+      return `${amount} base units of token ${address}`;
+    }
+  }
+
   private async read(token: string): Promise<{ decimals: number; symbol: string }> {
     const contract = new Contract(token, ERC20_METADATA, this.runner);
     let decimals: number;

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { Contract, Wallet, ZeroAddress, parseEther } from "ethers";
 import {
   AgentClient,
+  AssetInfo,
   AuditClient,
   InvalidAddressError,
   InvalidArgumentError,
@@ -197,6 +198,24 @@ describe("AuditClient", function () {
     await audit.history({ kinds: ["bogus" as never] }).then(
       () => expect.fail("resolved"),
       (e: unknown) => expect(e).to.be.instanceOf(InvalidArgumentError),
+    );
+  });
+
+  it("shows each asset's amounts in its own decimals and symbol; a token it can't read in base units, never as 18 decimals", async () => {
+    const usdc = await stack.deploy(
+      "mocks/MockTokens.sol/MockERC20Decimals.json",
+      "USD Coin",
+      "USDC",
+      6,
+    );
+    const assets = new AssetInfo(stack.chain.provider);
+    expect(await assets.text(usdc, 2_500_000n)).to.equal("2.5 USDC");
+    expect(await assets.text(null, parseEther("0.1"))).to.equal("0.1 ETH");
+    expect(await assets.text(ZeroAddress, 1n)).to.equal("0.000000000000000001 ETH");
+    expect(await assets.text(tokenAddress, parseEther("10"))).to.equal("10 MCK");
+    // An address with no token behind it: the raw amount and the address, not a made-up unit.
+    expect(await assets.text(stranger, 2_500_000n)).to.equal(
+      `2500000 base units of token ${stranger}`,
     );
   });
 

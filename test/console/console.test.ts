@@ -544,9 +544,12 @@ describe("owner console in Chromium against the dev stack", function () {
     const table = page.getByTestId("audit-table");
     await page.getByLabel("Kind").selectOption("payment");
     await table.waitFor(WAIT);
+    // Amounts in the asset's own decimals and symbol (read from the chain), not a bare 18-decimal number.
+    await table.locator("tbody tr").filter({ hasText: "0.5 ETH" }).waitFor(WAIT);
     const payments = await table.locator("tbody tr").allTextContents();
     expect(payments.length, payments.join("\n")).to.equal(2);
     for (const row of payments) expect(row).to.include("AgentCallExecuted");
+    expect(payments.filter((row) => row.includes("0.1 ETH"))).to.have.length(1);
     const jsonDownload = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export JSON" }).click();
     const entries = JSON.parse(readFileSync((await (await jsonDownload).path())!, "utf8")) as {

@@ -4,12 +4,11 @@
  * its events through the SDK's AuditClient.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { ZeroAddress } from "ethers";
 import type { Command } from "commander";
 import {
   AUDIT_KINDS,
+  AssetInfo,
   AuditClient,
-  formatAmount,
   type AuditFilter,
   type AuditKind,
 } from "../../client/core.js";
@@ -74,12 +73,6 @@ async function withAudit<T>(
   return withStore(ctx, opts.db, (store) => work(make(store)));
 }
 
-function amountCell(asset: string | null, amount: bigint | null): string {
-  if (amount === null) return "-";
-  if (asset === null || asset === ZeroAddress) return `${formatAmount(amount, 18)} ETH`;
-  return `${amount} (token ${asset.slice(0, 10)}…)`;
-}
-
 export function registerAudit(program: Command): void {
   const audit = program
     .command("audit")
@@ -97,15 +90,22 @@ export function registerAudit(program: Command): void {
         ctx.out.step("reading the wallet's events", () => a.history(filter)),
       );
       const relayerRows = entries.some((e) => e.clock === "relayer");
+      // Each token's decimals and symbol read once (AssetInfo caches them).
+      const assets = new AssetInfo(await rpcProvider(ctx));
+      const amounts = ctx.flags.json
+        ? []
+        : await Promise.all(
+            entries.map((e) => (e.amount === null ? "-" : assets.text(e.asset, e.amount))),
+          );
       ctx.out.result(entries, () => {
         const table = ctx.out.table(
           ["time", "kind", "event", "agent", "amount", "to / target", "proposal", "tx"],
-          entries.map((e) => [
+          entries.map((e, i) => [
             e.clock === "relayer" ? `${timeText(e.timestamp)} *` : timeText(e.timestamp),
             e.kind,
             e.rule === null ? e.event : `${e.event}: ${e.rule}`,
             e.agent,
-            amountCell(e.asset, e.amount),
+            amounts[i],
             e.counterparty,
             e.proposalId,
             e.transactionHash ? `${e.transactionHash.slice(0, 12)}…` : null,
