@@ -577,6 +577,8 @@ describe("leash CLI against a running dev stack", function () {
     expect(new Set(payments.map((p) => p.counterparty))).to.deep.equal(new Set([merchant]));
     const history = await run(["audit", "history", "--agent", agent]);
     expect(history.stdout).to.match(/escalation\s+ApprovalRequested/);
+    // Amounts in the asset's decimals and symbol.
+    expect(history.stdout).to.match(/AgentCallExecuted\s+0x[0-9a-fA-F]{40}\s+0\.\d+ ETH/);
     const badKind = await run(["audit", "history", "--kind", "payments"]);
     expect(badKind.code).to.equal(2);
     const csv = await run(["audit", "report", "--format", "csv"]);
