@@ -146,20 +146,25 @@ describe("relayer interoperability with viem's bundler client", function () {
     return createBundlerClient({ account, client, transport, chain: hardhat });
   }
 
-  it("deploys a SimpleAccount and sends ops with sendUserOperation / waitForUserOperationReceipt", async () => {
+  /** A fresh owner's counterfactual SimpleAccount, funded with 1 ETH, its API key, and a viem bundler client. */
+  async function fundedSimpleAccount(label: string) {
     const owner = privateKeyToAccount(generatePrivateKey());
     const accountAddress = (await chain.factory.getFunction("getAddress")(
       owner.address,
       0n,
     )) as Hex;
     await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
-
     const { key } = await createApiKey(relayer.store, {
       sender: accountAddress,
       scopes: ["send", "read"],
-      label: "viem agent",
+      label,
     });
     const bundlerClient = await simpleAccountClient(owner, accountAddress, key);
+    return { accountAddress, key, bundlerClient };
+  }
+
+  it("deploys a SimpleAccount and sends ops with sendUserOperation / waitForUserOperationReceipt", async () => {
+    const { accountAddress, bundlerClient } = await fundedSimpleAccount("viem agent");
     expect(await bundlerClient.getSupportedEntryPoints()).to.deep.equal([chain.entryPointAddress]);
     expect(await bundlerClient.getChainId()).to.equal(Number(chain.chainId));
 
@@ -197,18 +202,7 @@ describe("relayer interoperability with viem's bundler client", function () {
   });
 
   it("two ops of one SimpleAccount sent back to back with viem's estimates are mined in one block", async () => {
-    const owner = privateKeyToAccount(generatePrivateKey());
-    const accountAddress = (await chain.factory.getFunction("getAddress")(
-      owner.address,
-      0n,
-    )) as Hex;
-    await (await chain.deployer.sendTransaction({ to: accountAddress, value: 10n ** 18n })).wait();
-    const { key } = await createApiKey(relayer.store, {
-      sender: accountAddress,
-      scopes: ["send", "read"],
-      label: "viem back to back",
-    });
-    const bundlerClient = await simpleAccountClient(owner, accountAddress, key);
+    const { key, bundlerClient } = await fundedSimpleAccount("viem back to back");
     const recipient = EthersWallet.createRandom().address as Hex;
     const deployed = await bundlerClient.sendUserOperation({
       calls: [{ to: recipient, value: 1n }],
