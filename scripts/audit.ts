@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkErrorsDoc } from "./errors-doc.js";
+import { GAS_KEYS, SNAPSHOT_TOLERANCE } from "./lib/gas-bench.js";
 import { BRANCH_TARGET, LINE_TARGET, coverageMarkdown, measureCoverage } from "./audit/coverage.js";
 import { LAYOUT_REFERENCE, checkLayout, loadLayouts, writeReference } from "./audit/layout.js";
 import {
@@ -308,18 +309,10 @@ async function gasItem(): Promise<Omit<Item, "seconds">> {
     string,
     number
   >;
-  const keys = [
-    "simpleAccountNative",
-    "leashAgentNative",
-    "simpleAccountErc20",
-    "leashAgentErc20",
-    "leashAgentNativeFull",
-    "leashAgentErc20Full",
-  ];
   const regressions = report
-    ? keys
-        .filter((k) => report![k] > Math.floor(snapshot[k] * 1.02))
-        .map((k) => `${k}: ${report![k]} > ${snapshot[k]} + 2 %`)
+    ? GAS_KEYS.filter((k) => report![k] > Math.floor(snapshot[k] * SNAPSHOT_TOLERANCE)).map(
+        (k) => `${k}: ${report![k]} > ${snapshot[k]} + 2 %`,
+      )
     : ["no JSON line from the benchmark"];
   const ok = code === 0 && report !== null && regressions.length === 0;
   const table = output

@@ -54,6 +54,24 @@ export type GasReport = {
   ratioErc20Full: number;
 };
 
+/** The gas figures `gas-snapshot.json` holds and the gas test and `npm run audit` compare. */
+export const GAS_KEYS = [
+  "simpleAccountNative",
+  "leashAgentNative",
+  "simpleAccountErc20",
+  "leashAgentErc20",
+  "leashAgentNativeFull",
+  "leashAgentErc20Full",
+] as const;
+export const RATIO_KEYS = [
+  "ratioNative",
+  "ratioErc20",
+  "ratioNativeFull",
+  "ratioErc20Full",
+] as const;
+/** A figure may rise this much above the snapshot before it counts as a regression (+2 %). */
+export const SNAPSHOT_TOLERANCE = 1.02;
+
 /** The published EntryPoint v0.8 build (npm `@account-abstraction/contracts` 0.8.0), never recompiled. */
 export function entryPointNpmArtifact(): {
   version: string;

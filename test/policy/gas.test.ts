@@ -1,18 +1,14 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { network } from "hardhat";
-import { type GasReport, formatTable, measureGas } from "../../scripts/lib/gas-bench.js";
-
-const TOLERANCE = 1.02;
-const GAS_KEYS = [
-  "simpleAccountNative",
-  "leashAgentNative",
-  "simpleAccountErc20",
-  "leashAgentErc20",
-  "leashAgentNativeFull",
-  "leashAgentErc20Full",
-] as const;
-const RATIO_KEYS = ["ratioNative", "ratioErc20", "ratioNativeFull", "ratioErc20Full"] as const;
+import {
+  GAS_KEYS,
+  RATIO_KEYS,
+  SNAPSHOT_TOLERANCE as TOLERANCE,
+  type GasReport,
+  formatTable,
+  measureGas,
+} from "../../scripts/lib/gas-bench.js";
 
 // @productionBuild: coverage instruments the contracts, which changes their gas; the snapshot is of the real build.
 describe("Gas: Leash agent op vs SimpleAccount (gas-snapshot.json) @productionBuild", function () {
