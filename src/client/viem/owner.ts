@@ -97,16 +97,7 @@ export async function signLeashApproval(args: {
   deadline: bigint;
   epoch: bigint;
 }): Promise<Hex> {
-  return signTyped(
-    args.signer,
-    approvalTypedData({
-      wallet: args.wallet,
-      chainId: args.chainId,
-      proposalId: args.proposalId,
-      deadline: args.deadline,
-      epoch: args.epoch,
-    }),
-  );
+  return signTyped(args.signer, approvalTypedData(args));
 }
 
 /** A guardian's (or owner's) EIP-712 signature of a tightening action on the wallet (e.g. `pause()`). */
@@ -119,17 +110,7 @@ export async function signLeashGuardianAction(args: {
   deadline: bigint;
   epoch: bigint;
 }): Promise<Hex> {
-  return signTyped(
-    args.signer,
-    guardianActionTypedData({
-      wallet: args.wallet,
-      chainId: args.chainId,
-      data: args.data,
-      nonce: args.nonce,
-      deadline: args.deadline,
-      epoch: args.epoch,
-    }),
-  );
+  return signTyped(args.signer, guardianActionTypedData(args));
 }
 
 export interface LeashRelayerTarget {
