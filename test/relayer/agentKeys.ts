@@ -11,13 +11,9 @@ import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { openStore } from "../../src/relayer/store/index.js";
 import { nonceKeyAgent, signingAgent } from "../../src/relayer/auth/opAgent.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
+import { type UserOperation } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
-import { agentNonceKey, executeUserOpCallData, testWallets } from "../helpers/fixtures.js";
+import { testWallets } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
   call,
@@ -30,6 +26,7 @@ import {
 import {
   createLeashWallet,
   deployLeashStack,
+  leashAgentOp,
   sortedOwners,
   testAgentSetup,
   walletConfig,
@@ -95,35 +92,14 @@ describe("relayer API keys scoped to an agent; a key reads only its own ops", fu
   });
 
   /** A payment by `lane`'s agent on `lane`'s nonce key, signed by `signer` (the same agent unless forging). */
-  async function agentOp(lane: Wallet, signer: Wallet | null = lane): Promise<UserOperation> {
-    const nonce = (await chain.entryPoint.getFunction("getNonce")(
+  function agentOp(lane: Wallet, signer: Wallet | null = lane): Promise<UserOperation> {
+    return leashAgentOp(
+      chain,
       wallet,
-      agentNonceKey(lane.address),
-    )) as bigint;
-    const block = await chain.provider.getBlock("latest");
-    const op: UserOperation = {
-      sender: wallet,
-      nonce,
-      factory: null,
-      factoryData: "0x",
-      callData: executeUserOpCallData([{ target: payee.address, value: 1_000n, data: "0x" }]),
-      callGasLimit: 500_000n,
-      verificationGasLimit: 300_000n,
-      preVerificationGas: 0n,
-      maxFeePerGas: (block?.baseFeePerGas ?? 1_000_000_000n) * 3n + 1_000_000_000n,
-      maxPriorityFeePerGas: 1_000_000_000n,
-      paymaster: null,
-      paymasterVerificationGasLimit: 0n,
-      paymasterPostOpGasLimit: 0n,
-      paymasterData: "0x",
-      signature: "0x",
-    };
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-    op.signature = signer
-      ? signer.signingKey.sign(getUserOperationHash(op, chain.entryPointAddress, chain.chainId))
-          .serialized
-      : "0x" + "ff".repeat(65); // a stub, as clients estimate with
-    return op;
+      lane.address,
+      [{ target: payee.address, value: 1_000n, data: "0x" }],
+      signer,
+    );
   }
 
   const send = (op: UserOperation, headers: Record<string, string>) =>

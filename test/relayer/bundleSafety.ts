@@ -10,18 +10,9 @@ import { Wallet, parseEther, zeroPadValue, type InterfaceAbi } from "ethers";
 import { USER_OPERATION_EVENT_TOPIC } from "../../src/relayer/abi.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { SenderReputation } from "../../src/relayer/reputation.js";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
+import { type UserOperation } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
-import {
-  agentNonceKey,
-  executeUserOpCallData,
-  testWallets,
-  type CallStruct,
-} from "../helpers/fixtures.js";
+import { testWallets, type CallStruct } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
   buildOp,
@@ -40,7 +31,7 @@ import {
   type TestAccount,
   type TestChain,
 } from "./helpers.js";
-import { deployLeashWallet } from "./leashWallet.js";
+import { deployLeashWallet, leashAgentOp } from "./leashWallet.js";
 
 async function status(url: string, hash: string): Promise<string> {
   const response = await call(url, "leash_getUserOperationStatus", [hash]);
@@ -135,34 +126,8 @@ describe("relayer bundle safety: simulation before every bundle, culprits, reput
     await chain?.stop();
   });
 
-  async function agentOp(agent: Wallet, calls: CallStruct[]): Promise<UserOperation> {
-    const nonce = (await chain.entryPoint.getFunction("getNonce")(
-      walletAddress,
-      agentNonceKey(agent.address),
-    )) as bigint;
-    const block = await chain.provider.getBlock("latest");
-    const op: UserOperation = {
-      sender: walletAddress,
-      nonce,
-      factory: null,
-      factoryData: "0x",
-      callData: executeUserOpCallData(calls),
-      callGasLimit: 500_000n,
-      verificationGasLimit: 300_000n,
-      preVerificationGas: 0n,
-      maxFeePerGas: (block?.baseFeePerGas ?? 1_000_000_000n) * 3n + 1_000_000_000n,
-      maxPriorityFeePerGas: 1_000_000_000n,
-      paymaster: null,
-      paymasterVerificationGasLimit: 0n,
-      paymasterPostOpGasLimit: 0n,
-      paymasterData: "0x",
-      signature: "0x",
-    };
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-    op.signature = agent.signingKey.sign(
-      getUserOperationHash(op, chain.entryPointAddress, chain.chainId),
-    ).serialized;
-    return op;
+  function agentOp(agent: Wallet, calls: CallStruct[]): Promise<UserOperation> {
+    return leashAgentOp(chain, walletAddress, agent.address, calls, agent);
   }
 
   async function send(op: UserOperation) {

@@ -7,18 +7,9 @@ import { expect } from "chai";
 import { Wallet, getAddress, parseEther, type InterfaceAbi } from "ethers";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
-import {
-  getUserOperationHash,
-  minimumPreVerificationGas,
-  type UserOperation,
-} from "../../src/relayer/userOp.js";
+import { getUserOperationHash, type UserOperation } from "../../src/relayer/userOp.js";
 import { IAgentWallet__factory } from "../../typechain-types/index.js";
-import {
-  agentNonceKey,
-  executeUserOpCallData,
-  testWallets,
-  type CallStruct,
-} from "../helpers/fixtures.js";
+import { testWallets, type CallStruct } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
   call,
@@ -31,6 +22,7 @@ import {
 import {
   createLeashWallet,
   deployLeashStack,
+  leashAgentOp,
   sortedOwners,
   testAgentSetup,
   walletConfig,
@@ -77,34 +69,8 @@ describe("relayer with the Leash AgentWallet", function () {
     await chain?.stop();
   });
 
-  async function agentOp(calls: CallStruct[]): Promise<UserOperation> {
-    const nonce = (await chain.entryPoint.getFunction("getNonce")(
-      walletAddress,
-      agentNonceKey(agentKey.address),
-    )) as bigint;
-    const block = await chain.provider.getBlock("latest");
-    const op: UserOperation = {
-      sender: walletAddress,
-      nonce,
-      factory: null,
-      factoryData: "0x",
-      callData: executeUserOpCallData(calls),
-      callGasLimit: 500_000n,
-      verificationGasLimit: 300_000n,
-      preVerificationGas: 0n,
-      maxFeePerGas: (block?.baseFeePerGas ?? 1_000_000_000n) * 3n + 1_000_000_000n,
-      maxPriorityFeePerGas: 1_000_000_000n,
-      paymaster: null,
-      paymasterVerificationGasLimit: 0n,
-      paymasterPostOpGasLimit: 0n,
-      paymasterData: "0x",
-      signature: "0x",
-    };
-    op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
-    op.signature = agentKey.signingKey.sign(
-      getUserOperationHash(op, chain.entryPointAddress, chain.chainId),
-    ).serialized;
-    return op;
+  function agentOp(calls: CallStruct[]): Promise<UserOperation> {
+    return leashAgentOp(chain, walletAddress, agentKey.address, calls, agentKey);
   }
 
   it("rejects an agent payment to a recipient outside the allowlist with -32521 naming the policy rule", async () => {

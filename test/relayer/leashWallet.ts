@@ -3,8 +3,64 @@
  * relayer tests use, wallet creation and funding, and a ready 2-of-2 wallet with agents (`deployLeashWallet`).
  */
 import { type Contract, Wallet, parseEther, zeroPadValue } from "ethers";
-import { ALL_DAYS, ALL_HOURS, NATIVE, encodeWalletCall, testWallets } from "../helpers/fixtures.js";
+import {
+  getUserOperationHash,
+  minimumPreVerificationGas,
+  type UserOperation,
+} from "../../src/relayer/userOp.js";
+import {
+  ALL_DAYS,
+  ALL_HOURS,
+  NATIVE,
+  agentNonceKey,
+  encodeWalletCall,
+  executeUserOpCallData,
+  testWallets,
+  type CallStruct,
+} from "../helpers/fixtures.js";
 import { deployContract, type TestChain } from "./helpers.js";
+
+/**
+ * A hand-made op of `wallet`'s agent `agent` (its nonce key) running `calls`, with generous fixed limits and
+ * fees above the latest base fee, signed by `signer` (another key to forge; `null` for a stub signature, as
+ * clients estimate with).
+ */
+export async function leashAgentOp(
+  chain: TestChain,
+  wallet: string,
+  agent: string,
+  calls: CallStruct[],
+  signer: Wallet | null,
+): Promise<UserOperation> {
+  const nonce = (await chain.entryPoint.getFunction("getNonce")(
+    wallet,
+    agentNonceKey(agent),
+  )) as bigint;
+  const block = await chain.provider.getBlock("latest");
+  const op: UserOperation = {
+    sender: wallet,
+    nonce,
+    factory: null,
+    factoryData: "0x",
+    callData: executeUserOpCallData(calls),
+    callGasLimit: 500_000n,
+    verificationGasLimit: 300_000n,
+    preVerificationGas: 0n,
+    maxFeePerGas: (block?.baseFeePerGas ?? 1_000_000_000n) * 3n + 1_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000_000n,
+    paymaster: null,
+    paymasterVerificationGasLimit: 0n,
+    paymasterPostOpGasLimit: 0n,
+    paymasterData: "0x",
+    signature: "0x",
+  };
+  op.preVerificationGas = minimumPreVerificationGas(op) + 2_000n;
+  op.signature = signer
+    ? signer.signingKey.sign(getUserOperationHash(op, chain.entryPointAddress, chain.chainId))
+        .serialized
+    : "0x" + "ff".repeat(65);
+  return op;
+}
 
 /** A Leash stack on the test chain: modules, wallet implementation and factory. */
 export interface LeashStack {
