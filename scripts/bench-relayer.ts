@@ -25,7 +25,7 @@ import { type ChildProcess } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Contract, ContractFactory, Wallet } from "ethers";
+import { Contract, Wallet } from "ethers";
 import { CANONICAL_ENTRY_POINT_V08 } from "../deploy/deterministic.js";
 import { installLocalPrerequisites } from "../deploy/localChain.js";
 import { USER_OPERATION_EVENT_TOPIC } from "../src/relayer/abi.js";
@@ -33,7 +33,7 @@ import { type UserOperation } from "../src/relayer/userOp.js";
 import { spawnTracked, stopTracked } from "../test/helpers/children.js";
 import {
   ENTRY_POINT_ARTIFACT,
-  FACTORY_ARTIFACT,
+  deploySimpleAccountFactory,
   HARDHAT_KEYS,
   REPO_ROOT,
   buildOp,
@@ -146,11 +146,7 @@ async function startAnvil(): Promise<Anvil> {
   const provider = nodeProvider(url, 50);
   const deployer = new Wallet(HARDHAT_KEYS[0], provider);
   const entryPoint = new Contract(CANONICAL_ENTRY_POINT_V08, ENTRY_POINT_ARTIFACT().abi, provider);
-  const f = FACTORY_ARTIFACT();
-  const factory = (await new ContractFactory(f.abi, f.bytecode, deployer).deploy(
-    CANONICAL_ENTRY_POINT_V08,
-  )) as Contract;
-  await factory.waitForDeployment();
+  const factory = await deploySimpleAccountFactory(deployer, CANONICAL_ENTRY_POINT_V08);
   const chain: TestChain = {
     url,
     port,

@@ -84,6 +84,19 @@ export function nodeProvider(url: string, pollingInterval: number): JsonRpcProvi
   });
 }
 
+/** A SimpleAccountFactory (eth-infinitism samples) for `entryPoint`. */
+export async function deploySimpleAccountFactory(
+  deployer: Wallet,
+  entryPoint: string,
+): Promise<Contract> {
+  const f = FACTORY_ARTIFACT();
+  const factory = (await new ContractFactory(f.abi, f.bytecode, deployer).deploy(
+    entryPoint,
+  )) as Contract;
+  await factory.waitForDeployment();
+  return factory;
+}
+
 export async function startChain(options: { blockTimeMs?: number } = {}): Promise<TestChain> {
   const port = await freePort();
   const child: ChildProcess = spawnTracked(
@@ -111,11 +124,7 @@ export async function startChain(options: { blockTimeMs?: number } = {}): Promis
   ).deploy()) as Contract;
   await entryPoint.waitForDeployment();
   const entryPointAddress = await entryPoint.getAddress();
-  const f = FACTORY_ARTIFACT();
-  const factory = (await new ContractFactory(f.abi, f.bytecode, deployer).deploy(
-    entryPointAddress,
-  )) as Contract;
-  await factory.waitForDeployment();
+  const factory = await deploySimpleAccountFactory(deployer, entryPointAddress);
   const chain: TestChain = {
     url,
     port,
