@@ -47,6 +47,7 @@ import {
   call,
   freePort,
   sleep,
+  relayerCliArgs,
   spawnRelayer,
   startChain,
   tempDir,
@@ -223,22 +224,10 @@ describe("relayer: owners' approvals service and guardians' signed actions", fun
     // The same database and signer, in its own process, as an operator runs it.
     await relayer.close();
     const port = await freePort();
-    const killed = await spawnRelayer(
-      [
-        "--rpc-url",
-        chain.url,
-        "--entry-point",
-        chain.entryPointAddress,
-        "--port",
-        String(port),
-        "--db",
-        db,
-      ],
-      {
-        LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEYS[1],
-        LEASH_WALLET_IMPLEMENTATIONS: implementation,
-      },
-    );
+    const killed = await spawnRelayer(relayerCliArgs(chain, port, db), {
+      LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEYS[1],
+      LEASH_WALLET_IMPLEMENTATIONS: implementation,
+    });
     try {
       const first = await new OwnerClient({
         wallet: walletAddress,

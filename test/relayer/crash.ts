@@ -17,6 +17,7 @@ import {
   freePort,
   rpcOp,
   sleep,
+  relayerCliArgs,
   spawnRelayer,
   startChain,
   startNodeProxy,
@@ -171,17 +172,7 @@ describe("relayer crash safety", function () {
     const database = await db(tempDir());
     const port = await freePort();
     const signerKey = HARDHAT_KEYS[3];
-    const args = [
-      "--rpc-url",
-      chain.url,
-      "--entry-point",
-      chain.entryPointAddress,
-      "--port",
-      String(port),
-      "--db",
-      database.url,
-      "--no-auth",
-    ];
+    const args = [...relayerCliArgs(chain, port, database.url), "--no-auth"];
     const env = { LEASH_RELAYER_PRIVATE_KEY: signerKey };
     const stream = new OpStream(chain, accounts);
     let outputs = "";

@@ -487,6 +487,24 @@ export interface RelayerProcess {
 }
 
 /** Runs `src/relayer/main.ts` in its own Node process (tsx loader), as an operator would. */
+/** The relayer CLI's flags for `chain` on `port` with the store `db` (add `--no-auth` etc. after them). */
+export function relayerCliArgs(
+  chain: { url: string; entryPointAddress: string },
+  port: number,
+  db: string,
+): string[] {
+  return [
+    "--rpc-url",
+    chain.url,
+    "--entry-point",
+    chain.entryPointAddress,
+    "--port",
+    String(port),
+    "--db",
+    db,
+  ];
+}
+
 export async function spawnRelayer(
   args: string[],
   env: Record<string, string>,
