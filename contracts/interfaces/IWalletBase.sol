@@ -7,4 +7,11 @@ interface IWalletBase {
     error WalletOnlySelf(address caller);
     /// @dev Only the EntryPoint may call this; `caller` tried.
     error WalletOnlyEntryPoint(address caller);
+    /// @dev Deployment only: `module` (the next contract delegated to) was built for EntryPoint `moduleEntryPoint`
+    /// (zero: it answered no `entryPoint()`), not the deployer's `expectedEntryPoint`.
+    error WalletModuleMismatch(
+        address module,
+        address expectedEntryPoint,
+        address moduleEntryPoint
+    );
 }

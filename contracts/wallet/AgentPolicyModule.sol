@@ -2,9 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
-import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
@@ -14,7 +12,7 @@ import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentRules, AgentStatus, AssetLimits, CallPermission} from "../interfaces/LeashTypes.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
 import {WindowCaps} from "../policy/SpendWindows.sol";
-import {ProposalManager} from "./ProposalManager.sol";
+import {WalletModule} from "./WalletModule.sol";
 
 /// @title Agent and policy management of a Leash wallet: agents and session keys, limits, caps, allowlists,
 /// permissions, the policy views (`remaining`, `spent`, ...), and the digests of owners' and guardians'
@@ -22,14 +20,9 @@ import {ProposalManager} from "./ProposalManager.sol";
 /// `GovernanceModule`, beside the proposal logic they share).
 /// @notice Runs only by DELEGATECALL (wallet fallback -> `GovernanceModule` fallback -> here), on the wallet's
 /// ERC-7201 storage. Immutable, deployed with the implementation.
-contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPolicyEngine {
-    IEntryPoint private immutable ENTRY_POINT;
-
+contract AgentPolicyModule is WalletModule, IAgentManager, IPolicyEngine {
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IEntryPoint entryPoint_) EIP712("Leash AgentWallet", "1") {
-        ENTRY_POINT = entryPoint_;
-        _disableInitializers();
-    }
+    constructor(IEntryPoint entryPoint_) WalletModule(entryPoint_) {}
 
     /// @inheritdoc IAgentManager
     function addAgent(
@@ -510,15 +503,5 @@ contract AgentPolicyModule is ProposalManager, Initializable, IAgentManager, IPo
         uint256 deadline
     ) external view returns (bytes32) {
         return _hashProposalApproval(id, nonce, deadline);
-    }
-
-    function _inSetup() internal view override returns (bool) {
-        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
-        // every self-only function to whoever it calls.
-        return _isInitializing() && address(this).code.length == 0;
-    }
-
-    function _entryPointAddress() internal view override returns (address) {
-        return address(ENTRY_POINT);
     }
 }

@@ -7,7 +7,6 @@ import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/Pac
 import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
@@ -18,6 +17,8 @@ import {IWalletBase} from "../interfaces/IWalletBase.sol";
 import {AgentStatus, Call} from "../interfaces/LeashTypes.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
+import {requireModuleFor} from "./WalletModule.sol";
+import * as Constants from "./WalletConstants.sol";
 
 /// @title Leash AgentWallet
 /// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
@@ -37,6 +38,16 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         "LeashMessage(bytes32 hash,uint256 epoch)"
     );
 
+    // Published by the core only (see WalletConstants.sol): the delays and lifetimes the wallet enforces.
+    uint256 public constant DEFAULT_ADMIN_DELAY = Constants.DEFAULT_ADMIN_DELAY;
+    uint256 public constant DEFAULT_UPGRADE_DELAY = Constants.DEFAULT_UPGRADE_DELAY;
+    uint256 public constant MIN_ADMIN_DELAY = Constants.MIN_ADMIN_DELAY;
+    uint256 public constant MIN_UPGRADE_DELAY = Constants.MIN_UPGRADE_DELAY;
+    uint256 public constant MAX_DELAY = Constants.MAX_DELAY;
+    uint256 public constant GRACE_PERIOD = Constants.GRACE_PERIOD;
+    uint256 public constant MAX_PROPOSAL_LIFETIME = Constants.MAX_PROPOSAL_LIFETIME;
+    uint256 public constant ESCALATION_LIFETIME = Constants.ESCALATION_LIFETIME;
+
     IEntryPoint private immutable ENTRY_POINT;
     address private immutable MODULE;
 
@@ -46,7 +57,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IEntryPoint entryPoint_, address module_) EIP712("Leash AgentWallet", "1") {
+    constructor(IEntryPoint entryPoint_, address module_) {
+        requireModuleFor(module_, entryPoint_);
         ENTRY_POINT = entryPoint_;
         MODULE = module_;
         // The implementation itself must never be initialized (and so never owned) by anyone.

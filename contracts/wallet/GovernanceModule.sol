@@ -2,15 +2,14 @@
 pragma solidity 0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
-import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
-import {ProposalManager} from "./ProposalManager.sol";
+import {WalletModule, requireModuleFor} from "./WalletModule.sol";
+import {MAX_PROPOSAL_LIFETIME, GRACE_PERIOD} from "./WalletConstants.sol";
 
 /// @title Governance functions of a Leash wallet: owners, guardians and the pause, the timelock, proposals.
 /// @notice Runs only by DELEGATECALL from an `AgentWallet` proxy's fallback, on the wallet's ERC-7201 storage,
@@ -18,22 +17,19 @@ import {ProposalManager} from "./ProposalManager.sol";
 /// (its own fallback). Immutable, deployed with the implementation. Called directly it acts on its own
 /// empty storage and holds nothing, so there is nothing to gain from that.
 contract GovernanceModule is
-    ProposalManager,
-    Initializable,
+    WalletModule,
     Proxy,
     IOwnerManager,
     IGuardianManager,
     ITimelock,
     IProposalManager
 {
-    IEntryPoint private immutable ENTRY_POINT;
     address private immutable POLICY_MODULE;
 
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IEntryPoint entryPoint_, address policyModule) EIP712("Leash AgentWallet", "1") {
-        ENTRY_POINT = entryPoint_;
+    constructor(IEntryPoint entryPoint_, address policyModule) WalletModule(entryPoint_) {
+        requireModuleFor(policyModule, entryPoint_);
         POLICY_MODULE = policyModule;
-        _disableInitializers();
     }
 
     /// @inheritdoc IOwnerManager
@@ -421,15 +417,5 @@ contract GovernanceModule is
     /// @dev Agent and policy functions live in the next module.
     function _implementation() internal view override returns (address) {
         return POLICY_MODULE;
-    }
-
-    function _inSetup() internal view override returns (bool) {
-        // Only the proxy's constructor (no code yet): a later `reinitializer` run by an upgrade must not open
-        // every self-only function to whoever it calls.
-        return _isInitializing() && address(this).code.length == 0;
-    }
-
-    function _entryPointAddress() internal view override returns (address) {
-        return address(ENTRY_POINT);
     }
 }

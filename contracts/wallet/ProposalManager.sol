@@ -11,6 +11,12 @@ import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {PolicyEngine} from "../policy/PolicyEngine.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
+import {
+    EIP712_NAME,
+    EIP712_VERSION,
+    ESCALATION_LIFETIME,
+    GRACE_PERIOD
+} from "./WalletConstants.sol";
 
 /// @title Owner proposals, off-chain owner signatures, and the execution of approved batches.
 /// @notice Approvals are counted among the *current* owners at execution, and each approval is bound to the
@@ -25,13 +31,6 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     bytes32 internal constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
         "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)"
     );
-
-    /// @dev A queued proposal may execute during this long after its eta, then it is stale.
-    uint256 public constant GRACE_PERIOD = 14 days;
-    /// @dev A proposal collects approvals for at most this long.
-    uint256 public constant MAX_PROPOSAL_LIFETIME = 90 days;
-    /// @dev How long owners have to approve an escalated agent payment.
-    uint256 public constant ESCALATION_LIFETIME = 7 days;
 
     /// @dev What owners sign for an owners' user operation (nonce key 0): the EntryPoint's hash in this epoch.
     bytes32 internal constant OWNER_OPERATION_TYPEHASH = keccak256(
@@ -70,6 +69,10 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant PROPOSAL_STORAGE =
         0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
+
+    /// @dev One EIP-712 domain for the core and both modules: the digest a module checks is the one the core
+    /// would check.
+    constructor() EIP712(EIP712_NAME, EIP712_VERSION) {}
 
     function _proposalStorage() internal pure returns (ProposalStorage storage $) {
         // solhint-disable-next-line no-inline-assembly

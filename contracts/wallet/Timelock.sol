@@ -3,18 +3,19 @@ pragma solidity 0.8.28;
 
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {GuardianManager} from "./GuardianManager.sol";
+import {
+    DEFAULT_ADMIN_DELAY,
+    DEFAULT_UPGRADE_DELAY,
+    MAX_DELAY,
+    MIN_ADMIN_DELAY,
+    MIN_UPGRADE_DELAY
+} from "./WalletConstants.sol";
 
 /// @title Tighten instantly, loosen slowly: the delays.
 /// @notice There is no list of instant selectors: each self-only setter decides its delay by effect (see
 /// `ITimelock` and `WalletBase._requireDelay`); `onlySelf` functions that don't decide wait `adminDelay`.
 /// `upgradeDelay >= adminDelay` always, so an upgrade (whose payload can do anything) is the longest wait.
 abstract contract Timelock is GuardianManager {
-    uint256 public constant DEFAULT_ADMIN_DELAY = 24 hours;
-    uint256 public constant DEFAULT_UPGRADE_DELAY = 7 days;
-    uint256 public constant MIN_ADMIN_DELAY = 1 hours;
-    uint256 public constant MIN_UPGRADE_DELAY = 1 days;
-    uint256 public constant MAX_DELAY = 30 days;
-
     /// @custom:storage-location erc7201:leash.storage.Timelock
     struct TimelockStorage {
         uint32 adminDelay;
