@@ -86,35 +86,25 @@ describe("The wallet's split into a core and two modules", function () {
       expect(await policyModule.entryPoint()).to.equal(expected);
     });
 
-    it("test_constructor_governanceModuleRefusesAPolicyModuleForAnotherEntryPoint", async function () {
-      const { entryPoint, policyModule } = await networkHelpers.loadFixture(fixture);
-      const otherEntryPoint = await ethers.deployContract("EntryPoint");
-      const factory = await ethers.getContractFactory("GovernanceModule");
-      await expect(
-        factory.deploy(await otherEntryPoint.getAddress(), await policyModule.getAddress()),
-      )
-        .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
-        .withArgs(
-          await policyModule.getAddress(),
-          await otherEntryPoint.getAddress(),
-          await entryPoint.getAddress(),
-        );
-    });
-
-    it("test_constructor_coreRefusesAGovernanceModuleForAnotherEntryPoint", async function () {
-      const { entryPoint, governanceModule } = await networkHelpers.loadFixture(fixture);
-      const otherEntryPoint = await ethers.deployContract("EntryPoint");
-      const factory = await ethers.getContractFactory("AgentWallet");
-      await expect(
-        factory.deploy(await otherEntryPoint.getAddress(), await governanceModule.getAddress()),
-      )
-        .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
-        .withArgs(
-          await governanceModule.getAddress(),
-          await otherEntryPoint.getAddress(),
-          await entryPoint.getAddress(),
-        );
-    });
+    // Each contract that delegates checks the module it delegates to.
+    for (const [deployer, module] of [
+      ["GovernanceModule", "policyModule"],
+      ["AgentWallet", "governanceModule"],
+    ] as const) {
+      it(`test_constructor_${deployer}_refusesAModuleForAnotherEntryPoint`, async function () {
+        const leash = await networkHelpers.loadFixture(fixture);
+        const moduleAddress = await leash[module].getAddress();
+        const otherEntryPoint = await ethers.deployContract("EntryPoint");
+        const factory = await ethers.getContractFactory(deployer);
+        await expect(factory.deploy(await otherEntryPoint.getAddress(), moduleAddress))
+          .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
+          .withArgs(
+            moduleAddress,
+            await otherEntryPoint.getAddress(),
+            await leash.entryPoint.getAddress(),
+          );
+      });
+    }
 
     it("test_constructor_coreRefusesAModuleWithoutCodeOrEntryPoint", async function () {
       const { entryPoint, factory: walletFactory } = await networkHelpers.loadFixture(fixture);
