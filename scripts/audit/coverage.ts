@@ -35,6 +35,10 @@ export const EXCLUDED_TESTS: Record<string, string> = {
     "the SDK's tests run against a separate hardhat node process: no coverage of contracts/",
   "test/cli/":
     "the CLI's tests run `leash` (and its node) in other processes: no coverage of contracts/",
+  "test/console/":
+    "the owner console's tests drive Chromium against the dev stack in other processes: no coverage of contracts/, and the stack's deterministic addresses are the production build's",
+  "test/deploy/":
+    "deploys the production build on separately started chains and checks its CREATE2 addresses: instrumented bytecode has other addresses, and other processes add no coverage",
   "test/policy/gas.test.ts":
     "compares production gas with gas-snapshot.json; instrumented code costs more",
 };
@@ -69,14 +73,22 @@ function listTests(root: string): string[] {
     for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(rel);
-      else if (/(\.test\.ts|\.t\.sol|\.ts)$/.test(entry.name)) out.push(rel);
+      else if (/\.(ts|sol)$/.test(entry.name)) out.push(rel);
     }
   };
   walk("test");
-  return out
-    .filter((f) => !Object.keys(EXCLUDED_TESTS).some((x) => f.startsWith(x)))
-    .filter((f) => !f.startsWith("test/helpers/") && !f.includes("/utils/") && !f.includes("/lib/"))
-    .sort();
+  return (
+    out
+      .filter((f) => !Object.keys(EXCLUDED_TESTS).some((x) => f.startsWith(x)))
+      // TypeScript helpers aren't test files; Solidity ones (the invariant handlers under utils/) must be compiled
+      // with the tests, or the invariant tests have no contracts to fuzz.
+      .filter(
+        (f) =>
+          f.endsWith(".sol") ||
+          (!f.startsWith("test/helpers/") && !f.includes("/utils/") && !f.includes("/lib/")),
+      )
+      .sort()
+  );
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
