@@ -60,6 +60,18 @@ function bundleGasFor(op: UserOperation): bigint {
   return userOpGasTotal(op) + forwarded / 63n + 1n + PER_OP_BUNDLE_OVERHEAD_GAS;
 }
 
+/** Gas limits of this signer's pending transactions: the newest attempt of each nonce. */
+function pendingGas(pending: TxRecord[]): bigint {
+  const newest = new Map<number, TxRecord>();
+  for (const tx of pending) {
+    const seen = newest.get(tx.nonce);
+    if (!seen || tx.attempt > seen.attempt) newest.set(tx.nonce, tx);
+  }
+  let gas = 0n;
+  for (const tx of newest.values()) gas += BigInt(tx.gasLimit);
+  return gas;
+}
+
 // A consumed nonce whose receipt we cannot find is re-checked this many ticks before requeueing.
 const CONSUMED_NONCE_GRACE_TICKS = 20;
 
@@ -139,6 +151,8 @@ export class Bundler {
   private dirty = false;
   /** Bundles of ours are in flight (or ops wait for room): watch for the next block. */
   private awaitingBlock = false;
+  /** The latest block's gas limit as last seen (null until the first fee lookup). */
+  private blockGasLimit: bigint | null = null;
   /** Block number and time of the last look at our pending transactions. */
   private trackedHead = -1;
   private trackedAt = 0;
@@ -399,7 +413,13 @@ export class Bundler {
       }
       // Several bundles may be pending (consecutive nonces). Each is simulated against the
       // latest state; a bundle invalidated by an earlier one reverts and its ops are requeued.
-      if (new Set(pending.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles) {
+      // Another one goes out while the next block can still take it: fewer than
+      // maxInFlightBundles pending, and their gas limits not yet filling a block. Beyond that a
+      // bundle would only wait in the node's mempool, and ops waiting here join a bigger one.
+      if (
+        new Set(pending.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles ||
+        (this.blockGasLimit !== null && pendingGas(pending) >= this.blockGasLimit)
+      ) {
         this.awaitingBlock = true;
         return;
       }
@@ -641,11 +661,14 @@ export class Bundler {
     return feesFrom(await this.feeInputs(), tipCap);
   }
 
-  /** The latest base fee and the node's suggested tip (one round trip). */
+  /** The latest base fee and the node's suggested tip (one round trip); notes the block gas limit. */
   private async feeInputs(): Promise<FeeInputs> {
     const { chain } = this.deps;
     const [baseFee, suggested] = await Promise.all([
-      chain.latestBaseFee(),
+      chain.latestBlockLimits().then(({ baseFee, gasLimit }) => {
+        if (gasLimit > 0n) this.blockGasLimit = gasLimit;
+        return baseFee;
+      }),
       chain.request<string>("eth_maxPriorityFeePerGas", []).then(BigInt, (error: unknown) => {
         if (error instanceof NodeUnavailableError) throw error;
         return DEFAULT_PRIORITY_FEE; // node without the method
