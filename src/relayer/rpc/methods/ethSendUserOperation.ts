@@ -122,8 +122,8 @@ async function simulate(
       // The cached base fee may be a block old and higher than now: refuse only on the latest block's.
       checkOpFees(op, await relayer.baseFee({ fresh: true }), relayer.config.limits);
     }
-    // One eth_call: validation, then execution with exactly the op's callGasLimit.
-    const simulation = await relayer.simulator.simulateBundle([op]);
+    // Validation, then execution with exactly the op's callGasLimit; ops arriving together share one eth_call.
+    const simulation = await relayer.acceptSimulator.simulate(op);
     if (!simulation.ok) throw simulation.error;
     const execution = simulation.results[0];
     if (execution.error) throw execution.error;
