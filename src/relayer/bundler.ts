@@ -43,6 +43,7 @@ import type {
   RelayerStore,
   TxRecord,
 } from "./store/types.js";
+import { inNonceOrder, nonceKeyOf, successorRemovals } from "./nonceSequence.js";
 import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
 
 // handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
@@ -574,7 +575,13 @@ export class Bundler {
       receiptJson: JSON.stringify(receipt),
       outcomes,
       requeue,
-      removals,
+      // Queued successors of a dropped culprit can't validate any more: they go with it.
+      removals: await this.withQueuedSuccessors(
+        removals,
+        ops
+          .filter((op) => removals.some((r) => r.hash === op.hash))
+          .map((op) => ({ hash: op.hash, sender: op.sender, nonce: BigInt(op.nonce) })),
+      ),
       now,
     });
     this.log.info("bundle mined", {
@@ -807,10 +814,10 @@ export class Bundler {
     );
     if (leased.length === 0) return null;
     let more = leased.length >= config.maxOpsPerBundle;
-    let candidates = leased.map((record) => ({
-      record,
-      op: deserializeUserOperation(record.opJson),
-    }));
+    // A nonce sequence of one sender and key goes out in nonce order.
+    let candidates = inNonceOrder(
+      leased.map((record) => ({ record, op: deserializeUserOperation(record.opJson) })),
+    );
     // Fit the bundle under its gas cap before simulating (dropping ops later only shrinks it).
     let plannedGas = BUNDLE_OVERHEAD_GAS;
     let fits = 0;
@@ -838,6 +845,29 @@ export class Bundler {
     let baseFee: bigint | undefined;
     const simulated: string[] = [];
     const kept: typeof candidates = [];
+    // Ops dropped here: their pending successors (same sender and nonce key) can't validate any more.
+    const droppedOps: { hash: string; sender: string; nonce: bigint }[] = [];
+    const dropSuccessors = (dropped: (typeof candidates)[number]) => {
+      droppedOps.push({ hash: dropped.record.hash, ...dropped.op });
+      const key = nonceKeyOf(dropped.op.nonce);
+      // Successors sit after their predecessor (inNonceOrder): indices before it stay valid.
+      candidates = candidates.filter((c) => {
+        const follows =
+          c.op.sender === dropped.op.sender &&
+          nonceKeyOf(c.op.nonce) === key &&
+          c.op.nonce > dropped.op.nonce;
+        if (follows) {
+          removals.push({
+            hash: c.record.hash,
+            status: "dropped",
+            reason: `its nonce follows op ${dropped.record.hash} (nonce 0x${dropped.op.nonce.toString(16)}), which was dropped`,
+          });
+          metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
+        }
+        return !follows;
+      });
+    };
+    const feeDropped: typeof candidates = [];
     for (const candidate of candidates) {
       if (candidate.record.needsSimulation) {
         try {
@@ -856,6 +886,7 @@ export class Bundler {
             revertJson: JSON.stringify(feeError.data ?? null),
           });
           metrics.opsTotal.inc({ outcome: "dropped", reason: "fees_too_low" });
+          feeDropped.push(candidate);
           continue;
         }
         simulated.push(candidate.record.hash);
@@ -863,6 +894,7 @@ export class Bundler {
       kept.push(candidate);
     }
     candidates = kept;
+    for (const dropped of feeDropped) dropSuccessors(dropped);
 
     // Simulate the bundle as a whole against the latest state: every validation, then every
     // execution in order, so an op that only fails because of an earlier op in the same bundle
@@ -883,6 +915,7 @@ export class Bundler {
       });
       metrics.opsTotal.inc({ outcome: "dropped", reason: metricReason });
       this.penalize(candidate.op.sender, "pre_bundle_simulation");
+      dropSuccessors(candidate);
     };
     // Our bundles still in the mempool run first on-chain: simulate after them, so an op racing
     // one of theirs (same cap, same funds) is seen failing here too.
@@ -950,7 +983,7 @@ export class Bundler {
           candidates.map((c) => c.record.hash),
         );
         await store.markOpsSimulated(simulated);
-        await store.removeOps(removals, Date.now());
+        await store.removeOps(await this.withQueuedSuccessors(removals, droppedOps), Date.now());
         return { sent: false, more: false };
       }
       const [failing] = candidates.splice(result.opIndex, 1);
@@ -974,7 +1007,7 @@ export class Bundler {
       candidates = [];
     }
     await store.recordOpOutcomes(included, Date.now());
-    await store.removeOps(removals, Date.now());
+    await store.removeOps(await this.withQueuedSuccessors(removals, droppedOps), Date.now());
     phases.mark("record");
 
     if (candidates.length === 0) return { sent: false, more: more && !waitForBlock };
@@ -1056,6 +1089,23 @@ export class Bundler {
       { ...record, status: "pending", sentBlock: null, receiptJson: null },
       blockNumber,
     );
+  }
+
+  /** `removals` plus the queued successors of `dropped` (same sender and nonce key, higher nonce). */
+  private async withQueuedSuccessors(
+    removals: OpRemoval[],
+    dropped: { hash: string; sender: string; nonce: bigint }[],
+  ): Promise<OpRemoval[]> {
+    if (dropped.length === 0) return removals;
+    const more = await successorRemovals(
+      this.deps.store,
+      this.deps.entryPoint,
+      dropped,
+      new Set(removals.map((r) => r.hash)),
+    );
+    for (const _ of more)
+      this.deps.metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
+    return [...removals, ...more];
   }
 
   /** Ops of this signer's bundles sent but not yet mined, in nonce order. */

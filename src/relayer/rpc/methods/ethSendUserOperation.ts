@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { NodeUnavailableError } from "../../chain.js";
 import { InvalidParamsError, RpcError, ThrottledError } from "../../errors.js";
+import { isNonceRefusal, simulateAfterPredecessors } from "../../nonceSequence.js";
 import { checkOpFees, checkOpFields } from "../../simulation.js";
 import {
   address,
@@ -123,7 +124,24 @@ async function simulate(
       checkOpFees(op, await relayer.baseFee({ fresh: true }), relayer.config.limits);
     }
     // Validation, then execution with exactly the op's callGasLimit; ops arriving together share one eth_call.
-    const simulation = await relayer.acceptSimulator.simulate(op);
+    let simulation = await relayer.acceptSimulator.simulate(op);
+    if (!simulation.ok && isNonceRefusal(simulation.error)) {
+      // Its nonce may follow ops of the same key still pending here: validate it on top of them.
+      const sequenced = await simulateAfterPredecessors(op, {
+        store: relayer.store,
+        simulator: relayer.simulator,
+        chain: relayer.requestChain,
+        entryPoint: relayer.entryPoint,
+      });
+      if (sequenced) {
+        simulation = sequenced.simulation;
+        if (simulation.ok)
+          logger.info("op accepted after pending predecessors", {
+            op: hash,
+            predecessors: sequenced.predecessors,
+          });
+      }
+    }
     if (!simulation.ok) throw simulation.error;
     const execution = simulation.results[0];
     if (execution.error) throw execution.error;
