@@ -43,7 +43,7 @@ import type {
   RelayerStore,
   TxRecord,
 } from "./store/types.js";
-import { inNonceOrder, nonceKeyOf, successorRemovals } from "./nonceSequence.js";
+import { inNonceOrder, isNonceRefusal, nonceKeyOf, successorRemovals } from "./nonceSequence.js";
 import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
 
 // handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
@@ -923,6 +923,7 @@ export class Bundler {
     phases.mark("inFlight");
     let verified = false;
     let waitForBlock = false;
+    const waiting: string[] = [];
     for (let round = 0; round <= leased.length + 1 && candidates.length > 0; round++) {
       const ops = [...prefix, ...candidates.map((c) => c.op)];
       // Both simulations in one round trip; the real handleOps' verdict counts only once the
@@ -978,25 +979,28 @@ export class Bundler {
         this.log.error("bundle simulation failed without naming an op; releasing leases", {
           error: result.error.message,
         });
-        await store.releaseOps(
-          instanceId,
-          candidates.map((c) => c.record.hash),
-        );
+        await store.releaseOps(instanceId, [...candidates.map((c) => c.record.hash), ...waiting]);
         await store.markOpsSimulated(simulated);
         await store.removeOps(await this.withQueuedSuccessors(removals, droppedOps), Date.now());
         return { sent: false, more: false };
       }
       const [failing] = candidates.splice(result.opIndex, 1);
-      const found = result.error.message.includes("AA25")
-        ? await this.findInclusion(failing.record)
-        : null;
+      const nonceRefused = isNonceRefusal(result.error);
+      const found = nonceRefused ? await this.findInclusion(failing.record) : null;
       if (found) {
         included.push(found);
+        continue;
+      }
+      if (nonceRefused && (await this.hasOpenPredecessor(failing.op))) {
+        // Its predecessor is still pending here but not before it (another instance holds it, or it
+        // was requeued): it waits in the queue for it instead of being dropped.
+        waiting.push(failing.record.hash);
         continue;
       }
       drop(failing, result.error, "revalidation_failed");
     }
     phases.mark("simulate");
+    await store.releaseOps(instanceId, waiting);
     await store.markOpsSimulated(simulated);
     if (!verified && candidates.length > 0) {
       // Unreachable by the bound above unless the node keeps changing its answer: never send.
@@ -1089,6 +1093,16 @@ export class Bundler {
       { ...record, status: "pending", sentBlock: null, receiptJson: null },
       blockNumber,
     );
+  }
+
+  /** Is an op of the same sender and nonce key with a lower nonce still open (received or submitted)? */
+  private async hasOpenPredecessor(op: UserOperation): Promise<boolean> {
+    const key = nonceKeyOf(op.nonce);
+    const open = await this.deps.store.listOpenOpsOfSender(this.deps.entryPoint, op.sender);
+    return open.some((record) => {
+      const nonce = BigInt(record.nonce);
+      return nonceKeyOf(nonce) === key && nonce < op.nonce;
+    });
   }
 
   /** `removals` plus the queued successors of `dropped` (same sender and nonce key, higher nonce). */

@@ -160,6 +160,39 @@ describe("relayer: nonce sequences of one sender and key", function () {
     expect(final[0].status).to.equal("included");
   });
 
+  it("keeps a successor queued (not dropped) while its predecessor is leased by another instance, then includes both", async () => {
+    const [account, other] = [accounts[0], accounts[3]];
+    const holder = await send(await sequenced(other, lane++, 0n));
+    expect(holder.error, JSON.stringify(holder.error)).to.equal(undefined);
+    await waitSubmitted(holder.result as string); // the bundler now waits for a block
+
+    const key = lane++;
+    const first = await send(await sequenced(account, key, 0n));
+    const second = await send(await sequenced(account, key, 1n));
+    expect([first.error, second.error]).to.deep.equal([undefined, undefined]);
+    // Another instance sharing the queue leases the first op (the oldest received one) and holds it.
+    const taken = await relayer.store.leaseOps(
+      "another-instance",
+      chain.entryPointAddress,
+      1,
+      120_000,
+      Date.now(),
+    );
+    expect(taken.map((op) => op.hash)).to.deep.equal([first.result]);
+
+    // Blocks go by: the second op alone fails AA25, but its predecessor is open: it stays queued.
+    for (let i = 0; i < 5; i++) {
+      await mine();
+      await sleep(200);
+    }
+    expect((await status(holder.result as string)).status).to.equal("included");
+    expect((await status(second.result as string)).status).to.equal("received");
+
+    await relayer.store.releaseOps("another-instance", [first.result as string]);
+    const final = await mineUntilFinal([first.result as string, second.result as string]);
+    expect(final.map((s) => s.status)).to.deep.equal(["included", "included"]);
+  });
+
   it("drops the pending successors of a predecessor dropped before bundling, naming it, in the bundle and in the queue", async () => {
     const [victim, other] = [accounts[2], accounts[3]];
     // The owner can drain its SimpleAccount directly; give it gas money while blocks are mined by hand.
