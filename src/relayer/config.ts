@@ -40,6 +40,11 @@ export interface InputLimits {
   minPriorityFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
   feeMarginPercent: bigint;
+  /**
+   * Ops of one sender and nonce key that may be pending at once (a nonce sequence, see nonceSequence.ts):
+   * each further op is simulated on top of all of them, so this bounds that work.
+   */
+  maxPendingPerNonceKey: number;
 }
 
 export interface BundlerConfig {
@@ -125,6 +130,7 @@ export const DEFAULT_LIMITS: InputLimits = {
   minPriorityFeePerGas: 1_000_000n,
   maxPriorityFeePerGas: 1_000_000_000_000n,
   feeMarginPercent: 25n,
+  maxPendingPerNonceKey: 8,
 };
 
 export const DEFAULT_BUNDLER: BundlerConfig = {

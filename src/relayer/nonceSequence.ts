@@ -8,7 +8,7 @@
  */
 import { entryPointInterface } from "./abi.js";
 import type { ChainClient } from "./chain.js";
-import { ValidationRejectedError } from "./errors.js";
+import { InvalidParamsError, ValidationRejectedError } from "./errors.js";
 import type { BundleExecution, Simulator } from "./simulation.js";
 import type { OpRecord, OpRemoval, RelayerStore } from "./store/types.js";
 import { deserializeUserOperation, type UserOperation } from "./userOp.js";
@@ -29,7 +29,14 @@ export const isNonceRefusal = (error: { message: string }): boolean =>
  */
 export async function simulateAfterPredecessors(
   op: UserOperation,
-  deps: { store: RelayerStore; simulator: Simulator; chain: ChainClient; entryPoint: string },
+  deps: {
+    store: RelayerStore;
+    simulator: Simulator;
+    chain: ChainClient;
+    entryPoint: string;
+    /** Ops of one sender and key that may be pending at once, this one included. */
+    maxPending: number;
+  },
 ): Promise<{ predecessors: string[]; simulation: BundleExecution } | null> {
   const key = nonceKeyOf(op.nonce);
   const sequence = nonceSequenceOf(op.nonce);
@@ -51,6 +58,11 @@ export async function simulateAfterPredecessors(
     .sort((a, b) => (BigInt(a.nonce) < BigInt(b.nonce) ? -1 : 1));
   // Unbroken: exactly the nonces next, next + 1, ..., sequence - 1 (one open op per nonce at most).
   if (BigInt(run.length) !== sequence - next || run.length === 0) return null;
+  if (run.length + 1 > deps.maxPending)
+    throw new InvalidParamsError(
+      `nonce: at most ${deps.maxPending} operations of one sender and nonce key may be pending here; wait for earlier ones to be included`,
+      { field: "nonce", maxPending: deps.maxPending, pending: run.length },
+    );
   const ops = [...run.map((record) => deserializeUserOperation(record.opJson)), op];
   const simulation = await deps.simulator.simulateBundle(ops);
   const last = ops.length - 1;

@@ -87,6 +87,7 @@ describe("relayer: nonce sequences of one sender and key", function () {
       authRequired: false,
       // One bundle in flight: while it is unmined, later ops wait in the queue (as the drop test needs).
       bundler: { maxInFlightBundles: 1, maxOpsPerBundle: 2 },
+      limits: { maxPendingPerNonceKey: 3 },
       logSink: () => {},
     });
     await rawRpc(chain.url, "evm_setAutomine", [false]);
@@ -97,7 +98,7 @@ describe("relayer: nonce sequences of one sender and key", function () {
     await chain?.stop();
   });
 
-  it("accepts ops whose nonces follow pending ones of the same key and includes them in nonce order", async () => {
+  it("accepts ops whose nonces follow pending ones of the same key (up to the limit) and includes them in nonce order", async () => {
     const account = accounts[0];
     const key = lane++;
     const first = await send(await sequenced(account, key, 0n));
@@ -107,6 +108,11 @@ describe("relayer: nonce sequences of one sender and key", function () {
     expect(second.error, JSON.stringify(second.error)).to.equal(undefined);
     const third = await send(await sequenced(account, key, 2n)); // after a queued (not yet bundled) one
     expect(third.error, JSON.stringify(third.error)).to.equal(undefined);
+
+    // A fourth would make four pending on this key: over the limit (3), refused naming the field.
+    const fourth = await send(await sequenced(account, key, 3n));
+    expect(fourth.error?.code).to.equal(-32602);
+    expect(fourth.error?.data).to.deep.include({ field: "nonce", maxPending: 3, pending: 3 });
 
     const hashes = [first, second, third].map((r) => r.result as string);
     const final = await mineUntilFinal(hashes);

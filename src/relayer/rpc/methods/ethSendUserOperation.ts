@@ -132,6 +132,7 @@ async function simulate(
         simulator: relayer.simulator,
         chain: relayer.requestChain,
         entryPoint: relayer.entryPoint,
+        maxPending: relayer.config.limits.maxPendingPerNonceKey,
       });
       if (sequenced) {
         simulation = sequenced.simulation;
