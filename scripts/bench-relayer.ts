@@ -328,6 +328,9 @@ interface RoundResult {
   spanMs: number;
   latencies: number[];
   bundles: number;
+  /** Distinct blocks holding the ops, and how many blocks after the first request the last one came. */
+  blocks: number;
+  lastBlock: number;
   cpuSeconds: number;
   /** From the first request to the last answer. */
   acceptMs: number;
@@ -389,6 +392,8 @@ ${bundler.output()}`);
       };
       ops.push(signOp(chain, account, op));
     }
+    // Read before interval mining starts, so it doesn't shift the block phase against `started`.
+    const startBlock = await chain.provider.getBlockNumber();
     await chain.setIntervalMining(blockTimeMs);
     const watch = await watchInclusions(chain);
     const acceptedAt = new Map<string, number>();
@@ -440,6 +445,8 @@ ${bundler.output()}`);
       spanMs: succeeded.length ? Math.max(...succeeded.map((m) => m.seenAt)) - started : 0,
       latencies: succeeded.map((m) => m.seenAt - m.at),
       bundles: new Set(mine.map((m) => m.tx)).size,
+      blocks: new Set(mine.map((m) => m.blockNumber)).size,
+      lastBlock: mine.length ? Math.max(...mine.map((m) => m.blockNumber)) - startBlock : 0,
       cpuSeconds: cpu,
       acceptMs,
       firstRejection: rejected[0],
@@ -489,7 +496,8 @@ async function main(): Promise<void> {
         results[name].push(result);
         say(
           `${mode} round ${round} ${name}: ${result.included}/${result.accepted} included ` +
-            `(${result.rejected} rejected) in ${result.spanMs} ms (accepted in ${result.acceptMs} ms), ${result.bundles} bundles, ` +
+            `(${result.rejected} rejected) in ${result.spanMs} ms (accepted in ${result.acceptMs} ms), ${result.bundles} bundles ` +
+            `in ${result.blocks} blocks (last ${result.lastBlock} blocks after the start), ` +
             `p50 ${percentile(
               [...result.latencies].sort((a, b) => a - b),
               50,

@@ -5,6 +5,7 @@ import {EntryPoint} from "@account-abstraction/contracts/core/EntryPoint.sol";
 import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {ISenderCreator} from "@account-abstraction/contracts/interfaces/ISenderCreator.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {UserOperationLib} from "@account-abstraction/contracts/core/UserOperationLib.sol";
 
 /**
  * @title LeashBundleSimulator
@@ -61,6 +62,49 @@ contract LeashBundleSimulator is EntryPoint {
                 revertData: ok ? bytes("") : ret
             });
         }
+    }
+
+    /// @notice Simulates each op as if it were alone: `simulateBundle([op])` for every op, each one's state
+    /// changes rolled back before the next (it runs through `delegateAndRevert`, which always reverts).
+    /// @dev One `eth_call` answers a whole batch of ops arriving together, each exactly as its own call would.
+    /// An op is only simulated with ample gas left for its limits (twice their sum plus 100,000: the 63/64
+    /// rule at each call depth); from the first op without it on, outcomes stay empty and the caller asks
+    /// for those ops one by one, so a batch never fails an op for want of gas it would have had alone.
+    /// @param ops The ops, independent of each other.
+    /// @param simulator The address this code was placed at (the caller's state override).
+    /// @return outcomes Per op, the `DelegateAndRevert(success, ret)` revert data of its own simulation.
+    function simulateEach(
+        PackedUserOperation[] calldata ops,
+        address simulator
+    ) external returns (bytes[] memory outcomes) {
+        uint256 opsLen = ops.length;
+        outcomes = new bytes[](opsLen);
+        PackedUserOperation[] memory one = new PackedUserOperation[](1);
+        for (uint256 i = 0; i < opsLen; ++i) {
+            if (gasleft() < _gasNeeded(ops[i])) break;
+            one[0] = ops[i];
+            // solhint-disable-next-line avoid-low-level-calls
+            (, outcomes[i]) = address(this).call(
+                abi.encodeCall(
+                    EntryPoint.delegateAndRevert,
+                    (simulator, abi.encodeWithSelector(this.simulateBundle.selector, one))
+                )
+            );
+        }
+    }
+
+    /// @dev Gas `simulateBundle([op])` may need: twice the op's gas limits (nested calls keep 1/64 back at
+    /// each depth) plus the EntryPoint's own work around them.
+    function _gasNeeded(PackedUserOperation calldata op) private pure returns (uint256) {
+        uint256 limits =
+            UserOperationLib.unpackVerificationGasLimit(op) +
+                UserOperationLib.unpackCallGasLimit(op);
+        if (op.paymasterAndData.length >= UserOperationLib.PAYMASTER_DATA_OFFSET) {
+            (, uint256 validationGas, uint256 postOpGas) = UserOperationLib
+                .unpackPaymasterStaticFields(op.paymasterAndData);
+            limits += validationGas + postOpGas;
+        }
+        return limits * 2 + 100_000;
     }
 
     /// @inheritdoc EntryPoint

@@ -35,6 +35,7 @@ export const accountInterface = new Interface([
 /** LeashBundleSimulator (contracts/relayer): run through `delegateAndRevert`, never deployed. */
 export const bundleSimulatorInterface = new Interface([
   `function simulateBundle(${PACKED_OP}[] ops) returns (tuple(bool success, uint256 gasUsed, bytes revertData)[] results)`,
+  `function simulateEach(${PACKED_OP}[] ops, address simulator) returns (bytes[] outcomes)`,
 ]);
 
 /** `executeUserOp(PackedUserOperation,bytes32)` selector: the account wants the op and its hash. */

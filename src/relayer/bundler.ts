@@ -43,6 +43,7 @@ import type {
   RelayerStore,
   TxRecord,
 } from "./store/types.js";
+import { inNonceOrder, isNonceRefusal, nonceKeyOf, successorRemovals } from "./nonceSequence.js";
 import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
 
 // handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
@@ -58,6 +59,18 @@ const PER_OP_BUNDLE_OVERHEAD_GAS = 15_000n;
 function bundleGasFor(op: UserOperation): bigint {
   const forwarded = op.callGasLimit + op.paymasterPostOpGasLimit;
   return userOpGasTotal(op) + forwarded / 63n + 1n + PER_OP_BUNDLE_OVERHEAD_GAS;
+}
+
+/** Gas limits of this signer's pending transactions: the newest attempt of each nonce. */
+function pendingGas(pending: TxRecord[]): bigint {
+  const newest = new Map<number, TxRecord>();
+  for (const tx of pending) {
+    const seen = newest.get(tx.nonce);
+    if (!seen || tx.attempt > seen.attempt) newest.set(tx.nonce, tx);
+  }
+  let gas = 0n;
+  for (const tx of newest.values()) gas += BigInt(tx.gasLimit);
+  return gas;
 }
 
 // A consumed nonce whose receipt we cannot find is re-checked this many ticks before requeueing.
@@ -139,6 +152,8 @@ export class Bundler {
   private dirty = false;
   /** Bundles of ours are in flight (or ops wait for room): watch for the next block. */
   private awaitingBlock = false;
+  /** The latest block's gas limit as last seen (null until the first fee lookup). */
+  private blockGasLimit: bigint | null = null;
   /** Block number and time of the last look at our pending transactions. */
   private trackedHead = -1;
   private trackedAt = 0;
@@ -399,7 +414,13 @@ export class Bundler {
       }
       // Several bundles may be pending (consecutive nonces). Each is simulated against the
       // latest state; a bundle invalidated by an earlier one reverts and its ops are requeued.
-      if (new Set(pending.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles) {
+      // Another one goes out while the next block can still take it: fewer than
+      // maxInFlightBundles pending, and their gas limits not yet filling a block. Beyond that a
+      // bundle would only wait in the node's mempool, and ops waiting here join a bigger one.
+      if (
+        new Set(pending.map((tx) => tx.nonce)).size >= this.deps.config.maxInFlightBundles ||
+        (this.blockGasLimit !== null && pendingGas(pending) >= this.blockGasLimit)
+      ) {
         this.awaitingBlock = true;
         return;
       }
@@ -554,7 +575,13 @@ export class Bundler {
       receiptJson: JSON.stringify(receipt),
       outcomes,
       requeue,
-      removals,
+      // Queued successors of a dropped culprit can't validate any more: they go with it.
+      removals: await this.withQueuedSuccessors(
+        removals,
+        ops
+          .filter((op) => removals.some((r) => r.hash === op.hash))
+          .map((op) => ({ hash: op.hash, sender: op.sender, nonce: BigInt(op.nonce) })),
+      ),
       now,
     });
     this.log.info("bundle mined", {
@@ -641,11 +668,14 @@ export class Bundler {
     return feesFrom(await this.feeInputs(), tipCap);
   }
 
-  /** The latest base fee and the node's suggested tip (one round trip). */
+  /** The latest base fee and the node's suggested tip (one round trip); notes the block gas limit. */
   private async feeInputs(): Promise<FeeInputs> {
     const { chain } = this.deps;
     const [baseFee, suggested] = await Promise.all([
-      chain.latestBaseFee(),
+      chain.latestBlockLimits().then(({ baseFee, gasLimit }) => {
+        if (gasLimit > 0n) this.blockGasLimit = gasLimit;
+        return baseFee;
+      }),
       chain.request<string>("eth_maxPriorityFeePerGas", []).then(BigInt, (error: unknown) => {
         if (error instanceof NodeUnavailableError) throw error;
         return DEFAULT_PRIORITY_FEE; // node without the method
@@ -784,10 +814,10 @@ export class Bundler {
     );
     if (leased.length === 0) return null;
     let more = leased.length >= config.maxOpsPerBundle;
-    let candidates = leased.map((record) => ({
-      record,
-      op: deserializeUserOperation(record.opJson),
-    }));
+    // A nonce sequence of one sender and key goes out in nonce order.
+    let candidates = inNonceOrder(
+      leased.map((record) => ({ record, op: deserializeUserOperation(record.opJson) })),
+    );
     // Fit the bundle under its gas cap before simulating (dropping ops later only shrinks it).
     let plannedGas = BUNDLE_OVERHEAD_GAS;
     let fits = 0;
@@ -815,6 +845,29 @@ export class Bundler {
     let baseFee: bigint | undefined;
     const simulated: string[] = [];
     const kept: typeof candidates = [];
+    // Ops dropped here: their pending successors (same sender and nonce key) can't validate any more.
+    const droppedOps: { hash: string; sender: string; nonce: bigint }[] = [];
+    const dropSuccessors = (dropped: (typeof candidates)[number]) => {
+      droppedOps.push({ hash: dropped.record.hash, ...dropped.op });
+      const key = nonceKeyOf(dropped.op.nonce);
+      // Successors sit after their predecessor (inNonceOrder): indices before it stay valid.
+      candidates = candidates.filter((c) => {
+        const follows =
+          c.op.sender === dropped.op.sender &&
+          nonceKeyOf(c.op.nonce) === key &&
+          c.op.nonce > dropped.op.nonce;
+        if (follows) {
+          removals.push({
+            hash: c.record.hash,
+            status: "dropped",
+            reason: `its nonce follows op ${dropped.record.hash} (nonce 0x${dropped.op.nonce.toString(16)}), which was dropped`,
+          });
+          metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
+        }
+        return !follows;
+      });
+    };
+    const feeDropped: typeof candidates = [];
     for (const candidate of candidates) {
       if (candidate.record.needsSimulation) {
         try {
@@ -833,6 +886,7 @@ export class Bundler {
             revertJson: JSON.stringify(feeError.data ?? null),
           });
           metrics.opsTotal.inc({ outcome: "dropped", reason: "fees_too_low" });
+          feeDropped.push(candidate);
           continue;
         }
         simulated.push(candidate.record.hash);
@@ -840,6 +894,7 @@ export class Bundler {
       kept.push(candidate);
     }
     candidates = kept;
+    for (const dropped of feeDropped) dropSuccessors(dropped);
 
     // Simulate the bundle as a whole against the latest state: every validation, then every
     // execution in order, so an op that only fails because of an earlier op in the same bundle
@@ -860,6 +915,7 @@ export class Bundler {
       });
       metrics.opsTotal.inc({ outcome: "dropped", reason: metricReason });
       this.penalize(candidate.op.sender, "pre_bundle_simulation");
+      dropSuccessors(candidate);
     };
     // Our bundles still in the mempool run first on-chain: simulate after them, so an op racing
     // one of theirs (same cap, same funds) is seen failing here too.
@@ -867,6 +923,7 @@ export class Bundler {
     phases.mark("inFlight");
     let verified = false;
     let waitForBlock = false;
+    const waiting: string[] = [];
     for (let round = 0; round <= leased.length + 1 && candidates.length > 0; round++) {
       const ops = [...prefix, ...candidates.map((c) => c.op)];
       // Both simulations in one round trip; the real handleOps' verdict counts only once the
@@ -922,25 +979,28 @@ export class Bundler {
         this.log.error("bundle simulation failed without naming an op; releasing leases", {
           error: result.error.message,
         });
-        await store.releaseOps(
-          instanceId,
-          candidates.map((c) => c.record.hash),
-        );
+        await store.releaseOps(instanceId, [...candidates.map((c) => c.record.hash), ...waiting]);
         await store.markOpsSimulated(simulated);
-        await store.removeOps(removals, Date.now());
+        await store.removeOps(await this.withQueuedSuccessors(removals, droppedOps), Date.now());
         return { sent: false, more: false };
       }
       const [failing] = candidates.splice(result.opIndex, 1);
-      const found = result.error.message.includes("AA25")
-        ? await this.findInclusion(failing.record)
-        : null;
+      const nonceRefused = isNonceRefusal(result.error);
+      const found = nonceRefused ? await this.findInclusion(failing.record) : null;
       if (found) {
         included.push(found);
+        continue;
+      }
+      if (nonceRefused && (await this.hasOpenPredecessor(failing.op))) {
+        // Its predecessor is still pending here but not before it (another instance holds it, or it
+        // was requeued): it waits in the queue for it instead of being dropped.
+        waiting.push(failing.record.hash);
         continue;
       }
       drop(failing, result.error, "revalidation_failed");
     }
     phases.mark("simulate");
+    await store.releaseOps(instanceId, waiting);
     await store.markOpsSimulated(simulated);
     if (!verified && candidates.length > 0) {
       // Unreachable by the bound above unless the node keeps changing its answer: never send.
@@ -951,7 +1011,7 @@ export class Bundler {
       candidates = [];
     }
     await store.recordOpOutcomes(included, Date.now());
-    await store.removeOps(removals, Date.now());
+    await store.removeOps(await this.withQueuedSuccessors(removals, droppedOps), Date.now());
     phases.mark("record");
 
     if (candidates.length === 0) return { sent: false, more: more && !waitForBlock };
@@ -1033,6 +1093,33 @@ export class Bundler {
       { ...record, status: "pending", sentBlock: null, receiptJson: null },
       blockNumber,
     );
+  }
+
+  /** Is an op of the same sender and nonce key with a lower nonce still open (received or submitted)? */
+  private async hasOpenPredecessor(op: UserOperation): Promise<boolean> {
+    const key = nonceKeyOf(op.nonce);
+    const open = await this.deps.store.listOpenOpsOfSender(this.deps.entryPoint, op.sender);
+    return open.some((record) => {
+      const nonce = BigInt(record.nonce);
+      return nonceKeyOf(nonce) === key && nonce < op.nonce;
+    });
+  }
+
+  /** `removals` plus the queued successors of `dropped` (same sender and nonce key, higher nonce). */
+  private async withQueuedSuccessors(
+    removals: OpRemoval[],
+    dropped: { hash: string; sender: string; nonce: bigint }[],
+  ): Promise<OpRemoval[]> {
+    if (dropped.length === 0) return removals;
+    const more = await successorRemovals(
+      this.deps.store,
+      this.deps.entryPoint,
+      dropped,
+      new Set(removals.map((r) => r.hash)),
+    );
+    for (const _ of more)
+      this.deps.metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
+    return [...removals, ...more];
   }
 
   /** Ops of this signer's bundles sent but not yet mined, in nonce order. */

@@ -195,11 +195,19 @@ export class ChainClient {
   }
 
   async latestBaseFee(): Promise<bigint> {
-    const block = await this.request<{ baseFeePerGas?: string } | null>("eth_getBlockByNumber", [
-      "latest",
-      false,
-    ]);
-    return BigInt(block?.baseFeePerGas ?? "0x0");
+    return (await this.latestBlockLimits()).baseFee;
+  }
+
+  /** The latest block's base fee and gas limit (one eth_getBlockByNumber). */
+  async latestBlockLimits(): Promise<{ baseFee: bigint; gasLimit: bigint }> {
+    const block = await this.request<{ baseFeePerGas?: string; gasLimit?: string } | null>(
+      "eth_getBlockByNumber",
+      ["latest", false],
+    );
+    return {
+      baseFee: BigInt(block?.baseFeePerGas ?? "0x0"),
+      gasLimit: BigInt(block?.gasLimit ?? "0x0"),
+    };
   }
 
   async transactionCount(address: string, tag: "latest" | "pending"): Promise<number> {

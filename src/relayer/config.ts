@@ -40,13 +40,21 @@ export interface InputLimits {
   minPriorityFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
   feeMarginPercent: bigint;
+  /**
+   * Ops of one sender and nonce key that may be pending at once (a nonce sequence, see nonceSequence.ts):
+   * each further op is simulated on top of all of them, so this bounds that work.
+   */
+  maxPendingPerNonceKey: number;
 }
 
 export interface BundlerConfig {
   maxOpsPerBundle: number;
   /** Gas limit cap of one bundle tx; must stay under the node's per-tx cap (2^24 since Osaka). */
   maxBundleGas: bigint;
-  /** Bundles (consecutive signer nonces) that may be pending at once. */
+  /**
+   * Bundles (consecutive signer nonces) that may be pending at once; fewer while their gas limits fill a
+   * block. Kept well under the per-account slots of a node's mempool (geth: 16).
+   */
   maxInFlightBundles: number;
   pollIntervalMs: number;
   /** How often the head is polled (eth_blockNumber) while bundles are in flight, to bundle on each new block. */
@@ -122,12 +130,13 @@ export const DEFAULT_LIMITS: InputLimits = {
   minPriorityFeePerGas: 1_000_000n,
   maxPriorityFeePerGas: 1_000_000_000_000n,
   feeMarginPercent: 25n,
+  maxPendingPerNonceKey: 8,
 };
 
 export const DEFAULT_BUNDLER: BundlerConfig = {
   maxOpsPerBundle: 100,
   maxBundleGas: 16_000_000n,
-  maxInFlightBundles: 3,
+  maxInFlightBundles: 8,
   pollIntervalMs: 100,
   headPollMs: 50,
   replaceAfterBlocks: 3,

@@ -1,5 +1,6 @@
 /** Wires the relayer together: `startRelayer(config)` returns `{ url, close() }`. */
 import { getAddress } from "ethers";
+import { AcceptSimulator } from "./acceptSimulation.js";
 import { RateLimiter } from "./auth/rateLimiter.js";
 import { ApprovalStore } from "./approvals/store.js";
 import { OwnerActionService } from "./approvals/service.js";
@@ -121,6 +122,13 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
 
   // The request itself is cached, so a burst of ops arriving together shares one eth_getBlockByNumber.
   let cachedBaseFee: { value: Promise<bigint>; at: number } | null = null;
+  const requestSimulator = new Simulator(
+    requestChain,
+    entryPoint,
+    signer.address,
+    beneficiary,
+    decoder,
+  );
   const ctx: RelayerContext = {
     config,
     chainId,
@@ -130,7 +138,11 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     chain,
     requestChain,
     store,
-    simulator: new Simulator(requestChain, entryPoint, signer.address, beneficiary, decoder),
+    simulator: requestSimulator,
+    acceptSimulator: new AcceptSimulator(
+      requestSimulator,
+      logger.child({ component: "accept-simulation" }),
+    ),
     decoder,
     metrics,
     logger,

@@ -152,6 +152,7 @@ const HANDLE_OPS_ABI = viemAbi(entryPointInterface, "handleOps");
 const DELEGATE_AND_REVERT_ABI = viemAbi(entryPointInterface, "delegateAndRevert");
 const DELEGATE_AND_REVERT_ERROR_ABI = viemAbi(entryPointInterface, "DelegateAndRevert");
 const SIMULATE_BUNDLE_ABI = viemAbi(bundleSimulatorInterface, "simulateBundle");
+const SIMULATE_EACH_ABI = viemAbi(bundleSimulatorInterface, "simulateEach");
 
 const packedStruct = (op: UserOperation) => {
   const p = packUserOperation(op);
@@ -231,6 +232,18 @@ export function bundleSimulatorCode(): string {
   return simulatorCode;
 }
 
+/** `DelegateAndRevert(success, ret)` revert data, or null if `data` is anything else. */
+function decodeDelegateAndRevert(data: string): { success: boolean; ret: Hex } | null {
+  try {
+    const parsed = decodeErrorResult({ abi: DELEGATE_AND_REVERT_ERROR_ABI, data: data as Hex });
+    if (parsed.errorName !== "DelegateAndRevert") return null;
+    const [success, ret] = parsed.args as readonly [boolean, Hex];
+    return { success, ret };
+  } catch {
+    return null;
+  }
+}
+
 /** One op's execution phase inside a simulated bundle. */
 export interface OpExecution {
   success: boolean;
@@ -285,6 +298,49 @@ export class Simulator {
       functionName: "simulateBundle",
       args: [ops.map(packedStruct)],
     });
+    const answer = await this.runSimulator(inner, retry);
+    if (!answer) throw new Error(`bundle simulation gave no result`);
+    return this.bundleExecution(ops, answer.success, answer.ret);
+  }
+
+  /**
+   * Each op simulated as `simulateBundle([op])` would, all in one eth_call (LeashBundleSimulator.simulateEach
+   * rolls every op's state changes back before the next): the answer for a batch of independent ops arriving
+   * together. An entry is null where the simulator gave no answer for that op (e.g. the call's gas ran out
+   * before it): ask `simulateBundle([op])` for it. Throws when the call as a whole gave no answer.
+   */
+  async simulateEach(
+    ops: UserOperation[],
+    retry?: RetryPolicy,
+  ): Promise<(BundleExecution | null)[]> {
+    const inner = encodeFunctionData({
+      abi: SIMULATE_EACH_ABI,
+      functionName: "simulateEach",
+      args: [ops.map(packedStruct), BUNDLE_SIMULATOR_ADDRESS],
+    });
+    const answer = await this.runSimulator(inner, retry);
+    if (!answer || !answer.success) throw new Error("batch simulation gave no result");
+    const outcomes = decodeFunctionResult({
+      abi: SIMULATE_EACH_ABI,
+      functionName: "simulateEach",
+      data: answer.ret,
+    }) as unknown as readonly Hex[];
+    if (outcomes.length !== ops.length)
+      throw new Error("batch simulation: wrong number of results");
+    return outcomes.map((outcome, i) => {
+      const one = decodeDelegateAndRevert(outcome);
+      if (!one) return null;
+      const execution = this.bundleExecution([ops[i]], one.success, one.ret);
+      // A failure naming no op (e.g. out of gas around it) is not the op's own answer: ask again alone.
+      return !execution.ok && execution.opIndex === null ? null : execution;
+    });
+  }
+
+  /** Runs `inner` on LeashBundleSimulator through EntryPoint.delegateAndRevert; null if it gave no answer. */
+  private async runSimulator(
+    inner: string,
+    retry?: RetryPolicy,
+  ): Promise<{ success: boolean; ret: Hex } | null> {
     const outcome = await this.chain.call(
       {
         from: this.from,
@@ -292,30 +348,23 @@ export class Simulator {
         data: encodeFunctionData({
           abi: DELEGATE_AND_REVERT_ABI,
           functionName: "delegateAndRevert",
-          args: [BUNDLE_SIMULATOR_ADDRESS, inner],
+          args: [BUNDLE_SIMULATOR_ADDRESS, inner as Hex],
         }),
       },
       "latest",
       retry,
       { [BUNDLE_SIMULATOR_ADDRESS]: { code: bundleSimulatorCode() } },
     );
-    let success: boolean;
-    let ret: string;
-    try {
-      if (!outcome.reverted) throw new Error("delegateAndRevert returned");
-      const parsed = decodeErrorResult({
-        abi: DELEGATE_AND_REVERT_ERROR_ABI,
-        data: outcome.data as Hex,
-      });
-      if (parsed.errorName !== "DelegateAndRevert") throw new Error("unexpected revert");
-      const [succeeded, returned] = parsed.args as readonly [boolean, Hex];
-      success = succeeded;
-      ret = returned;
-    } catch {
-      // Not the simulator's answer (e.g. a node without state overrides): say so, never guess.
+    // Not the simulator's answer (e.g. a node without state overrides): say so, never guess.
+    const answer = outcome.reverted ? decodeDelegateAndRevert(outcome.data) : null;
+    if (!answer) {
       const data = outcome.reverted ? outcome.data : outcome.result;
-      throw new Error(`bundle simulation gave no result (${data.slice(0, 80)})`);
+      throw new Error(`simulation gave no result (${data.slice(0, 80)})`);
     }
+    return answer;
+  }
+
+  private bundleExecution(ops: UserOperation[], success: boolean, ret: Hex): BundleExecution {
     if (!success) {
       const decoded = this.decoder.decode(ret);
       const error = validationError(decoded, (d) => this.decoder.describe(d));

@@ -5,9 +5,8 @@
  * the account for the missing funds in validation (a value call and a deposit write), which counts against
  * verificationGasLimit (AA26) and which a `validateUserOp` measured with no missing funds never sees.
  * Both ops must be accepted and, the second in a further bundle simulated on top of the pending first,
- * mined in one block. (Each op has its own nonce key: an op on the
- * next sequence number of a key whose op is still pending is refused at acceptance with AA25 today, since
- * acceptance simulates it against the latest state alone.) The failing side: an op whose
+ * mined in one block. (Each op has its own nonce key, so what is tested is the prefund stacking, not a
+ * nonce sequence: those are test/relayer/nonceSequence.ts.) The failing side: an op whose
  * verificationGasLimit really is too low is refused at once with the AA26 reason and never submitted.
  * Blocks are mined by hand, so "one block" does not depend on timing.
  */

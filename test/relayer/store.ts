@@ -281,6 +281,22 @@ for (const makeBackend of [sqliteBackend, postgresBackend]) {
       expect(await store.getSignerNonce(SIGNER)).to.equal(10);
     });
 
+    it("lists one sender's open ops for nonce sequences: not final ones, not other senders' or entry points'", async () => {
+      const sender = "0x0000000000000000000000000000000000005e01";
+      const [first, second, dropped] = [901, 902, 903].map((i) => op(i, sender));
+      const otherSender = op(904, "0x0000000000000000000000000000000000005e02");
+      const otherEntryPoint = { ...op(905, sender), entryPoint: SIGNER };
+      for (const o of [first, second, dropped, otherSender, otherEntryPoint])
+        expect(await store.insertOp(o, audit(o))).to.equal("inserted");
+      await store.removeOps([{ hash: dropped.hash, status: "dropped", reason: "test" }], 60_000);
+      const open = await store.listOpenOpsOfSender(EP, sender);
+      expect(open.map((r) => r.hash).sort()).to.deep.equal([first.hash, second.hash].sort());
+      expect(open.map((r) => r.nonce).sort()).to.deep.equal([first.nonce, second.nonce].sort());
+      expect(
+        await store.listOpenOpsOfSender(EP, "0x0000000000000000000000000000000000005e03"),
+      ).to.deep.equal([]);
+    });
+
     it("stores API keys and applies revocation and rotation patches", async () => {
       await store.insertApiKey({
         id: "0123456789abcdef",

@@ -11,6 +11,7 @@ import type { Logger } from "../logger.js";
 import type { NotifyService } from "../notify/service.js";
 import type { RelayerMetrics } from "../metrics.js";
 import type { SenderReputation } from "../reputation.js";
+import type { AcceptSimulator } from "../acceptSimulation.js";
 import type { Simulator } from "../simulation.js";
 import type { RelayerStore } from "../store/types.js";
 
@@ -26,6 +27,8 @@ export interface RelayerContext {
   requestChain: ChainClient;
   store: RelayerStore;
   simulator: Simulator;
+  /** Simulation of ops being accepted: those arriving together share one eth_call, each answered alone. */
+  acceptSimulator: AcceptSimulator;
   decoder: RevertDecoder;
   metrics: RelayerMetrics;
   logger: Logger;

@@ -4,7 +4,7 @@
  * (values we store as integers are millisecond timestamps, nonces and counters, all < 2^53).
  */
 import { resolve } from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import pg from "pg";
 
 export type SqlValue = string | number | null;
@@ -26,6 +26,8 @@ export interface SqlDriver extends SqlExecutor {
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
+
+const MAX_CACHED_STATEMENTS = 256;
 
 /** Serialises async critical sections on the single SQLite connection. */
 class Mutex {
@@ -51,6 +53,7 @@ export class SqliteDriver implements SqlDriver {
   private readonly db: DatabaseSync;
   private readonly mutex = new Mutex();
   private readonly executor: SqlExecutor;
+  private readonly statements = new Map<string, StatementSync>();
   private sharedAs: string | null = null;
 
   /**
@@ -88,10 +91,24 @@ export class SqliteDriver implements SqlDriver {
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.executor = {
       query: async <T>(sql: string, params: SqlValue[] = []) =>
-        this.db.prepare(sql).all(...(params as SQLInputValue[])) as T[],
+        this.statement(sql).all(...(params as SQLInputValue[])) as T[],
       run: async (sql: string, params: SqlValue[] = []) =>
-        Number(this.db.prepare(sql).run(...(params as SQLInputValue[])).changes),
+        Number(this.statement(sql).run(...(params as SQLInputValue[])).changes),
     };
+  }
+
+  /**
+   * The compiled statement for `sql`, kept for reuse: compiling costs ~25 us, running a typical one ~1 us,
+   * and an accepted op runs about ten. Bounded: SQL with a variable number of placeholders makes new entries.
+   */
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   query<T>(sql: string, params?: SqlValue[]): Promise<T[]> {
@@ -131,7 +148,10 @@ export class SqliteDriver implements SqlDriver {
       sharedSqlite.delete(this.sharedAs);
       this.sharedAs = null;
     }
-    await this.mutex.run(async () => this.db.close());
+    await this.mutex.run(async () => {
+      this.statements.clear();
+      this.db.close();
+    });
   }
 }
 

@@ -378,6 +378,14 @@ export class SqlRelayerStore implements RelayerStore {
     return row ? toOpRecord(row) : null;
   }
 
+  async listOpenOpsOfSender(entryPoint: string, sender: string): Promise<OpRecord[]> {
+    const rows = await this.db.query<Row>(
+      "SELECT * FROM user_ops WHERE sender = ? AND entry_point = ? AND status IN ('received', 'submitted')",
+      [sender, entryPoint],
+    );
+    return rows.map(toOpRecord);
+  }
+
   async listOps(filter: { status?: OpStatus; limit: number }): Promise<OpRecord[]> {
     const rows = filter.status
       ? await this.db.query<Row>(

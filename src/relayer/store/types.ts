@@ -137,6 +137,8 @@ export interface RelayerStore {
 
   insertOp(op: NewOpRecord, audit: AuditInput): Promise<InsertOpResult>;
   getOp(hash: string): Promise<OpRecord | null>;
+  /** Open (received or submitted) ops of one sender: its nonce sequences waiting in this relayer. */
+  listOpenOpsOfSender(entryPoint: string, sender: string): Promise<OpRecord[]>;
   listOps(filter: { status?: OpStatus; limit: number }): Promise<OpRecord[]>;
   countOpsByStatus(): Promise<Record<OpStatus, number>>;
   /** Claims up to `limit` received ops whose lease is free or expired (SKIP LOCKED on PostgreSQL). */

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { NodeUnavailableError } from "../../chain.js";
 import { InvalidParamsError, RpcError, ThrottledError } from "../../errors.js";
+import { isNonceRefusal, simulateAfterPredecessors } from "../../nonceSequence.js";
 import { checkOpFees, checkOpFields } from "../../simulation.js";
 import {
   address,
@@ -122,8 +123,26 @@ async function simulate(
       // The cached base fee may be a block old and higher than now: refuse only on the latest block's.
       checkOpFees(op, await relayer.baseFee({ fresh: true }), relayer.config.limits);
     }
-    // One eth_call: validation, then execution with exactly the op's callGasLimit.
-    const simulation = await relayer.simulator.simulateBundle([op]);
+    // Validation, then execution with exactly the op's callGasLimit; ops arriving together share one eth_call.
+    let simulation = await relayer.acceptSimulator.simulate(op);
+    if (!simulation.ok && isNonceRefusal(simulation.error)) {
+      // Its nonce may follow ops of the same key still pending here: validate it on top of them.
+      const sequenced = await simulateAfterPredecessors(op, {
+        store: relayer.store,
+        simulator: relayer.simulator,
+        chain: relayer.requestChain,
+        entryPoint: relayer.entryPoint,
+        maxPending: relayer.config.limits.maxPendingPerNonceKey,
+      });
+      if (sequenced) {
+        simulation = sequenced.simulation;
+        if (simulation.ok)
+          logger.info("op accepted after pending predecessors", {
+            op: hash,
+            predecessors: sequenced.predecessors,
+          });
+      }
+    }
     if (!simulation.ok) throw simulation.error;
     const execution = simulation.results[0];
     if (execution.error) throw execution.error;

@@ -1,0 +1,112 @@
+/**
+ * Simulation of ops being accepted (eth_sendUserOperation), batched. Ops that reach simulation in the same
+ * turn of the event loop (a burst of clients, many agents at once) are simulated in one eth_call,
+ * LeashBundleSimulator.simulateEach, which runs `simulateBundle([op])` for each op and rolls its state back
+ * before the next: every op gets exactly the answer its own call would give, against the same latest state,
+ * while the node parses the simulator's code and runs one call instead of one per op. Nothing waits to fill
+ * a batch: a lone op is simulated at once, on its own.
+ */
+import { NodeUnavailableError } from "./chain.js";
+import type { Logger } from "./logger.js";
+import type { BundleExecution, Simulator } from "./simulation.js";
+import { userOpGasTotal, type UserOperation } from "./userOp.js";
+
+export interface AcceptBatchLimits {
+  /** Ops per eth_call. */
+  maxOps: number;
+  /**
+   * Gas budget of one eth_call: twice each op's limits plus 100,000 (what simulateEach checks is left before
+   * simulating an op), summed; kept well under the node's eth_call gas cap so ops are rarely asked twice.
+   */
+  maxGas: bigint;
+}
+
+export const DEFAULT_ACCEPT_BATCH: AcceptBatchLimits = { maxOps: 64, maxGas: 20_000_000n };
+
+interface Waiting {
+  op: UserOperation;
+  resolve(result: BundleExecution): void;
+  reject(error: unknown): void;
+}
+
+/** What simulateEach checks is left for an op (LeashBundleSimulator._gasNeeded). */
+function gasNeeded(op: UserOperation): bigint {
+  return (userOpGasTotal(op) - op.preVerificationGas) * 2n + 100_000n;
+}
+
+export class AcceptSimulator {
+  private queue: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly simulator: Simulator,
+    private readonly logger: Logger,
+    private readonly limits: AcceptBatchLimits = DEFAULT_ACCEPT_BATCH,
+  ) {}
+
+  /** The op's validation and execution against the latest state, as `simulateBundle([op])` answers it. */
+  simulate(op: UserOperation): Promise<BundleExecution> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        for (const batch of this.split(this.queue.splice(0))) void this.run(batch);
+      });
+    });
+  }
+
+  /** Consecutive batches within the op count and gas budget (an op over the budget goes alone). */
+  private split(waiting: Waiting[]): Waiting[][] {
+    const batches: Waiting[][] = [];
+    let batch: Waiting[] = [];
+    let gas = 0n;
+    for (const entry of waiting) {
+      const need = gasNeeded(entry.op);
+      if (
+        batch.length > 0 &&
+        (batch.length >= this.limits.maxOps || gas + need > this.limits.maxGas)
+      ) {
+        batches.push(batch);
+        batch = [];
+        gas = 0n;
+      }
+      batch.push(entry);
+      gas += need;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    let answers: (BundleExecution | null)[];
+    if (batch.length === 1) {
+      answers = [null];
+    } else {
+      try {
+        answers = await this.simulator.simulateEach(batch.map((w) => w.op));
+      } catch (error) {
+        if (error instanceof NodeUnavailableError) {
+          for (const waiting of batch) waiting.reject(error);
+          return;
+        }
+        // The node gave no usable answer for the batch (e.g. a low eth_call gas cap): ask op by op.
+        this.logger.warn("batch simulation gave no result; simulating its ops one by one", {
+          ops: batch.length,
+          error,
+        });
+        answers = batch.map(() => null);
+      }
+    }
+    await Promise.all(
+      batch.map(async (waiting, i) => {
+        try {
+          waiting.resolve(answers[i] ?? (await this.simulator.simulateBundle([waiting.op])));
+        } catch (error) {
+          waiting.reject(error);
+        }
+      }),
+    );
+  }
+}
