@@ -13,6 +13,14 @@ export class NodeUnavailableError extends Error {
   }
 }
 
+/** The node answered 401/403: its URL's credentials are wrong. Retrying can't help, so it isn't retried. */
+export class NodeCredentialsRefusedError extends NodeUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeCredentialsRefusedError";
+  }
+}
+
 export class NodeRpcError extends Error {
   constructor(
     readonly code: number,
@@ -41,6 +49,20 @@ export interface RetryPolicy {
 }
 
 export const NO_RETRY: RetryPolicy = { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 };
+
+/**
+ * The attempts of a backoff (`initialDelayMs`, doubling, capped at `maxDelayMs`) whose waits add up to at least
+ * `waitMs`: the node gets that long to answer. 0 = one attempt, no wait.
+ */
+export function attemptsWithin(waitMs: number, initialDelayMs: number, maxDelayMs: number): number {
+  let attempts = 1;
+  let waited = 0;
+  for (let delay = initialDelayMs; waited < waitMs; delay = Math.min(delay * 2, maxDelayMs)) {
+    waited += delay;
+    attempts++;
+  }
+  return attempts;
+}
 
 export interface ChainClientOptions {
   /** The node's URL; userinfo (`user:password@`) is sent as an `Authorization: Basic` header. */
@@ -82,7 +104,10 @@ export class ChainClient {
     if (endpoint.authorization) this.headers.authorization = endpoint.authorization;
   }
 
-  /** Sends one request; retries only when the node is unreachable, with exponential backoff. */
+  /**
+   * Sends one request; retries only when the node is unreachable (not when it refuses the credentials), with
+   * exponential backoff.
+   */
   async request<T = unknown>(method: string, params: unknown[], retry?: RetryPolicy): Promise<T> {
     const policy = retry ?? this.options.retry;
     let delay = policy.initialDelayMs;
@@ -90,7 +115,12 @@ export class ChainClient {
       try {
         return await this.requestOnce<T>(method, params);
       } catch (error) {
-        if (!(error instanceof NodeUnavailableError) || attempt >= policy.attempts) throw error;
+        if (
+          !(error instanceof NodeUnavailableError) ||
+          error instanceof NodeCredentialsRefusedError ||
+          attempt >= policy.attempts
+        )
+          throw error;
         this.options.logger.warn("node unreachable, retrying", { method, attempt, delayMs: delay });
         await sleep(delay);
         delay = Math.min(delay * 2, policy.maxDelayMs);
@@ -153,7 +183,7 @@ export class ChainClient {
     }
     if (response.status === 401 || response.status === 403) {
       return failAll(
-        new NodeUnavailableError(
+        new NodeCredentialsRefusedError(
           `${label}: HTTP ${response.status} (the node refused the URL's credentials)`,
         ),
       );

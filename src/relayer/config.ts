@@ -104,6 +104,11 @@ export interface RelayerConfig {
   /** Distinguishes instances sharing one PostgreSQL queue (lease owner). */
   instanceId?: string;
   rpcTimeoutMs: number;
+  /**
+   * How long start-up waits for the node to answer before the relayer exits (default 30 s: a relayer restarted
+   * alongside its node is normal); 0 fails at once.
+   */
+  nodeStartupWaitMs: number;
   /** Attempts for node calls made while accepting an op (kept short: the client is waiting). */
   acceptRetryAttempts: number;
   logLevel: LogLevel;
@@ -165,6 +170,11 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
     if (!/^0x[0-9a-fA-F]{40}$/.test(a))
       throw new Error("config: walletImplementations must be addresses");
   if (
+    input.nodeStartupWaitMs !== undefined &&
+    !(Number.isSafeInteger(input.nodeStartupWaitMs) && input.nodeStartupWaitMs >= 0)
+  )
+    throw new Error("config: nodeStartupWaitMs must be a non-negative integer (milliseconds)");
+  if (
     input.keyExpiryNoticeSeconds !== undefined &&
     !(Number.isSafeInteger(input.keyExpiryNoticeSeconds) && input.keyExpiryNoticeSeconds >= 0)
   )
@@ -181,6 +191,7 @@ export function resolveConfig(rawInput: RelayerConfigInput): RelayerConfig {
     authRequired: true,
     rateLimits: { perKey: {}, perSender: {} },
     rpcTimeoutMs: 10_000,
+    nodeStartupWaitMs: 30_000,
     acceptRetryAttempts: 2,
     logLevel: "info",
     ...input,

@@ -53,6 +53,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
       "log-level": { type: "string" },
       "min-priority-fee": { type: "string" },
       "fee-margin-percent": { type: "string" },
+      "node-wait": { type: "string" },
     },
     strict: true,
   });
@@ -91,6 +92,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
     "LEASH_RELAYER_FEE_MARGIN_PERCENT",
     "--fee-margin-percent",
   );
+  const nodeWait = pick(values["node-wait"], "LEASH_RELAYER_NODE_WAIT");
+  if (nodeWait !== undefined && !/^[0-9]+$/.test(nodeWait.trim()))
+    throw new Error(
+      `--node-wait must be a whole number of seconds, got ${JSON.stringify(nodeWait)}`,
+    );
   const keystorePath = pick(values.keystore, "LEASH_KEYSTORE") ?? fromFile.signer?.keystorePath;
   return {
     ...fromFile,
@@ -117,6 +123,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): RelayerConfi
     logLevel:
       (pick(values["log-level"], "LEASH_LOG_LEVEL") as RelayerConfigInput["logLevel"]) ??
       fromFile.logLevel,
+    nodeStartupWaitMs:
+      nodeWait !== undefined ? Number(nodeWait.trim()) * 1_000 : fromFile.nodeStartupWaitMs,
     signer: {
       keystorePath,
       keystorePassword: env.LEASH_KEYSTORE_PASSWORD,

@@ -8,7 +8,7 @@ import { knownImplementations, LeashWalletCheck } from "./approvals/leashWallets
 import { Bundler } from "./bundler.js";
 import { NotifyService } from "./notify/service.js";
 import { NotifyStore } from "./notify/store.js";
-import { ChainClient } from "./chain.js";
+import { ChainClient, attemptsWithin } from "./chain.js";
 import { type RelayerConfig, type RelayerConfigInput, resolveConfig } from "./config.js";
 import { RevertDecoder } from "./decodeRevert.js";
 import { createLogger } from "./logger.js";
@@ -49,9 +49,13 @@ export async function startRelayer(input: RelayerConfigInput): Promise<RunningRe
     logger: bootLogger.child({ component: "chain" }),
   });
 
-  // Startup waits for the node a little longer: a relayer restarted alongside its node is normal.
+  // Startup waits for the node longer than later calls do: a relayer restarted alongside its node is normal.
   const chainId = await chain
-    .request<string>("eth_chainId", [], { attempts: 20, initialDelayMs: 100, maxDelayMs: 2_000 })
+    .request<string>("eth_chainId", [], {
+      attempts: attemptsWithin(config.nodeStartupWaitMs, 100, 2_000),
+      initialDelayMs: 100,
+      maxDelayMs: 2_000,
+    })
     .then(BigInt);
   const signer = await loadSigner(config.signer, chainId);
   // The lease owner must survive restarts (a restarted instance takes back its own leases at

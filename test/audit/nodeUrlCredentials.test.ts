@@ -45,7 +45,10 @@ function expectNoPassword(text: string, what: string): void {
 }
 
 /** `npm run relayer` as an operator runs it, until it exits: exit code and everything it printed. */
-async function relayerUntilExit(rpcUrl: string): Promise<{ code: number | null; output: string }> {
+async function relayerUntilExit(
+  rpcUrl: string,
+  nodeWaitSeconds: number,
+): Promise<{ code: number | null; output: string }> {
   const child = spawnTracked(
     process.execPath,
     ["--import", "tsx", join(REPO_ROOT, "src/relayer/main.ts"), "--port", "0", "--no-auth"],
@@ -58,6 +61,7 @@ async function relayerUntilExit(rpcUrl: string): Promise<{ code: number | null; 
         LEASH_ENTRY_POINT: Wallet.createRandom().address,
         LEASH_RELAYER_PRIVATE_KEY: HARDHAT_KEYS[3],
         LEASH_RELAYER_DB: `sqlite:${tempDir()}/relayer.sqlite`,
+        LEASH_RELAYER_NODE_WAIT: String(nodeWaitSeconds),
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -168,13 +172,17 @@ describe("F-4: node URL credentials are used and never shown", function () {
 
   describe("the relayer process", function () {
     it("test_relayerProcess_nodeDownOrCredentialsRefused_exitsNamingTheCause_withoutThePassword", async () => {
-      // Both run at once: the relayer gives the node ~30 s to come up before it gives up.
+      // A node that doesn't answer gets the start-up wait (2 s here, 30 s by default), retried with backoff; a
+      // node refusing the credentials is an answer, so that relayer exits at once even with a long wait.
       const closedPort = await freePort();
       const refusedBefore = gateway.counts.refused;
       const [down, refused] = await Promise.all([
-        relayerUntilExit(withCredentials(`http://127.0.0.1:${closedPort}`)),
-        relayerUntilExit(withCredentials(gateway.url, WRONG_PASSWORD)),
+        relayerUntilExit(withCredentials(`http://127.0.0.1:${closedPort}`), 2),
+        relayerUntilExit(withCredentials(gateway.url, WRONG_PASSWORD), 600),
       ]);
+      // 2 s of backoff from 100 ms is five retries (100 + 200 + 400 + 800 + 1,600 ms).
+      expect(down.output.match(/node unreachable, retrying/g)?.length, down.output).to.equal(5);
+      expect(refused.output).to.not.include("node unreachable, retrying");
       for (const run of [down, refused]) {
         expect(run.code, run.output).to.equal(1);
         expect(run.output).to.include('"msg":"relayer failed to start"');

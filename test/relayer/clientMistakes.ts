@@ -7,6 +7,8 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
 import { loadConfig } from "../../src/relayer/main.js";
+import { resolveConfig } from "../../src/relayer/config.js";
+import { attemptsWithin } from "../../src/relayer/chain.js";
 import type { UserOperation } from "../../src/relayer/userOp.js";
 import {
   HARDHAT_KEYS,
@@ -153,6 +155,28 @@ describe("relayer: client mistakes, calldata floor and the economic floor", func
     expect(() => loadConfig([...base, "--min-priority-fee", "1.5gwei"], {})).to.throw(
       /non-negative/,
     );
+  });
+
+  it("the start-up wait for the node is set in seconds by flag or environment; a bad value is refused", () => {
+    const base = ["--rpc-url", "http://127.0.0.1:1", "--entry-point", chain.entryPointAddress];
+    expect(resolveConfig(loadConfig(base, {})).nodeStartupWaitMs).to.equal(30_000);
+    expect(loadConfig([...base, "--node-wait", "5"], {}).nodeStartupWaitMs).to.equal(5_000);
+    expect(loadConfig(base, { LEASH_RELAYER_NODE_WAIT: "0" }).nodeStartupWaitMs).to.equal(0);
+    for (const bad of ["-1", "1.5", "30s", ""])
+      expect(() => loadConfig(base, { LEASH_RELAYER_NODE_WAIT: bad }), bad).to.throw(
+        /--node-wait must be a whole number of seconds/,
+      );
+    expect(() => loadConfig([...base, "--node-wait", "soon"], {})).to.throw(
+      /--node-wait must be a whole number of seconds, got "soon"/,
+    );
+    expect(() =>
+      resolveConfig({ ...loadConfig(base, {}), nodeStartupWaitMs: -1 } as never),
+    ).to.throw(/nodeStartupWaitMs must be a non-negative integer/);
+    // The backoff (100 ms doubling to 2 s) gets at least the wait: 0 s is one attempt, 30 s is 20.
+    expect(attemptsWithin(0, 100, 2_000)).to.equal(1);
+    expect(attemptsWithin(100, 100, 2_000)).to.equal(2);
+    expect(attemptsWithin(2_000, 100, 2_000)).to.equal(6);
+    expect(attemptsWithin(30_000, 100, 2_000)).to.equal(20);
   });
 
   it("never answered internal error above: no method failure was logged", () => {
