@@ -15,13 +15,23 @@ export interface AcceptBatchLimits {
   /** Ops per eth_call. */
   maxOps: number;
   /**
+   * Batch calls in flight at once. Ops arriving while this many are in flight wait for one to answer and go
+   * together in the next: under load batches grow by themselves (fewer node calls, and fewer commits, since the
+   * ops of one answer are stored in one transaction), while a lone op on an idle relayer still goes at once.
+   */
+  maxInFlight: number;
+  /**
    * Gas budget of one eth_call: twice each op's limits plus 100,000 (what simulateEach checks is left before
    * simulating an op), summed; kept well under the node's eth_call gas cap so ops are rarely asked twice.
    */
   maxGas: bigint;
 }
 
-export const DEFAULT_ACCEPT_BATCH: AcceptBatchLimits = { maxOps: 64, maxGas: 20_000_000n };
+export const DEFAULT_ACCEPT_BATCH: AcceptBatchLimits = {
+  maxOps: 64,
+  maxGas: 20_000_000n,
+  maxInFlight: 2,
+};
 
 interface Waiting {
   op: UserOperation;
@@ -37,6 +47,7 @@ function gasNeeded(op: UserOperation): bigint {
 export class AcceptSimulator {
   private queue: Waiting[] = [];
   private scheduled = false;
+  private inFlight = 0;
 
   constructor(
     private readonly simulator: Simulator,
@@ -48,35 +59,38 @@ export class AcceptSimulator {
   simulate(op: UserOperation): Promise<BundleExecution> {
     return new Promise((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        for (const batch of this.split(this.queue.splice(0))) void this.run(batch);
-      });
+      this.schedule();
     });
   }
 
-  /** Consecutive batches within the op count and gas budget (an op over the budget goes alone). */
-  private split(waiting: Waiting[]): Waiting[][] {
-    const batches: Waiting[][] = [];
-    let batch: Waiting[] = [];
-    let gas = 0n;
-    for (const entry of waiting) {
-      const need = gasNeeded(entry.op);
-      if (
-        batch.length > 0 &&
-        (batch.length >= this.limits.maxOps || gas + need > this.limits.maxGas)
-      ) {
-        batches.push(batch);
-        batch = [];
-        gas = 0n;
+  /** Sends what waits, in batches, at the end of this turn (ops of the same turn go together). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.batchLength());
+        this.inFlight++;
+        void this.run(batch).finally(() => {
+          this.inFlight--;
+          if (this.queue.length > 0) this.schedule();
+        });
       }
-      batch.push(entry);
+    });
+  }
+
+  /** How many waiting ops make the next batch: within the op count and gas budget (an op over it goes alone). */
+  private batchLength(): number {
+    let gas = 0n;
+    let length = 0;
+    for (const entry of this.queue) {
+      const need = gasNeeded(entry.op);
+      if (length > 0 && (length >= this.limits.maxOps || gas + need > this.limits.maxGas)) break;
       gas += need;
+      length++;
     }
-    if (batch.length > 0) batches.push(batch);
-    return batches;
+    return length;
   }
 
   private async run(batch: Waiting[]): Promise<void> {

@@ -178,13 +178,61 @@ describe("relayer: ops arriving together share one acceptance simulation", funct
     expect(batch.slice(1)).to.deep.equal([null, null]);
 
     // AcceptSimulator (each op over its gas budget goes alone) gives each op its own simulation's answer.
-    const accept = new AcceptSimulator(simulator, silentLogger, { maxOps: 64, maxGas: 10n ** 12n });
+    const accept = new AcceptSimulator(simulator, silentLogger, {
+      maxOps: 64,
+      maxGas: 10n ** 12n,
+      maxInFlight: 2,
+    });
     const answers = await Promise.all([small, big, after].map((op) => accept.simulate(op)));
     const alone = await Promise.all(
       [small, big, after].map((op) => simulator.simulateBundle([op])),
     );
     expect(answers.map(verdict)).to.deep.equal(alone.map(verdict));
     expect(verdict(answers[2])!.message).to.match(/AA24/);
+  });
+
+  it("ops arriving one by one while a call is in flight wait for it and go together in the next call", async () => {
+    const proxy = await startCountingProxy(chain.url);
+    try {
+      const from = new Wallet(HARDHAT_KEYS[1]).address;
+      const client = new ChainClient({
+        url: proxy.url,
+        timeoutMs: 30_000,
+        retry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 200 },
+        logger: silentLogger,
+      });
+      const counted = new Simulator(
+        client,
+        chain.entryPointAddress,
+        from,
+        from,
+        new RevertDecoder(),
+      );
+      const accept = new AcceptSimulator(counted, silentLogger, {
+        maxOps: 64,
+        maxGas: 10n ** 12n,
+        maxInFlight: 1,
+      });
+      const first = await transfer(accounts[0], 1n);
+      const later = await Promise.all([1, 2, 3, 0].map((i) => transfer(accounts[i], 1n)));
+      later.push(await strangerSigned(accounts[1]));
+      // The first op goes at once, alone; each later op arrives in a turn of its own while it is in flight.
+      const answers = [accept.simulate(first)];
+      for (const op of later) {
+        await new Promise((resolve) => setImmediate(resolve));
+        answers.push(accept.simulate(op));
+      }
+      const verdicts = (await Promise.all(answers)).map(verdict);
+      // One call for the first op, one simulateEach for the five that waited (not five calls of their own).
+      expect(proxy.counts).to.deep.equal({ ethCalls: 2, simulateEachCalls: 1 });
+      const alone = await Promise.all(
+        [first, ...later].map((op) => simulator.simulateBundle([op])),
+      );
+      expect(verdicts).to.deep.equal(alone.map(verdict));
+      expect(verdicts[5]!.message).to.match(/AA24/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   describe("through eth_sendUserOperation", function () {
