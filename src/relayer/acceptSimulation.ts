@@ -4,7 +4,8 @@
  * LeashBundleSimulator.simulateEach, which runs `simulateBundle([op])` for each op and rolls its state back
  * before the next: every op gets exactly the answer its own call would give, against the same latest state,
  * while the node parses the simulator's code and runs one call instead of one per op. Nothing waits to fill
- * a batch: a lone op is simulated at once, on its own.
+ * a batch: a lone op on an idle relayer is simulated at once, on its own; ops arriving while `maxInFlight`
+ * calls are out wait for one to answer and go together in the next.
  */
 import { NodeUnavailableError } from "./chain.js";
 import type { Logger } from "./logger.js";
