@@ -13,20 +13,20 @@ import { bundleSimulatorInterface } from "../../src/relayer/abi.js";
 import { ChainClient } from "../../src/relayer/chain.js";
 import { RevertDecoder } from "../../src/relayer/decodeRevert.js";
 import { silentLogger } from "../../src/relayer/logger.js";
-import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import type { RunningRelayer } from "../../src/relayer/relayer.js";
 import { type BundleExecution, Simulator } from "../../src/relayer/simulation.js";
 import type { UserOperation } from "../../src/relayer/userOp.js";
 import {
-  HARDHAT_KEYS,
   buildOp,
   call,
   createAccounts,
   freePort,
+  HARDHAT_KEYS,
   rpcOp,
   signOp,
   simpleExecute,
   startChain,
-  tempDir,
+  startTestRelayer,
   type TestAccount,
   type TestChain,
 } from "./helpers.js";
@@ -241,16 +241,10 @@ describe("relayer: ops arriving together share one acceptance simulation", funct
 
     before(async () => {
       proxy = await startCountingProxy(chain.url);
-      relayer = await startRelayer({
+      relayer = await startTestRelayer(chain, "accept-batch", {
         rpcUrl: proxy.url,
-        entryPoint: chain.entryPointAddress,
-        db: `sqlite:${tempDir()}/accept-batch.sqlite`,
-        signer: { privateKey: HARDHAT_KEYS[1] },
-        port: 0,
-        authRequired: false,
         // The bundler stays out of the way: only acceptance talks to the node here.
         bundler: { pollIntervalMs: 60_000 },
-        logSink: () => {},
       });
     });
 

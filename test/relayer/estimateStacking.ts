@@ -12,13 +12,13 @@
  */
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
-import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import type { RunningRelayer } from "../../src/relayer/relayer.js";
 import type { UserOperation } from "../../src/relayer/userOp.js";
 import {
-  HARDHAT_KEYS,
   buildOp,
   call,
   createAccounts,
+  HARDHAT_KEYS,
   rawRpc,
   rpcOp,
   signOp,
@@ -26,10 +26,10 @@ import {
   simpleExecute,
   sleep,
   startChain,
-  tempDir,
-  waitForFinal,
+  startTestRelayer,
   type TestAccount,
   type TestChain,
+  waitForFinal,
 } from "./helpers.js";
 
 describe("relayer estimates cover the state an op meets at inclusion", function () {
@@ -91,15 +91,7 @@ describe("relayer estimates cover the state an op meets at inclusion", function 
       })
     ).wait();
     expect(await deposit()).to.equal(0n);
-    relayer = await startRelayer({
-      rpcUrl: chain.url,
-      entryPoint: chain.entryPointAddress,
-      db: `sqlite:${tempDir()}/estimate-stacking.sqlite`,
-      signer: { privateKey: HARDHAT_KEYS[1] },
-      port: 0,
-      authRequired: false,
-      logSink: () => {},
-    });
+    relayer = await startTestRelayer(chain, "estimate-stacking");
     // From here on a block is mined only when the test says so.
     await rawRpc(chain.url, "evm_setAutomine", [false]);
     await rawRpc(chain.url, "evm_setIntervalMining", [0]);

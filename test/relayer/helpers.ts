@@ -21,6 +21,8 @@ import {
 } from "ethers";
 import { entryPointInterface } from "../../src/relayer/abi.js";
 import { encodeHandleOps } from "../../src/relayer/simulation.js";
+import type { RelayerConfigInput } from "../../src/relayer/config.js";
+import { startRelayer } from "../../src/relayer/relayer.js";
 import {
   getUserOperationHash,
   minimumPreVerificationGas,
@@ -284,6 +286,28 @@ export async function postRaw(url: string, body: string, headers: Record<string,
 
 export function tempDir(prefix = "leash-relayer-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The relayer most tests start: in this process, on `chain`, with its own SQLite file named `name`, the test
+ * signer, no API keys and no log output. `overrides` add or replace settings (e.g. another rpcUrl, bundler
+ * limits, auth).
+ */
+export function startTestRelayer(
+  chain: TestChain,
+  name: string,
+  overrides: Partial<RelayerConfigInput> = {},
+) {
+  return startRelayer({
+    rpcUrl: chain.url,
+    entryPoint: chain.entryPointAddress,
+    db: `sqlite:${tempDir()}/${name}.sqlite`,
+    signer: { privateKey: HARDHAT_KEYS[1] },
+    port: 0,
+    authRequired: false,
+    logSink: () => {},
+    ...overrides,
+  });
 }
 
 /** Polls leash_getUserOperationStatus until the op is final (included / failed / dropped). */

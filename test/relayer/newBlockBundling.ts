@@ -7,9 +7,8 @@
  * Assertions are on block numbers relative to acceptance, never on wall time.
  */
 import { expect } from "chai";
-import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import type { RunningRelayer } from "../../src/relayer/relayer.js";
 import {
-  HARDHAT_KEYS,
   buildOp,
   call,
   createAccounts,
@@ -17,10 +16,10 @@ import {
   rpcOp,
   sleep,
   startChain,
-  tempDir,
-  waitForFinal,
+  startTestRelayer,
   type TestAccount,
   type TestChain,
+  waitForFinal,
 } from "./helpers.js";
 
 describe("relayer bundles on each new block", function () {
@@ -60,16 +59,9 @@ describe("relayer bundles on each new block", function () {
     chain = await startChain();
     accounts = await createAccounts(chain, 2, 10n ** 19n);
     await chain.setIntervalMining(1_000);
-    relayer = await startRelayer({
-      rpcUrl: chain.url,
-      entryPoint: chain.entryPointAddress,
-      db: `sqlite:${tempDir()}/new-block.sqlite`,
-      signer: { privateKey: HARDHAT_KEYS[1] },
-      port: 0,
-      authRequired: false,
+    relayer = await startTestRelayer(chain, "new-block", {
       // Without the new-block trigger an op waiting for room would sit for ten blocks.
       bundler: { pollIntervalMs: 10_000, maxInFlightBundles: 1 },
-      logSink: () => {},
     });
   });
 

@@ -9,10 +9,9 @@
 import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
 import { USER_OPERATION_EVENT_TOPIC } from "../../src/relayer/abi.js";
-import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import type { RunningRelayer } from "../../src/relayer/relayer.js";
 import type { UserOperation } from "../../src/relayer/userOp.js";
 import {
-  HARDHAT_KEYS,
   buildOp,
   call,
   createAccounts,
@@ -23,7 +22,7 @@ import {
   simpleExecute,
   sleep,
   startChain,
-  tempDir,
+  startTestRelayer,
   type TestAccount,
   type TestChain,
 } from "./helpers.js";
@@ -78,17 +77,10 @@ describe("relayer: nonce sequences of one sender and key", function () {
   before(async () => {
     chain = await startChain();
     accounts = await createAccounts(chain, 4, 10n ** 19n);
-    relayer = await startRelayer({
-      rpcUrl: chain.url,
-      entryPoint: chain.entryPointAddress,
-      db: `sqlite:${tempDir()}/nonce-sequence.sqlite`,
-      signer: { privateKey: HARDHAT_KEYS[1] },
-      port: 0,
-      authRequired: false,
+    relayer = await startTestRelayer(chain, "nonce-sequence", {
       // One bundle in flight: while it is unmined, later ops wait in the queue (as the drop test needs).
       bundler: { maxInFlightBundles: 1, maxOpsPerBundle: 2 },
       limits: { maxPendingPerNonceKey: 3 },
-      logSink: () => {},
     });
     await rawRpc(chain.url, "evm_setAutomine", [false]);
   });

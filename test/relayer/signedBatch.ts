@@ -7,10 +7,10 @@
 import { expect } from "chai";
 import { Wallet, parseEther, type InterfaceAbi } from "ethers";
 import { OwnerClient, packOwnerSignatures, type SignedBatch } from "../../src/client/owner.js";
-import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
+import type { RunningRelayer } from "../../src/relayer/relayer.js";
 import { IAgentWallet__factory, type IAgentWallet } from "../../typechain-types/index.js";
 import { testWallets } from "../helpers/fixtures.js";
-import { HARDHAT_KEYS, call, startChain, tempDir, type TestChain } from "./helpers.js";
+import { HARDHAT_KEYS, call, startChain, startTestRelayer, type TestChain } from "./helpers.js";
 import { createLeashWallet, deployLeashStack, sortedOwners, walletConfig } from "./leashWallet.js";
 
 describe("relayer: leash_submitSignedBatch refuses a batch below the threshold, unpaid", function () {
@@ -61,16 +61,10 @@ describe("relayer: leash_submitSignedBatch refuses a batch below the threshold, 
       { balance: parseEther("1"), deposit: 0n },
     );
     wallet = IAgentWallet__factory.connect(walletAddress, chain.provider);
-    relayer = await startRelayer({
-      rpcUrl: chain.url,
-      entryPoint: chain.entryPointAddress,
-      db: `sqlite:${tempDir()}/signed-batch.sqlite`,
-      signer: { privateKey: HARDHAT_KEYS[1] },
-      port: 0,
+    relayer = await startTestRelayer(chain, "signed-batch", {
       authRequired: true,
       walletImplementations: [implementation],
       walletErrorAbi: IAgentWallet__factory.abi as unknown as InterfaceAbi,
-      logSink: () => {},
     });
     batch = await new OwnerClient({
       wallet: walletAddress,
