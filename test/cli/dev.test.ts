@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { predictStackAddresses } from "../../deploy/deterministic.js";
+import { spawnTracked, stopTracked } from "../helpers/children.js";
 import { Output } from "../../src/cli/output.js";
 import { startLocalChain, type LocalChain } from "../../src/cli/dev/chain.js";
 import { StepFailure, runScene, sceneFailure, type StepResult } from "../../src/cli/dev/scene.js";
@@ -265,7 +266,6 @@ describe("leash fund: test ETH on local chains only", function () {
   this.timeout(120_000);
 
   it("adds to a balance on anvil; refuses a zero or malformed amount and a non-local chain", async () => {
-    const { spawn } = await import("node:child_process");
     const { freePort } = await import("../../src/cli/dev/chain.js");
     const local = await startLocalChain({
       projectRoot: REPO_ROOT,
@@ -273,13 +273,13 @@ describe("leash fund: test ETH on local chains only", function () {
       kind: "anvil",
     });
     const port = await freePort();
-    // A node that says it is Base (chain id 8453): no dev funding there.
-    const base = spawn(join(REPO_ROOT, "node_modules/.bin/anvil"), [
-      "--port",
-      String(port),
-      "--chain-id",
-      "8453",
-    ]);
+    // A node that says it is Base (chain id 8453): no dev funding there. `.bin/anvil` is npm's wrapper around
+    // the binary: tracked as a process group, so stopping it stops the binary too (it was left running).
+    const base = spawnTracked(
+      join(REPO_ROOT, "node_modules/.bin/anvil"),
+      ["--port", String(port), "--chain-id", "8453"],
+      { stdio: "ignore" },
+    );
     try {
       const who = "0x00000000000000000000000000000000000f00d1";
       const env = cleanEnv();
@@ -329,7 +329,7 @@ describe("leash fund: test ETH on local chains only", function () {
       );
       expect(BigInt(await rpc<string>(url, "eth_getBalance", [who, "latest"]))).to.equal(0n);
     } finally {
-      base.kill("SIGKILL");
+      await stopTracked(base, "SIGKILL");
       await local.stop();
     }
   });
