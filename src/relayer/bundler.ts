@@ -43,7 +43,13 @@ import type {
   RelayerStore,
   TxRecord,
 } from "./store/types.js";
-import { inNonceOrder, isNonceRefusal, nonceKeyOf, successorRemovals } from "./nonceSequence.js";
+import {
+  inNonceOrder,
+  isNonceRefusal,
+  nonceKeyOf,
+  predecessorDroppedReason,
+  successorRemovals,
+} from "./nonceSequence.js";
 import { deserializeUserOperation, userOpGasTotal, type UserOperation } from "./userOp.js";
 
 // handleOps' own cost on top of the ops' limits (loop, beneficiary transfer, calldata).
@@ -860,7 +866,7 @@ export class Bundler {
           removals.push({
             hash: c.record.hash,
             status: "dropped",
-            reason: `its nonce follows op ${dropped.record.hash} (nonce 0x${dropped.op.nonce.toString(16)}), which was dropped`,
+            reason: predecessorDroppedReason(dropped.record.hash, dropped.op.nonce),
           });
           metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
         }
@@ -1117,8 +1123,11 @@ export class Bundler {
       dropped,
       new Set(removals.map((r) => r.hash)),
     );
-    for (const _ of more)
-      this.deps.metrics.opsTotal.inc({ outcome: "dropped", reason: "predecessor_dropped" });
+    if (more.length > 0)
+      this.deps.metrics.opsTotal.inc(
+        { outcome: "dropped", reason: "predecessor_dropped" },
+        more.length,
+      );
     return [...removals, ...more];
   }
 

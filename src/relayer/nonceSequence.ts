@@ -79,6 +79,10 @@ export async function simulateAfterPredecessors(
   return { predecessors: run.map((record) => record.hash), simulation: own };
 }
 
+/** Why an op is dropped with its dropped predecessor (one wording for the bundler and the queue). */
+export const predecessorDroppedReason = (hash: string, nonce: bigint): string =>
+  `its nonce follows op ${hash} (nonce 0x${nonce.toString(16)}), which was dropped`;
+
 /**
  * Ops to drop with ops being dropped: every open op of the same sender and nonce key with a higher nonce, not
  * already in `removals` and not mined. It can never validate now that a nonce before it won't be used.
@@ -108,7 +112,7 @@ export async function successorRemovals(
       removals.push({
         hash: record.hash,
         status: "dropped",
-        reason: `its nonce follows op ${op.hash} (nonce 0x${op.nonce.toString(16)}), which was dropped`,
+        reason: predecessorDroppedReason(op.hash, op.nonce),
       });
     }
   }

@@ -15,11 +15,12 @@
  * rotate the key; after a rotation the operator issues the agent a key scoped to the new one.
  */
 import { getAddress, recoverAddress } from "ethers";
+import { nonceKeyOf } from "../nonceSequence.js";
 
 const ADDRESS_BITS = 160n;
 
 export function nonceKeyAgent(nonce: bigint): string | null {
-  const key = nonce >> 64n;
+  const key = nonceKeyOf(nonce);
   if (key === 0n || key >> ADDRESS_BITS !== 0n) return null;
   return getAddress("0x" + key.toString(16).padStart(40, "0"));
 }
