@@ -158,6 +158,39 @@ describe("relayer: nonce sequences of one sender and key", function () {
     expect(final[0].status).to.equal("included");
   });
 
+  it("refuses a successor whose pending predecessor no longer validates, naming that predecessor", async () => {
+    const account = accounts[3];
+    const key = lane++;
+    // The predecessor asks for a large prefund, its successor for a small one.
+    const first = await send(await sequenced(account, key, 0n, { callGasLimit: 3_000_000n }));
+    expect(first.error, JSON.stringify(first.error)).to.equal(undefined);
+    const next = await sequenced(account, key, 1n);
+    const prefund = (op: UserOperation) =>
+      (op.callGasLimit + op.verificationGasLimit + op.preVerificationGas) * op.maxFeePerGas;
+    const deposit = (await chain.entryPoint.getFunction("balanceOf")(account.address)) as bigint;
+    const balance = await chain.provider.getBalance(account.address);
+    // Enough for the successor alone (so alone it fails only on its nonce, AA25), not for the predecessor.
+    const funds = (prefund(next) * 3n) / 2n - deposit;
+    expect(
+      funds > 0n &&
+        funds + deposit < prefund(await sequenced(account, key, 0n, { callGasLimit: 3_000_000n })),
+    ).to.equal(true);
+    await rawRpc(chain.url, "hardhat_setBalance", [account.address, "0x" + funds.toString(16)]);
+    try {
+      const successor = await send(next);
+      expect(successor.error?.code, JSON.stringify(successor.error)).to.equal(-32500);
+      expect(successor.error?.message).to.match(
+        /nonce follows pending operations that no longer validate/,
+      );
+      expect(successor.error?.message).to.include(first.result as string);
+      expect(successor.error?.data).to.deep.include({ field: "nonce", pendingOp: first.result });
+    } finally {
+      await rawRpc(chain.url, "hardhat_setBalance", [account.address, "0x" + balance.toString(16)]);
+    }
+    const final = await mineUntilFinal([first.result as string]);
+    expect(final[0].status).to.equal("included");
+  });
+
   it("keeps a successor queued (not dropped) while its predecessor is leased by another instance, then includes both", async () => {
     const [account, other] = [accounts[0], accounts[3]];
     const holder = await send(await sequenced(other, lane++, 0n));
