@@ -46,6 +46,15 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// committed to by the counterfactual address.
     function initialize(InitConfig calldata config, bytes[] calldata setupData) external;
 
+    /// @notice Executes a queued proposal (see `IProposalManager`) within `GRACE_PERIOD` after its eta, while its
+    /// approvals still meet the threshold. Anyone may call. An owners' proposal runs its calls, each setter
+    /// checking its delay against the time the proposal was queued; an escalated payment runs as the agent's
+    /// spending under every rule but `approvalAbove`, and is refused while the wallet is paused or the agent is
+    /// not active.
+    /// @dev In the core, beside the policy engine an escalated payment runs through: the engine is compiled into
+    /// the core alone, not into a module.
+    function execute(uint256 id) external payable;
+
     /// @notice Withdraws from the wallet's EntryPoint deposit (self-call: owners only).
     function withdrawDepositTo(address payable to, uint256 amount) external;
 

@@ -80,9 +80,6 @@ interface IProposalManager {
     /// @notice Takes back an approval (a queued proposal below the threshold goes back to pending).
     function revokeApproval(uint256 id) external;
 
-    /// @notice Executes a queued proposal past its eta. Anyone may call.
-    function execute(uint256 id) external payable;
-
     /// @notice Cancels a pending or queued proposal: any owner or guardian (a veto).
     function cancel(uint256 id) external;
 

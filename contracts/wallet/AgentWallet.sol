@@ -24,9 +24,11 @@ import * as Constants from "./WalletConstants.sol";
 /// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
 /// the policy this contract enforces; owners govern M-of-N, guardians pause, loosening waits out a timelock.
 /// @dev UUPS implementation behind an ERC1967 proxy; all state in ERC-7201 namespaces (see each manager).
-/// The management functions (owners, guardians, timelock, agents, policy, proposals) live in an immutable
-/// `AgentWalletModule` reached by DELEGATECALL from the fallback, so each contract fits EIP-170; talk to a
-/// wallet through `IAgentWallet`, the union of both.
+/// Everything that charges an agent's budget runs here: its user operations and its escalated payments
+/// (`execute`), so the policy's enforcement is compiled into the core alone. The other management functions
+/// (owners, guardians, timelock, agents, policy settings, proposing) live in immutable modules reached by
+/// DELEGATECALL from the fallback, so each contract fits EIP-170; talk to a wallet through `IAgentWallet`, the
+/// union of all.
 contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
@@ -157,6 +159,44 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         uint256 hot = _hotWord();
         if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
         _runAgentOp(agent, hot, calls, single);
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function execute(uint256 id) external payable nonReentrant {
+        Proposal storage p = _proposal(id);
+        if (p.state != IProposalManager.ProposalState.Queued)
+            revert IProposalManager.ProposalInvalidState(id, p.state);
+        if (block.timestamp < p.eta) revert IProposalManager.ProposalNotReady(id, p.eta);
+        if (block.timestamp > uint256(p.eta) + Constants.GRACE_PERIOD)
+            revert IProposalManager.ProposalExpired(id, uint256(p.eta) + Constants.GRACE_PERIOD);
+        uint256 approvals = _countApprovals(id);
+        if (approvals < _threshold())
+            revert IProposalManager.ProposalInsufficientApprovals(id, approvals, _threshold());
+        p.state = IProposalManager.ProposalState.Executed;
+        Call[] memory calls = p.calls;
+        address agent = p.escalatedBy;
+        if (agent == address(0)) {
+            // Each setter checks its delay, as needed now, against the time the proposal was queued. The
+            // outer run's record is kept aside: an owners' batch may execute a proposal.
+            (uint256 mode, uint256 recorded, uint256 queuedAt) = (
+                _tload(TL_MODE),
+                _tload(TL_DELAY),
+                _tload(TL_QUEUED_AT)
+            );
+            _tstore(TL_MODE, MODE_PROPOSAL);
+            _tstore(TL_QUEUED_AT, uint256(p.eta) - p.delay);
+            _executeCalls(calls);
+            _tstore(TL_MODE, mode);
+            _tstore(TL_DELAY, recorded);
+            _tstore(TL_QUEUED_AT, queuedAt);
+        } else {
+            // An escalated payment is agent spending that the owners let pass `approvalAbove`: every other
+            // rule, and the count, still apply.
+            _revertIfPaused();
+            _requireActive(agent);
+            _chargeAndExecuteAgentCalls(agent, calls, _classifyAll(agent, calls), _windowIndexes());
+        }
+        emit IProposalManager.ProposalExecuted(id, msg.sender);
     }
 
     /// @notice ERC-1271: only M-of-N owner signatures over `replaySafeHash(hash)`; agents can never sign.

@@ -9,7 +9,7 @@ import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {Call} from "../interfaces/LeashTypes.sol";
 import {WalletModule, requireModuleFor} from "./WalletModule.sol";
-import {MAX_PROPOSAL_LIFETIME, GRACE_PERIOD} from "./WalletConstants.sol";
+import {MAX_PROPOSAL_LIFETIME} from "./WalletConstants.sol";
 
 /// @title Governance functions of a Leash wallet: owners, guardians and the pause, the timelock, proposals.
 /// @notice Runs only by DELEGATECALL from an `AgentWallet` proxy's fallback, on the wallet's ERC-7201 storage,
@@ -265,43 +265,6 @@ contract GovernanceModule is
             p.eta = 0;
             emit ProposalUnqueued(id);
         }
-    }
-
-    /// @inheritdoc IProposalManager
-    function execute(uint256 id) external payable nonReentrant {
-        Proposal storage p = _proposal(id);
-        if (p.state != ProposalState.Queued) revert ProposalInvalidState(id, p.state);
-        if (block.timestamp < p.eta) revert ProposalNotReady(id, p.eta);
-        if (block.timestamp > uint256(p.eta) + GRACE_PERIOD)
-            revert ProposalExpired(id, uint256(p.eta) + GRACE_PERIOD);
-        uint256 approvals = _countApprovals(id);
-        if (approvals < _threshold())
-            revert ProposalInsufficientApprovals(id, approvals, _threshold());
-        p.state = ProposalState.Executed;
-        Call[] memory calls = p.calls;
-        address agent = p.escalatedBy;
-        if (agent == address(0)) {
-            // Each setter checks its delay, as needed now, against the time the proposal was queued. The
-            // outer run's record is kept aside: an owners' batch may execute a proposal.
-            (uint256 mode, uint256 recorded, uint256 queuedAt) = (
-                _tload(TL_MODE),
-                _tload(TL_DELAY),
-                _tload(TL_QUEUED_AT)
-            );
-            _tstore(TL_MODE, MODE_PROPOSAL);
-            _tstore(TL_QUEUED_AT, uint256(p.eta) - p.delay);
-            _executeCalls(calls);
-            _tstore(TL_MODE, mode);
-            _tstore(TL_DELAY, recorded);
-            _tstore(TL_QUEUED_AT, queuedAt);
-        } else {
-            // An escalated payment is agent spending that the owners let pass `approvalAbove`: every other
-            // rule, and the count, still apply.
-            _revertIfPaused();
-            _requireActive(agent);
-            _chargeAndExecuteAgentCalls(agent, calls, _classifyAll(agent, calls), _windowIndexes());
-        }
-        emit ProposalExecuted(id, msg.sender);
     }
 
     /// @inheritdoc IProposalManager

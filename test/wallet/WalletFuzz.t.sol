@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {IAgentWallet} from "../../contracts/interfaces/IAgentWallet.sol";
+import {IAgentWalletCore} from "../../contracts/interfaces/IAgentWalletCore.sol";
 import {IOwnerManager} from "../../contracts/interfaces/IOwnerManager.sol";
 import {IGuardianManager} from "../../contracts/interfaces/IGuardianManager.sol";
 import {IProposalManager} from "../../contracts/interfaces/IProposalManager.sol";
@@ -336,7 +337,7 @@ contract ProposalLifecycleFuzzTest is LeashTestBase {
                         block.timestamp >= eta &&
                         block.timestamp <= eta + 14 days &&
                         approvals >= wallet.threshold();
-                (bool ok, ) = address(wallet).call(abi.encodeCall(IProposalManager.execute, (id)));
+                (bool ok, ) = address(wallet).call(abi.encodeCall(IAgentWalletCore.execute, (id)));
                 if (ok != mayRun) _fail("execute decision wrong");
                 if (ok && eta < 1_700_000_000 + 24 hours) _fail("eta earlier than the admin delay");
                 executed = ok;
