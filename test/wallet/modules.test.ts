@@ -4,7 +4,8 @@
  * - selector shadowing: a module function the core (or the first module) also implements is never reached
  *   through the wallet, so a divergent copy would be a silent trap; only identical shared code may overlap;
  * - contracts built for different EntryPoints: each constructor checks the module it delegates to;
- * - a module called directly doing anything: it runs on its own empty storage and refuses every change.
+ * - a module called directly doing anything: it runs on its own empty storage and refuses every change;
+ * - the policy engine charging agent spending from more than one compiled copy: only the core charges.
  */
 import { expect } from "chai";
 import hre, { network } from "hardhat";
@@ -72,6 +73,26 @@ describe("The wallet's split into a core and two modules", function () {
           if (SHARED_IDENTICAL.includes(signature)) continue;
           expect(wallet.has(selector), `${signature} is declared in IAgentWallet`).to.equal(true);
         }
+      }
+    });
+  });
+
+  describe("where agent spending is charged", function () {
+    // An agent's payment is charged by the policy engine in one place, the core (its user operations and its
+    // escalated payments through `execute`): a second compiled copy in a module could drift from it. Every
+    // charged agent call emits `AgentCallExecuted`, every escalation `ApprovalRequested`; a LOG's topic is a
+    // PUSH32 of the event's hash in the runtime code, so the contracts that can emit them are the ones that
+    // charge.
+    it("test_engine_chargesAgentSpendingInTheCoreAlone", async function () {
+      const events = new Interface((await hre.artifacts.readArtifact("IPolicyEngine")).abi);
+      for (const name of ["AgentCallExecuted", "ApprovalRequested"]) {
+        const push32 = "7f" + events.getEvent(name)!.topicHash.slice(2);
+        const emitters: string[] = [];
+        for (const contract of ["AgentWallet", "GovernanceModule", "AgentPolicyModule"]) {
+          const code = (await hre.artifacts.readArtifact(contract)).deployedBytecode;
+          if (code.includes(push32)) emitters.push(contract);
+        }
+        expect(emitters, `contracts that emit ${name}`).to.deep.equal(["AgentWallet"]);
       }
     });
   });
