@@ -5,11 +5,14 @@ import {IAccount} from "@account-abstraction/contracts/interfaces/IAccount.sol";
 import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {Call} from "./LeashTypes.sol";
 
 /// @title The wallet's own entry points: ERC-4337 validation and execution, ERC-1271, setup.
 /// @notice User operations: agents use the 2D nonce key `uint192(uint160(sessionKey))`, owners key 0.
-/// `callData` is `executeUserOp.selector ++ abi.encode(Call[])`; agents sign the userOpHash with their key,
-/// owners sign it with the packed multisig format (see `OwnerManager`).
+/// An agent's `callData` calls `executeAgentCall(key, target, value, data)` (one call) or
+/// `executeAgentCalls(key, calls)` (a batch) with its own session key, and the agent signs the userOpHash with
+/// that key. The owners' `callData` is `executeUserOp.selector ++ abi.encode(Call[])`, signed with the packed
+/// multisig format (see `OwnerManager`).
 interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice Initial configuration, all of it committed to by the counterfactual address.
     struct InitConfig {
@@ -30,7 +33,8 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice Native currency arrived.
     event Received(address indexed from, uint256 amount);
 
-    /// @dev A user operation reached execution with a nonce key that is neither 0 (owners) nor an address.
+    /// @dev `executeUserOp` ran an operation whose nonce key isn't 0: it runs the owners' operations only (agents'
+    /// operations call `executeAgentCall` or `executeAgentCalls`).
     error WalletInvalidNonceKey(uint256 nonceKey);
     /// @dev Setup call `index` reverted with `reason`.
     error WalletSetupFailed(uint256 index, bytes reason);
@@ -45,6 +49,23 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// functions (add agents, set policies), run without timelock: it is the owners' initial configuration,
     /// committed to by the counterfactual address.
     function initialize(InitConfig calldata config, bytes[] calldata setupData) external;
+
+    /// @notice Runs one call of an agent's user operation under its policy (EntryPoint only). `key` is the
+    /// agent's session key: validation accepted the operation only when `key` is its nonce key and the key signed
+    /// it, so the agent named here is the one that signed.
+    /// @dev The agent's own entry point: the EntryPoint passes the operation's `callData` as is (no
+    /// `executeUserOp` re-encoding of the whole operation), and the call is decoded by the ABI decoder.
+    /// Re-checks what an earlier operation of the same bundle may have changed: the wallet's pause, and the
+    /// key's agent, status and validity range.
+    function executeAgentCall(
+        address key,
+        address target,
+        uint256 value,
+        bytes calldata data
+    ) external;
+
+    /// @notice Like `executeAgentCall`, for a batch of 1 to `MAX_CALLS` calls: all run or none.
+    function executeAgentCalls(address key, Call[] calldata calls) external;
 
     /// @notice Executes a queued proposal (see `IProposalManager`) within `GRACE_PERIOD` after its eta, while its
     /// approvals still meet the threshold. Anyone may call. An owners' proposal runs its calls, each setter

@@ -32,9 +32,6 @@ import * as Constants from "./WalletConstants.sol";
 contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
-    /// @dev Bytes before a one-call batch's call data in a canonical `executeUserOp` callData: the selector and
-    /// 7 words (array offset, length, element offset, target, value, data offset, data length).
-    uint256 private constant ONE_CALL_HEAD = 4 + 7 * 32;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
     bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
         "LeashMessage(bytes32 hash,uint256 epoch)"
@@ -129,36 +126,46 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         }
     }
 
-    /// @notice Executes a validated user operation: owner batches as approved by M owners (loosening calls are
-    /// queued), agent batches under the agent's policy, every call checked before it runs.
-    /// @dev Agent batches run under the reentrancy guard (`_runAgentOp`): nothing an agent pays can re-enter
-    /// the wallet. Owner batches don't, so that owners without ETH can run `execute(id)` (guarded itself).
+    /// @notice Executes a validated owners' operation: the batch as approved by M owners (loosening calls are
+    /// queued), every call checked before it runs.
+    /// @dev Not under the reentrancy guard, so that owners without ETH can run `execute(id)` (guarded itself).
     function executeUserOp(
         PackedUserOperation calldata userOp,
         bytes32 userOpHash
     ) external onlyEntryPoint {
         uint256 nonceKey = userOp.nonce >> 64;
-        (Call[] memory calls, Call memory single) = _decodeBatch(userOp.callData);
-        if (nonceKey == 0) {
-            if (calls.length == 0) calls = _oneCallBatch(single);
-            // Re-checked in the epoch in force now: an earlier op of the bundle may have changed the signers.
-            bytes32 digest = _hashOwnerOperation(userOpHash);
-            (bool ok, address[] memory signers) = _ownerSigners(digest, userOp.signature);
-            if (!ok) revert IProposalManager.SignatureInvalid(digest);
-            _submitApproved(calls, signers);
-            return;
+        if (nonceKey != 0) revert WalletInvalidNonceKey(nonceKey);
+        Call[] memory calls = abi.decode(userOp.callData[4:], (Call[]));
+        _checkBatch(calls.length);
+        // Re-checked in the epoch in force now: an earlier op of the bundle may have changed the signers.
+        bytes32 digest = _hashOwnerOperation(userOpHash);
+        (bool ok, address[] memory signers) = _ownerSigners(digest, userOp.signature);
+        if (!ok) revert IProposalManager.SignatureInvalid(digest);
+        _submitApproved(calls, signers);
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function executeAgentCall(
+        address key,
+        address target,
+        uint256 value,
+        bytes calldata data
+    ) external onlyEntryPoint {
+        (address agent, uint256 hot) = _usableAgentOf(key);
+        Call[] memory none;
+        _runAgentOp(agent, hot, none, Call(target, value, data));
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function executeAgentCalls(address key, Call[] calldata calls) external onlyEntryPoint {
+        _checkBatch(calls.length);
+        (address agent, uint256 hot) = _usableAgentOf(key);
+        if (calls.length == 1) {
+            Call[] memory none;
+            _runAgentOp(agent, hot, none, calls[0]);
+        } else {
+            _runAgentOp(agent, hot, calls, Call(address(0), 0, ""));
         }
-        if (nonceKey >> 160 != 0) revert WalletInvalidNonceKey(nonceKey);
-        // Validation accepted only keys of active agents; re-check, as an owner operation earlier in the same
-        // bundle may have paused the wallet, or suspended, revoked or rotated this agent.
-        // The key's validity range too: validation returned it to the EntryPoint, which checked it against the
-        // range as it was then; an earlier op may have moved it (e.g. validAfter into the future).
-        uint256 session = _sessionWord(address(uint160(nonceKey)));
-        address agent = address(uint160(session));
-        _requireUsable(agent, session);
-        uint256 hot = _hotWord();
-        if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
-        _runAgentOp(agent, hot, calls, single);
     }
 
     /// @inheritdoc IAgentWalletCore
@@ -243,17 +250,25 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         bytes32 userOpHash
     ) private returns (uint256) {
         bytes calldata callData = userOp.callData;
-        if (callData.length < 4 || bytes4(callData) != this.executeUserOp.selector) {
-            return SIG_VALIDATION_FAILED;
-        }
+        if (callData.length < 4) return SIG_VALIDATION_FAILED;
+        bytes4 selector = bytes4(callData);
         uint256 nonceKey = userOp.nonce >> 64;
         if (nonceKey == 0) {
+            if (selector != this.executeUserOp.selector) return SIG_VALIDATION_FAILED;
             return
                 _checkOwnerSignatures(_hashOwnerOperation(userOpHash), userOp.signature)
                     ? 0
                     : SIG_VALIDATION_FAILED;
         }
-        if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
+        // An agent's op calls one of its two entry points with its own key: execution trusts that argument, so
+        // it must be this op's nonce key, whose signature is checked below. A nonce key wider than an address
+        // is no key and can't equal an ABI-encoded address argument.
+        if (
+            (selector != this.executeAgentCall.selector &&
+                selector != this.executeAgentCalls.selector) ||
+            callData.length < 36 ||
+            uint256(bytes32(callData[4:36])) != nonceKey
+        ) return SIG_VALIDATION_FAILED;
         address key = address(uint160(nonceKey));
         // The session and rules slots are read as words (offsets bound to their structs by a test).
         uint256 session = _sessionWord(key);
@@ -289,54 +304,16 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         return gas * uint128(uint256(userOp.gasFees));
     }
 
-    /// @notice The batch an op's `callData` (`executeUserOp` selector, then an ABI-encoded `Call[]`) carries,
-    /// with the checked call count: a one-call batch as `single` with `calls` empty, any other as `calls`.
-    /// @dev A one-call batch encoded canonically (what the SDK sends: offsets 0x20, 0x20, 0x60, clean address,
-    /// no trailing bytes) is read straight from calldata; that layout is a valid ABI encoding `abi.decode`
-    /// decodes to the same call. Anything else goes through `abi.decode`.
-    function _decodeBatch(
-        bytes calldata callData
-    ) private pure returns (Call[] memory calls, Call memory single) {
-        uint256 length = callData.length;
-        if (length >= ONE_CALL_HEAD) {
-            uint256 target;
-            uint256 value;
-            uint256 dataLength;
-            bool canonical;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                // Safe: reads calldata inside `callData` (length >= ONE_CALL_HEAD checked); writes nothing.
-                let p := add(callData.offset, 4)
-                target := calldataload(add(p, 0x60))
-                value := calldataload(add(p, 0x80))
-                dataLength := calldataload(add(p, 0xc0))
-                canonical := and(
-                    and(eq(calldataload(p), 0x20), eq(calldataload(add(p, 0x20)), 1)),
-                    and(eq(calldataload(add(p, 0x40)), 0x20), eq(calldataload(add(p, 0xa0)), 0x60))
-                )
-            }
-            // `dataLength <= length` first, so the padded length below can't overflow.
-            if (
-                canonical &&
-                target >> 160 == 0 &&
-                dataLength <= length &&
-                length == ONE_CALL_HEAD + ((dataLength + 31) & ~uint256(31))
-            ) {
-                single = Call(
-                    address(uint160(target)),
-                    value,
-                    callData[ONE_CALL_HEAD:ONE_CALL_HEAD + dataLength]
-                );
-                return (calls, single);
-            }
-        }
-        calls = abi.decode(callData[4:], (Call[]));
-        _checkBatch(calls.length);
-        if (calls.length == 1) {
-            single = calls[0];
-            Call[] memory none;
-            calls = none;
-        }
+    /// @dev The agent of session key `key` and the wallet's hot slot, after re-checking what validation checked
+    /// and an earlier operation of the same bundle may have changed since: an owners' operation may have paused
+    /// the wallet, or suspended, revoked or rotated the agent, or moved the key's validity range (validation
+    /// returned the range to the EntryPoint, which checked it as it was then; e.g. validAfter into the future).
+    function _usableAgentOf(address key) private view returns (address agent, uint256 hot) {
+        uint256 session = _sessionWord(key);
+        agent = address(uint160(session));
+        _requireUsable(agent, session);
+        hot = _hotWord();
+        if (_pausedIn(hot)) revert IGuardianManager.WalletPaused();
     }
 
     /// @dev `[call]`, for the paths that take a batch.
@@ -345,8 +322,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         calls[0] = call;
     }
 
-    /// @dev `hot` is the wallet's hot slot as `executeUserOp` read it (see `_hotWord`); the batch is `single`
-    /// when `calls` is empty (see `_decodeBatch`).
+    /// @dev `hot` is the wallet's hot slot as `_usableAgentOf` read it (see `_hotWord`); the batch is `single`
+    /// when `calls` is empty.
     function _runAgentOp(
         address agent,
         uint256 hot,

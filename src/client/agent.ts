@@ -10,7 +10,7 @@ import { UNLIMITED_GAS } from "./policy.js";
 import {
   entryPointContract,
   erc20Interface,
-  executeUserOpCallData,
+  agentCallData,
   resolveCalls,
   walletContract,
   walletInterface,
@@ -224,7 +224,7 @@ export class AgentClient {
     const resolved = resolveCalls(calls);
     const ctx = await this.ctx();
     const record = await this.preflight(ctx);
-    const callData = executeUserOpCallData(resolved);
+    const callData = agentCallData(this.keyAddress, resolved);
     const nonce = (await entryPointContract(ctx.entryPoint, ctx.provider).getFunction("getNonce")(
       this.wallet,
       BigInt(this.keyAddress),

@@ -1,6 +1,6 @@
 /**
  * Contract bindings and encodings shared by the clients: the wallet's interface (IAgentWallet), the factory,
- * the EntryPoint fragments we read, `Call` batches and the agent's `executeUserOp` calldata.
+ * the EntryPoint fragments we read, `Call` batches and user-op calldata (agents' and owners').
  */
 import { AbiCoder, Contract, Interface, concat, isHexString, type ContractRunner } from "ethers";
 import { agentWalletAbi, agentWalletFactoryAbi } from "./abi/generated.js";
@@ -107,7 +107,32 @@ export function resolveCalls(calls: Call[]): ResolvedCall[] {
 }
 
 /**
- * `executeUserOp.selector ++ abi.encode(Call[])`: what an agent's (or owners') user op carries.
+ * An agent's user-op callData: `executeAgentCall(key, target, value, data)` for one call (the cheaper form),
+ * `executeAgentCalls(key, calls)` for a batch. `key` is the agent's session key, the op's nonce key: the wallet
+ * accepts the op only when they are the same key and it signed.
+ *
+ * @example
+ * const callData = agentCallData(sessionKey, resolveCalls([{ target: shop, value: 1n }]));
+ */
+export function agentCallData(key: string, calls: ResolvedCall[]): string {
+  const agentKey = toAddress(key, "session key");
+  if (calls.length === 1) {
+    const [call] = calls;
+    return walletInterface.encodeFunctionData("executeAgentCall", [
+      agentKey,
+      call!.target,
+      call!.value,
+      call!.data,
+    ]);
+  }
+  return walletInterface.encodeFunctionData("executeAgentCalls", [
+    agentKey,
+    calls.map((c) => [c.target, c.value, c.data]),
+  ]);
+}
+
+/**
+ * `executeUserOp.selector ++ abi.encode(Call[])`: what the owners' user op (nonce key 0) carries.
  *
  * @example
  * const callData = executeUserOpCallData(resolveCalls([{ target: shop, value: 1n }]));

@@ -7,6 +7,7 @@ export * from "./units.js";
 export * from "./policy.js";
 export {
   MAX_CALLS,
+  agentCallData,
   encodeWalletCall,
   executeUserOpCallData,
   factoryContract,

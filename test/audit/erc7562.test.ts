@@ -79,9 +79,12 @@ describe("ERC-7562 validation rules @productionBuild", function () {
     // Control: execution may use the clock and pay an EOA; the same checker run over it must say so.
     const fx = await networkHelpers.loadFixture(agentFixture);
     const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-    const hash = await fx.entryPoint.getUserOpHash(op);
-    const data = fx.wallet.interface.encodeFunctionData("executeUserOp", [op, hash]);
-    const violations = await check(fx, fx.address, await traceFromEntryPoint(fx, fx.address, data));
+    // The EntryPoint runs an agent's op by calling the wallet with its callData (executeAgentCall).
+    const violations = await check(
+      fx,
+      fx.address,
+      await traceFromEntryPoint(fx, fx.address, op.callData),
+    );
     const rules = new Set(violations.map((v) => `${v.rule} ${v.op}`));
     expect([...rules]).to.include("OP-011 TIMESTAMP");
     expect(

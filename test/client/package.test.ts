@@ -33,7 +33,7 @@ const error = toLeashError({ data });
 console.log(JSON.stringify({
   node: process.versions.node,
   exports: [AgentClient, OwnerClient, toLeashSmartAccount, paymentOutcome].map((f) => typeof f),
-  selector: encodeLeashCalls([{ to: zeroAddress, value: 1n }]).slice(0, 10),
+  selector: encodeLeashCalls("0x8ba1f109551bD432803012645Ac136ddd64DBA72", [{ to: zeroAddress, value: 1n }]).slice(0, 10),
   code: error.code, rule: error.rule,
 }));
 `;
@@ -113,7 +113,7 @@ describe("@leash/sdk package", function () {
       };
       expect(Number(out.node.split(".")[0])).to.be.at.least(20);
       expect(out.exports).to.deep.equal(["function", "function", "function", "function"]);
-      expect(out.selector).to.equal("0x8dd7712f");
+      expect(out.selector).to.equal("0x5ae6909d"); // executeAgentCall(address,address,uint256,bytes)
       expect(out).to.deep.include({ code: "POLICY_VIOLATION", rule: "PolicyPerTxLimitExceeded" });
 
       // The same empty project pays through a running stack (chain + relayer) with viem's own bundler client.

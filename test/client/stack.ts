@@ -14,7 +14,7 @@ import {
   parseEther,
   type InterfaceAbi,
 } from "ethers";
-import { executeUserOpCallData, type ResolvedCall } from "../../src/client/index.js";
+import { agentCallData, type ResolvedCall } from "../../src/client/index.js";
 import {
   getUserOperationHash,
   minimumPreVerificationGas,
@@ -161,7 +161,7 @@ export async function handMadeAgentOp(
     nonce: await entryPoint.getFunction("getNonce")(wallet, BigInt(key.address)),
     factory: null,
     factoryData: "0x",
-    callData: executeUserOpCallData(calls),
+    callData: agentCallData(key.address, calls),
     callGasLimit: 300_000n,
     verificationGasLimit: 300_000n,
     preVerificationGas: 0n,

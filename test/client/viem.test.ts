@@ -287,17 +287,25 @@ describe("toLeashSmartAccount (viem)", function () {
     expect(unknown.status === "failed" && unknown.rule).to.equal(undefined);
   });
 
-  it("test_encodeLeashCalls_roundTrip: callData is executeUserOp ++ abi.encode(Call[]), 1..32 calls", () => {
-    const calls = [
-      { to: shop, value: 1n, data: "0x" as Hex },
-      { to: wallet, value: 0n, data: "0xdeadbeef" as Hex },
-    ];
-    const data = encodeLeashCalls(calls);
-    expect(data.slice(0, 10)).to.equal("0x8dd7712f");
-    expect(decodeLeashCalls(data)).to.deep.equal(calls);
-    expect(() => encodeLeashCalls([])).to.throw(InvalidArgumentError);
-    expect(() => encodeLeashCalls(Array(33).fill({ to: shop }))).to.throw(InvalidArgumentError);
+  it("test_encodeLeashCalls_roundTrip: one call is executeAgentCall, 2..32 are executeAgentCalls, both name the key", () => {
+    const key = agent.address;
+    const one = [{ to: shop, value: 1n, data: "0x" as Hex }];
+    const single = encodeLeashCalls(key, one);
+    expect(single.slice(0, 10)).to.equal("0x5ae6909d"); // executeAgentCall(address,address,uint256,bytes)
+    expect(decodeLeashCalls(single)).to.deep.equal({ key, calls: one });
+    const calls = [...one, { to: wallet, value: 0n, data: "0xdeadbeef" as Hex }];
+    const batch = encodeLeashCalls(key, calls);
+    expect(batch.slice(0, 10)).to.equal("0x3c5b0a19"); // executeAgentCalls(address,(address,uint256,bytes)[])
+    expect(decodeLeashCalls(batch)).to.deep.equal({ key, calls });
+    expect(() => encodeLeashCalls(key, [])).to.throw(InvalidArgumentError);
+    expect(() => encodeLeashCalls(key, Array(33).fill({ to: shop }))).to.throw(
+      InvalidArgumentError,
+    );
     expect(() => decodeLeashCalls("0xa9059cbb")).to.throw(InvalidArgumentError);
+    // The owners' entry point is no agent operation.
+    expect(() => decodeLeashCalls(("0x8dd7712f" + "00".repeat(64)) as Hex)).to.throw(
+      InvalidArgumentError,
+    );
   });
 
   it("test_signUserOperation_refusesForeignOps: other sender, other nonce lane, other function, paymaster", async () => {
@@ -305,7 +313,7 @@ describe("toLeashSmartAccount (viem)", function () {
     const good = {
       sender: wallet,
       nonce,
-      callData: encodeLeashCalls([{ to: shop, value: 1n }]),
+      callData: encodeLeashCalls(agent.address, [{ to: shop, value: 1n }]),
       callGasLimit: 100_000n,
       verificationGasLimit: 100_000n,
       preVerificationGas: 50_000n,
@@ -320,6 +328,8 @@ describe("toLeashSmartAccount (viem)", function () {
       { ...good, nonce: 0n }, // the owners' lane
       { ...good, nonce: (BigInt(stranger) << 64n) | 0n },
       { ...good, callData: "0xa9059cbb" as Hex },
+      // Its own lane, but callData naming another key: the wallet would refuse it, the account doesn't sign it.
+      { ...good, callData: encodeLeashCalls(stranger, [{ to: shop, value: 1n }]) },
       { ...good, paymaster: stranger, paymasterData: "0x" as Hex },
       { ...good, factory: stranger, factoryData: "0x" as Hex },
     ])

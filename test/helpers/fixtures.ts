@@ -8,6 +8,7 @@ import {
   concat,
   getBytes,
   keccak256,
+  getAddress,
   toBeHex,
   zeroPadValue,
   solidityPacked,
@@ -137,6 +138,31 @@ export function encodeSelfCall(fn: string, args: unknown[], walletAddress: strin
   return { target: walletAddress, value: 0n, data: walletInterface.encodeFunctionData(fn, args) };
 }
 
+/**
+ * A user op's callData for `nonceKey`: the owners' `executeUserOp` batch on key 0; on an agent's key (an address),
+ * the agent's entry point naming that key (`executeAgentCall` for one call, `executeAgentCalls` for a batch). A
+ * key wider than an address names no agent: its op gets the owners' encoding (and validation refuses it).
+ */
+export function userOpCallData(nonceKey: bigint, calls: CallStruct[]): string {
+  if (nonceKey === 0n || nonceKey >> 160n !== 0n) return executeUserOpCallData(calls);
+  return agentCallData(getAddress(toBeHex(nonceKey, 20)), calls);
+}
+
+/** An agent's callData: `executeAgentCall(key, ...)` for one call, `executeAgentCalls(key, calls)` for a batch. */
+export function agentCallData(key: string, calls: CallStruct[]): string {
+  if (calls.length === 1) {
+    const [call] = calls;
+    return walletInterface.encodeFunctionData("executeAgentCall", [
+      key,
+      call!.target,
+      call!.value,
+      call!.data,
+    ]);
+  }
+  return walletInterface.encodeFunctionData("executeAgentCalls", [key, calls]);
+}
+
+/** The owners' callData: `executeUserOp.selector ++ abi.encode(Call[])`. */
 export function executeUserOpCallData(calls: CallStruct[]): string {
   const encoded = AbiCoder.defaultAbiCoder().encode(
     ["tuple(address target,uint256 value,bytes data)[]"],
@@ -179,7 +205,7 @@ export async function buildUserOp(
     sender,
     nonce,
     initCode: "0x",
-    callData: executeUserOpCallData(calls),
+    callData: userOpCallData(nonceKey, calls),
     accountGasLimits: packUint128Pair(gas.verification ?? 300_000n, gas.call ?? 500_000n),
     preVerificationGas: gas.preVerification ?? 60_000n,
     gasFees: packUint128Pair(gas.priorityFee ?? 1_000_000_000n, gas.maxFee ?? 20_000_000_000n),

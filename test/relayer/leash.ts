@@ -1,6 +1,6 @@
 /**
  * The relayer with the Leash AgentWallet: an agent's user op (nonce key = its session key,
- * callData = executeUserOp(Call[])) is included when within policy, and rejected before any gas
+ * callData = executeAgentCall(key, …) or executeAgentCalls(key, Call[])) is included when within policy, and rejected before any gas
  * is spent with -32521 and the wallet's policy error decoded as `{ rule, args }` when not.
  */
 import { expect } from "chai";

@@ -14,7 +14,7 @@ import {
   NATIVE,
   agentNonceKey,
   encodeWalletCall,
-  executeUserOpCallData,
+  agentCallData,
   testWallets,
   type CallStruct,
 } from "../helpers/fixtures.js";
@@ -42,7 +42,7 @@ export async function leashAgentOp(
     nonce,
     factory: null,
     factoryData: "0x",
-    callData: executeUserOpCallData(calls),
+    callData: agentCallData(agent, calls),
     callGasLimit: 500_000n,
     verificationGasLimit: 300_000n,
     preVerificationGas: 0n,

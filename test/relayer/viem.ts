@@ -23,7 +23,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createApiKey } from "../../src/relayer/auth/apiKeys.js";
 import { startRelayer, type RunningRelayer } from "../../src/relayer/relayer.js";
-import { agentNonceKey, executeUserOpCallData, packOwnerSignatures } from "../helpers/fixtures.js";
+import { agentNonceKey, packOwnerSignatures, userOpCallData } from "../helpers/fixtures.js";
 import {
   HARDHAT_KEYS,
   call,
@@ -298,7 +298,8 @@ describe("relayer interoperability with viem's bundler client", function () {
         client,
         entryPoint,
         async encodeCalls(calls) {
-          return executeUserOpCallData(
+          return userOpCallData(
+            nonceKey,
             calls.map((c) => ({ target: c.to, value: c.value ?? 0n, data: c.data ?? "0x" })),
           ) as Hex;
         },

@@ -7,9 +7,9 @@ import {IAgentWalletCore} from "../../contracts/interfaces/IAgentWalletCore.sol"
 import {IOwnerManager} from "../../contracts/interfaces/IOwnerManager.sol";
 import {IGuardianManager} from "../../contracts/interfaces/IGuardianManager.sol";
 import {IProposalManager} from "../../contracts/interfaces/IProposalManager.sol";
-import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {AgentRules, Call} from "../../contracts/interfaces/LeashTypes.sol";
 import {LeashTestBase} from "../helpers/LeashTestBase.sol";
+import {agentCallData} from "../helpers/AgentCallData.sol";
 
 /// @title Threshold math: any sequence of owner changes keeps 1 <= M <= N <= 16 and a consistent owner set.
 contract OwnerThresholdFuzzTest is LeashTestBase {
@@ -207,10 +207,7 @@ contract ValidationRangeFuzzTest is LeashTestBase {
     function _op(uint256 nonceKey) internal view returns (PackedUserOperation memory op) {
         op.sender = address(wallet);
         op.nonce = nonceKey << 64;
-        op.callData = abi.encodePacked(
-            IAccountExecute.executeUserOp.selector,
-            abi.encode(new Call[](0))
-        );
+        op.callData = agentCallData(address(uint160(nonceKey)), new Call[](0));
     }
 
     function testFuzz_validateUserOp_packsValidityRange(

@@ -586,6 +586,18 @@ describe("validateUserOp", function () {
       await expect(fx.wallet.connect(caller).executeUserOp(op, hash))
         .to.be.revertedWithCustomError(fx.wallet, "WalletOnlyEntryPoint")
         .withArgs(caller.address);
+      // The agent's own entry point (the op's callData, a one-call executeAgentCall) is EntryPoint-only too,
+      // and so is the batch form.
+      await expect(caller.sendTransaction({ to: fx.address, data: op.callData }))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletOnlyEntryPoint")
+        .withArgs(caller.address);
+      const batch = await agentOp(fx, fx.agentKey, [
+        pay(fx.recipient.address, 1n),
+        pay(fx.recipient.address, 1n),
+      ]);
+      await expect(caller.sendTransaction({ to: fx.address, data: batch.callData }))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletOnlyEntryPoint")
+        .withArgs(caller.address);
     }
   });
 });
@@ -593,14 +605,14 @@ describe("validateUserOp", function () {
 describe("what an agent can never do", function () {
   const uups = new Interface(["function upgradeToAndCall(address,bytes)"]);
 
+  /** Execution of a validated agent op: the EntryPoint calls the wallet with the op's callData. */
   async function executeAsAgent(fx: WalletFx, calls: ReturnType<typeof pay>[]) {
     const op = await agentOp(fx, fx.agentKey, calls);
-    const hash = await fx.entryPoint.getUserOpHash(op);
     const ep = await asEntryPoint(fx);
-    return { tx: fx.wallet.connect(ep).executeUserOp(op, hash), op, hash };
+    return { tx: ep.sendTransaction({ to: fx.address, data: op.callData }), op };
   }
 
-  it("test_executeUserOp_agentCallToWalletForbidden", async function () {
+  it("test_executeAgentCall_agentCallToWalletForbidden", async function () {
     const fx = await loadAgent();
     const v2 = await ethers.deployContract("AgentWalletV2Mock", [
       await fx.entryPoint.getAddress(),
@@ -653,7 +665,7 @@ describe("what an agent can never do", function () {
     expect(ethers.getAddress("0x" + impl.slice(26))).to.equal(await fx.implementation.getAddress());
   });
 
-  it("test_executeUserOp_agentCallToEntryPointForbidden", async function () {
+  it("test_executeAgentCall_agentCallToEntryPointForbidden", async function () {
     const fx = await loadAgent();
     const ep = await fx.entryPoint.getAddress();
     const withdraw = fx.entryPoint.interface.encodeFunctionData("withdrawTo", [
@@ -668,7 +680,7 @@ describe("what an agent can never do", function () {
     }
   });
 
-  it("test_executeUserOp_forbiddenCallAnywhereInBatchRevertsWholeBatch", async function () {
+  it("test_executeAgentCalls_forbiddenCallAnywhereInBatchRevertsWholeBatch", async function () {
     const fx = await loadAgent();
     const before = await ethers.provider.getBalance(fx.recipient.address);
     const { tx } = await executeAsAgent(fx, [pay(fx.recipient.address, 1n), self(fx, "pause", [])]);

@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { AbiCoder, concat } from "ethers";
+import { AbiCoder, Wallet, concat } from "ethers";
 import { ownerOperationDigest } from "../../src/client/signedActions.js";
 import {
   NATIVE,
+  type PackedUserOp,
   buildUserOp,
   createWallet,
+  executeUserOpCallData,
   ownerSignDigest,
   signAgentOp,
   signOwnerOp,
@@ -31,11 +33,13 @@ import {
   walletFixture,
 } from "../helpers/wallet.js";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
+import { IAgentWallet__factory } from "../../typechain-types/index.js";
 
 const conn: Conn = await network.create();
 const { ethers, networkHelpers } = conn;
 const load = () => networkHelpers.loadFixture(walletFixture);
 const loadAgent = () => networkHelpers.loadFixture(agentFixture);
+const walletInterface = IAgentWallet__factory.createInterface();
 
 async function asEntryPoint(fx: WalletFx) {
   const ep = await fx.entryPoint.getAddress();
@@ -136,22 +140,33 @@ describe("user operations through the real EntryPoint", function () {
         .withArgs(await fx.wallet.hashOwnerOperation(hash));
     });
 
-    it("test_executeUserOp_revertsOnEmptyBatchOrOversizedNonceKey", async function () {
+    it("test_executeUserOp_revertsOnEmptyBatchOrAnAgentsNonceKey", async function () {
       const fx = await loadAgent();
       const ep = await asEntryPoint(fx);
-      const empty = await agentOp(fx, fx.agentKey, []);
+      const empty = await ownerOp(fx, [], [fx.owners[0], fx.owners[1]]);
       await expect(
         fx.wallet.connect(ep).executeUserOp(empty, await fx.entryPoint.getUserOpHash(empty)),
       )
         .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidCallCount")
         .withArgs(0n, 32n);
-      const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-      // A nonce key wider than an address (never validated) is refused at execution too. The error is not
-      // pinned: today it is a misleading AgentInvalidStatus(agent, Active); it should be WalletInvalidUserOp.
-      const high = { ...op, nonce: ((1n << 160n) | BigInt(fx.agentKey.address)) << 64n };
-      await expect(
-        fx.wallet.connect(ep).executeUserOp(high, await fx.entryPoint.getUserOpHash(high)),
-      ).to.revert(ethers);
+      const emptyBatch = await agentOp(fx, fx.agentKey, []);
+      await expect(ep.sendTransaction({ to: fx.address, data: emptyBatch.callData }))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidCallCount")
+        .withArgs(0n, 32n);
+      // executeUserOp runs the owners' lane only (validation never lets an agent's op reach it): an op on an
+      // agent's key, or on a key wider than an address, is refused before anything runs.
+      const op = await ownerOp(fx, [pay(fx.recipient.address, 1n)], [fx.owners[0], fx.owners[1]]);
+      for (const nonceKey of [
+        BigInt(fx.agentKey.address),
+        (1n << 160n) | BigInt(fx.agentKey.address),
+      ]) {
+        const onKey = { ...op, nonce: nonceKey << 64n };
+        await expect(
+          fx.wallet.connect(ep).executeUserOp(onKey, await fx.entryPoint.getUserOpHash(onKey)),
+        )
+          .to.be.revertedWithCustomError(fx.wallet, "WalletInvalidNonceKey")
+          .withArgs(nonceKey);
+      }
       expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(0n);
     });
   });
@@ -202,69 +217,106 @@ describe("user operations through the real EntryPoint", function () {
         );
     });
 
-    it("test_handleOps_agentOneCallBatchNonCanonicalEncodingsPayAlike", async function () {
-      // The wallet reads a canonically encoded one-call batch straight from calldata and any other encoding
-      // through abi.decode: a valid non-canonical encoding of the same call pays and counts the same.
+    it("test_handleOps_agentOneCallAndBatchEntryPointsPayAlike", async function () {
+      // One call goes through executeAgentCall, a batch through executeAgentCalls; a batch of one through the
+      // batch entry point pays and counts like the one-call form.
       const fx = await loadAgent();
-      const selector = fx.wallet.interface.getFunction("executeUserOp")!.selector;
-      const word = (v: bigint) => ethers.toBeHex(v, 32);
-      const to = BigInt(fx.recipient.address);
-      const variants: [string, bigint, bigint[]][] = [
-        ["canonical", 1n, [0x20n, 1n, 0x20n, to, 1n, 0x60n, 0n]],
-        ["trailing word", 2n, [0x20n, 1n, 0x20n, to, 2n, 0x60n, 0n, 0n]],
-        ["array offset 0x40", 3n, [0x40n, 0xdeadn, 1n, 0x20n, to, 3n, 0x60n, 0n]],
-        ["data offset 0x80", 4n, [0x20n, 1n, 0x20n, to, 4n, 0x80n, 0xdeadn, 0n]],
+      const batchOfOne = walletInterface.encodeFunctionData("executeAgentCalls", [
+        fx.agentKey.address,
+        [pay(fx.recipient.address, 2n)],
+      ]);
+      const forms: [string, (op: PackedUserOp) => string, bigint, bigint][] = [
+        ["executeAgentCall", (op) => op.callData, 1n, 1n],
+        ["executeAgentCalls, one call", () => batchOfOne, 2n, 2n],
       ];
-      const before = await ethers.provider.getBalance(fx.recipient.address);
       let total = 0n;
-      for (const [name, value, words] of variants) {
+      for (const [name, callData, value, counted] of forms) {
         const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, value)]);
-        const callData = concat([selector, ...words.map(word)]);
-        if (name === "canonical") expect(callData).to.equal(op.callData);
-        const signed = await signAgentOp(fx.entryPoint, { ...op, callData }, fx.agentKey);
+        const signed = await signAgentOp(
+          fx.entryPoint,
+          { ...op, callData: callData(op) },
+          fx.agentKey,
+        );
         await expect(fx.entryPoint.handleOps([signed], fx.bundler.address), name)
           .to.emit(fx.wallet, "AgentCallExecuted")
           .withArgs(fx.agentKey.address, fx.recipient.address, NATIVE, value);
-        total += value;
+        total += counted;
         expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0], name).to.equal(total);
       }
-      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(before + total);
+      const batch = await agentOp(fx, fx.agentKey, [
+        pay(fx.recipient.address, 3n),
+        pay(fx.recipient.address, 4n),
+      ]);
+      expect(batch.callData.slice(0, 10)).to.equal(
+        walletInterface.getFunction("executeAgentCalls")!.selector,
+      );
+      await (await fx.entryPoint.handleOps([batch], fx.bundler.address)).wait();
+      expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0]).to.equal(total + 7n);
     });
 
-    it("test_handleOps_agentOneCallBatchMalformedInCanonicalShapeIsRefused", async function () {
-      // The canonical layout with a dirty address word or a data length past the end is not read from
-      // calldata: abi.decode refuses it, nothing is paid or counted.
+    it("test_validateUserOp_agentOpMustCallItsEntryPointWithItsOwnKey", async function () {
+      // Execution trusts the key named in the callData: validation must refuse every op whose callData names
+      // another key, uses the owners' entry point, or is too short to name one, even though the agent signed it.
       const fx = await loadAgent();
-      const selector = fx.wallet.interface.getFunction("executeUserOp")!.selector;
+      const key = fx.agentKey.address;
+      const stranger = Wallet.createRandom().address;
+      const call = pay(fx.recipient.address, 1n);
       const word = (v: bigint) => ethers.toBeHex(v, 32);
-      const to = BigInt(fx.recipient.address);
-      const variants: [string, bigint[]][] = [
-        ["dirty target", [0x20n, 1n, 0x20n, to | (1n << 200n), 1n, 0x60n, 0n]],
-        ["data length past the end", [0x20n, 1n, 0x20n, to, 1n, 0x60n, 1n << 255n]],
-        ["data length one, no data", [0x20n, 1n, 0x20n, to, 1n, 0x60n, 1n]],
+      const oneCall = walletInterface.getFunction("executeAgentCall")!.selector;
+      const forged: [string, string][] = [
+        [
+          "another key",
+          walletInterface.encodeFunctionData("executeAgentCall", [stranger, call.target, 1n, "0x"]),
+        ],
+        [
+          "another key, batch",
+          walletInterface.encodeFunctionData("executeAgentCalls", [stranger, [call, call]]),
+        ],
+        // The key's word with a bit set above the address: not the nonce key (which is exactly the address).
+        [
+          "dirty key word",
+          concat([
+            oneCall,
+            word(BigInt(key) | (1n << 200n)),
+            ethers.dataSlice(
+              walletInterface.encodeFunctionData("executeAgentCall", [key, call.target, 1n, "0x"]),
+              36,
+            ),
+          ]),
+        ],
+        ["owners' entry point", executeUserOpCallData([call])],
+        ["selector only", oneCall],
+        ["a 35-byte key word", concat([oneCall, ethers.dataSlice(word(BigInt(key)), 0, 31)])],
+        ["another function", walletInterface.encodeFunctionData("execute", [1n])],
       ];
-      const before = await ethers.provider.getBalance(fx.recipient.address);
-      for (const [name, words] of variants) {
-        const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 1n)]);
-        const callData = concat([selector, ...words.map(word)]);
+      for (const [name, callData] of forged) {
+        const op = await agentOp(fx, fx.agentKey, [call]);
         const signed = await signAgentOp(fx.entryPoint, { ...op, callData }, fx.agentKey);
-        const tx = fx.entryPoint.handleOps([signed], fx.bundler.address);
-        // abi.decode reverts without data, so the EntryPoint logs no revert reason: the op's event says it failed.
-        await expect(tx, name)
-          .to.emit(fx.entryPoint, "UserOperationEvent")
-          .withArgs(
-            await fx.entryPoint.getUserOpHash(signed),
-            fx.address,
-            ethers.ZeroAddress,
-            signed.nonce,
-            false,
-            (v: bigint) => v > 0n,
-            (v: bigint) => v > 0n,
-          );
-        await expect(tx, name).not.to.emit(fx.wallet, "AgentCallExecuted");
+        await expect(fx.entryPoint.handleOps([signed], fx.bundler.address), name)
+          .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
+          .withArgs(0n, "AA24 signature error");
       }
-      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(before);
-      expect((await fx.wallet.spent(fx.agentKey.address, NATIVE))[0]).to.equal(0n);
+      // The owners' lane can't reach an agent's entry point either, whoever signs.
+      const asOwners = await ownerOp(fx, [call], [fx.owners[0], fx.owners[1]]);
+      const viaAgentEntry = {
+        ...asOwners,
+        callData: walletInterface.encodeFunctionData("executeAgentCall", [
+          key,
+          call.target,
+          1n,
+          "0x",
+        ]),
+      };
+      for (const signed of [
+        await signOwnerOp(fx.entryPoint, viaAgentEntry, [fx.owners[0], fx.owners[1]]),
+        await signAgentOp(fx.entryPoint, viaAgentEntry, fx.agentKey),
+      ]) {
+        await expect(fx.entryPoint.handleOps([signed], fx.bundler.address))
+          .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
+          .withArgs(0n, "AA24 signature error");
+      }
+      expect(await ethers.provider.getBalance(fx.recipient.address)).to.equal(0n);
+      expect((await fx.wallet.spent(key, NATIVE))[0]).to.equal(0n);
     });
 
     it("test_handleOps_agentNonceKeysAreIndependent", async function () {

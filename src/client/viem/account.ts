@@ -3,13 +3,14 @@
  * key, so viem's `createBundlerClient`, permissionless's `createSmartAccountClient` or any ERC-4337 bundler can
  * send its payments. The wallet's conventions, which a hand-written `toSmartAccount` easily gets wrong:
  * - nonce key = the session key's address (the agent's own 2D nonce lane; key 0 is the owners' lane);
- * - callData = `executeUserOp.selector ++ abi.encode(Call[])` (the wallet decodes the calls itself);
+ * - callData = `executeAgentCall(key, target, value, data)` for one call, `executeAgentCalls(key, calls)` for a
+ *   batch, `key` being the session key (the wallet checks it is the op's nonce key);
  * - signature = the session key's 65-byte ECDSA signature of the userOpHash (the v0.8 EIP-712 digest);
  * - the stub signature is a well-formed ECDSA signature, so estimates run the same recovery as the real one.
  */
 import {
-  concat,
-  decodeAbiParameters,
+  decodeFunctionData,
+  encodeFunctionData,
   getAddress,
   isAddressEqual,
   slice,
@@ -18,7 +19,6 @@ import {
   type Address,
   type Hex,
   type LocalAccount,
-  encodeAbiParameters,
 } from "viem";
 import {
   entryPoint08Abi,
@@ -31,21 +31,40 @@ import { getChainId, getCode, readContract } from "viem/actions";
 import { agentWalletAbi } from "../abi/generated.js";
 import { InvalidArgumentError, UnknownAgentError, toLeashError } from "../errors.js";
 
-const CALLS_PARAM = [
-  {
-    type: "tuple[]",
-    components: [
-      { name: "target", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "data", type: "bytes" },
-    ],
-  },
-] as const;
+const AGENT_CALL = {
+  type: "function",
+  name: "executeAgentCall",
+  inputs: [
+    { name: "key", type: "address" },
+    { name: "target", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "data", type: "bytes" },
+  ],
+  outputs: [],
+  stateMutability: "nonpayable",
+} as const;
+const AGENT_CALLS = {
+  type: "function",
+  name: "executeAgentCalls",
+  inputs: [
+    { name: "key", type: "address" },
+    {
+      name: "calls",
+      type: "tuple[]",
+      components: [
+        { name: "target", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "data", type: "bytes" },
+      ],
+    },
+  ],
+  outputs: [],
+  stateMutability: "nonpayable",
+} as const;
 
-/** `executeUserOp(PackedUserOperation,bytes32)`: the wallet's user-op entry, followed by `abi.encode(Call[])`. */
-export const EXECUTE_USER_OP_SELECTOR = toFunctionSelector(
-  "executeUserOp((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes),bytes32)",
-);
+/** The agent's two user-op entry points on the wallet: one call, and a batch. */
+export const EXECUTE_AGENT_CALL_SELECTOR = toFunctionSelector(AGENT_CALL);
+export const EXECUTE_AGENT_CALLS_SELECTOR = toFunctionSelector(AGENT_CALLS);
 
 /** Most calls in one batch (the wallet's MAX_CALLS). */
 const MAX_CALLS = 32;
@@ -73,26 +92,49 @@ export type LeashSmartAccountImplementation = SmartAccountImplementation<
 >;
 export type LeashSmartAccount = SmartAccount<LeashSmartAccountImplementation>;
 
-/** A batch as the wallet takes it: `executeUserOp.selector ++ abi.encode(Call[])`, 1..32 calls. */
+/**
+ * An agent's op callData: `executeAgentCall(key, target, value, data)` for one call,
+ * `executeAgentCalls(key, calls)` for 2..32; `agentKey` is the session key (the op's nonce key).
+ */
 export function encodeLeashCalls(
+  agentKey: Address,
   calls: readonly { to: Address; value?: bigint | undefined; data?: Hex | undefined }[],
 ): Hex {
   if (calls.length === 0 || calls.length > MAX_CALLS)
     throw new InvalidArgumentError(`a batch needs between 1 and ${MAX_CALLS} calls`);
-  return concat([
-    EXECUTE_USER_OP_SELECTOR,
-    encodeAbiParameters(CALLS_PARAM, [
-      calls.map((c) => ({ target: getAddress(c.to), value: c.value ?? 0n, data: c.data ?? "0x" })),
-    ]),
-  ]);
+  const key = getAddress(agentKey);
+  const resolved = calls.map((c) => ({
+    target: getAddress(c.to),
+    value: c.value ?? 0n,
+    data: c.data ?? ("0x" as Hex),
+  }));
+  if (resolved.length === 1) {
+    const [call] = resolved;
+    return encodeFunctionData({
+      abi: [AGENT_CALL],
+      args: [key, call!.target, call!.value, call!.data],
+    });
+  }
+  return encodeFunctionData({ abi: [AGENT_CALLS], args: [key, resolved] });
 }
 
-/** The calls of a Leash user op's callData (inverse of `encodeLeashCalls`). */
-export function decodeLeashCalls(callData: Hex): { to: Address; value: bigint; data: Hex }[] {
-  if (callData.length < 10 || slice(callData, 0, 4).toLowerCase() !== EXECUTE_USER_OP_SELECTOR)
-    throw new InvalidArgumentError("callData is not a Leash executeUserOp batch");
-  const [calls] = decodeAbiParameters(CALLS_PARAM, slice(callData, 4));
-  return calls.map((c) => ({ to: c.target, value: c.value, data: c.data }));
+/** The session key and calls of a Leash agent op's callData (inverse of `encodeLeashCalls`). */
+export function decodeLeashCalls(callData: Hex): {
+  key: Address;
+  calls: { to: Address; value: bigint; data: Hex }[];
+} {
+  const selector = callData.length >= 10 ? slice(callData, 0, 4).toLowerCase() : "";
+  if (selector === EXECUTE_AGENT_CALL_SELECTOR) {
+    const { args } = decodeFunctionData({ abi: [AGENT_CALL], data: callData });
+    const [key, to, value, data] = args;
+    return { key, calls: [{ to, value, data }] };
+  }
+  if (selector === EXECUTE_AGENT_CALLS_SELECTOR) {
+    const { args } = decodeFunctionData({ abi: [AGENT_CALLS], data: callData });
+    const [key, calls] = args;
+    return { key, calls: calls.map((c) => ({ to: c.target, value: c.value, data: c.data })) };
+  }
+  throw new InvalidArgumentError("callData is not a Leash agent operation");
 }
 
 /**
@@ -164,10 +206,10 @@ export async function toLeashSmartAccount(
       return { factory: undefined, factoryData: undefined };
     },
     async encodeCalls(calls) {
-      return encodeLeashCalls(calls);
+      return encodeLeashCalls(agentKey, calls);
     },
     async decodeCalls(callData) {
-      return decodeLeashCalls(callData);
+      return decodeLeashCalls(callData).calls;
     },
     async getNonce() {
       return readContract(client, {
@@ -192,13 +234,19 @@ export async function toLeashSmartAccount(
     },
     async signUserOperation(params) {
       const { chainId: given, ...userOperation } = params;
-      // Deny by default: the session key signs only ops of this wallet, on its own lane, calling executeUserOp.
+      // Deny by default: the session key signs only ops of this wallet, on its own lane, calling the agent's
+      // entry points with its own key.
       const sender = userOperation.sender ?? wallet;
       if (!isAddressEqual(sender, wallet)) refuse(`sender ${sender} is not ${wallet}`);
       if (userOperation.nonce >> 64n !== nonceKey)
         refuse(`nonce key ${(userOperation.nonce >> 64n).toString(16)} is not the agent's`);
-      if (slice(userOperation.callData, 0, 4).toLowerCase() !== EXECUTE_USER_OP_SELECTOR)
-        refuse("callData does not call executeUserOp");
+      let named: Address | undefined;
+      try {
+        named = decodeLeashCalls(userOperation.callData).key;
+      } catch {
+        refuse("callData does not call executeAgentCall or executeAgentCalls");
+      }
+      if (!isAddressEqual(named!, agentKey)) refuse(`callData names key ${named}, not the agent's`);
       if (userOperation.factory) refuse("an agent operation cannot deploy a wallet");
       if (userOperation.paymaster)
         refuse("agent operations pay gas from the wallet, not a paymaster");

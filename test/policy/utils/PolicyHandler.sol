@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {EntryPoint} from "@account-abstraction/contracts/core/EntryPoint.sol";
-import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {IStakeManager} from "@account-abstraction/contracts/interfaces/IStakeManager.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
@@ -24,6 +23,7 @@ import {AgentWallet} from "../../../contracts/wallet/AgentWallet.sol";
 import {AgentPolicyModule} from "../../../contracts/wallet/AgentPolicyModule.sol";
 import {GovernanceModule} from "../../../contracts/wallet/GovernanceModule.sol";
 import {Vm} from "./TestBase.sol";
+import {agentCallData} from "../../helpers/AgentCallData.sol";
 
 /// @notice Drives a real Leash wallet through the real EntryPoint (agents sign with `vm.sign`, a bundler calls
 /// `handleOps`) and through its owners and guardian (pranked), while keeping an independent ground truth of what
@@ -523,7 +523,7 @@ contract PolicyHandler {
             sender: address(wallet),
             nonce: entryPoint.getNonce(address(wallet), key),
             initCode: "",
-            callData: abi.encodePacked(IAccountExecute.executeUserOp.selector, abi.encode(calls)),
+            callData: agentCallData(vm.addr(pk), calls),
             accountGasLimits: bytes32((uint256(600_000) << 128) | 3_000_000),
             preVerificationGas: 60_000,
             gasFees: bytes32((uint256(1 gwei) << 128) | 1 gwei),

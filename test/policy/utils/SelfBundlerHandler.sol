@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {EntryPoint} from "@account-abstraction/contracts/core/EntryPoint.sol";
-import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {IStakeManager} from "@account-abstraction/contracts/interfaces/IStakeManager.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
@@ -15,6 +14,7 @@ import {AgentWallet} from "../../../contracts/wallet/AgentWallet.sol";
 import {AgentPolicyModule} from "../../../contracts/wallet/AgentPolicyModule.sol";
 import {GovernanceModule} from "../../../contracts/wallet/GovernanceModule.sol";
 import {Vm} from "./TestBase.sol";
+import {agentCallData} from "../../helpers/AgentCallData.sol";
 
 /// @notice Issue 11's campaign: a stolen agent key that is also its own bundler (`handleOps` from its own address,
 /// itself the beneficiary) sends ops with any gas fields, calldata and targets, in bundles of one to four,
@@ -135,10 +135,7 @@ contract SelfBundlerHandler {
                 sender: address(wallet),
                 nonce: entryPoint.getNonce(address(wallet), uint192(uint160(agent))),
                 initCode: "",
-                callData: abi.encodePacked(
-                    IAccountExecute.executeUserOp.selector,
-                    abi.encode(calls)
-                ),
+                callData: agentCallData(agent, calls),
                 accountGasLimits: bytes32((uint256(400_000) << 128) | 100_000),
                 preVerificationGas: 1_500_000,
                 gasFees: bytes32((uint256(25 gwei) << 128) | 25 gwei),
@@ -233,7 +230,7 @@ contract SelfBundlerHandler {
             sender: address(wallet),
             nonce: nonce,
             initCode: "",
-            callData: abi.encodePacked(IAccountExecute.executeUserOp.selector, abi.encode(calls)),
+            callData: agentCallData(agent, calls),
             accountGasLimits: bytes32((verification << 128) | callGas),
             preVerificationGas: 21_000 + ((g >> 64) % 700_000),
             gasFees: bytes32((((g >> 160) % (maxFee + 1)) << 128) | maxFee),
