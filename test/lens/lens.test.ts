@@ -227,9 +227,9 @@ async function expectLensMatchesWallet(
 
 const PERMITTED_SELECTOR = "0x12345678";
 const OTHER_SELECTOR = "0xdeadbeef";
-/** Call data of every storage encoding of `bytes`: empty, short (31), exactly one word (32), long (33, 100). */
-const DATAS = ["0x", 31, 32, 33, 100].map((n) =>
-  typeof n === "string" ? n : hexlify(Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) % 256)),
+/** Call data of every storage encoding of `bytes`: empty, short (1 to 31 bytes, inline), one word and more. */
+const DATAS = [0, 1, 4, 16, 31, 32, 33, 64, 65, 100].map((n) =>
+  hexlify(Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) % 256)),
 );
 
 describe("LeashLens", function () {
