@@ -30,4 +30,5 @@ export {
   agentWalletFactoryAbi,
   passkeyOwnerAbi,
   passkeyOwnerFactoryAbi,
+  leashLensAbi,
 } from "./abi/generated.js";
