@@ -19,7 +19,6 @@ import {
   AbiCoder,
   Interface,
   type FunctionFragment,
-  Wallet,
   ZeroAddress,
   getBytes,
   hexlify,
@@ -30,7 +29,7 @@ import {
   toQuantity,
   zeroPadValue,
 } from "ethers";
-import { ILeashLens__factory } from "../../typechain-types/index.js";
+import { IAgentWallet__factory, ILeashLens__factory } from "../../typechain-types/index.js";
 import { DAY, HOUR, testWallets } from "../helpers/fixtures.js";
 import {
   type CallStruct,
@@ -49,12 +48,13 @@ import {
   selfCall,
   tokenPay,
   utc,
-  walletInterface,
 } from "../helpers/policy.js";
 
 const conn = await network.create();
 const { ethers, networkHelpers, provider } = conn;
-const lensInterface = ILeashLens__factory.createInterface();
+// Plain ethers Interfaces: the views are encoded by name from a table.
+const lensInterface: Interface = ILeashLens__factory.createInterface();
+const walletInterface: Interface = IAgentWallet__factory.createInterface();
 
 /** The wallet views the lens deliberately doesn't answer: they need the wallet's code or immutables. */
 const NOT_IN_LENS = [
