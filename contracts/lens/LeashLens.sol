@@ -262,18 +262,15 @@ contract LeashLens is ILeashLens {
     ) external view returns (Call[] memory calls) {
         uint256 array = _proposalSlot(wallet, id) + 2;
         uint256 count = _load(wallet, array);
-        // Each call is 3 slots from keccak256(array): target, value, data (a `bytes` slot).
-        uint256[] memory heads = _loadMany(
-            wallet,
-            _range(uint256(keccak256(abi.encode(array))), count * CALL_SLOTS)
-        );
+        // Call i is the 3 slots from keccak256(array) + 3i: target, value, data (a `bytes` slot).
+        uint256 first = uint256(keccak256(abi.encode(array)));
+        uint256[] memory heads = _loadMany(wallet, _range(first, count * CALL_SLOTS));
         calls = new Call[](count);
         for (uint256 i = 0; i < count; ++i) {
             uint256 at = i * CALL_SLOTS;
             calls[i].target = address(uint160(heads[at]));
             calls[i].value = heads[at + 1];
-            uint256 dataSlot = uint256(keccak256(abi.encode(array))) + at + 2;
-            calls[i].data = _bytesAt(wallet, dataSlot, heads[at + 2]);
+            calls[i].data = _bytesAt(wallet, first + at + 2, heads[at + 2]);
         }
     }
 
@@ -646,11 +643,13 @@ contract LeashLens is ILeashLens {
         if (head & 1 == 0) {
             uint256 shortLength = (head & 0xff) / 2;
             data = new bytes(shortLength);
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                // Safe: one word into `data`'s allocation (at least 32 bytes are allocated for its content only
-                // when shortLength > 0; with 0 the word lands on memory that is free and stays free).
-                mstore(add(data, 0x20), and(head, not(0xff)))
+            if (shortLength != 0) {
+                // solhint-disable-next-line no-inline-assembly
+                assembly ("memory-safe") {
+                    // Safe: one word into `data`'s content, allocated as one whole word (1 to 31 bytes);
+                    // the bytes past `shortLength` are zero in a short `bytes` slot.
+                    mstore(add(data, 0x20), and(head, not(0xff)))
+                }
             }
             return data;
         }
