@@ -20,6 +20,7 @@ import {
   Interface,
   type FunctionFragment,
   ZeroAddress,
+  concat,
   getBytes,
   hexlify,
   id,
@@ -392,6 +393,43 @@ describe("LeashLens", function () {
             block,
           );
           expect(out, `${kind}: ${name}`).to.deep.equal({ ok: false, data: expected });
+        }
+      });
+    }
+    // `extsload` answered with data of another shape than a wallet's: every branch of the shape check.
+    const word = (n: bigint) => zeroPadValue(toBeHex(n), 32);
+    const SHAPES: [string, string, string[]][] = [
+      ["31 bytes", hexlify(new Uint8Array(31).fill(1)), LENS_VIEWS],
+      ["33 bytes", hexlify(new Uint8Array(33).fill(1)), LENS_VIEWS],
+      // A whole bytes32[] of one word: too long for one slot, the wrong length for any batch the lens asks.
+      ["a bytes32[1]", AbiCoder.defaultAbiCoder().encode(["bytes32[]"], [[word(1n)]]), LENS_VIEWS],
+      // The size of remaining's 3-slot batch (64 + 3 * 32 bytes), with the array at another offset.
+      [
+        "a 3-word batch at offset 0x40",
+        concat([word(0x40n), word(3n), word(1n), word(2n), word(3n)]),
+        ["remaining"],
+      ],
+      // The same size, claiming 4 words.
+      [
+        "a 3-word batch claiming 4",
+        concat([word(0x20n), word(4n), word(1n), word(2n), word(3n)]),
+        ["remaining"],
+      ],
+    ];
+    for (const [shape, reply, views] of SHAPES) {
+      it(`test_lens_aContractAnswering_${shape.replaceAll(" ", "_")}_isRefused`, async function () {
+        const liar = await (await ethers.deployContract("ReturnWithMock", [reply])).getAddress();
+        const block = Number(await provider.request({ method: "eth_blockNumber" }));
+        const expected = lensInterface.encodeErrorResult("LensNotAWallet", [liar]);
+        const s = subjects();
+        for (const name of views) {
+          const args = argumentsOf(name, s)[1] ?? argumentsOf(name, s)[0];
+          const out = await rawCall(
+            lens,
+            lensInterface.encodeFunctionData(name, [liar, ...args]),
+            block,
+          );
+          expect(out, `${shape}: ${name}`).to.deep.equal({ ok: false, data: expected });
         }
       });
     }
