@@ -118,8 +118,8 @@ export function planStack(
 
 /**
  * The Leash wallet stack on the canonical EntryPoint: the two management modules, the wallet
- * implementation (core -> GovernanceModule -> AgentPolicyModule, split under EIP-170), the factory and the
- * passkey owner factory.
+ * implementation (core -> GovernanceModule -> AgentPolicyModule, split under EIP-170), the factory, the
+ * passkey owner factory and the lens (every wallet view, read from storage).
  * When a constructor changes, change it here: the Ignition modules and the dev stack follow.
  */
 export const WALLET_STACK = [
@@ -129,6 +129,9 @@ export const WALLET_STACK = [
   { name: "AgentWalletFactory", args: [{ ref: "AgentWallet" }] },
   // Passkey owners (ERC-1271 over WebAuthn): one contract per P-256 key, at the same address on every chain.
   { name: "PasskeyOwnerFactory", args: [] },
+  // Every wallet view, answered from a wallet's storage through its `extsload`: stateless, no constructor
+  // arguments, one singleton for every wallet (and every EntryPoint) on a chain.
+  { name: "LeashLens", args: [] },
 ] as const;
 
 /** Keys of the stack's addresses as the dev stack, the config and Ignition's result name them. */
@@ -138,6 +141,7 @@ export const STACK_KEYS: Record<(typeof WALLET_STACK)[number]["name"], string> =
   AgentWallet: "implementation",
   AgentWalletFactory: "factory",
   PasskeyOwnerFactory: "passkeyOwnerFactory",
+  LeashLens: "lens",
 };
 
 /** The addresses the wallet stack has (or will have) on every chain, from the current build. */
@@ -148,6 +152,7 @@ export function predictStackAddresses(root: string = PROJECT_ROOT): {
   implementation: string;
   factory: string;
   passkeyOwnerFactory: string;
+  lens: string;
 } {
   const out: Record<string, string> = { entryPoint: CANONICAL_ENTRY_POINT_V08 };
   for (const p of planStack(WALLET_STACK, root))

@@ -16,6 +16,8 @@ const SOURCES: [name: string, artifact: string][] = [
   ["agentWalletFactoryAbi", "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json"],
   ["passkeyOwnerAbi", "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json"],
   ["passkeyOwnerFactoryAbi", "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json"],
+  // Every wallet view as `lens.<view>(wallet, ...args)` (contracts/lens/LeashLens.sol).
+  ["leashLensAbi", "contracts/interfaces/ILeashLens.sol/ILeashLens.json"],
 ];
 
 /**

@@ -82,6 +82,16 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice The wallet's EntryPoint deposit.
     function getDeposit() external view returns (uint256);
 
+    /// @notice The word in this wallet's storage slot `slot`, as `eth_getStorageAt` returns it.
+    /// @dev Why: every slot of a contract is public anyway (`eth_getStorageAt`); this lets a contract read them
+    /// inside one `eth_call`. The wallet's views are answered from storage by the stateless `LeashLens`, reached
+    /// by STATICCALL, so a view can neither write nor shadow a wallet function. Layout: ERC-7201 namespaces (see
+    /// each manager and audits/storage-layout.reference.json).
+    function extsload(bytes32 slot) external view returns (bytes32);
+
+    /// @notice The words in storage slots `slots`, in order (see `extsload(bytes32)`).
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);
+
     /// @notice What each owner signs for an owners' user operation (nonce key 0): EIP-712
     /// `OwnerOperation(bytes32 userOpHash,uint256 epoch)` with the current `signatureEpoch`.
     function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32);

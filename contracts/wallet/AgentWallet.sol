@@ -243,6 +243,39 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         return ENTRY_POINT.balanceOf(address(this));
     }
 
+    /// @inheritdoc IAgentWalletCore
+    function extsload(bytes32 slot) external view returns (bytes32) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: reads one storage slot into scratch space and returns it; writes no storage.
+            mstore(0, sload(slot))
+            return(0, 0x20)
+        }
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Safe: writes the ABI encoding of a bytes32[] (offset, length, words) at the free memory pointer
+            // and returns it at once; reads only `slots` (calldata, length checked by the ABI decoder).
+            let start := mload(0x40)
+            mstore(start, 0x20)
+            mstore(add(start, 0x20), slots.length)
+            let out := add(start, 0x40)
+            let end := add(out, shl(5, slots.length))
+            for {
+                let p := slots.offset
+            } lt(out, end) {
+                out := add(out, 0x20)
+                p := add(p, 0x20)
+            } {
+                mstore(out, sload(calldataload(p)))
+            }
+            return(start, sub(end, start))
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _validateUserOp(

@@ -37,9 +37,9 @@ export function addWalletStack(m: IgnitionModuleBuilder) {
     contracts[STACK_KEYS[planned.name as keyof typeof STACK_KEYS]] = contract;
     previous = contract;
   }
-  const { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory } =
+  const { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory, lens } =
     contracts;
-  return { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory };
+  return { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory, lens };
 }
 
 /** The wallet stack on the canonical EntryPoint v0.8 (any chain that has it and the CREATE2 deployer). */

@@ -31,4 +31,5 @@ export {
   agentWalletFactoryAbi,
   passkeyOwnerAbi,
   passkeyOwnerFactoryAbi,
+  leashLensAbi,
 } from "./abi/generated.js";

@@ -94,6 +94,7 @@ describe("leash dev --once: the one-command local stack and its scene", function
       "factory",
       "governanceModule",
       "implementation",
+      "lens",
       "passkeyOwnerFactory",
       "policyModule",
     ]);

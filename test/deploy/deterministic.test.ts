@@ -75,6 +75,7 @@ describe("deterministic deployment on two separately started local chains", func
       ["AgentWallet (implementation)", "implementation"],
       ["AgentWalletFactory", "factory"],
       ["PasskeyOwnerFactory", "passkeyOwnerFactory"],
+      ["LeashLens", "lens"],
     ] as const)
       expect(doc, label).to.include(`| ${label} | \`${expected[key]}\` |`);
   });

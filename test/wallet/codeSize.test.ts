@@ -11,6 +11,7 @@ const DEPLOYED_CONTRACTS = [
   "AgentWalletFactory",
   "PasskeyOwner",
   "PasskeyOwnerFactory",
+  "LeashLens",
 ];
 
 describe("EIP-170 code size @productionBuild", function () {

@@ -20,6 +20,7 @@ export interface StackAddresses {
   implementation: string;
   factory: string;
   passkeyOwnerFactory: string;
+  lens: string;
 }
 
 export interface DeployResult {
@@ -91,6 +92,7 @@ export async function ignitionDeployLocal(options: {
       implementation: await address("implementation"),
       factory: await address("factory"),
       passkeyOwnerFactory: await address("passkeyOwnerFactory"),
+      lens: await address("lens"),
     };
   } finally {
     await connection.close();
