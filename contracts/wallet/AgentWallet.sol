@@ -293,9 +293,10 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
                     ? 0
                     : SIG_VALIDATION_FAILED;
         }
+        // An agent's lane is its key's address; a wider nonce key is no agent's (and would be a second lane).
+        if (nonceKey >> 160 != 0) return SIG_VALIDATION_FAILED;
         // An agent's op calls one of its two entry points with its own key: execution trusts that argument, so
-        // it must be this op's nonce key, whose signature is checked below. A nonce key wider than an address
-        // is no key and can't equal an ABI-encoded address argument.
+        // it must be this op's nonce key, whose signature is checked below.
         if (
             (selector != this.executeAgentCall.selector &&
                 selector != this.executeAgentCalls.selector) ||

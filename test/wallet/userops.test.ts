@@ -296,6 +296,30 @@ describe("user operations through the real EntryPoint", function () {
           .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
           .withArgs(0n, "AA24 signature error");
       }
+      // A nonce key wider than an address whose low 160 bits are the agent's key, with callData naming that same
+      // wide word: no agent's lane (it would be a second one for the key), refused even though the key signed.
+      const wide = (1n << 160n) | BigInt(key);
+      const op = await agentOp(fx, fx.agentKey, [call]);
+      const wideOp = {
+        ...op,
+        nonce: await fx.entryPoint.getNonce(fx.address, wide),
+        callData: concat([
+          oneCall,
+          word(wide),
+          ethers.dataSlice(
+            walletInterface.encodeFunctionData("executeAgentCall", [key, call.target, 1n, "0x"]),
+            36,
+          ),
+        ]),
+      };
+      await expect(
+        fx.entryPoint.handleOps(
+          [await signAgentOp(fx.entryPoint, wideOp, fx.agentKey)],
+          fx.bundler.address,
+        ),
+      )
+        .to.be.revertedWithCustomError(fx.entryPoint, "FailedOp")
+        .withArgs(0n, "AA24 signature error");
       // The owners' lane can't reach an agent's entry point either, whoever signs.
       const asOwners = await ownerOp(fx, [call], [fx.owners[0], fx.owners[1]]);
       const viaAgentEntry = {
