@@ -409,6 +409,9 @@ describe("LeashLens", function () {
         concat([word(0x40n), word(3n), word(1n), word(2n), word(3n)]),
         ["remaining"],
       ],
+      // `entryPoint()` answered with a word that is no address: zero, or wider than 160 bits.
+      ["a zero entry point", word(0n), ["getDeposit"]],
+      ["an entry point wider than an address", word(1n << 160n), ["getDeposit"]],
       // The same size, claiming 4 words.
       [
         "a 3-word batch claiming 4",
@@ -549,6 +552,10 @@ describe("LeashLens", function () {
           assets: [[NATIVE, limits({ perTx: parseEther("0.5") })]],
           recipients: [world.recipients[1]],
         });
+      // Limits but no wallet-wide cap yet: `remaining` answers from the agent's windows alone.
+      const [enabledBefore] = await world.wallet.walletCaps(NATIVE);
+      expect(enabledBefore).to.equal(false);
+      await matches("agents configured, no wallet caps");
       await ownersRun(world, [
         selfCall(world, "setWalletCaps", [NATIVE, parseEther("4"), parseEther("8"), 0n]),
         selfCall(world, "setWalletCaps", [other, 0n, 0n, 777n]),
