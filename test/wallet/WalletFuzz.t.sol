@@ -249,6 +249,36 @@ contract ValidationRangeFuzzTest is LeashTestBase {
         if (wallet.validateUserOp(op, hash, 0) != 1) _fail("other signer accepted");
     }
 
+    /// @dev Execution trusts the key an agent op's callData names: whatever word stands there, unless it is
+    /// exactly the op's nonce key, the agent's own valid signature doesn't make the op valid (and validation
+    /// doesn't revert). The same for any selector other than the agent's two entry points.
+    function testFuzz_validateUserOp_callDataNamingAnyOtherKeyFails(
+        bytes32 keyWord,
+        bytes4 selector,
+        bytes32 hash
+    ) public {
+        _addAgent(0, 0);
+        uint256 nonceKey = uint160(agent);
+        PackedUserOperation memory op = _op(nonceKey);
+        op.signature = _sign(AGENT_KEY, hash);
+        // The well-formed op validates: the refusals below are the key word's and the selector's doing.
+        vm.prank(ENTRY_POINT);
+        if (wallet.validateUserOp(op, hash, 0) != 0) _fail("the agent's own op refused");
+        vm.assume(uint256(keyWord) != nonceKey);
+        bytes memory rest = new bytes(op.callData.length - 36);
+        for (uint256 i = 0; i < rest.length; ++i) rest[i] = op.callData[36 + i];
+        op.callData = bytes.concat(bytes4(op.callData), keyWord, rest);
+        vm.prank(ENTRY_POINT);
+        if (wallet.validateUserOp(op, hash, 0) != 1) _fail("callData naming another key accepted");
+        vm.assume(
+            selector != IAgentWalletCore.executeAgentCall.selector &&
+                selector != IAgentWalletCore.executeAgentCalls.selector
+        );
+        op.callData = bytes.concat(selector, bytes32(nonceKey), rest);
+        vm.prank(ENTRY_POINT);
+        if (wallet.validateUserOp(op, hash, 0) != 1) _fail("another selector accepted");
+    }
+
     function testFuzz_validateUserOp_arbitraryNonceKeyAndSignatureNeverRevert(
         uint192 nonceKey,
         bytes calldata signature,
