@@ -55,6 +55,7 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): v
       ["wallet implementation", stack.addresses.implementation],
       ["factory", stack.addresses.factory],
       ["passkey owner factory", stack.addresses.passkeyOwnerFactory],
+      ["lens (every wallet view)", stack.addresses.lens],
       ["demo wallet", `${stack.wallet}  (2 of 3 owners, funded ${DEMO.walletFunding} ETH)`],
       ["owners", stack.owners.map((o) => o.address).join(", ")],
       ["guardian", stack.guardian.address],
