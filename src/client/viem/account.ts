@@ -11,6 +11,7 @@
 import {
   decodeFunctionData,
   encodeFunctionData,
+  getAbiItem,
   getAddress,
   isAddressEqual,
   slice,
@@ -31,40 +32,13 @@ import { getChainId, getCode, readContract } from "viem/actions";
 import { agentWalletAbi } from "../abi/generated.js";
 import { InvalidArgumentError, UnknownAgentError, toLeashError } from "../errors.js";
 
-const AGENT_CALL = {
-  type: "function",
-  name: "executeAgentCall",
-  inputs: [
-    { name: "key", type: "address" },
-    { name: "target", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "data", type: "bytes" },
-  ],
-  outputs: [],
-  stateMutability: "nonpayable",
-} as const;
-const AGENT_CALLS = {
-  type: "function",
-  name: "executeAgentCalls",
-  inputs: [
-    { name: "key", type: "address" },
-    {
-      name: "calls",
-      type: "tuple[]",
-      components: [
-        { name: "target", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "data", type: "bytes" },
-      ],
-    },
-  ],
-  outputs: [],
-  stateMutability: "nonpayable",
-} as const;
-
 /** The agent's two user-op entry points on the wallet: one call, and a batch. */
-export const EXECUTE_AGENT_CALL_SELECTOR = toFunctionSelector(AGENT_CALL);
-export const EXECUTE_AGENT_CALLS_SELECTOR = toFunctionSelector(AGENT_CALLS);
+export const EXECUTE_AGENT_CALL_SELECTOR = toFunctionSelector(
+  getAbiItem({ abi: agentWalletAbi, name: "executeAgentCall" }),
+);
+export const EXECUTE_AGENT_CALLS_SELECTOR = toFunctionSelector(
+  getAbiItem({ abi: agentWalletAbi, name: "executeAgentCalls" }),
+);
 
 /** Most calls in one batch (the wallet's MAX_CALLS). */
 const MAX_CALLS = 32;
@@ -111,11 +85,16 @@ export function encodeLeashCalls(
   if (resolved.length === 1) {
     const [call] = resolved;
     return encodeFunctionData({
-      abi: [AGENT_CALL],
+      abi: agentWalletAbi,
+      functionName: "executeAgentCall",
       args: [key, call!.target, call!.value, call!.data],
     });
   }
-  return encodeFunctionData({ abi: [AGENT_CALLS], args: [key, resolved] });
+  return encodeFunctionData({
+    abi: agentWalletAbi,
+    functionName: "executeAgentCalls",
+    args: [key, resolved],
+  });
 }
 
 /** The session key and calls of a Leash agent op's callData (inverse of `encodeLeashCalls`). */
@@ -124,15 +103,16 @@ export function decodeLeashCalls(callData: Hex): {
   calls: { to: Address; value: bigint; data: Hex }[];
 } {
   const selector = callData.length >= 10 ? slice(callData, 0, 4).toLowerCase() : "";
-  if (selector === EXECUTE_AGENT_CALL_SELECTOR) {
-    const { args } = decodeFunctionData({ abi: [AGENT_CALL], data: callData });
-    const [key, to, value, data] = args;
-    return { key, calls: [{ to, value, data }] };
-  }
-  if (selector === EXECUTE_AGENT_CALLS_SELECTOR) {
-    const { args } = decodeFunctionData({ abi: [AGENT_CALLS], data: callData });
-    const [key, calls] = args;
-    return { key, calls: calls.map((c) => ({ to: c.target, value: c.value, data: c.data })) };
+  if (selector === EXECUTE_AGENT_CALL_SELECTOR || selector === EXECUTE_AGENT_CALLS_SELECTOR) {
+    const decoded = decodeFunctionData({ abi: agentWalletAbi, data: callData });
+    if (decoded.functionName === "executeAgentCall") {
+      const [key, to, value, data] = decoded.args;
+      return { key, calls: [{ to, value, data }] };
+    }
+    if (decoded.functionName === "executeAgentCalls") {
+      const [key, calls] = decoded.args;
+      return { key, calls: calls.map((c) => ({ to: c.target, value: c.value, data: c.data })) };
+    }
   }
   throw new InvalidArgumentError("callData is not a Leash agent operation");
 }
