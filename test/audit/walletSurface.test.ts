@@ -135,7 +135,7 @@ describe("Wallet surface the other suites did not reach", function () {
 
     it("test_module_isTheGovernanceModule_andFactoryImplementationIsTheCore", async function () {
       const fx = await loadWallet();
-      expect(await fx.wallet.module()).to.equal(await fx.governanceModule.getAddress());
+      expect(await fx.wallet.module()).to.equal(await fx.module.getAddress());
       expect(await fx.factory.implementation()).to.equal(await fx.implementation.getAddress());
       const slot = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
       const stored = await ethers.provider.getStorage(fx.address, slot);

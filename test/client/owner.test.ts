@@ -441,7 +441,7 @@ describe("OwnerClient", function () {
     const v2 = await stack.deploy(
       "mocks/AgentWalletV2Mock.sol/AgentWalletV2Mock.json",
       stack.entryPoint,
-      stack.governanceModule,
+      stack.module,
     );
     const v2Interface = new Contract(v2, ["function initializeV2(uint256)"]).interface;
     const scheduled = await owners.scheduleUpgrade(

@@ -69,20 +69,20 @@ export async function deployLeash(
   const [deployer] = await ethers.getSigners();
   const entryPoint = existingEntryPoint ?? (await deployEntryPoint(ethers));
   const entryPointAddress = await entryPoint.getAddress();
-  // The wallet's code is split to fit EIP-170: core -> GovernanceModule -> AgentPolicyModule (fallback chain).
-  const policyModule = await ethers.deployContract("AgentPolicyModule", [entryPointAddress]);
-  const governanceModule = await ethers.deployContract("GovernanceModule", [
+  // The core delegates what it doesn't implement to its one module, which forwards the views to the lens.
+  const lens = await ethers.deployContract("LeashLens");
+  const module = await ethers.deployContract("WalletModule", [
     entryPointAddress,
-    await policyModule.getAddress(),
+    await lens.getAddress(),
   ]);
   const implementation = await ethers.deployContract("AgentWallet", [
     entryPointAddress,
-    await governanceModule.getAddress(),
+    await module.getAddress(),
   ]);
   const factory = await ethers.deployContract("AgentWalletFactory", [
     await implementation.getAddress(),
   ]);
-  return { deployer, entryPoint, implementation, factory, governanceModule, policyModule };
+  return { deployer, entryPoint, implementation, factory, module, lens };
 }
 
 export type WalletSetup = {

@@ -616,7 +616,7 @@ describe("what an agent can never do", function () {
     const fx = await loadAgent();
     const v2 = await ethers.deployContract("AgentWalletV2Mock", [
       await fx.entryPoint.getAddress(),
-      await fx.governanceModule.getAddress(),
+      await fx.module.getAddress(),
     ]);
     const attempts = [
       {
@@ -646,7 +646,7 @@ describe("what an agent can never do", function () {
     const fx = await loadAgent();
     const v2 = await ethers.deployContract("AgentWalletV2Mock", [
       await fx.entryPoint.getAddress(),
-      await fx.governanceModule.getAddress(),
+      await fx.module.getAddress(),
     ]);
     const data = uups.encodeFunctionData("upgradeToAndCall", [await v2.getAddress(), "0x"]);
     const op = await agentOp(fx, fx.agentKey, [{ target: fx.address, value: 0n, data }]);

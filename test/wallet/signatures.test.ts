@@ -187,7 +187,7 @@ describe("executeWithSignatures", function () {
     // Never initialized, they have threshold 0: zero signatures must not count as the owners' approval.
     const fx = await load();
     const deadline = (await latest(conn)) + 3600n;
-    for (const target of [fx.implementation, fx.governanceModule]) {
+    for (const target of [fx.implementation, fx.module]) {
       const asWallet = IAgentWallet__factory.connect(await target.getAddress(), fx.stranger);
       expect(await asWallet.threshold()).to.equal(0n);
       await expect(

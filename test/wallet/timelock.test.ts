@@ -270,7 +270,7 @@ describe("Timelock", function () {
     async function deployV2(fx: WalletFx) {
       return ethers.deployContract("AgentWalletV2Mock", [
         await fx.entryPoint.getAddress(),
-        await fx.governanceModule.getAddress(),
+        await fx.module.getAddress(),
       ]);
     }
 
