@@ -76,7 +76,7 @@ export function defaultLimits(ethers: Conn["ethers"]) {
  */
 export async function walletFixture(conn: Conn) {
   const { ethers, networkHelpers } = conn;
-  const { deployer, entryPoint, implementation, factory, governanceModule } =
+  const { deployer, entryPoint, implementation, factory, module, lens } =
     await deployLeash(ethers);
   const signers = await ethers.getSigners();
   const guardian = signers[1];
@@ -100,7 +100,8 @@ export async function walletFixture(conn: Conn) {
     entryPoint,
     implementation,
     factory,
-    governanceModule,
+    module,
+    lens,
     guardian,
     stranger,
     bundler,

@@ -25,8 +25,7 @@ type AbiItem = { type: string; name?: string; inputs?: { type: string; component
 export const WALLET_ARTIFACTS = [
   "contracts/interfaces/IAgentWallet.sol/IAgentWallet.json",
   "contracts/wallet/AgentWallet.sol/AgentWallet.json",
-  "contracts/wallet/GovernanceModule.sol/GovernanceModule.json",
-  "contracts/wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+  "contracts/wallet/WalletModule.sol/WalletModule.json",
   "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json",
 ];
 
@@ -159,7 +158,7 @@ const WALLET_RECEIVER = `(?:\\b(?:[A-Za-z_$][\\w$]*\\.)*${WALLET_NAME}|asOwner\\
 // Solidity types a wallet reference can be qualified with.
 const WALLET_TYPES =
   "(?:I(?:AgentWallet|AgentWalletCore|OwnerManager|GuardianManager|Timelock|AgentManager|PolicyEngine|" +
-  "ProposalManager|WalletBase|Account|AccountExecute|ERC1271)|AgentWallet|GovernanceModule|AgentPolicyModule|" +
+  "ProposalManager|WalletBase|WalletSetup|WalletViews|Account|AccountExecute|ERC1271)|AgentWallet|WalletModule|" +
   "AgentWalletFactory|UUPSUpgradeable)";
 const CALL_SUFFIX = "\\s*(?:\\(|\\.(?:staticCall|send|estimateGas|populateTransaction)\\b)";
 
