@@ -61,17 +61,21 @@ async function deployEntryPoint(ethers: HardhatEthers) {
   return ethers.deployContract("EntryPoint");
 }
 
-/** Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint. */
+/**
+ * Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint.
+ * `moduleName` swaps the module for a test build of it (`WalletModuleWithViews`, the lens test's oracle).
+ */
 export async function deployLeash(
   ethers: HardhatEthers,
   existingEntryPoint?: Awaited<ReturnType<typeof deployEntryPoint>>,
+  moduleName: "WalletModule" | "WalletModuleWithViews" = "WalletModule",
 ) {
   const [deployer] = await ethers.getSigners();
   const entryPoint = existingEntryPoint ?? (await deployEntryPoint(ethers));
   const entryPointAddress = await entryPoint.getAddress();
   // The core delegates what it doesn't implement to its one module, which forwards the views to the lens.
   const lens = await ethers.deployContract("LeashLens");
-  const module = await ethers.deployContract("WalletModule", [
+  const module = await ethers.deployContract(moduleName, [
     entryPointAddress,
     await lens.getAddress(),
   ]);
