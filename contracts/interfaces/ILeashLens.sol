@@ -16,9 +16,6 @@ interface ILeashLens {
     /// @dev `target` did not answer `extsload` (or `entryPoint()`) as a wallet does: an account without code, a
     /// contract without those functions, or one that returned data of another shape.
     error LensNotAWallet(address target);
-    /// @dev A wallet forwarded `selector` (a call none of its code implements), and it is none of the wallet's
-    /// views (`IWalletViews`) either.
-    error LensUnknownView(bytes4 selector);
 
     // ------------------------------------------------------------ owners (IOwnerManager)
 

@@ -10,6 +10,11 @@ import {AgentRules, AgentStatus, AssetLimits, Call, CallPermission} from "./Leas
 /// (only a selector neither the core nor the module implements reaches them), so they can't shadow a function.
 /// Call the lens directly (`lens.getAgent(wallet, agent)`) to skip the two hops.
 interface IWalletViews {
+    /// @dev No code answers `selector` on this wallet: neither the core nor the module implements it, and it is
+    /// none of these views (the lens answers only them). Raised by the lens's fallback; value sent with such a call
+    /// is refused.
+    error LensUnknownView(bytes4 selector);
+
     // ---- Owners (IOwnerManager) ----
 
     /// @notice The current owners, in insertion order.

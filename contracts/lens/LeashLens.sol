@@ -563,7 +563,7 @@ contract LeashLens is ILeashLens {
     fallback(bytes calldata input) external returns (bytes memory) {
         bytes4 selector = input.length < 4 ? bytes4(0) : bytes4(input[:4]);
         bytes4 lensSelector = _lensSelectorOf(selector);
-        if (lensSelector == bytes4(0)) revert LensUnknownView(selector);
+        if (lensSelector == bytes4(0)) revert IWalletViews.LensUnknownView(selector);
         bytes memory args = input[4:];
         if (
             args.length >= 32 &&

@@ -10,6 +10,7 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   LeashError,
+  NotATighteningError,
   NotOwnerError,
   OwnerClient,
   WalletError,
@@ -233,17 +234,19 @@ describe("OwnerClient", function () {
     });
     expect(tighten.status).to.equal("executed");
     expect((await owners.agent(agentKey.address)).rules.maxOpCost).to.equal(parseEther("0.09"));
-    // Tightening that loosens a field is refused by the wallet with the field named.
+    // A "tightening" that loosens a field is refused before anything is signed: the wallet's own dry run says
+    // it would wait the admin delay.
+    const proposalsBefore = (await owners.pendingProposals()).length;
     const notTighter = await expectRejection(
       owners.tightenAssetLimits(agentKey.address, "native", { perTx: "3", daily: "4" }),
-      WalletError,
+      NotATighteningError,
     );
-    expect(notTighter.errorName).to.equal("PolicyNotTighter");
-    expect(notTighter.values).to.deep.equal({
-      field: "perTx",
-      current: parseEther("1.5"),
-      requested: parseEther("3"),
-    });
+    expect(notTighter.action).to.equal("tightenAssetLimits");
+    expect(notTighter.delay).to.equal(DAY);
+    expect((await owners.pendingProposals()).length).to.equal(proposalsBefore);
+    expect((await owners.policy(agentKey.address, "native")).limits.perTx).to.equal(
+      parseEther("1.5"),
+    );
     await stack.increaseTime(DAY);
     await owners.execute(loosen.proposalId!);
     expect((await owners.policy(agentKey.address, "native")).limits.perTx).to.equal(

@@ -419,13 +419,13 @@ describe("LeashLens", function () {
       for (const selector of ["0xdeadbeef", "0x00000000"]) {
         expect(await rawCall(prod.address, selector, block), selector).to.deep.equal({
           ok: false,
-          data: lensInterface.encodeErrorResult("LensUnknownView", [selector]),
+          data: walletInterface.encodeErrorResult("LensUnknownView", [selector]),
         });
       }
       // Shorter than a selector: reported as selector zero.
       expect(await rawCall(prod.address, "0x1234", block)).to.deep.equal({
         ok: false,
-        data: lensInterface.encodeErrorResult("LensUnknownView", ["0x00000000"]),
+        data: walletInterface.encodeErrorResult("LensUnknownView", ["0x00000000"]),
       });
       // Value sent with a call nobody implements is refused, never kept; a view sent value too.
       const before = await ethers.provider.getBalance(prod.address);
