@@ -133,7 +133,7 @@ describe("Wallet surface the other suites did not reach", function () {
       );
     });
 
-    it("test_module_isTheGovernanceModule_andFactoryImplementationIsTheCore", async function () {
+    it("test_module_isTheWalletModule_andFactoryImplementationIsTheCore", async function () {
       const fx = await loadWallet();
       expect(await fx.wallet.module()).to.equal(await fx.module.getAddress());
       expect(await fx.factory.implementation()).to.equal(await fx.implementation.getAddress());
