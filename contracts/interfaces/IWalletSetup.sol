@@ -8,5 +8,8 @@ interface IWalletSetup {
     /// @notice One-time setup through the factory. `setupData` is calldata for the wallet's own management
     /// functions (add agents, set policies), run without timelock: it is the owners' initial configuration,
     /// committed to by the counterfactual address.
-    function initialize(IAgentWalletCore.InitConfig calldata config, bytes[] calldata setupData) external;
+    function initialize(
+        IAgentWalletCore.InitConfig calldata config,
+        bytes[] calldata setupData
+    ) external;
 }

@@ -31,7 +31,6 @@ interface IWalletViews {
     /// a guardian is added or removed, so no signature made before such a change counts after it.
     function signatureEpoch() external view returns (uint256);
 
-
     // ---- Guardians and the pause (IGuardianManager) ----
 
     /// @notice Whether `account` is a guardian (owners are guardians too).
@@ -49,7 +48,6 @@ interface IWalletViews {
     /// @notice Minimum seconds between `pause` and `unpause`.
     function minPauseDuration() external view returns (uint256);
 
-
     // ---- Timelock (ITimelock) ----
 
     /// @notice Delay for loosening admin changes (agents, owners, guardians, policies).
@@ -57,7 +55,6 @@ interface IWalletViews {
 
     /// @notice Delay for upgrades and for changing the delays themselves.
     function upgradeDelay() external view returns (uint256);
-
 
     // ---- Proposals and owners' signed calls (IProposalManager) ----
 
@@ -97,7 +94,6 @@ interface IWalletViews {
     /// @notice Number of proposals ever created (ids are 1..proposalCount).
     function proposalCount() external view returns (uint256);
 
-
     // ---- Agents (IAgentManager) ----
 
     /// @notice The agent's record.
@@ -122,7 +118,6 @@ interface IWalletViews {
     /// (`refillPending`: the next executed op, or `startAgentDay`, sets `gasSpent` to zero). An op validates only
     /// while `gasSpent + its maximum cost <= rules.gasPerDay` (unless gasPerDay is type(uint64).max, no limit).
     function gasBudget(address agent) external view returns (uint256 gasSpent, bool refillPending);
-
 
     // ---- Policy (IPolicyEngine) ----
 
@@ -184,7 +179,6 @@ interface IWalletViews {
     /// Not agent-only losses, so not counted: escalated payments (owners execute them) and what a permitted
     /// call does beyond its value (e.g. a contract the owners permitted spending an allowance they granted).
     function maxLoss(address agent, address asset) external view returns (uint256);
-
 
     // ---- Signed actions (ISignedActions) ----
 

@@ -560,6 +560,8 @@ contract LeashLens is ILeashLens {
     /// the caller's storage, and a caller that isn't a wallet gets `LensNotAWallet`.
     /// @dev Not `view` only because a fallback can't be; it makes one STATICCALL to this lens and returns its
     /// answer (or its revert data) as is.
+    // The wallets' views arrive here; it only reads (STATICCALL).
+    // solhint-disable-next-line no-complex-fallback
     fallback(bytes calldata input) external returns (bytes memory) {
         bytes4 selector = input.length < 4 ? bytes4(0) : bytes4(input[:4]);
         bytes4 lensSelector = _lensSelectorOf(selector);
@@ -591,33 +593,43 @@ contract LeashLens is ILeashLens {
         if (selector == IWalletViews.getOwners.selector) return ILeashLens.getOwners.selector;
         if (selector == IWalletViews.isOwner.selector) return ILeashLens.isOwner.selector;
         if (selector == IWalletViews.threshold.selector) return ILeashLens.threshold.selector;
-        if (selector == IWalletViews.signatureEpoch.selector) return ILeashLens.signatureEpoch.selector;
+        if (selector == IWalletViews.signatureEpoch.selector)
+            return ILeashLens.signatureEpoch.selector;
         if (selector == IWalletViews.isGuardian.selector) return ILeashLens.isGuardian.selector;
         if (selector == IWalletViews.getGuardians.selector) return ILeashLens.getGuardians.selector;
         if (selector == IWalletViews.paused.selector) return ILeashLens.paused.selector;
         if (selector == IWalletViews.pausedAt.selector) return ILeashLens.pausedAt.selector;
-        if (selector == IWalletViews.minPauseDuration.selector) return ILeashLens.minPauseDuration.selector;
+        if (selector == IWalletViews.minPauseDuration.selector)
+            return ILeashLens.minPauseDuration.selector;
         if (selector == IWalletViews.adminDelay.selector) return ILeashLens.adminDelay.selector;
         if (selector == IWalletViews.upgradeDelay.selector) return ILeashLens.upgradeDelay.selector;
-        if (selector == IWalletViews.hashSignedCalls.selector) return ILeashLens.hashSignedCalls.selector;
+        if (selector == IWalletViews.hashSignedCalls.selector)
+            return ILeashLens.hashSignedCalls.selector;
         if (selector == IWalletViews.isNonceUsed.selector) return ILeashLens.isNonceUsed.selector;
         if (selector == IWalletViews.getProposal.selector) return ILeashLens.getProposal.selector;
-        if (selector == IWalletViews.getProposalCalls.selector) return ILeashLens.getProposalCalls.selector;
+        if (selector == IWalletViews.getProposalCalls.selector)
+            return ILeashLens.getProposalCalls.selector;
         if (selector == IWalletViews.hasApproved.selector) return ILeashLens.hasApproved.selector;
-        if (selector == IWalletViews.proposalCount.selector) return ILeashLens.proposalCount.selector;
+        if (selector == IWalletViews.proposalCount.selector)
+            return ILeashLens.proposalCount.selector;
         if (selector == IWalletViews.getAgent.selector) return ILeashLens.getAgent.selector;
         if (selector == IWalletViews.agentOfKey.selector) return ILeashLens.agentOfKey.selector;
         if (selector == IWalletViews.gasBudget.selector) return ILeashLens.gasBudget.selector;
         if (selector == IWalletViews.remaining.selector) return ILeashLens.remaining.selector;
-        if (selector == IWalletViews.getAssetLimits.selector) return ILeashLens.getAssetLimits.selector;
+        if (selector == IWalletViews.getAssetLimits.selector)
+            return ILeashLens.getAssetLimits.selector;
         if (selector == IWalletViews.spent.selector) return ILeashLens.spent.selector;
         if (selector == IWalletViews.walletCaps.selector) return ILeashLens.walletCaps.selector;
-        if (selector == IWalletViews.isRecipientAllowed.selector) return ILeashLens.isRecipientAllowed.selector;
-        if (selector == IWalletViews.getCallPermission.selector) return ILeashLens.getCallPermission.selector;
+        if (selector == IWalletViews.isRecipientAllowed.selector)
+            return ILeashLens.isRecipientAllowed.selector;
+        if (selector == IWalletViews.getCallPermission.selector)
+            return ILeashLens.getCallPermission.selector;
         if (selector == IWalletViews.utcOffset.selector) return ILeashLens.utcOffset.selector;
         if (selector == IWalletViews.maxLoss.selector) return ILeashLens.maxLoss.selector;
-        if (selector == IWalletViews.hashGuardianAction.selector) return ILeashLens.hashGuardianAction.selector;
-        if (selector == IWalletViews.hashProposalApproval.selector) return ILeashLens.hashProposalApproval.selector;
+        if (selector == IWalletViews.hashGuardianAction.selector)
+            return ILeashLens.hashGuardianAction.selector;
+        if (selector == IWalletViews.hashProposalApproval.selector)
+            return ILeashLens.hashProposalApproval.selector;
         if (selector == IWalletViews.getDeposit.selector) return ILeashLens.getDeposit.selector;
         if (selector == IWalletViews.hashOwnerOperation.selector)
             return ILeashLens.hashOwnerOperation.selector;

@@ -3,7 +3,13 @@ pragma solidity 0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
-import {AgentRules, AgentStatus, AssetLimits, Call, CallPermission} from "../interfaces/LeashTypes.sol";
+import {
+    AgentRules,
+    AgentStatus,
+    AssetLimits,
+    Call,
+    CallPermission
+} from "../interfaces/LeashTypes.sol";
 import {WindowCaps} from "../policy/SpendWindows.sol";
 import {WalletModule} from "../wallet/WalletModule.sol";
 
@@ -16,7 +22,6 @@ import {WalletModule} from "../wallet/WalletModule.sol";
 contract WalletModuleWithViews is WalletModule {
     constructor(IEntryPoint entryPoint_, address lens) WalletModule(entryPoint_, lens) {}
 
-    
     function getOwners() external view returns (address[] memory) {
         return _getOwners();
     }

@@ -252,7 +252,8 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     /// @inheritdoc IAgentWalletCore
     function startAgentDay(address agent) external {
         // Only a known agent: the write can't be made to grow storage for arbitrary addresses.
-        if (_agentStorage().currentKey[agent] == address(0)) revert IAgentManager.AgentNotFound(agent);
+        if (_agentStorage().currentKey[agent] == address(0))
+            revert IAgentManager.AgentNotFound(agent);
         (bool started, uint256 day) = _startAgentDay(agent);
         if (started) emit IAgentManager.AgentDayStarted(agent, day, msg.sender);
     }

@@ -13,7 +13,13 @@ import {ISignedActions} from "../interfaces/ISignedActions.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
 import {IWalletSetup} from "../interfaces/IWalletSetup.sol";
-import {AgentRules, AgentStatus, AssetLimits, Call, CallPermission} from "../interfaces/LeashTypes.sol";
+import {
+    AgentRules,
+    AgentStatus,
+    AssetLimits,
+    Call,
+    CallPermission
+} from "../interfaces/LeashTypes.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 import {MAX_PROPOSAL_LIFETIME} from "./WalletConstants.sol";
@@ -90,6 +96,8 @@ contract WalletModule is
     /// @notice The wallet's views (`IWalletViews`), and any selector nobody implements: forwarded to the lens by
     /// STATICCALL, which answers for its caller, this wallet (`LensUnknownView` for a selector it doesn't know).
     /// Not payable: value sent with an unknown selector is refused, never kept.
+    // The dispatch of the views: one STATICCALL, nothing else.
+    // solhint-disable-next-line no-complex-fallback
     fallback(bytes calldata input) external returns (bytes memory) {
         (bool ok, bytes memory result) = LENS.staticcall(input);
         if (!ok) _bubble(result);
@@ -268,7 +276,6 @@ contract WalletModule is
         _cancel(id, msg.sender);
     }
 
-
     /// @inheritdoc IProposalManager
     function invalidateNonce(uint256 nonce) external onlyGuardian {
         ProposalStorage storage $ = _proposalStorage();
@@ -276,7 +283,6 @@ contract WalletModule is
         $.usedNonces[nonce] = true;
         emit SignatureNonceInvalidated(nonce, msg.sender);
     }
-
 
     /// @inheritdoc IAgentManager
     function addAgent(
@@ -339,7 +345,6 @@ contract WalletModule is
         if (_loosensAgent(agent, validAfter, validUntil, rules)) _requireDelay(_adminDelay());
         _replaceRules(agent, validAfter, validUntil, rules);
     }
-
 
     /// @inheritdoc IPolicyEngine
     function setAssetLimits(

@@ -111,7 +111,11 @@ describe("toLeashSmartAccount through Pimlico Alto on anvil", function () {
     };
     const lens = await deploy("lens/LeashLens.sol/LeashLens.json");
     const module = await deploy("wallet/WalletModule.sol/WalletModule.json", entryPoint, lens);
-    const implementation = await deploy("wallet/AgentWallet.sol/AgentWallet.json", entryPoint, module);
+    const implementation = await deploy(
+      "wallet/AgentWallet.sol/AgentWallet.json",
+      entryPoint,
+      module,
+    );
     const factory = await deploy(
       "factory/AgentWalletFactory.sol/AgentWalletFactory.json",
       implementation,

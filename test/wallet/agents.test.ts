@@ -391,7 +391,9 @@ describe("AgentManager", function () {
       const until = now + 30n * 86400n;
       // The same rules again change nothing: instant too.
       expect(
-        await fx.wallet.requiredDelay.staticCall([self(fx, "setAgentRules", [a, 100, until, base])]),
+        await fx.wallet.requiredDelay.staticCall([
+          self(fx, "setAgentRules", [a, 100, until, base]),
+        ]),
       ).to.equal(0n);
       // Each field loosened alone (one unit, one bit) makes the whole change wait.
       const looser: [string, unknown[]][] = [

@@ -60,9 +60,10 @@ describe("The wallet's structure: one core, one module, views by the lens", func
       const views = await functionsOf("IWalletViews");
       expect(views.size, "views the lens answers").to.equal(32);
       for (const contract of ["AgentWallet", "WalletModule"]) {
-        expect(overlap(views, await functionsOf(contract)), `${contract} vs IWalletViews`).to.deep.equal(
-          [],
-        );
+        expect(
+          overlap(views, await functionsOf(contract)),
+          `${contract} vs IWalletViews`,
+        ).to.deep.equal([]);
       }
     });
 
@@ -176,9 +177,10 @@ describe("The wallet's structure: one core, one module, views by the lens", func
           // refused: what we want
         }
       }
-      expect(accepted, "WalletModule functions a stranger can run on the module itself").to.deep.equal(
-        [],
-      );
+      expect(
+        accepted,
+        "WalletModule functions a stranger can run on the module itself",
+      ).to.deep.equal([]);
       // It never holds anything to take.
       expect(await ethers.provider.getBalance(address)).to.equal(0n);
     });

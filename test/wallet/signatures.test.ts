@@ -187,7 +187,10 @@ describe("executeWithSignatures", function () {
     // Never initialized, it has threshold 0: zero signatures must not count as the owners' approval.
     const fx = await load();
     const deadline = (await latest(conn)) + 3600n;
-    const asWallet = IAgentWallet__factory.connect(await fx.implementation.getAddress(), fx.stranger);
+    const asWallet = IAgentWallet__factory.connect(
+      await fx.implementation.getAddress(),
+      fx.stranger,
+    );
     expect(await asWallet.threshold()).to.equal(0n);
     await expect(
       asWallet.executeWithSignatures([pay(fx.recipient.address, 0n)], freshNonce(), deadline, "0x"),

@@ -89,7 +89,8 @@ export function ambiguousNames(root: string): Set<string> {
     // Upgrade mocks inherit the core, test builds of the module the module: their names are the wallet's, not
     // another contract's.
     const inherited = ["replaySafeHash", "executeGuardianAction"];
-    if (abi.some((item) => item.type === "function" && inherited.includes(item.name ?? ""))) continue;
+    if (abi.some((item) => item.type === "function" && inherited.includes(item.name ?? "")))
+      continue;
     for (const item of abi) if (item.type === "function" && item.name) names.add(item.name);
   }
   for (const name of ETHERS_RESERVED) names.add(name);

@@ -228,10 +228,7 @@ contract LooseningHandler is SelfBundlerHandler {
         else if (kind == 7 || kind == 8) {
             // Twice as often as the others: the rules have the most fields to loosen.
             (uint48 validAfter, uint48 validUntil) = _validity(v >> 64);
-            data = abi.encodeCall(
-                wallet.setAgentRules,
-                (agent, validAfter, validUntil, _rules(v))
-            );
+            data = abi.encodeCall(wallet.setAgentRules, (agent, validAfter, validUntil, _rules(v)));
         } else if (kind == 9 || kind == 10) {
             (uint96 d, uint96 wk, uint96 m) = (
                 uint96((v >> 8) % 4 ether),
