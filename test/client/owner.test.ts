@@ -295,7 +295,9 @@ describe("OwnerClient", function () {
       relayer: { url: stack.relayer.url, apiKey: await stack.apiKey(walletAddress) },
     });
     await expectRejection(
-      alone.submitViaRelayer(await alone.calls.tightenWalletCaps("native", { daily: "3" })),
+      alone.submitViaRelayer(
+        await alone.calls.tightenWalletCaps("native", { daily: "3", weekly: "20" }),
+      ),
       NotOwnerError,
     );
     await expectRejection(
