@@ -31,17 +31,16 @@ const testExitCodePlugin: HardhatPlugin = {
   hookHandlers: { test: () => import("./scripts/hardhat/testExitCode.js") },
 };
 
-// GovernanceModule runs only for owners' and guardians' calls and views, never on an agent's payment: built for
-// size (IR pipeline, optimizer runs 1: 21.6 KB instead of 25.8 KB) so it stays under EIP-170 with room.
+// The wallet's one module runs only for owners' and guardians' calls, never on an agent's payment: built for size
+// (IR pipeline, optimizer runs 1) so it stays under EIP-170 (audits/STRUCTURE.md has the measurements).
 const moduleSettings = {
   ...compilerSettings,
   settings: { ...compilerSettings.settings, viaIR: true, optimizer: { enabled: true, runs: 1 } },
 };
-const MODULES = ["contracts/wallet/GovernanceModule.sol"];
+const MODULES = ["contracts/wallet/WalletModule.sol"];
 // The core holds the agent's hot path and proposal execution (the policy engine is compiled into it alone). The
 // IR pipeline at runs 200 builds it 1.6 KB smaller than the legacy one (22.8 KB instead of 24.5 KB, which would
 // leave 92 bytes under EIP-170) and its agent payment a little cheaper (audits/GAS.md).
-// AgentPolicyModule keeps the legacy pipeline at runs 200.
 const coreSettings = {
   ...compilerSettings,
   settings: { ...compilerSettings.settings, viaIR: true },

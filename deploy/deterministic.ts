@@ -117,27 +117,25 @@ export function planStack(
 }
 
 /**
- * The Leash wallet stack on the canonical EntryPoint: the two management modules, the wallet
- * implementation (core -> GovernanceModule -> AgentPolicyModule, split under EIP-170), the factory, the
- * passkey owner factory and the lens (every wallet view, read from storage).
+ * The Leash wallet stack on the canonical EntryPoint: the lens (every wallet view, read from storage), the
+ * management module (the core's one DELEGATECALL target; it forwards the wallet's views to the lens), the wallet
+ * implementation (the core), the factory and the passkey owner factory.
  * When a constructor changes, change it here: the Ignition modules and the dev stack follow.
  */
 export const WALLET_STACK = [
-  { name: "AgentPolicyModule", args: [CANONICAL_ENTRY_POINT_V08] },
-  { name: "GovernanceModule", args: [CANONICAL_ENTRY_POINT_V08, { ref: "AgentPolicyModule" }] },
-  { name: "AgentWallet", args: [CANONICAL_ENTRY_POINT_V08, { ref: "GovernanceModule" }] },
-  { name: "AgentWalletFactory", args: [{ ref: "AgentWallet" }] },
-  // Passkey owners (ERC-1271 over WebAuthn): one contract per P-256 key, at the same address on every chain.
-  { name: "PasskeyOwnerFactory", args: [] },
   // Every wallet view, answered from a wallet's storage through its `extsload`: stateless, no constructor
   // arguments, one singleton for every wallet (and every EntryPoint) on a chain.
   { name: "LeashLens", args: [] },
+  { name: "WalletModule", args: [CANONICAL_ENTRY_POINT_V08, { ref: "LeashLens" }] },
+  { name: "AgentWallet", args: [CANONICAL_ENTRY_POINT_V08, { ref: "WalletModule" }] },
+  { name: "AgentWalletFactory", args: [{ ref: "AgentWallet" }] },
+  // Passkey owners (ERC-1271 over WebAuthn): one contract per P-256 key, at the same address on every chain.
+  { name: "PasskeyOwnerFactory", args: [] },
 ] as const;
 
 /** Keys of the stack's addresses as the dev stack, the config and Ignition's result name them. */
 export const STACK_KEYS: Record<(typeof WALLET_STACK)[number]["name"], string> = {
-  AgentPolicyModule: "policyModule",
-  GovernanceModule: "governanceModule",
+  WalletModule: "module",
   AgentWallet: "implementation",
   AgentWalletFactory: "factory",
   PasskeyOwnerFactory: "passkeyOwnerFactory",
@@ -147,8 +145,7 @@ export const STACK_KEYS: Record<(typeof WALLET_STACK)[number]["name"], string> =
 /** The addresses the wallet stack has (or will have) on every chain, from the current build. */
 export function predictStackAddresses(root: string = PROJECT_ROOT): {
   entryPoint: string;
-  policyModule: string;
-  governanceModule: string;
+  module: string;
   implementation: string;
   factory: string;
   passkeyOwnerFactory: string;

@@ -33,8 +33,8 @@ export type ErrorFixes = {
 /** The deployed contracts whose ABIs may carry errors beyond the interfaces (OpenZeppelin's). */
 const DEPLOYED = [
   "contracts/wallet/AgentWallet.sol/AgentWallet.json",
-  "contracts/wallet/GovernanceModule.sol/GovernanceModule.json",
-  "contracts/wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+  "contracts/wallet/WalletModule.sol/WalletModule.json",
+  "contracts/lens/LeashLens.sol/LeashLens.json",
   "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json",
   "contracts/owners/PasskeyOwner.sol/PasskeyOwner.json",
   "contracts/owners/PasskeyOwnerFactory.sol/PasskeyOwnerFactory.json",

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {Create2} from "@openzeppelin/contracts/utils/Create2.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
+import {IWalletSetup} from "../interfaces/IWalletSetup.sol";
 
 /// @title Creates Leash wallets at counterfactual addresses (CREATE2).
 /// @notice The address commits to the whole initial configuration (owners, threshold, guardians, setup data)
@@ -31,7 +32,7 @@ contract AgentWalletFactory {
         bytes[] calldata setupData,
         bytes32 salt
     ) external returns (address wallet) {
-        bytes memory initData = abi.encodeCall(IAgentWalletCore.initialize, (config, setupData));
+        bytes memory initData = abi.encodeCall(IWalletSetup.initialize, (config, setupData));
         wallet = Create2.computeAddress(salt, _proxyCodeHash(initData));
         if (wallet.code.length != 0) return wallet;
         // The proxy runs `initialize` in its constructor: no one can initialize it in between.
@@ -49,7 +50,7 @@ contract AgentWalletFactory {
         return
             Create2.computeAddress(
                 salt,
-                _proxyCodeHash(abi.encodeCall(IAgentWalletCore.initialize, (config, setupData)))
+                _proxyCodeHash(abi.encodeCall(IWalletSetup.initialize, (config, setupData)))
             );
     }
 

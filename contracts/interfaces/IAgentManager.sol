@@ -46,8 +46,6 @@ interface IAgentManager {
     /// @dev The rules are malformed: a zero op cost, a daily gas budget below the op cost, or an empty hour or
     /// day mask.
     error AgentInvalidRules();
-    /// @dev A tighten call tried to loosen `field` (from `current` to `requested`).
-    error AgentNotTighter(string field, uint256 current, uint256 requested);
 
     /// @notice Adds an agent (self-call, timelocked).
     function addAgent(
@@ -69,48 +67,13 @@ interface IAgentManager {
     /// @notice Replaces the agent's session key, keeping its policy and counters (self-call, timelocked).
     function rotateAgentKey(address agent, address newKey) external;
 
-    /// @notice Replaces the agent's validity range and rules (self-call, timelocked).
+    /// @notice Replaces the agent's validity range and rules (self-call). Instant when no field loosens (a later
+    /// or equal start, an earlier or equal end, no higher cost, budget or rate, no new hour or day); otherwise it
+    /// waits `adminDelay` (`TimelockDelayRequired` when tried as instant).
     function setAgentRules(
         address agent,
         uint48 validAfter,
         uint48 validUntil,
         AgentRules calldata rules
     ) external;
-
-    /// @notice Narrows the agent's validity range and rules; reverts if any field loosens (self-call, immediate).
-    function tightenAgentRules(
-        address agent,
-        uint48 validAfter,
-        uint48 validUntil,
-        AgentRules calldata rules
-    ) external;
-
-    /// @notice The agent's record.
-    function getAgent(
-        address agent
-    )
-        external
-        view
-        returns (
-            address key,
-            AgentStatus status,
-            uint256 validAfter,
-            uint256 validUntil,
-            AgentRules memory rules
-        );
-
-    /// @notice The agent a session key belongs to (zero if none).
-    function agentOfKey(address key) external view returns (address);
-
-    /// @notice The agent's gas budget: `gasSpent` wei charged since it last refilled (validation charges every op
-    /// its maximum cost: all gas limits x maxFeePerGas), and whether a new local day has begun since then
-    /// (`refillPending`: the next executed op, or `startAgentDay`, sets `gasSpent` to zero). An op validates only
-    /// while `gasSpent + its maximum cost <= rules.gasPerDay` (unless gasPerDay is type(uint64).max, no limit).
-    function gasBudget(address agent) external view returns (uint256 gasSpent, bool refillPending);
-
-    /// @notice Starts the agent's new local day when one has begun since its last executed op: resets its
-    /// daily op count and refills its gas budget, exactly what that day's first executed op would do. Anyone
-    /// may call it (validation can't read the clock, so an agent whose budget ran out could never execute the
-    /// op that refills it); on the agent's current day it changes nothing.
-    function startAgentDay(address agent) external;
 }

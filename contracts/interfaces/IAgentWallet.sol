@@ -10,9 +10,12 @@ import {IProposalManager} from "./IProposalManager.sol";
 import {ISignedActions} from "./ISignedActions.sol";
 import {ITimelock} from "./ITimelock.sol";
 import {IWalletBase} from "./IWalletBase.sol";
+import {IWalletSetup} from "./IWalletSetup.sol";
+import {IWalletViews} from "./IWalletViews.sol";
 
-/// @title Leash AgentWallet: the whole external interface of a wallet (core entry points and the management
-/// functions its module implements). Talk to a wallet through this interface.
+/// @title Leash AgentWallet: the whole external interface of a wallet (the core's entry points, the management
+/// functions its one module implements, and the views the lens answers for it). Talk to a wallet through this
+/// interface.
 interface IAgentWallet is
     IAgentWalletCore,
     IWalletBase,
@@ -22,5 +25,7 @@ interface IAgentWallet is
     IAgentManager,
     IPolicyEngine,
     IProposalManager,
-    ISignedActions
+    ISignedActions,
+    IWalletSetup,
+    IWalletViews
 {}

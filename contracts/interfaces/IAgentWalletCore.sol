@@ -45,11 +45,6 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// @notice The module that implements the management functions (reached through the fallback).
     function module() external view returns (address);
 
-    /// @notice One-time setup through the factory. `setupData` is calldata for the wallet's own management
-    /// functions (add agents, set policies), run without timelock: it is the owners' initial configuration,
-    /// committed to by the counterfactual address.
-    function initialize(InitConfig calldata config, bytes[] calldata setupData) external;
-
     /// @notice Runs one call of an agent's user operation under its policy (EntryPoint only). `key` is the
     /// agent's session key: validation accepted the operation only when `key` is its nonce key and the key signed
     /// it, so the agent named here is the one that signed.
@@ -76,11 +71,34 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
     /// the core alone, not into a module.
     function execute(uint256 id) external payable;
 
+    /// @notice Executes (or queues, when a call loosens) a batch signed off-chain by M owners.
+    function executeWithSignatures(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external payable returns (uint256 queuedId);
+
+    /// @notice Records owners' approvals of pending proposal `id`, each signed as EIP-712
+    /// `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)` and packed like
+    /// `executeWithSignatures` (signer ‖ length ‖ signature, signers ascending). One or more owners; owners who
+    /// already approved are skipped. Queues the proposal once the approvals reach the threshold. Anyone may submit
+    /// it.
+    function approveWithSignatures(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external;
+
+    /// @notice Starts the agent's new local day when one has begun since its last executed op: resets its
+    /// daily op count and refills its gas budget, exactly what that day's first executed op would do. Anyone
+    /// may call it (validation can't read the clock, so an agent whose budget ran out could never execute the
+    /// op that refills it); on the agent's current day it changes nothing.
+    function startAgentDay(address agent) external;
+
     /// @notice Withdraws from the wallet's EntryPoint deposit (self-call: owners only).
     function withdrawDepositTo(address payable to, uint256 amount) external;
-
-    /// @notice The wallet's EntryPoint deposit.
-    function getDeposit() external view returns (uint256);
 
     /// @notice The word in this wallet's storage slot `slot`, as `eth_getStorageAt` returns it.
     /// @dev Why: every slot of a contract is public anyway (`eth_getStorageAt`); this lets a contract read them
@@ -91,10 +109,6 @@ interface IAgentWalletCore is IAccount, IAccountExecute, IERC1271 {
 
     /// @notice The words in storage slots `slots`, in order (see `extsload(bytes32)`).
     function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory);
-
-    /// @notice What each owner signs for an owners' user operation (nonce key 0): EIP-712
-    /// `OwnerOperation(bytes32 userOpHash,uint256 epoch)` with the current `signatureEpoch`.
-    function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32);
 
     /// @notice EIP-712 `LeashMessage(bytes32 hash,uint256 epoch)` bound to this wallet and the current
     /// `signatureEpoch`: what owners sign for ERC-1271.

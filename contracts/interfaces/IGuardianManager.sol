@@ -33,21 +33,6 @@ interface IGuardianManager {
     /// @dev The minimum pause duration must be at most `max` seconds.
     error WalletInvalidPauseDuration(uint256 duration, uint256 max);
 
-    /// @notice Whether `account` is a guardian (owners are guardians too).
-    function isGuardian(address account) external view returns (bool);
-
-    /// @notice The extra guardians (owners are not listed here).
-    function getGuardians() external view returns (address[] memory);
-
-    /// @notice Whether the wallet is paused.
-    function paused() external view returns (bool);
-
-    /// @notice When the current pause started (0 when not paused).
-    function pausedAt() external view returns (uint256);
-
-    /// @notice Minimum seconds between `pause` and `unpause`.
-    function minPauseDuration() external view returns (uint256);
-
     /// @notice Pauses every agent at once. Any guardian or owner, alone.
     function pause() external;
 

@@ -23,20 +23,6 @@ interface IOwnerManager {
     /// @dev A wallet has at most `max` owners so that every loop over owners stays bounded.
     error OwnerTooMany(uint256 count, uint256 max);
 
-    /// @notice The current owners, in insertion order.
-    function getOwners() external view returns (address[] memory);
-
-    /// @notice Whether `account` is an owner.
-    function isOwner(address account) external view returns (bool);
-
-    /// @notice Approvals needed for a proposal or a signature.
-    function threshold() external view returns (uint256);
-
-    /// @notice The epoch every owner's and guardian's signature names (the `epoch` field of `ExecuteCalls`,
-    /// `ApproveProposal`, `GuardianAction`, `OwnerOperation` and `LeashMessage`): it changes each time an owner or
-    /// a guardian is added or removed, so no signature made before such a change counts after it.
-    function signatureEpoch() external view returns (uint256);
-
     /// @notice Adds an owner (self-call, timelocked: it loosens control).
     function addOwner(address owner) external;
 

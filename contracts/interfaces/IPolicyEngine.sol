@@ -123,8 +123,6 @@ interface IPolicyEngine {
     error PolicyEscalationPending(address agent, uint256 proposalId);
     /// @dev Limits that cap nothing (no per-tx and no window cap) are refused: deny by default.
     error PolicyUnboundedAsset(address agent, address asset);
-    /// @dev A tighten call tried to loosen `field` (from `current` to `requested`).
-    error PolicyNotTighter(string field, uint256 current, uint256 requested);
     /// @dev A window cap (daily, weekly, monthly; agent or wallet-wide) above the largest the counters hold.
     error PolicyCapTooLarge(uint256 cap, uint256 max);
     /// @dev The UTC offset must be within ±14 hours.
@@ -135,22 +133,19 @@ interface IPolicyEngine {
     /// @dev No call permission may carry a token-moving selector: token movements are always decoded and counted.
     error PolicyPermissionMovesTokens(address agent, address target, bytes4 selector);
 
-    /// @notice Sets an agent's limits for `asset` (self-call, timelocked). The window caps (daily, weekly,
+    /// @notice Sets an agent's limits for `asset` (self-call). Instant when it lowers or keeps every limit of an
+    /// asset the agent already has (zero = no cap, the loosest); a new asset or any limit raised or lifted waits
+    /// `adminDelay` (`TimelockDelayRequired` when tried as instant). The window caps (daily, weekly,
     /// monthly) are at most 2^80 - 1 (`PolicyCapTooLarge`): one slot counts all three windows.
     function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external;
-
-    /// @notice Lowers an agent's limits for `asset`; reverts if any field loosens (self-call, immediate).
-    function tightenAssetLimits(address agent, address asset, AssetLimits calldata limits) external;
 
     /// @notice Removes `asset` from the agent's policy (self-call, immediate).
     function removeAssetLimits(address agent, address asset) external;
 
-    /// @notice Sets the wallet-wide caps for `asset` (self-call, timelocked). Zero = no cap for that window; each
-    /// at most 2^80 - 1 (`PolicyCapTooLarge`).
+    /// @notice Sets the wallet-wide caps for `asset` (self-call). Zero = no cap for that window; each at most
+    /// 2^80 - 1 (`PolicyCapTooLarge`). Instant when no cap is raised or lifted (a new cap is instant: it only
+    /// narrows); otherwise it waits `adminDelay` (`TimelockDelayRequired` when tried as instant).
     function setWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external;
-
-    /// @notice Lowers the wallet-wide caps; reverts if any loosens (self-call, immediate).
-    function tightenWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external;
 
     /// @notice Adds `recipient` to the agent's allowlist (self-call, timelocked).
     function allowRecipient(address agent, address recipient) external;
@@ -173,63 +168,4 @@ interface IPolicyEngine {
 
     /// @notice Sets the wallet's UTC offset in seconds (self-call, timelocked).
     function setUtcOffset(int32 offsetSeconds) external;
-
-    /// @notice What the agent may still spend of `asset` right now: per transaction, today, this week and
-    /// this month, each the lower of the agent's own and the wallet-wide cap (type(uint256).max = no cap).
-    function remaining(
-        address agent,
-        address asset
-    ) external view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly);
-
-    /// @notice The agent's limits for `asset` and whether the asset is enabled for it.
-    function getAssetLimits(
-        address agent,
-        address asset
-    ) external view returns (AssetLimits memory, bool enabled);
-
-    /// @notice What the agent spent of `asset` in the current day, week and month.
-    function spent(
-        address agent,
-        address asset
-    ) external view returns (uint256 daily, uint256 weekly, uint256 monthly);
-
-    /// @notice The wallet-wide caps and what all agents spent of `asset` in the current windows.
-    function walletCaps(
-        address asset
-    )
-        external
-        view
-        returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows);
-
-    /// @notice Whether `recipient` is on the agent's allowlist.
-    function isRecipientAllowed(address agent, address recipient) external view returns (bool);
-
-    /// @notice The agent's permission for `selector` on `target`.
-    function getCallPermission(
-        address agent,
-        address target,
-        bytes4 selector
-    ) external view returns (CallPermission memory);
-
-    /// @notice The wallet's UTC offset in seconds.
-    function utcOffset() external view returns (int256);
-
-    /// @notice The most the agent's key can still cost the wallet in `asset` (address(0) = native, gas included)
-    /// from now until the end of the wallet's current local day, with no owner or guardian action in between;
-    /// type(uint256).max when nothing bounds it. 0 for a revoked, suspended, expired or unknown agent.
-    /// @dev The bound, for an active agent whose key is (or becomes) valid today:
-    /// - `asset`: the agent's remaining day allowance, i.e. the least of what is left of its daily, weekly and
-    ///   monthly caps and of the wallet-wide caps (`remaining(agent, asset).daily`); 0 if it has no limits for
-    ///   `asset`. It covers every path: token movements are always decoded (no permission may carry a
-    ///   token-moving selector) and native value sent with a permitted call counts toward the native caps.
-    ///   Ops that fail move nothing and count nothing.
-    /// - native adds the gas budget: `gasPerDay - gasSpent` (at least 0), plus one whole `gasPerDay` when a new
-    ///   local day has begun since the agent's last executed op (ops validated before that day's first execution
-    ///   draw on the old budget, then it refills). Every op that passes validation is charged its maximum cost
-    ///   (all gas limits x maxFeePerGas), which bounds what the EntryPoint takes from the wallet for it, whether
-    ///   it then succeeds or fails. Over any N consecutive local days the gas the agent's ops cost the wallet is
-    ///   at most (N + 1) x gasPerDay.
-    /// Not agent-only losses, so not counted: escalated payments (owners execute them) and what a permitted
-    /// call does beyond its value (e.g. a contract the owners permitted spending an allowance they granted).
-    function maxLoss(address agent, address asset) external view returns (uint256);
 }

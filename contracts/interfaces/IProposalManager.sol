@@ -83,51 +83,7 @@ interface IProposalManager {
     /// @notice Cancels a pending or queued proposal: any owner or guardian (a veto).
     function cancel(uint256 id) external;
 
-    /// @notice Executes (or queues, when a call loosens) a batch signed off-chain by M owners.
-    function executeWithSignatures(
-        Call[] calldata calls,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signatures
-    ) external payable returns (uint256 queuedId);
-
     /// @notice Marks a signature nonce used so signatures over it can never execute: any guardian or owner alone
     /// (a tightening, like a veto), or the owners through a self-call.
     function invalidateNonce(uint256 nonce) external;
-
-    /// @notice EIP-712 digest the owners sign for `executeWithSignatures`: `ExecuteCalls(Call[] calls,uint256 nonce,
-    /// uint256 deadline,uint256 epoch)` in the current `signatureEpoch` (void once an owner or guardian changes).
-    function hashSignedCalls(
-        Call[] calldata calls,
-        uint256 nonce,
-        uint256 deadline
-    ) external view returns (bytes32);
-
-    /// @notice Whether a signature nonce was used.
-    function isNonceUsed(uint256 nonce) external view returns (bool);
-
-    /// @notice A proposal's state, times and approval count among the current owners.
-    function getProposal(
-        uint256 id
-    )
-        external
-        view
-        returns (
-            ProposalState state,
-            address proposer,
-            address escalatedBy,
-            uint256 expiresAt,
-            uint256 eta,
-            uint256 delay,
-            uint256 approvals
-        );
-
-    /// @notice A proposal's calls.
-    function getProposalCalls(uint256 id) external view returns (Call[] memory);
-
-    /// @notice Whether `owner` approved proposal `id`.
-    function hasApproved(uint256 id, address owner) external view returns (bool);
-
-    /// @notice Number of proposals ever created (ids are 1..proposalCount).
-    function proposalCount() external view returns (uint256);
 }

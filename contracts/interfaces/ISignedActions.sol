@@ -24,30 +24,4 @@ interface ISignedActions {
         uint256 deadline,
         bytes calldata signature
     ) external;
-
-    /// @notice Records owners' approvals of pending proposal `id`, each signed as EIP-712
-    /// `ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)` and packed like
-    /// `executeWithSignatures` (signer ‖ length ‖ signature, signers ascending). One or more owners; owners who
-    /// already approved are skipped. Queues the proposal once the approvals reach the threshold. Anyone may submit
-    /// it.
-    function approveWithSignatures(
-        uint256 id,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signatures
-    ) external;
-
-    /// @notice The EIP-712 digest a guardian signs for `executeGuardianAction`.
-    function hashGuardianAction(
-        bytes calldata data,
-        uint256 nonce,
-        uint256 deadline
-    ) external view returns (bytes32);
-
-    /// @notice The EIP-712 digest each owner signs for `approveWithSignatures`.
-    function hashProposalApproval(
-        uint256 id,
-        uint256 nonce,
-        uint256 deadline
-    ) external view returns (bytes32);
 }

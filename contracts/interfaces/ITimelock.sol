@@ -30,12 +30,6 @@ interface ITimelock {
     /// @dev `tryCalls` nested in another try or in a queued proposal's run: refused (one record per batch).
     error TimelockNoBatch();
 
-    /// @notice Delay for loosening admin changes (agents, owners, guardians, policies).
-    function adminDelay() external view returns (uint256);
-
-    /// @notice Delay for upgrades and for changing the delays themselves.
-    function upgradeDelay() external view returns (uint256);
-
     /// @notice Delay `calls` would wait if submitted now: the setters in it are run against the current
     /// state and undone (0 = instant; calls to other contracts don't count). A batch that fails to run now
     /// gets `adminDelay` (a lower bound: each setter checks its own delay again at execution). Not a view

@@ -7,7 +7,9 @@ interface IWalletBase {
     error WalletOnlySelf(address caller);
     /// @dev Only the EntryPoint may call this; `caller` tried.
     error WalletOnlyEntryPoint(address caller);
-    /// @dev Deployment only: `module` (the next contract delegated to) was built for EntryPoint `moduleEntryPoint`
+    /// @dev Deployment only: `lens`, the view lens a module forwards the wallet's views to, has no code.
+    error WalletLensMissing(address lens);
+    /// @dev Deployment only: `module` (the contract the core delegates to) was built for EntryPoint `moduleEntryPoint`
     /// (zero: it answered no `entryPoint()`), not the deployer's `expectedEntryPoint`.
     error WalletModuleMismatch(
         address module,

@@ -5,6 +5,7 @@ import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {ILeashLens} from "../interfaces/ILeashLens.sol";
 import {IProposalManager} from "../interfaces/IProposalManager.sol";
+import {IWalletViews} from "../interfaces/IWalletViews.sol";
 import {
     AgentRules,
     AgentStatus,
@@ -17,9 +18,10 @@ import {SpendWindows, WindowIndexes} from "../policy/SpendWindows.sol";
 import {EIP712_NAME, EIP712_VERSION} from "../wallet/WalletConstants.sol";
 
 /// @title LeashLens: every view of a Leash wallet, from the wallet's storage read through its `extsload`.
-/// @notice Stateless, no constructor arguments, only `view` functions: a singleton at one CREATE2 address on
-/// every chain. It reads a wallet by STATICCALL, so it can change nothing, and it is not on the wallet's dispatch
-/// path, so it can shadow nothing.
+/// @notice Stateless, no constructor arguments, only `view` functions and a fallback that makes STATICCALLs: a
+/// singleton at one CREATE2 address on every chain. It reads a wallet by STATICCALL, so it can change nothing. A
+/// wallet's module forwards the wallet's views here (`IWalletViews`, by STATICCALL, through the fallback) only for
+/// selectors neither the core nor the module implements, so it can shadow nothing.
 /// @dev The slots are the wallet's ERC-7201 layout (audits/storage-layout.reference.json): each base below is the
 /// manager's namespace constant, member offsets follow the struct declarations, packed fields are read at the
 /// offsets the managers' `*_SHIFT` constants name (they are `internal` to the wallet's contracts, so they are
@@ -549,6 +551,89 @@ contract LeashLens is ILeashLens {
                 wallet,
                 abi.encode(LEASH_MESSAGE_TYPEHASH, hash, signatureEpoch(wallet))
             );
+    }
+
+    // ------------------------------------------------------------ a wallet's own views
+
+    /// @notice A wallet's own view (`IWalletViews`), forwarded here by its module's fallback: answered for the
+    /// caller, as the lens function of the same name with the caller as `wallet`. Anyone may call it; it reads
+    /// the caller's storage, and a caller that isn't a wallet gets `LensNotAWallet`.
+    /// @dev Not `view` only because a fallback can't be; it makes one STATICCALL to this lens and returns its
+    /// answer (or its revert data) as is.
+    // The wallets' views arrive here; it only reads (STATICCALL).
+    // solhint-disable-next-line no-complex-fallback
+    fallback(bytes calldata input) external returns (bytes memory) {
+        bytes4 selector = input.length < 4 ? bytes4(0) : bytes4(input[:4]);
+        bytes4 lensSelector = _lensSelectorOf(selector);
+        if (lensSelector == bytes4(0)) revert IWalletViews.LensUnknownView(selector);
+        bytes memory args = input[4:];
+        if (
+            args.length >= 32 &&
+            (selector == IWalletViews.hashSignedCalls.selector ||
+                selector == IWalletViews.hashGuardianAction.selector)
+        ) {
+            // The wallet word inserted before the arguments moves a dynamic first argument one word further.
+            assembly ("memory-safe") {
+                mstore(add(args, 32), add(mload(add(args, 32)), 32))
+            }
+        }
+        (bool ok, bytes memory result) = address(this).staticcall(
+            bytes.concat(lensSelector, bytes32(uint256(uint160(msg.sender))), args)
+        );
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        return result;
+    }
+
+    /// @dev The lens function answering wallet view `selector`; zero for any other selector.
+    function _lensSelectorOf(bytes4 selector) private pure returns (bytes4) {
+        if (selector == IWalletViews.getOwners.selector) return ILeashLens.getOwners.selector;
+        if (selector == IWalletViews.isOwner.selector) return ILeashLens.isOwner.selector;
+        if (selector == IWalletViews.threshold.selector) return ILeashLens.threshold.selector;
+        if (selector == IWalletViews.signatureEpoch.selector)
+            return ILeashLens.signatureEpoch.selector;
+        if (selector == IWalletViews.isGuardian.selector) return ILeashLens.isGuardian.selector;
+        if (selector == IWalletViews.getGuardians.selector) return ILeashLens.getGuardians.selector;
+        if (selector == IWalletViews.paused.selector) return ILeashLens.paused.selector;
+        if (selector == IWalletViews.pausedAt.selector) return ILeashLens.pausedAt.selector;
+        if (selector == IWalletViews.minPauseDuration.selector)
+            return ILeashLens.minPauseDuration.selector;
+        if (selector == IWalletViews.adminDelay.selector) return ILeashLens.adminDelay.selector;
+        if (selector == IWalletViews.upgradeDelay.selector) return ILeashLens.upgradeDelay.selector;
+        if (selector == IWalletViews.hashSignedCalls.selector)
+            return ILeashLens.hashSignedCalls.selector;
+        if (selector == IWalletViews.isNonceUsed.selector) return ILeashLens.isNonceUsed.selector;
+        if (selector == IWalletViews.getProposal.selector) return ILeashLens.getProposal.selector;
+        if (selector == IWalletViews.getProposalCalls.selector)
+            return ILeashLens.getProposalCalls.selector;
+        if (selector == IWalletViews.hasApproved.selector) return ILeashLens.hasApproved.selector;
+        if (selector == IWalletViews.proposalCount.selector)
+            return ILeashLens.proposalCount.selector;
+        if (selector == IWalletViews.getAgent.selector) return ILeashLens.getAgent.selector;
+        if (selector == IWalletViews.agentOfKey.selector) return ILeashLens.agentOfKey.selector;
+        if (selector == IWalletViews.gasBudget.selector) return ILeashLens.gasBudget.selector;
+        if (selector == IWalletViews.remaining.selector) return ILeashLens.remaining.selector;
+        if (selector == IWalletViews.getAssetLimits.selector)
+            return ILeashLens.getAssetLimits.selector;
+        if (selector == IWalletViews.spent.selector) return ILeashLens.spent.selector;
+        if (selector == IWalletViews.walletCaps.selector) return ILeashLens.walletCaps.selector;
+        if (selector == IWalletViews.isRecipientAllowed.selector)
+            return ILeashLens.isRecipientAllowed.selector;
+        if (selector == IWalletViews.getCallPermission.selector)
+            return ILeashLens.getCallPermission.selector;
+        if (selector == IWalletViews.utcOffset.selector) return ILeashLens.utcOffset.selector;
+        if (selector == IWalletViews.maxLoss.selector) return ILeashLens.maxLoss.selector;
+        if (selector == IWalletViews.hashGuardianAction.selector)
+            return ILeashLens.hashGuardianAction.selector;
+        if (selector == IWalletViews.hashProposalApproval.selector)
+            return ILeashLens.hashProposalApproval.selector;
+        if (selector == IWalletViews.getDeposit.selector) return ILeashLens.getDeposit.selector;
+        if (selector == IWalletViews.hashOwnerOperation.selector)
+            return ILeashLens.hashOwnerOperation.selector;
+        return bytes4(0);
     }
 
     // ------------------------------------------------------------ internals

@@ -606,15 +606,6 @@ abstract contract PolicyEngine is AgentManager {
         if (status == AgentStatus.Revoked) revert IAgentManager.AgentInvalidStatus(agent, status);
     }
 
-    function _requireNotLooser(
-        string memory field,
-        uint256 requested,
-        uint256 current
-    ) internal pure {
-        if (!_notLooser(requested, current))
-            revert IPolicyEngine.PolicyNotTighter(field, current, requested);
-    }
-
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
     }

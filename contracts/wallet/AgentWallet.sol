@@ -8,6 +8,7 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Proxy} from "@openzeppelin/contracts/proxy/Proxy.sol";
+import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {IAgentWalletCore} from "../interfaces/IAgentWalletCore.sol";
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
@@ -67,33 +68,6 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     /// @notice Native currency sent to the wallet; logged so the event stream shows every deposit.
     receive() external payable {
         emit Received(msg.sender, msg.value);
-    }
-
-    /// @inheritdoc IAgentWalletCore
-    function initialize(
-        InitConfig calldata config,
-        bytes[] calldata setupData
-    ) external initializer {
-        _initOwners(config.owners, config.threshold);
-        _initGuardians(config.guardians, config.minPauseDuration);
-        _initDelays();
-        _setUtcOffset(config.utcOffset);
-        emit WalletInitialized(
-            address(ENTRY_POINT),
-            config.owners,
-            config.threshold,
-            config.guardians
-        );
-        // Setup is the owners' initial configuration (agents, policies), committed to by the wallet's
-        // counterfactual address, so it runs without the timelock; it may only configure the wallet itself.
-        // It runs inside the proxy's constructor, where the proxy has no code yet, so each call is a
-        // delegatecall into the module, and `onlySelf` admits it while initializing.
-        if (setupData.length > MAX_CALLS)
-            revert IProposalManager.ProposalInvalidCallCount(setupData.length, MAX_CALLS);
-        for (uint256 i = 0; i < setupData.length; ++i) {
-            (bool ok, bytes memory result) = MODULE.delegatecall(setupData[i]);
-            if (!ok) revert WalletSetupFailed(i, result);
-        }
     }
 
     /// @inheritdoc IAgentWalletCore
@@ -234,13 +208,54 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     }
 
     /// @inheritdoc IAgentWalletCore
-    function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32) {
-        return _hashOwnerOperation(userOpHash);
+    function executeWithSignatures(
+        Call[] calldata calls,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external payable nonReentrant returns (uint256 queuedId) {
+        _checkBatch(calls.length);
+        if (block.timestamp > deadline) revert IProposalManager.SignatureExpired(deadline);
+        ProposalStorage storage $ = _proposalStorage();
+        if ($.usedNonces[nonce]) revert IProposalManager.SignatureNonceUsed(nonce);
+        bytes32 digest = _hashSignedCalls(calls, nonce, deadline);
+        (bool ok, address[] memory signers) = _ownerSigners(digest, signatures);
+        if (!ok) revert IProposalManager.SignatureInvalid(digest);
+        $.usedNonces[nonce] = true;
+        queuedId = _submitApproved(calls, signers);
+        if (queuedId == 0) emit IProposalManager.SignedCallsExecuted(digest, nonce, signers.length);
     }
 
     /// @inheritdoc IAgentWalletCore
-    function getDeposit() external view returns (uint256) {
-        return ENTRY_POINT.balanceOf(address(this));
+    function approveWithSignatures(
+        uint256 id,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signatures
+    ) external {
+        Proposal storage p = _proposal(id);
+        if (p.state != IProposalManager.ProposalState.Pending)
+            revert IProposalManager.ProposalInvalidState(id, p.state);
+        if (block.timestamp > p.expiresAt) revert IProposalManager.ProposalExpired(id, p.expiresAt);
+        bytes32 digest = _hashProposalApproval(id, nonce, deadline);
+        _useSignedNonce(nonce, deadline);
+        address[] memory signers = new address[](MAX_OWNERS);
+        (bool ok, uint256 count) = _parseOwnerSignatures(digest, signatures, signers);
+        if (!ok || count == 0) revert IProposalManager.SignatureInvalid(digest);
+        // `_approve` records the owner's epoch (a removed owner's approval never comes back) and queues the
+        // proposal once the threshold is met; owners who already approved, or approve after that, change nothing.
+        for (uint256 i = 0; i < count && p.state == IProposalManager.ProposalState.Pending; ++i) {
+            if (!_hasApproved(id, signers[i])) _approve(id, signers[i]);
+        }
+    }
+
+    /// @inheritdoc IAgentWalletCore
+    function startAgentDay(address agent) external {
+        // Only a known agent: the write can't be made to grow storage for arbitrary addresses.
+        if (_agentStorage().currentKey[agent] == address(0))
+            revert IAgentManager.AgentNotFound(agent);
+        (bool started, uint256 day) = _startAgentDay(agent);
+        if (started) emit IAgentManager.AgentDayStarted(agent, day, msg.sender);
     }
 
     /// @inheritdoc IAgentWalletCore

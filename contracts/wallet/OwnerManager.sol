@@ -128,14 +128,15 @@ abstract contract OwnerManager is WalletBase {
         return threshold != 0 && count >= threshold;
     }
 
-    /// @dev ECDSA first, so that an EOA owner's valid signature needs no EXTCODESIZE on a codeless address,
+    /// @dev Whether `signature` is `signer`'s over `digest` (an owner's, or a guardian's signed action). ECDSA first,
+    /// so that an EOA owner's valid signature needs no EXTCODESIZE on a codeless address,
     /// which ERC-7562 (OP-041) forbids during validation; only then is a contract owner asked via ERC-1271.
     /// High-s and malformed signatures fail `tryRecover` and, for an EOA, end there.
-    function _isOwnerSignature(
+    function _isSignatureOf(
         address signer,
         bytes32 digest,
         bytes calldata signature
-    ) private view returns (bool) {
+    ) internal view returns (bool) {
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
         return
@@ -167,7 +168,7 @@ abstract contract OwnerManager is WalletBase {
             if (signer <= previous) return (false, count);
             previous = signer;
             if (!$.isOwner[signer]) return (false, count);
-            if (!_isOwnerSignature(signer, digest, signature)) return (false, count);
+            if (!_isSignatureOf(signer, digest, signature)) return (false, count);
             if (out.length > count) out[count] = signer;
             ++count;
         }

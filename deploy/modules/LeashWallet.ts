@@ -37,9 +37,8 @@ export function addWalletStack(m: IgnitionModuleBuilder) {
     contracts[STACK_KEYS[planned.name as keyof typeof STACK_KEYS]] = contract;
     previous = contract;
   }
-  const { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory, lens } =
-    contracts;
-  return { policyModule, governanceModule, implementation, factory, passkeyOwnerFactory, lens };
+  const { lens, module, implementation, factory, passkeyOwnerFactory } = contracts;
+  return { lens, module, implementation, factory, passkeyOwnerFactory };
 }
 
 /** The wallet stack on the canonical EntryPoint v0.8 (any chain that has it and the CREATE2 deployer). */

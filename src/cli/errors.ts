@@ -59,6 +59,7 @@ const REFUSED_CODES = new Set([
   "OUT_OF_TIME_RANGE",
   "OP_COST_TOO_HIGH",
   "NOT_OWNER",
+  "NOT_A_TIGHTENING",
   "WALLET_ERROR",
   "PENDING_OPERATION",
   "RATE_LIMITED",
@@ -109,6 +110,8 @@ function walletErrorText(error: CodedError): string | null {
 function hintFor(code: string): string {
   if (code === "UNAUTHORIZED")
     return " (the relayer needs an API key for this wallet: its operator runs `leash apikey create --sender <wallet>`; pass it as LEASH_API_KEY or `apiKey` in the config file)";
+  if (code === "NOT_A_TIGHTENING")
+    return " (`leash policy tighten` only runs changes that take effect at once; `leash policy set` proposes a loosening, which waits the admin delay)";
   return "";
 }
 

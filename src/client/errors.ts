@@ -38,6 +38,7 @@ export const LeashErrorCode = {
   feeTooHigh: "FEE_TOO_HIGH",
   operationUnconfirmed: "OPERATION_UNCONFIRMED",
   noGasFunds: "NO_GAS_FUNDS",
+  notATightening: "NOT_A_TIGHTENING",
 } as const;
 
 export type LeashErrorCodeValue = (typeof LeashErrorCode)[keyof typeof LeashErrorCode];
@@ -108,6 +109,22 @@ export class InvalidAmountError extends LeashError {
 export class InvalidArgumentError extends LeashError {
   constructor(message: string) {
     super(LeashErrorCode.invalidArgument, message);
+  }
+}
+
+/**
+ * A `tighten…` builder was asked for a change that loosens: the wallet's own dry run (`requiredDelay`) says it
+ * would wait `delay` seconds. Nothing was signed or sent; use the matching `set…` to propose it with its delay.
+ */
+export class NotATighteningError extends LeashError {
+  constructor(
+    readonly action: string,
+    readonly delay: bigint,
+  ) {
+    super(
+      LeashErrorCode.notATightening,
+      `${action}: the change loosens (the wallet would make it wait ${delay} s); use ${action.replace("tighten", "set")} to propose it with its delay`,
+    );
   }
 }
 

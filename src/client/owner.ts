@@ -71,6 +71,7 @@ import {
   ChainMismatchError,
   InvalidArgumentError,
   NoGasFundsError,
+  NotATighteningError,
   NotOwnerError,
   TimeoutError,
   UnknownAgentError,
@@ -1132,7 +1133,7 @@ export class OwnerClient {
     agent: string,
     input: { validAfter?: number | bigint; validUntil?: number | bigint; rules?: AgentRulesInput },
   ): Promise<SubmitResult> {
-    return this.submit(this.calls.tightenAgentRules(agent, input));
+    return this.submit(await this.calls.tightenAgentRules(agent, input));
   }
 
   /**
@@ -1292,6 +1293,17 @@ export class OwnerClient {
     const self = (fn: string, args: unknown[]) => this.self(fn, args);
     const assets = this.assetInfo;
     const wallet = this.wallet;
+    const reader = walletContract(this.wallet, this.provider);
+    // The wallet decides each change's delay by effect; a `tighten…` builder only returns the `set…` call when
+    // the wallet's dry run against its current state says it is instant (else NotATighteningError). Between
+    // this check and execution the state may change: the wallet then decides again, and queues a loosening.
+    const instantOnly = async (action: string, calls: ResolvedCall[]) => {
+      const delay = await reader.requiredDelay.staticCall(calls).catch((e: unknown) => {
+        throw toLeashError(e);
+      });
+      if (delay !== 0n) throw new NotATighteningError(action, delay);
+      return calls;
+    };
     const rulesArgs = (
       agent: string,
       input: {
@@ -1317,9 +1329,8 @@ export class OwnerClient {
       setAgentRules: (agent: string, input: Parameters<typeof rulesArgs>[1]) => [
         self("setAgentRules", rulesArgs(agent, input)),
       ],
-      tightenAgentRules: (agent: string, input: Parameters<typeof rulesArgs>[1]) => [
-        self("tightenAgentRules", rulesArgs(agent, input)),
-      ],
+      tightenAgentRules: (agent: string, input: Parameters<typeof rulesArgs>[1]) =>
+        instantOnly("tightenAgentRules", [self("setAgentRules", rulesArgs(agent, input))]),
       setAssetLimits: async (agent: string, asset: string, limits: AssetLimitsInput) => [
         self("setAssetLimits", [
           toAddress(agent, "agent"),
@@ -1327,13 +1338,14 @@ export class OwnerClient {
           await toAssetLimits(assets, toAsset(asset), limits),
         ]),
       ],
-      tightenAssetLimits: async (agent: string, asset: string, limits: AssetLimitsInput) => [
-        self("tightenAssetLimits", [
-          toAddress(agent, "agent"),
-          toAsset(asset),
-          await toAssetLimits(assets, toAsset(asset), limits),
+      tightenAssetLimits: async (agent: string, asset: string, limits: AssetLimitsInput) =>
+        instantOnly("tightenAssetLimits", [
+          self("setAssetLimits", [
+            toAddress(agent, "agent"),
+            toAsset(asset),
+            await toAssetLimits(assets, toAsset(asset), limits),
+          ]),
         ]),
-      ],
       removeAssetLimits: (agent: string, asset: string) => [
         self("removeAssetLimits", [toAddress(agent, "agent"), toAsset(asset)]),
       ],
@@ -1344,7 +1356,10 @@ export class OwnerClient {
       tightenWalletCaps: async (
         asset: string,
         caps: { daily?: AmountInput; weekly?: AmountInput; monthly?: AmountInput },
-      ) => [self("tightenWalletCaps", [toAsset(asset), ...(await capsArgs(assets, asset, caps))])],
+      ) =>
+        instantOnly("tightenWalletCaps", [
+          self("setWalletCaps", [toAsset(asset), ...(await capsArgs(assets, asset, caps))]),
+        ]),
       allowRecipient: (agent: string, recipient: string) => [
         self("allowRecipient", [toAddress(agent, "agent"), toAddress(recipient, "recipient")]),
       ],

@@ -20,8 +20,8 @@ const root = process.cwd();
 
 const DEPLOYED = [
   ["contracts/wallet/AgentWallet.sol", "AgentWallet"],
-  ["contracts/wallet/GovernanceModule.sol", "GovernanceModule"],
-  ["contracts/wallet/AgentPolicyModule.sol", "AgentPolicyModule"],
+  ["contracts/wallet/WalletModule.sol", "WalletModule"],
+  ["contracts/lens/LeashLens.sol", "LeashLens"],
   ["contracts/factory/AgentWalletFactory.sol", "AgentWalletFactory"],
   ["contracts/owners/PasskeyOwnerFactory.sol", "PasskeyOwnerFactory"],
 ] as const;
@@ -36,19 +36,19 @@ const GUARDS = [
 /** State-changing functions anyone may call (contract.function), and why that is safe. */
 const OPEN: Record<string, string> = {
   "AgentWallet.execute": "runs only a queued proposal, approved by M current owners, past its eta",
-  "GovernanceModule.executeWithSignatures":
+  "AgentWallet.executeWithSignatures":
     "checks M owner signatures over the batch, chain, wallet, nonce and deadline",
   "AgentWalletFactory.createWallet":
     "deploys exactly the wallet its config commits to (CREATE2); idempotent",
   "PasskeyOwnerFactory.createPasskeyOwner":
     "deploys the owner contract of one P-256 key (CREATE2, salt = the key), which only ever accepts that key's assertions and holds nothing; idempotent",
-  "AgentPolicyModule.startAgentDay":
+  "AgentWallet.startAgentDay":
     "does only what the agent's first executed op of a new local day would (zero its daily op count and gas budget spend), at most once per local day",
-  "GovernanceModule.requiredDelay":
+  "WalletModule.requiredDelay":
     "a dry run: the batch's setters run inside a self-call that always reverts (calls to other contracts are skipped)",
-  "AgentPolicyModule.executeGuardianAction":
+  "WalletModule.executeGuardianAction":
     "runs only pause, suspendAgent, revokeAgent or cancel, signed (EIP-712, once, before its deadline) by a current guardian or owner, under the rules that guardian would meet calling it",
-  "GovernanceModule.approveWithSignatures":
+  "AgentWallet.approveWithSignatures":
     "records approvals only of current owners who signed (EIP-712, once, before its deadline) this pending proposal",
 };
 

@@ -16,8 +16,8 @@ import {
 const root = process.cwd();
 const DEPLOYED = [
   "AgentWallet",
-  "GovernanceModule",
-  "AgentPolicyModule",
+  "WalletModule",
+  "LeashLens",
   "AgentWalletFactory",
   "PasskeyOwnerFactory",
 ];

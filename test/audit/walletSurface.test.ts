@@ -133,9 +133,9 @@ describe("Wallet surface the other suites did not reach", function () {
       );
     });
 
-    it("test_module_isTheGovernanceModule_andFactoryImplementationIsTheCore", async function () {
+    it("test_module_isTheWalletModule_andFactoryImplementationIsTheCore", async function () {
       const fx = await loadWallet();
-      expect(await fx.wallet.module()).to.equal(await fx.governanceModule.getAddress());
+      expect(await fx.wallet.module()).to.equal(await fx.module.getAddress());
       expect(await fx.factory.implementation()).to.equal(await fx.implementation.getAddress());
       const slot = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
       const stored = await ethers.provider.getStorage(fx.address, slot);
@@ -252,25 +252,15 @@ describe("Wallet surface the other suites did not reach", function () {
     });
   });
 
-  describe("tighten and remove functions refuse what isn't configured", function () {
-    it("test_tightenAndRemove_unconfiguredAssetOrRecipient_refusedWithTheMissingItem", async function () {
+  describe("remove functions refuse what isn't configured", function () {
+    it("test_remove_unconfiguredAssetOrRecipient_refusedWithTheMissingItem", async function () {
       const { world, a } = await policyFixture();
       const token = world.recipients[3]; // any address the agent has no limits for
       const cases: [ReturnType<typeof selfCall>, string, unknown[]][] = [
         [
-          selfCall(world, "tightenAssetLimits", [a.address, token, limits({ perTx: 1n })]),
-          "PolicyAssetNotAllowed",
-          [a.address, token],
-        ],
-        [
           selfCall(world, "removeAssetLimits", [a.address, token]),
           "PolicyAssetNotAllowed",
           [a.address, token],
-        ],
-        [
-          selfCall(world, "tightenWalletCaps", [token, 1n, 1n, 1n]),
-          "PolicyAssetNotAllowed",
-          [world.address, token],
         ],
         [
           selfCall(world, "removeRecipient", [a.address, world.recipients[2]]),
@@ -284,6 +274,11 @@ describe("Wallet surface the other suites did not reach", function () {
         expect(inner?.name).to.equal(name);
         expect(inner?.args.toArray().map(String)).to.deep.equal(args.map(String));
       }
+      // Limits for an asset the agent doesn't have yet are a new place to spend: not refused, but they wait.
+      const newAsset = selfCall(world, "setAssetLimits", [a.address, token, limits({ perTx: 1n })]);
+      expect(await world.wallet.requiredDelay.staticCall([newAsset])).to.equal(
+        await world.wallet.adminDelay(),
+      );
     });
 
     it("test_setAssetLimits_unknownOrRevokedAgent_refused", async function () {

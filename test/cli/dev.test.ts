@@ -92,11 +92,10 @@ describe("leash dev --once: the one-command local stack and its scene", function
     expect(Object.keys(report.addresses).sort()).to.deep.equal([
       "entryPoint",
       "factory",
-      "governanceModule",
       "implementation",
       "lens",
+      "module",
       "passkeyOwnerFactory",
-      "policyModule",
     ]);
     expect(report.apiKey).to.match(/^leash_[0-9a-f]{16}_/);
     // The state a user drives by hand afterwards, and the process released it.

@@ -283,7 +283,7 @@ describe("leash CLI against a running dev stack", function () {
     expect(policy.limits.perTx).to.equal(parseEther("1").toString()); // untouched fields kept
     const loosen = await run(["policy", "tighten", agent, "--daily", "3", "--as", "owner1,owner2"]);
     expect(loosen.code).to.equal(3);
-    expect(errorLine(loosen)).to.match(/NotTighter/);
+    expect(errorLine(loosen)).to.match(/tightenAssetLimits: the change loosens .*leash policy set/);
     const set = await run([
       "--json",
       "policy",

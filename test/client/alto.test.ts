@@ -109,16 +109,12 @@ describe("toLeashSmartAccount through Pimlico Alto on anvil", function () {
       await c.waitForDeployment();
       return c.getAddress();
     };
-    const policy = await deploy("wallet/AgentPolicyModule.sol/AgentPolicyModule.json", entryPoint);
-    const governance = await deploy(
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      entryPoint,
-      policy,
-    );
+    const lens = await deploy("lens/LeashLens.sol/LeashLens.json");
+    const module = await deploy("wallet/WalletModule.sol/WalletModule.json", entryPoint, lens);
     const implementation = await deploy(
       "wallet/AgentWallet.sol/AgentWallet.json",
       entryPoint,
-      governance,
+      module,
     );
     const factory = await deploy(
       "factory/AgentWalletFactory.sol/AgentWalletFactory.json",

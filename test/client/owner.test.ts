@@ -10,6 +10,7 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   LeashError,
+  NotATighteningError,
   NotOwnerError,
   OwnerClient,
   WalletError,
@@ -233,17 +234,19 @@ describe("OwnerClient", function () {
     });
     expect(tighten.status).to.equal("executed");
     expect((await owners.agent(agentKey.address)).rules.maxOpCost).to.equal(parseEther("0.09"));
-    // Tightening that loosens a field is refused by the wallet with the field named.
+    // A "tightening" that loosens a field is refused before anything is signed: the wallet's own dry run says
+    // it would wait the admin delay.
+    const proposalsBefore = (await owners.pendingProposals()).length;
     const notTighter = await expectRejection(
       owners.tightenAssetLimits(agentKey.address, "native", { perTx: "3", daily: "4" }),
-      WalletError,
+      NotATighteningError,
     );
-    expect(notTighter.errorName).to.equal("PolicyNotTighter");
-    expect(notTighter.values).to.deep.equal({
-      field: "perTx",
-      current: parseEther("1.5"),
-      requested: parseEther("3"),
-    });
+    expect(notTighter.action).to.equal("tightenAssetLimits");
+    expect(notTighter.delay).to.equal(DAY);
+    expect((await owners.pendingProposals()).length).to.equal(proposalsBefore);
+    expect((await owners.policy(agentKey.address, "native")).limits.perTx).to.equal(
+      parseEther("1.5"),
+    );
     await stack.increaseTime(DAY);
     await owners.execute(loosen.proposalId!);
     expect((await owners.policy(agentKey.address, "native")).limits.perTx).to.equal(
@@ -292,7 +295,9 @@ describe("OwnerClient", function () {
       relayer: { url: stack.relayer.url, apiKey: await stack.apiKey(walletAddress) },
     });
     await expectRejection(
-      alone.submitViaRelayer(await alone.calls.tightenWalletCaps("native", { daily: "3" })),
+      alone.submitViaRelayer(
+        await alone.calls.tightenWalletCaps("native", { daily: "3", weekly: "20" }),
+      ),
       NotOwnerError,
     );
     await expectRejection(
@@ -441,7 +446,7 @@ describe("OwnerClient", function () {
     const v2 = await stack.deploy(
       "mocks/AgentWalletV2Mock.sol/AgentWalletV2Mock.json",
       stack.entryPoint,
-      stack.governanceModule,
+      stack.module,
     );
     const v2Interface = new Contract(v2, ["function initializeV2(uint256)"]).interface;
     const scheduled = await owners.scheduleUpgrade(

@@ -45,7 +45,8 @@ export interface Stack {
   relayer: RunningRelayer;
   entryPoint: string;
   implementation: string;
-  governanceModule: string;
+  module: string;
+  lens: string;
   factory: string;
   deploy(path: string, ...args: unknown[]): Promise<string>;
   /** A funded ethers Wallet on the chain (10 ETH unless said otherwise). */
@@ -71,19 +72,12 @@ export async function startStack(): Promise<Stack> {
     return contract.getAddress();
   };
   const entryPoint = chain.entryPointAddress;
-  const policyModule = await deploy(
-    "wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
-    entryPoint,
-  );
-  const governanceModule = await deploy(
-    "wallet/GovernanceModule.sol/GovernanceModule.json",
-    entryPoint,
-    policyModule,
-  );
+  const lens = await deploy("lens/LeashLens.sol/LeashLens.json");
+  const module = await deploy("wallet/WalletModule.sol/WalletModule.json", entryPoint, lens);
   const implementation = await deploy(
     "wallet/AgentWallet.sol/AgentWallet.json",
     entryPoint,
-    governanceModule,
+    module,
   );
   const factory = await deploy(
     "factory/AgentWalletFactory.sol/AgentWalletFactory.json",
@@ -109,7 +103,8 @@ export async function startStack(): Promise<Stack> {
     relayer,
     entryPoint,
     implementation,
-    governanceModule,
+    module,
+    lens,
     factory,
     deploy,
     async fundedWallet(seed, ether = "10") {

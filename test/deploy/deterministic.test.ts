@@ -70,8 +70,7 @@ describe("deterministic deployment on two separately started local chains", func
     const doc = readFileSync(join(REPO_ROOT, "docs/DEPLOY.md"), "utf8");
     const expected = predictStackAddresses(REPO_ROOT);
     for (const [label, key] of [
-      ["AgentPolicyModule", "policyModule"],
-      ["GovernanceModule", "governanceModule"],
+      ["WalletModule", "module"],
       ["AgentWallet (implementation)", "implementation"],
       ["AgentWalletFactory", "factory"],
       ["PasskeyOwnerFactory", "passkeyOwnerFactory"],

@@ -4,10 +4,11 @@ pragma solidity 0.8.28;
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {AgentWallet} from "../../contracts/wallet/AgentWallet.sol";
-import {AgentPolicyModule} from "../../contracts/wallet/AgentPolicyModule.sol";
-import {GovernanceModule} from "../../contracts/wallet/GovernanceModule.sol";
+import {LeashLens} from "../../contracts/lens/LeashLens.sol";
+import {WalletModule} from "../../contracts/wallet/WalletModule.sol";
 import {IAgentWallet} from "../../contracts/interfaces/IAgentWallet.sol";
 import {IAgentWalletCore} from "../../contracts/interfaces/IAgentWalletCore.sol";
+import {IWalletSetup} from "../../contracts/interfaces/IWalletSetup.sol";
 import {Call} from "../../contracts/interfaces/LeashTypes.sol";
 
 /// @notice The few cheatcodes these tests use (no forge-std in this project).
@@ -35,16 +36,9 @@ abstract contract LeashTestBase {
         address[] memory owners,
         uint256 threshold
     ) internal returns (IAgentWallet) {
-        // The wallet's code is split under EIP-170: core -> GovernanceModule -> AgentPolicyModule.
-        AgentPolicyModule policyModule = new AgentPolicyModule(IEntryPoint(ENTRY_POINT));
-        GovernanceModule governanceModule = new GovernanceModule(
-            IEntryPoint(ENTRY_POINT),
-            address(policyModule)
-        );
-        AgentWallet implementation = new AgentWallet(
-            IEntryPoint(ENTRY_POINT),
-            address(governanceModule)
-        );
+        // The core delegates what it doesn't implement to its one module, which forwards the views to the lens.
+        WalletModule module = new WalletModule(IEntryPoint(ENTRY_POINT), address(new LeashLens()));
+        AgentWallet implementation = new AgentWallet(IEntryPoint(ENTRY_POINT), address(module));
         IAgentWalletCore.InitConfig memory config = IAgentWalletCore.InitConfig({
             owners: owners,
             threshold: threshold,
@@ -52,7 +46,7 @@ abstract contract LeashTestBase {
             utcOffset: 0,
             minPauseDuration: 3600
         });
-        bytes memory init = abi.encodeCall(IAgentWalletCore.initialize, (config, new bytes[](0)));
+        bytes memory init = abi.encodeCall(IWalletSetup.initialize, (config, new bytes[](0)));
         return IAgentWallet(payable(address(new ERC1967Proxy(address(implementation), init))));
     }
 

@@ -61,28 +61,32 @@ async function deployEntryPoint(ethers: HardhatEthers) {
   return ethers.deployContract("EntryPoint");
 }
 
-/** Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint. */
+/**
+ * Deploys Leash on `existingEntryPoint` when given (e.g. the npm artifact's bytecode), else on a new EntryPoint.
+ * `moduleName` swaps the module for a test build of it (`WalletModuleWithViews`, the lens test's oracle).
+ */
 export async function deployLeash(
   ethers: HardhatEthers,
   existingEntryPoint?: Awaited<ReturnType<typeof deployEntryPoint>>,
+  moduleName: "WalletModule" | "WalletModuleWithViews" = "WalletModule",
 ) {
   const [deployer] = await ethers.getSigners();
   const entryPoint = existingEntryPoint ?? (await deployEntryPoint(ethers));
   const entryPointAddress = await entryPoint.getAddress();
-  // The wallet's code is split to fit EIP-170: core -> GovernanceModule -> AgentPolicyModule (fallback chain).
-  const policyModule = await ethers.deployContract("AgentPolicyModule", [entryPointAddress]);
-  const governanceModule = await ethers.deployContract("GovernanceModule", [
+  // The core delegates what it doesn't implement to its one module, which forwards the views to the lens.
+  const lens = await ethers.deployContract("LeashLens");
+  const module = await ethers.deployContract(moduleName, [
     entryPointAddress,
-    await policyModule.getAddress(),
+    await lens.getAddress(),
   ]);
   const implementation = await ethers.deployContract("AgentWallet", [
     entryPointAddress,
-    await governanceModule.getAddress(),
+    await module.getAddress(),
   ]);
   const factory = await ethers.deployContract("AgentWalletFactory", [
     await implementation.getAddress(),
   ]);
-  return { deployer, entryPoint, implementation, factory, governanceModule, policyModule };
+  return { deployer, entryPoint, implementation, factory, module, lens };
 }
 
 export type WalletSetup = {

@@ -136,9 +136,12 @@ export function isolatedFixture<T>(fixture: (conn: Connection) => Promise<T>): (
 }
 
 /** One wallet, three owners (2-of-3), one extra guardian (a Hardhat signer), agent keys and recipients. */
-export async function deployPolicyWorld(connection: Connection, opts: { utcOffset?: number } = {}) {
+export async function deployPolicyWorld(
+  connection: Connection,
+  opts: { utcOffset?: number; moduleName?: Parameters<typeof deployLeash>[2] } = {},
+) {
   const { ethers, networkHelpers } = connection;
-  const { entryPoint, factory } = await deployLeash(ethers);
+  const { entryPoint, factory } = await deployLeash(ethers, undefined, opts.moduleName);
   const [bundler, guardian, stranger] = await ethers.getSigners();
   const owners = testWallets(3, "leash-policy-owner");
   const agents = testWallets(4, "leash-policy-agent");

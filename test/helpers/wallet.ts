@@ -76,8 +76,7 @@ export function defaultLimits(ethers: Conn["ethers"]) {
  */
 export async function walletFixture(conn: Conn) {
   const { ethers, networkHelpers } = conn;
-  const { deployer, entryPoint, implementation, factory, governanceModule } =
-    await deployLeash(ethers);
+  const { deployer, entryPoint, implementation, factory, module, lens } = await deployLeash(ethers);
   const signers = await ethers.getSigners();
   const guardian = signers[1];
   const stranger = signers[2];
@@ -100,7 +99,8 @@ export async function walletFixture(conn: Conn) {
     entryPoint,
     implementation,
     factory,
-    governanceModule,
+    module,
+    lens,
     guardian,
     stranger,
     bundler,

@@ -2,15 +2,18 @@
  * LeashLens answers every wallet view from the wallet's storage (read through the core's `extsload`). What must
  * hold, each checked here:
  * - the same answer as the wallet's own view, byte for byte, in many states: a differential test over every view
- *   and many arguments, after each step of one scenario (owners and guardians added and removed, pause, delays,
+ *   and many arguments against an oracle (a wallet whose module, `WalletModuleWithViews`, still has every view
+ *   written in plain Solidity over the managers' typed storage), through the lens's functions and through its
+ *   fallback as a wallet's module reaches it (the caller is the wallet), after each step of one scenario (owners and guardians added and removed, pause, delays,
  *   proposals in every state with calls whose `data` takes each storage encoding, nonces, agents in every status,
  *   rules, limits, wallet caps, spending across day, ISO-week and month boundaries and a UTC-offset change,
  *   recipients, permissions); where the wallet's view reverts, the lens reverts with the same data;
  * - the lens covers every view of the wallet except the few that need the wallet's code;
  * - it reads nothing but a wallet: an account without code, a token, the zero address are refused
  *   (`LensNotAWallet`), never answered with zeros;
- * - it can't write: no state-changing function in its ABI, no storage, and no opcode in its code that writes
- *   storage, logs, calls with value or delegates (only STATICCALL);
+ * - it can't write: no state-changing function in its ABI (its fallback only makes STATICCALLs), no storage, and
+ *   no opcode in its code that writes storage, logs, calls with value or delegates (only STATICCALL);
+ * - a production wallet answers every view through its module's fallback exactly as the lens does;
  * - `extsload` returns exactly what `eth_getStorageAt` returns, single and batched (empty batch included).
  */
 import { expect } from "chai";
@@ -51,7 +54,8 @@ import {
   utc,
 } from "../helpers/policy.js";
 
-const conn = await network.create();
+// The oracle module is a test build over EIP-170 (the production module and lens are checked by codeSize.test).
+const conn = await network.create({ override: { allowUnlimitedContractSize: true } });
 const { ethers, networkHelpers, provider } = conn;
 // Plain ethers Interfaces: the views are encoded by name from a table.
 const lensInterface: Interface = ILeashLens__factory.createInterface();
@@ -67,7 +71,8 @@ const NOT_IN_LENS = [
   "requiredDelay((address,uint256,bytes)[])", // a dry run of the setters (not a view)
 ];
 
-/** The views issue 11 names, in its order (GovernanceModule, AgentPolicyModule, core). */
+/** Every view the lens answers: the wallet's `IWalletViews` (answered through its module's fallback) and the
+ * core's `replaySafeHash`. */
 const LENS_VIEWS = [
   "getOwners",
   "isOwner",
@@ -104,6 +109,9 @@ const LENS_VIEWS = [
   "replaySafeHash",
 ];
 
+/** The views a wallet's module forwards to the lens's fallback (all but the core's `replaySafeHash`). */
+const FORWARDED = new Set(LENS_VIEWS.filter((name) => name !== "replaySafeHash"));
+
 type Outcome = { ok: boolean; data: string };
 
 /** The revert data a JSON-RPC error carries (EDR puts it in `data`, as a hex string or `{ data }`). */
@@ -114,12 +122,12 @@ function revertData(e: unknown): string | undefined {
   return undefined;
 }
 
-/** One eth_call at `block`: its return data, or its revert data. */
-async function rawCall(to: string, data: string, block: number): Promise<Outcome> {
+/** One eth_call at `block` (from `from` when given): its return data, or its revert data. */
+async function rawCall(to: string, data: string, block: number, from?: string): Promise<Outcome> {
   try {
     const out = (await provider.request({
       method: "eth_call",
-      params: [{ to, data }, toQuantity(block)],
+      params: [from ? { from, to, data } : { to, data }, toQuantity(block)],
     })) as string;
     return { ok: true, data: out };
   } catch (e) {
@@ -194,7 +202,9 @@ type Tally = { compared: number; bothReverted: Map<string, string[]>; succeeded:
 
 /**
  * Calls every lens view and the wallet's own with the same arguments at the same block and requires the same
- * outcome: the same return bytes (the same ABI types, so the same values), or the same revert data.
+ * outcome: the same return bytes (the same ABI types, so the same values), or the same revert data. Each view of
+ * `IWalletViews` is also asked of the lens's fallback the way a wallet's module forwards it (the wallet's own
+ * calldata, the wallet as caller), which must answer alike.
  */
 async function expectLensMatchesWallet(
   lens: string,
@@ -218,6 +228,15 @@ async function expectLensMatchesWallet(
       );
       const what = `${label}: ${name}(${args.map((a) => JSON.stringify(a, (_, v) => (typeof v === "bigint" ? v.toString() : v))).join(", ")})`;
       expect(fromLens, what).to.deep.equal(fromWallet);
+      if (FORWARDED.has(name)) {
+        const forwarded = await rawCall(
+          lens,
+          walletInterface.encodeFunctionData(name, args),
+          block,
+          wallet,
+        );
+        expect(forwarded, `${what} (through the fallback)`).to.deep.equal(fromWallet);
+      }
       tally.compared++;
       if (fromWallet.ok) tally.succeeded.add(name);
       else tally.bothReverted.set(name, [...(tally.bothReverted.get(name) ?? []), fromWallet.data]);
@@ -288,7 +307,7 @@ describe("LeashLens", function () {
   }
 
   before(async function () {
-    world = await deployPolicyWorld(conn);
+    world = await deployPolicyWorld(conn, { moduleName: "WalletModuleWithViews" });
     tokens = await deployTokens(world);
     erc20 = await tokens.erc20.getAddress();
     other = await tokens.other.getAddress();
@@ -325,8 +344,9 @@ describe("LeashLens", function () {
       expect(missing.sort()).to.deep.equal([...NOT_IN_LENS].sort());
     });
 
-    it("test_lens_hasNoStateChangingFunction_noConstructorArguments_noFallback", async function () {
+    it("test_lens_hasNoStateChangingFunction_noConstructorArguments_aNonPayableFallback", async function () {
       const artifact = await hre.artifacts.readArtifact("LeashLens");
+      const fallbacks: string[] = [];
       for (const entry of artifact.abi as {
         type: string;
         stateMutability?: string;
@@ -334,8 +354,11 @@ describe("LeashLens", function () {
       }[]) {
         if (entry.type === "function")
           expect(entry.stateMutability, entry.name).to.be.oneOf(["view", "pure"]);
+        else if (entry.type === "fallback") fallbacks.push(entry.stateMutability!);
         else expect(entry.type, JSON.stringify(entry)).to.equal("error");
       }
+      // The wallets' views arrive through it; it takes no value (and the code test shows it can't write).
+      expect(fallbacks).to.deep.equal(["nonpayable"]);
     });
 
     it("test_lens_code_hasNoStorageAccessNoWriteNoValueCall_onlyStaticcall", async function () {
@@ -374,6 +397,66 @@ describe("LeashLens", function () {
       expect(code.length - pc).to.be.lessThan(400);
       expect(found).to.deep.equal([]);
       expect(staticcalls).to.be.greaterThan(0);
+    });
+  });
+
+  describe("a production wallet's views: its module forwards them to the lens", function () {
+    let prod: PolicyWorld;
+    before(async function () {
+      prod = await deployPolicyWorld(conn);
+    });
+
+    it("test_fallback_productionWalletAnswersEveryViewExactlyAsTheLens", async function () {
+      // The wallet's answers come through core -> module fallback -> lens fallback (STATICCALL), reverts
+      // included (unknown proposal ids): the same bytes as the lens asked directly.
+      const tally = await expectLensMatchesWallet(lens, prod.address, subjects(), "production");
+      expect(tally.compared).to.be.greaterThan(400);
+      expect(tally.bothReverted.get("getProposal")?.length ?? 0).to.be.greaterThan(0);
+    });
+
+    it("test_fallback_unknownSelectorRevertsLensUnknownView_andValueIsRefused", async function () {
+      const block = Number(await provider.request({ method: "eth_blockNumber" }));
+      for (const selector of ["0xdeadbeef", "0x00000000"]) {
+        expect(await rawCall(prod.address, selector, block), selector).to.deep.equal({
+          ok: false,
+          data: walletInterface.encodeErrorResult("LensUnknownView", [selector]),
+        });
+      }
+      // Shorter than a selector: reported as selector zero.
+      expect(await rawCall(prod.address, "0x1234", block)).to.deep.equal({
+        ok: false,
+        data: walletInterface.encodeErrorResult("LensUnknownView", ["0x00000000"]),
+      });
+      // Value sent with a call nobody implements is refused, never kept; a view sent value too.
+      const before = await ethers.provider.getBalance(prod.address);
+      for (const data of ["0xdeadbeef", walletInterface.encodeFunctionData("threshold")]) {
+        let refused = false;
+        try {
+          await (await prod.stranger.sendTransaction({ to: prod.address, data, value: 1n })).wait();
+        } catch {
+          refused = true;
+        }
+        expect(refused, data).to.equal(true);
+      }
+      expect(await ethers.provider.getBalance(prod.address)).to.equal(before);
+      // Plain ETH still arrives (the core's receive).
+      await (await prod.stranger.sendTransaction({ to: prod.address, value: 1n })).wait();
+      expect(await ethers.provider.getBalance(prod.address)).to.equal(before + 1n);
+    });
+
+    it("test_fallback_calledDirectlyByAnAccount_readsThatAccount_LensNotAWallet", async function () {
+      // Anyone may call the lens's fallback; it answers for its caller, and an account is no wallet.
+      const block = Number(await provider.request({ method: "eth_blockNumber" }));
+      const out = await rawCall(
+        lens,
+        walletInterface.encodeFunctionData("threshold"),
+        block,
+        outsider.address,
+      );
+      expect(out).to.deep.equal({
+        ok: false,
+        data: lensInterface.encodeErrorResult("LensNotAWallet", [outsider.address]),
+      });
     });
   });
 

@@ -116,6 +116,37 @@ contract NoInstantLooseningInvariantTest is TestBase {
         assertTrue(w.proposalCount() >= 2, "proposals");
     }
 
+    /// @notice The helper makes calls as the wallet only to the wallet: anything else (the cheatcode address
+    /// above all, whose `warp`/`deal`/`prank` its final revert wouldn't undo) is refused before any call runs.
+    function test_handler_checkDirect_refusesAnyTargetButTheWallet() public {
+        IAgentWallet w = handler.wallet();
+        uint256 before = block.timestamp;
+        Call[] memory calls = new Call[](2);
+        // A loosening first: had the batch run, it would be reported ("recipient").
+        calls[0] = Call(
+            address(w),
+            0,
+            abi.encodeCall(w.allowRecipient, (handler.agent(), handler.r2()))
+        );
+        calls[1] = Call(address(vm), 0, abi.encodeWithSignature("warp(uint256)", before + 1 days));
+        try handler.checkDirect(calls) {
+            assertTrue(false, "checkDirect always reverts");
+        } catch (bytes memory reason) {
+            assertEq(
+                uint256(keccak256(reason)),
+                uint256(keccak256(abi.encodeWithSelector(LooseningHandler.Loosened.selector, ""))),
+                "refused, nothing applied"
+            );
+        }
+        assertEq(block.timestamp, before, "the cheatcode call did not run");
+        assertTrue(!w.isRecipientAllowed(handler.agent(), handler.r2()), "nor the wallet call");
+        // The passing side: the wallet call alone runs (and is seen as the loosening it is).
+        _expectLoosened(
+            abi.encodeCall(w.allowRecipient, (handler.agent(), handler.r2())),
+            "recipient"
+        );
+    }
+
     function _expectLoosened(bytes memory data, string memory what) internal {
         Call[] memory calls = new Call[](1);
         calls[0] = Call(address(handler.wallet()), 0, data);

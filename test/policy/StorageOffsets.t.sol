@@ -6,18 +6,27 @@ import {AgentRules, AgentStatus} from "../../contracts/interfaces/LeashTypes.sol
 import {Calendar} from "../../contracts/policy/Calendar.sol";
 import {PolicyEngine} from "../../contracts/policy/PolicyEngine.sol";
 import {AgentManager} from "../../contracts/wallet/AgentManager.sol";
-import {AgentPolicyModule} from "../../contracts/wallet/AgentPolicyModule.sol";
+import {ProposalManager} from "../../contracts/wallet/ProposalManager.sol";
 import {WalletBase} from "../../contracts/wallet/WalletBase.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
-/// @notice The policy module's own code (`_chargeOperation`, `_chargeGas`, `GAS_SPENT_SHIFT`), run on its own
+/// @notice The wallet's own policy code (`_chargeOperation`, `_chargeGas`, `GAS_SPENT_SHIFT`), run on its own
 /// storage, with the `Velocity` struct read back the way Solidity lays it out.
-contract VelocityProbe is AgentPolicyModule {
-    constructor() AgentPolicyModule(IEntryPoint(address(0x4337))) {}
-
+contract VelocityProbe is ProposalManager {
+    /// @dev An active agent whose id is its key, as `addAgent` writes one.
     function addTestAgent(address key) external {
-        // A self-call outside any owners' run: `onlySelf` admits it (see WalletBase._requireDelay).
-        this.addAgent(key, 0, 0, AgentRules(0.1 ether, 0, 0, 0, type(uint24).max, 0x7f, 1 ether));
+        AgentStorage storage $ = _agentStorage();
+        $.sessions[key] = Session(key, 0, 0, AgentStatus.Active);
+        $.currentKey[key] = key;
+        $.rules[key] = AgentRules(0.1 ether, 0, 0, 0, type(uint24).max, 0x7f, 1 ether);
+    }
+
+    function _inSetup() internal pure override returns (bool) {
+        return false;
+    }
+
+    function _entryPointAddress() internal pure override returns (address) {
+        return address(0x4337);
     }
 
     function chargeOperation(address agent) external {

@@ -60,15 +60,15 @@ function inner(name: string, args: unknown[]): string {
   return walletInterface.encodeErrorResult(name, args);
 }
 
-async function expectTightenRefused(
-  world: PolicyWorld,
-  call: CallStruct,
-  error: string,
-  args: unknown[],
-) {
-  await expect(ownersSignedTx(world, [call]))
-    .to.be.revertedWithCustomError(world.wallet, "WalletCallFailed")
-    .withArgs(0n, inner(error, args));
+/**
+ * A change that loosens: the wallet's own dry run asks for the admin delay, and the owners' signed batch is queued
+ * with it instead of running (nothing changes now).
+ */
+async function expectWaitsAdminDelay(world: PolicyWorld, call: CallStruct) {
+  const delay = await world.wallet.adminDelay();
+  expect(delay).to.be.greaterThan(0n);
+  expect(await world.wallet.requiredDelay.staticCall([call])).to.equal(delay);
+  expect(await ownersSubmit(world, [call])).to.not.equal(undefined);
 }
 
 /** handleOps must refuse the agent's op at validation (the EntryPoint's FailedOp). */
@@ -81,50 +81,20 @@ async function expectValidationFails(world: PolicyWorld, key: Wallet, reason: st
 }
 
 describe("Policy: changing the rules", function () {
-  describe("tighten functions accept only stricter values", function () {
-    it("test_tightenAssetLimits_eachLooserField_refused", async function () {
+  describe("a setter is instant only when it narrows (its delay decided by effect)", function () {
+    it("test_setAssetLimits_eachLooserField_waitsTheAdminDelay", async function () {
       const { world, a, b } = await changesFixture();
       const t = (l: typeof LIMITS, agent = a.address) =>
-        selfCall(world, "tightenAssetLimits", [agent, NATIVE, l]);
-      await expectTightenRefused(world, t({ ...LIMITS, perTx: 101n }), "PolicyNotTighter", [
-        "perTx",
-        100n,
-        101n,
-      ]);
-      await expectTightenRefused(world, t({ ...LIMITS, perTx: 0n }), "PolicyNotTighter", [
-        "perTx",
-        100n,
-        0n,
-      ]);
-      await expectTightenRefused(world, t({ ...LIMITS, daily: 251n }), "PolicyNotTighter", [
-        "daily",
-        250n,
-        251n,
-      ]);
-      await expectTightenRefused(world, t({ ...LIMITS, weekly: 0n }), "PolicyNotTighter", [
-        "weekly",
-        600n,
-        0n,
-      ]);
-      await expectTightenRefused(world, t({ ...LIMITS, monthly: 1_001n }), "PolicyNotTighter", [
-        "monthly",
-        1_000n,
-        1_001n,
-      ]);
+        selfCall(world, "setAssetLimits", [agent, NATIVE, l]);
+      await expectWaitsAdminDelay(world, t({ ...LIMITS, perTx: 101n }));
+      await expectWaitsAdminDelay(world, t({ ...LIMITS, perTx: 0n }));
+      await expectWaitsAdminDelay(world, t({ ...LIMITS, daily: 251n }));
+      await expectWaitsAdminDelay(world, t({ ...LIMITS, weekly: 0n }));
+      await expectWaitsAdminDelay(world, t({ ...LIMITS, monthly: 1_001n }));
       // approvalAbove: 0 means "never escalate", the loosest value.
       const bl = { ...LIMITS, approvalAbove: 50n };
-      await expectTightenRefused(
-        world,
-        t({ ...bl, approvalAbove: 51n }, b.address),
-        "PolicyNotTighter",
-        ["approvalAbove", 50n, 51n],
-      );
-      await expectTightenRefused(
-        world,
-        t({ ...bl, approvalAbove: 0n }, b.address),
-        "PolicyNotTighter",
-        ["approvalAbove", 50n, 0n],
-      );
+      await expectWaitsAdminDelay(world, t({ ...bl, approvalAbove: 51n }, b.address));
+      await expectWaitsAdminDelay(world, t({ ...bl, approvalAbove: 0n }, b.address));
       const [l] = await world.wallet.getAssetLimits(a.address, NATIVE);
       expect([l.perTx, l.approvalAbove, l.daily, l.weekly, l.monthly]).to.deep.equal([
         100n,
@@ -135,11 +105,11 @@ describe("Policy: changing the rules", function () {
       ]);
     });
 
-    it("test_tightenAssetLimits_stricter_appliesImmediately", async function () {
+    it("test_setAssetLimits_stricter_appliesImmediately", async function () {
       const { world, a, r0 } = await changesFixture();
       const tighter = { ...LIMITS, perTx: 50n, approvalAbove: 40n };
       const queued = await ownersSubmit(world, [
-        selfCall(world, "tightenAssetLimits", [a.address, NATIVE, tighter]),
+        selfCall(world, "setAssetLimits", [a.address, NATIVE, tighter]),
       ]);
       expect(queued).to.equal(undefined); // ran at once, no timelock
       const [l] = await world.wallet.getAssetLimits(a.address, NATIVE);
@@ -158,11 +128,11 @@ describe("Policy: changing the rules", function () {
       expectSuccess(await agentOp(world, a, [nativePay(r0, 40n)], { at: T + 1n }));
     });
 
-    it("test_tightenAssetLimits_belowWhatWasSpent_keepsTheSpend", async function () {
+    it("test_setAssetLimits_belowWhatWasSpent_keepsTheSpend", async function () {
       const { world, a, r0 } = await changesFixture();
       expectSuccess(await agentOp(world, a, [nativePay(r0, 100n), nativePay(r0, 100n)], { at: T }));
       await ownersRun(world, [
-        selfCall(world, "tightenAssetLimits", [a.address, NATIVE, { ...LIMITS, daily: 220n }]),
+        selfCall(world, "setAssetLimits", [a.address, NATIVE, { ...LIMITS, daily: 220n }]),
       ]);
       expect((await world.wallet.remaining(a.address, NATIVE))[1]).to.equal(20n);
       expectOpError(
@@ -172,7 +142,7 @@ describe("Policy: changing the rules", function () {
       );
       expectSuccess(await agentOp(world, a, [nativePay(r0, 20n)], { at: T + 11n }));
       await ownersRun(world, [
-        selfCall(world, "tightenAssetLimits", [a.address, NATIVE, { ...LIMITS, daily: 150n }]),
+        selfCall(world, "setAssetLimits", [a.address, NATIVE, { ...LIMITS, daily: 150n }]),
       ]);
       // Weekly: own 600 - 220 < wallet 700 - 220; monthly: wallet 900 - 220 < own 1000 - 220.
       expect(await world.wallet.remaining(a.address, NATIVE)).to.deep.equal([0n, 0n, 380n, 680n]);
@@ -183,25 +153,13 @@ describe("Policy: changing the rules", function () {
       );
     });
 
-    it("test_tightenWalletCaps_looserRefused_stricterApplies", async function () {
+    it("test_setWalletCaps_looserWaits_stricterApplies", async function () {
       const { world, a, r0 } = await changesFixture();
       const t = (d: bigint, w: bigint, m: bigint) =>
-        selfCall(world, "tightenWalletCaps", [NATIVE, d, w, m]);
-      await expectTightenRefused(world, t(401n, 700n, 900n), "PolicyNotTighter", [
-        "walletDaily",
-        400n,
-        401n,
-      ]);
-      await expectTightenRefused(world, t(400n, 0n, 900n), "PolicyNotTighter", [
-        "walletWeekly",
-        700n,
-        0n,
-      ]);
-      await expectTightenRefused(world, t(400n, 700n, 901n), "PolicyNotTighter", [
-        "walletMonthly",
-        900n,
-        901n,
-      ]);
+        selfCall(world, "setWalletCaps", [NATIVE, d, w, m]);
+      await expectWaitsAdminDelay(world, t(401n, 700n, 900n));
+      await expectWaitsAdminDelay(world, t(400n, 0n, 900n));
+      await expectWaitsAdminDelay(world, t(400n, 700n, 901n));
       await ownersRun(world, [t(150n, 700n, 900n)]);
       expectSuccess(await agentOp(world, a, [nativePay(r0, 100n), nativePay(r0, 50n)], { at: T }));
       expectOpError(
@@ -211,25 +169,12 @@ describe("Policy: changing the rules", function () {
       );
     });
 
-    it("test_tightenAgentRules_looserRefused_stricterApplies", async function () {
+    it("test_setAgentRules_looserWaits_stricterApplies", async function () {
       const { world, a, r0 } = await changesFixture();
-      const t = (r: typeof RULES) => selfCall(world, "tightenAgentRules", [a.address, 0, 0, r]);
-      await expectTightenRefused(world, t({ ...RULES, maxOpsPerHour: 11 }), "AgentNotTighter", [
-        "maxOpsPerHour",
-        10n,
-        11n,
-      ]);
-      await expectTightenRefused(world, t({ ...RULES, maxOpsPerDay: 0 }), "AgentNotTighter", [
-        "maxOpsPerDay",
-        50n,
-        0n,
-      ]);
-      await expectTightenRefused(
-        world,
-        t({ ...RULES, maxOpCost: RULES.maxOpCost + 1n }),
-        "AgentNotTighter",
-        ["maxOpCost", RULES.maxOpCost, RULES.maxOpCost + 1n],
-      );
+      const t = (r: typeof RULES) => selfCall(world, "setAgentRules", [a.address, 0, 0, r]);
+      await expectWaitsAdminDelay(world, t({ ...RULES, maxOpsPerHour: 11 }));
+      await expectWaitsAdminDelay(world, t({ ...RULES, maxOpsPerDay: 0 }));
+      await expectWaitsAdminDelay(world, t({ ...RULES, maxOpCost: RULES.maxOpCost + 1n }));
       await ownersRun(world, [t({ ...RULES, maxOpsPerHour: 1 })]);
       expectSuccess(await agentOp(world, a, [nativePay(r0, 1n)], { at: T }));
       expectOpError(

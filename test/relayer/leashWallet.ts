@@ -62,7 +62,7 @@ export async function leashAgentOp(
   return op;
 }
 
-/** A Leash stack on the test chain: modules, wallet implementation and factory. */
+/** A Leash stack on the test chain: lens, module, wallet implementation and factory. */
 export interface LeashStack {
   implementation: string;
   factory: Contract;
@@ -72,19 +72,12 @@ export interface LeashStack {
 export async function deployLeashStack(chain: TestChain): Promise<LeashStack> {
   const ep = chain.entryPointAddress;
   const address = (c: Contract) => c.getAddress();
-  const policyModule = await address(
-    await deployContract(chain, "wallet/AgentPolicyModule.sol/AgentPolicyModule.json", ep),
-  );
-  const governanceModule = await address(
-    await deployContract(
-      chain,
-      "wallet/GovernanceModule.sol/GovernanceModule.json",
-      ep,
-      policyModule,
-    ),
+  const lens = await address(await deployContract(chain, "lens/LeashLens.sol/LeashLens.json"));
+  const module = await address(
+    await deployContract(chain, "wallet/WalletModule.sol/WalletModule.json", ep, lens),
   );
   const implementation = await address(
-    await deployContract(chain, "wallet/AgentWallet.sol/AgentWallet.json", ep, governanceModule),
+    await deployContract(chain, "wallet/AgentWallet.sol/AgentWallet.json", ep, module),
   );
   const factory = await deployContract(
     chain,

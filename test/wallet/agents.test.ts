@@ -324,7 +324,7 @@ describe("AgentManager", function () {
     });
   });
 
-  describe("setAgentRules and tightenAgentRules", function () {
+  describe("setAgentRules: instant when it narrows, timelocked when it loosens", function () {
     it("test_setAgentRules_timelockedReplacesValidityAndRules", async function () {
       const fx = await loadAgent();
       const a = fx.agentKey.address;
@@ -348,7 +348,7 @@ describe("AgentManager", function () {
       expect([validAfter, validUntil, stored.maxOpsPerDay]).to.deep.equal([1n, until, 5n]);
     });
 
-    it("test_tightenAgentRules_immediate", async function () {
+    it("test_setAgentRules_tighterOnEveryFieldIsInstant", async function () {
       const fx = await loadAgent();
       const a = fx.agentKey.address;
       const tighter = {
@@ -358,9 +358,11 @@ describe("AgentManager", function () {
         allowedDays: 0x1f,
       };
       const until = (await latest(conn)) + 86400n;
-      await expect(
-        signedExec(conn, fx, [self(fx, "tightenAgentRules", [a, 10, until, tighter])]),
-      ).to.emit(fx.wallet, "AgentRulesChanged");
+      const call = self(fx, "setAgentRules", [a, 10, until, tighter]);
+      expect(await fx.wallet.requiredDelay.staticCall([call])).to.equal(0n);
+      const tx = signedExec(conn, fx, [call]);
+      await expect(tx).to.emit(fx.wallet, "AgentRulesChanged");
+      await expect(tx).not.to.emit(fx.wallet, "ProposalQueued");
       const [, , validAfter, validUntil, stored] = await fx.wallet.getAgent(a);
       expect([validAfter, validUntil, stored.maxOpCost, stored.maxOpsPerHour]).to.deep.equal([
         10n,
@@ -370,7 +372,7 @@ describe("AgentManager", function () {
       ]);
     });
 
-    it("test_tightenAgentRules_revertsOnAnyLooserField", async function () {
+    it("test_setAgentRules_anyLooserFieldWaitsTheAdminDelay", async function () {
       const fx = await loadAgent();
       const a = fx.agentKey.address;
       const now = await latest(conn);
@@ -387,29 +389,33 @@ describe("AgentManager", function () {
         await signedExec(conn, fx, [self(fx, "setAgentRules", [a, 100, now + 30n * 86400n, base])])
       ).wait();
       const until = now + 30n * 86400n;
-      const cases: [unknown[], string, bigint, bigint][] = [
-        [[a, 99, until, base], "validAfter", 100n, 99n],
-        [[a, 100, 0, base], "validUntil", until, 0n],
-        [
-          [a, 100, until, { ...base, maxOpCost: base.maxOpCost + 1n }],
-          "maxOpCost",
-          base.maxOpCost,
-          base.maxOpCost + 1n,
-        ],
-        [[a, 100, until, { ...base, maxOpsPerHour: 0 }], "maxOpsPerHour", 3n, 0n],
-        [[a, 100, until, { ...base, maxOpsPerDay: 11 }], "maxOpsPerDay", 10n, 11n],
-        [[a, 100, until, { ...base, minSecondsBetweenOps: 59 }], "minSecondsBetweenOps", 60n, 59n],
-        [[a, 100, until, { ...base, allowedHours: 0x1ff }], "allowedHours", 0xffn, 0x1ffn],
-        [[a, 100, until, { ...base, allowedDays: 0x3f }], "allowedDays", 0x1fn, 0x3fn],
+      // The same rules again change nothing: instant too.
+      expect(
+        await fx.wallet.requiredDelay.staticCall([
+          self(fx, "setAgentRules", [a, 100, until, base]),
+        ]),
+      ).to.equal(0n);
+      // Each field loosened alone (one unit, one bit) makes the whole change wait.
+      const looser: [string, unknown[]][] = [
+        ["validAfter", [a, 99, until, base]],
+        ["validUntil", [a, 100, 0, base]],
+        ["maxOpCost", [a, 100, until, { ...base, maxOpCost: base.maxOpCost + 1n }]],
+        ["gasPerDay", [a, 100, until, { ...base, gasPerDay: base.gasPerDay + 1n }]],
+        ["maxOpsPerHour", [a, 100, until, { ...base, maxOpsPerHour: 0 }]],
+        ["maxOpsPerDay", [a, 100, until, { ...base, maxOpsPerDay: 11 }]],
+        ["minSecondsBetweenOps", [a, 100, until, { ...base, minSecondsBetweenOps: 59 }]],
+        ["allowedHours", [a, 100, until, { ...base, allowedHours: 0x1ff }]],
+        ["allowedDays", [a, 100, until, { ...base, allowedDays: 0x3f }]],
       ];
-      for (const [args, field, current, requested] of cases) {
-        await expect(signedExec(conn, fx, [self(fx, "tightenAgentRules", args)]))
-          .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-          .withArgs(
-            0n,
-            errorData("AgentNotTighter(string,uint256,uint256)", [field, current, requested]),
-          );
+      for (const [field, args] of looser) {
+        const call = self(fx, "setAgentRules", args);
+        expect(await fx.wallet.requiredDelay.staticCall([call]), field).to.equal(ADMIN_DELAY);
       }
+      // Signed by the owners, a loosening is queued with that delay, and nothing changes until it runs.
+      const tx = await signedExec(conn, fx, [self(fx, "setAgentRules", looser[2][1])]);
+      const { id } = await queuedFrom(fx, tx);
+      expect((await fx.wallet.getProposal(id))[5]).to.equal(ADMIN_DELAY);
+      expect((await fx.wallet.getAgent(a))[4].maxOpCost).to.equal(base.maxOpCost);
     });
   });
 });
@@ -616,7 +622,7 @@ describe("what an agent can never do", function () {
     const fx = await loadAgent();
     const v2 = await ethers.deployContract("AgentWalletV2Mock", [
       await fx.entryPoint.getAddress(),
-      await fx.governanceModule.getAddress(),
+      await fx.module.getAddress(),
     ]);
     const attempts = [
       {
@@ -646,7 +652,7 @@ describe("what an agent can never do", function () {
     const fx = await loadAgent();
     const v2 = await ethers.deployContract("AgentWalletV2Mock", [
       await fx.entryPoint.getAddress(),
-      await fx.governanceModule.getAddress(),
+      await fx.module.getAddress(),
     ]);
     const data = uups.encodeFunctionData("upgradeToAndCall", [await v2.getAddress(), "0x"]);
     const op = await agentOp(fx, fx.agentKey, [{ target: fx.address, value: 0n, data }]);

@@ -6,8 +6,7 @@ import hre from "hardhat";
 const EIP170_LIMIT = 24_576;
 const DEPLOYED_CONTRACTS = [
   "AgentWallet",
-  "GovernanceModule",
-  "AgentPolicyModule",
+  "WalletModule",
   "AgentWalletFactory",
   "PasskeyOwner",
   "PasskeyOwnerFactory",

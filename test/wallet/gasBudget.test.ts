@@ -7,6 +7,7 @@ import { network } from "hardhat";
 import type { Wallet } from "ethers";
 import { NATIVE } from "../helpers/fixtures.js";
 import {
+  ADMIN_DELAY,
   addAgent,
   agentOp,
   applyLoosening,
@@ -15,6 +16,7 @@ import {
   latest,
   ownerOp,
   pay,
+  queuedFrom,
   self,
   signedExec,
   walletFixture,
@@ -181,35 +183,28 @@ describe("gas budget: a stolen agent key acting as its own bundler (class 1)", f
     }
   });
 
-  it("test_tightenAgentRules_raisingGasPerDay_reverts", async function () {
+  it("test_setAgentRules_raisingGasPerDay_waitsTheAdminDelay", async function () {
     const fx = await loadGreedy();
-    const tx = signedExec(conn, fx, [
-      self(fx, "tightenAgentRules", [
-        fx.agentKey.address,
-        0n,
-        0n,
-        { ...fx.rules, gasPerDay: GAS_PER_DAY + 1n },
-      ]),
+    const raise = self(fx, "setAgentRules", [
+      fx.agentKey.address,
+      0n,
+      0n,
+      { ...fx.rules, gasPerDay: GAS_PER_DAY + 1n },
     ]);
-    await expect(tx)
-      .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-      .withArgs(
-        0n,
-        errorData("AgentNotTighter(string,uint256,uint256)", [
-          "gasPerDay",
-          GAS_PER_DAY,
-          GAS_PER_DAY + 1n,
-        ]),
-      );
+    expect(await fx.wallet.requiredDelay.staticCall([raise])).to.equal(ADMIN_DELAY);
+    // Signed by the owners it is queued, not run: the budget the key can burn stays as it was.
+    const { id } = await queuedFrom(fx, await signedExec(conn, fx, [raise]));
+    expect((await fx.wallet.getProposal(id))[5]).to.equal(ADMIN_DELAY);
+    expect((await fx.wallet.getAgent(fx.agentKey.address))[4].gasPerDay).to.equal(GAS_PER_DAY);
   });
 
-  it("test_tightenAgentRules_lowerGasPerDay_bindsAtOnce", async function () {
+  it("test_setAgentRules_lowerGasPerDay_bindsAtOnce", async function () {
     const fx = await loadGreedy();
     expect(await greedyOp(fx)).to.equal(true); // refills: spent 0
     expect(await greedyOp(fx)).to.equal(true); // spent 0.1
     await (
       await signedExec(conn, fx, [
-        self(fx, "tightenAgentRules", [
+        self(fx, "setAgentRules", [
           fx.agentKey.address,
           0n,
           0n,
@@ -257,7 +252,7 @@ describe("execution re-checks what validation checked (class 3)", function () {
     const fx = await networkHelpers.loadFixture(payingAgentFixture);
     const future = (await latest(conn)) + 86_400n;
     const res = await bundle(fx, [
-      self(fx, "tightenAgentRules", [fx.agentKey.address, future, 0n, defaultRules(ethers)]),
+      self(fx, "setAgentRules", [fx.agentKey.address, future, 0n, defaultRules(ethers)]),
     ]);
     expect(res.success).to.deep.equal([true, false]);
     expect(res.paid).to.equal(0n);
@@ -272,7 +267,7 @@ describe("execution re-checks what validation checked (class 3)", function () {
     // The owners end the key's validity one second after the bundle's block.
     const until = now + 2n;
     const res = await bundle(fx, [
-      self(fx, "tightenAgentRules", [fx.agentKey.address, 0n, until, defaultRules(ethers)]),
+      self(fx, "setAgentRules", [fx.agentKey.address, 0n, until, defaultRules(ethers)]),
     ]);
     // Same block: still valid (the EntryPoint's rule too), so it runs.
     expect(res.success).to.deep.equal([true, true]);

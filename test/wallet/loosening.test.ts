@@ -195,7 +195,7 @@ describe("Tighten vs loosen by effect (issue 11)", function () {
       const fx = await load();
       const v2 = await ethers.deployContract("AgentWalletV2Mock", [
         await fx.entryPoint.getAddress(),
-        await fx.governanceModule.getAddress(),
+        await fx.module.getAddress(),
       ]);
       const up = {
         target: fx.address,

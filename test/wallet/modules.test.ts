@@ -1,11 +1,14 @@
 /**
- * The wallet's code is split in three (core -> GovernanceModule -> AgentPolicyModule, by DELEGATECALL through the
- * fallbacks; audits/STRUCTURE.md says why). What the split must never allow, each checked here:
- * - selector shadowing: a module function the core (or the first module) also implements is never reached
- *   through the wallet, so a divergent copy would be a silent trap; only identical shared code may overlap;
- * - contracts built for different EntryPoints: each constructor checks the module it delegates to;
- * - a module called directly doing anything: it runs on its own empty storage and refuses every change;
- * - the policy engine charging agent spending from more than one compiled copy: only the core charges.
+ * The wallet's code is one core and one module (core -> WalletModule by DELEGATECALL through the core's fallback);
+ * the module's own fallback forwards the wallet's views to the stateless LeashLens by STATICCALL
+ * (audits/STRUCTURE.md says why). What the structure must never allow, each checked here:
+ * - selector shadowing: a function the core and the module (or the lens's views) both answer would reach only the
+ *   first, so a divergent copy would be a silent trap; only identical shared code may overlap, and the views the
+ *   lens answers are implemented by neither;
+ * - a core and a module built for different EntryPoints, or a module without its lens;
+ * - the module called directly doing anything: it runs on its own empty storage and refuses every change;
+ * - the policy engine charging agent spending from more than one compiled copy: only the core charges;
+ * - a call nobody implements doing anything but revert (value sent with it is refused, never kept).
  */
 import { expect } from "chai";
 import hre, { network } from "hardhat";
@@ -24,9 +27,9 @@ async function functionsOf(name: string) {
 }
 
 /**
- * The only functions compiled into more than one of the three: both come from code the three share, so every
- * copy answers alike. `eip712Domain()` is OpenZeppelin's public EIP712 getter (one domain, fixed in
- * ProposalManager's constructor); `entryPoint()` is each module's, checked equal to the core's at deployment.
+ * The only functions compiled into both: both come from code they share, so each copy answers alike.
+ * `eip712Domain()` is OpenZeppelin's public EIP712 getter (one domain, fixed in ProposalManager's constructor);
+ * `entryPoint()` is the module's own, checked equal to the core's at deployment.
  */
 const SHARED_IDENTICAL = ["eip712Domain()", "entryPoint()"];
 
@@ -43,52 +46,58 @@ const fixture = async function modulesFixture() {
   return { ...leash, stranger };
 };
 
-describe("The wallet's split into a core and two modules", function () {
+describe("The wallet's structure: one core, one module, views by the lens", function () {
   describe("selectors", function () {
-    it("test_selectors_coreAndModulesOverlapOnlyInSharedIdenticalCode", async function () {
+    it("test_selectors_coreAndModuleOverlapOnlyInSharedIdenticalCode", async function () {
       const core = await functionsOf("AgentWallet");
-      const governance = await functionsOf("GovernanceModule");
-      const policy = await functionsOf("AgentPolicyModule");
-      expect(overlap(core, governance), "core vs GovernanceModule").to.deep.equal(SHARED_IDENTICAL);
-      expect(overlap(core, policy), "core vs AgentPolicyModule").to.deep.equal(SHARED_IDENTICAL);
-      expect(overlap(governance, policy), "GovernanceModule vs AgentPolicyModule").to.deep.equal(
-        SHARED_IDENTICAL,
-      );
+      const module = await functionsOf("WalletModule");
+      expect(overlap(core, module), "core vs WalletModule").to.deep.equal(SHARED_IDENTICAL);
     });
 
-    it("test_selectors_everyModuleFunctionIsInIAgentWallet_andEveryIAgentWalletFunctionIsImplemented", async function () {
-      const core = await functionsOf("AgentWallet");
-      const governance = await functionsOf("GovernanceModule");
-      const policy = await functionsOf("AgentPolicyModule");
-      const wallet = await functionsOf("IAgentWallet");
-      // What the SDK's ABI (IAgentWallet) names is implemented by the first contract the call reaches.
-      for (const [selector, signature] of wallet) {
-        const implementedBy = [core, governance, policy].filter((c) => c.has(selector)).length;
-        expect(implementedBy, `${signature} is implemented`).to.be.greaterThan(0);
+    it("test_selectors_theLensViewsAreImplementedByNeitherCoreNorModule", async function () {
+      // A view the core or the module also implemented would never reach the lens (or the lens's would never
+      // be reached): the answer would depend on which copy a caller happened to hit.
+      const views = await functionsOf("IWalletViews");
+      expect(views.size, "views the lens answers").to.equal(32);
+      for (const contract of ["AgentWallet", "WalletModule"]) {
+        expect(
+          overlap(views, await functionsOf(contract)),
+          `${contract} vs IWalletViews`,
+        ).to.deep.equal([]);
       }
-      // And a module function outside IAgentWallet would be reachable through the wallet yet unknown to its
-      // users and reviewers.
-      for (const module of [governance, policy]) {
-        for (const [selector, signature] of module) {
-          if (SHARED_IDENTICAL.includes(signature)) continue;
-          expect(wallet.has(selector), `${signature} is declared in IAgentWallet`).to.equal(true);
-        }
+    });
+
+    it("test_selectors_everyIAgentWalletFunctionIsAnswered_andEveryModuleFunctionIsInIAgentWallet", async function () {
+      const core = await functionsOf("AgentWallet");
+      const module = await functionsOf("WalletModule");
+      const views = await functionsOf("IWalletViews");
+      const wallet = await functionsOf("IAgentWallet");
+      // What the SDK's ABI (IAgentWallet) names is answered by exactly one of them.
+      for (const [selector, signature] of wallet) {
+        const answeredBy = [core, module, views].filter((c) => c.has(selector)).length;
+        const shared = SHARED_IDENTICAL.includes(signature) ? 2 : 1;
+        expect(answeredBy, `${signature} is answered`).to.equal(shared);
+      }
+      // A module function outside IAgentWallet would be reachable through the wallet yet unknown to its users
+      // and reviewers.
+      for (const [selector, signature] of module) {
+        if (SHARED_IDENTICAL.includes(signature)) continue;
+        expect(wallet.has(selector), `${signature} is declared in IAgentWallet`).to.equal(true);
       }
     });
   });
 
   describe("where agent spending is charged", function () {
     // An agent's payment is charged by the policy engine in one place, the core (its user operations and its
-    // escalated payments through `execute`): a second compiled copy in a module could drift from it. Every
-    // charged agent call emits `AgentCallExecuted`, every escalation `ApprovalRequested`; a LOG's topic is a
-    // PUSH32 of the event's hash in the runtime code, so the contracts that can emit them are the ones that
-    // charge.
+    // escalated payments through `execute`): a second compiled copy could drift from it. Every charged agent
+    // call emits `AgentCallExecuted`, every escalation `ApprovalRequested`; a LOG's topic is a PUSH32 of the
+    // event's hash in the runtime code, so the contracts that can emit them are the ones that charge.
     it("test_engine_chargesAgentSpendingInTheCoreAlone", async function () {
       const events = new Interface((await hre.artifacts.readArtifact("IPolicyEngine")).abi);
       for (const name of ["AgentCallExecuted", "ApprovalRequested"]) {
         const push32 = "7f" + events.getEvent(name)!.topicHash.slice(2);
         const emitters: string[] = [];
-        for (const contract of ["AgentWallet", "GovernanceModule", "AgentPolicyModule"]) {
+        for (const contract of ["AgentWallet", "WalletModule", "LeashLens"]) {
           const code = (await hre.artifacts.readArtifact(contract)).deployedBytecode;
           if (code.includes(push32)) emitters.push(contract);
         }
@@ -98,34 +107,27 @@ describe("The wallet's split into a core and two modules", function () {
   });
 
   describe("constructors", function () {
-    it("test_constructor_modulesAndCoreAgreeOnTheEntryPoint", async function () {
-      const { entryPoint, implementation, governanceModule, policyModule } =
-        await networkHelpers.loadFixture(fixture);
+    it("test_constructor_moduleAndCoreAgreeOnTheEntryPoint", async function () {
+      const { entryPoint, implementation, module } = await networkHelpers.loadFixture(fixture);
       const expected = await entryPoint.getAddress();
       expect(await implementation.entryPoint()).to.equal(expected);
-      expect(await governanceModule.entryPoint()).to.equal(expected);
-      expect(await policyModule.entryPoint()).to.equal(expected);
+      expect(await module.entryPoint()).to.equal(expected);
+      expect(await implementation.module()).to.equal(await module.getAddress());
     });
 
-    // Each contract that delegates checks the module it delegates to.
-    for (const [deployer, module] of [
-      ["GovernanceModule", "policyModule"],
-      ["AgentWallet", "governanceModule"],
-    ] as const) {
-      it(`test_constructor_${deployer}_refusesAModuleForAnotherEntryPoint`, async function () {
-        const leash = await networkHelpers.loadFixture(fixture);
-        const moduleAddress = await leash[module].getAddress();
-        const otherEntryPoint = await ethers.deployContract("EntryPoint");
-        const factory = await ethers.getContractFactory(deployer);
-        await expect(factory.deploy(await otherEntryPoint.getAddress(), moduleAddress))
-          .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
-          .withArgs(
-            moduleAddress,
-            await otherEntryPoint.getAddress(),
-            await leash.entryPoint.getAddress(),
-          );
-      });
-    }
+    it("test_constructor_coreRefusesAModuleForAnotherEntryPoint", async function () {
+      const leash = await networkHelpers.loadFixture(fixture);
+      const moduleAddress = await leash.module.getAddress();
+      const otherEntryPoint = await ethers.deployContract("EntryPoint");
+      const factory = await ethers.getContractFactory("AgentWallet");
+      await expect(factory.deploy(await otherEntryPoint.getAddress(), moduleAddress))
+        .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
+        .withArgs(
+          moduleAddress,
+          await otherEntryPoint.getAddress(),
+          await leash.entryPoint.getAddress(),
+        );
+    });
 
     it("test_constructor_coreRefusesAModuleWithoutCodeOrEntryPoint", async function () {
       const { entryPoint, factory: walletFactory } = await networkHelpers.loadFixture(fixture);
@@ -140,41 +142,50 @@ describe("The wallet's split into a core and two modules", function () {
         .to.be.revertedWithCustomError(factory, "WalletModuleMismatch")
         .withArgs(notAModule, await entryPoint.getAddress(), ZeroAddress);
     });
+
+    it("test_constructor_moduleRefusesALensWithoutCode", async function () {
+      const { entryPoint, lens } = await networkHelpers.loadFixture(fixture);
+      const factory = await ethers.getContractFactory("WalletModule");
+      const noCode = Wallet.createRandom().address;
+      await expect(factory.deploy(await entryPoint.getAddress(), noCode))
+        .to.be.revertedWithCustomError(factory, "WalletLensMissing")
+        .withArgs(noCode);
+      // The passing side: the same constructor with a deployed lens.
+      const module = await factory.deploy(await entryPoint.getAddress(), await lens.getAddress());
+      expect(await module.entryPoint()).to.equal(await entryPoint.getAddress());
+    });
   });
 
   describe("a module called directly", function () {
-    for (const name of ["GovernanceModule", "AgentPolicyModule"] as const) {
-      it(`test_${name}_calledDirectly_refusesEveryChange`, async function () {
-        const leash = await networkHelpers.loadFixture(fixture);
-        const module = name === "GovernanceModule" ? leash.governanceModule : leash.policyModule;
-        const address = await module.getAddress();
-        const abi = new Interface(module.interface.fragments);
-        const changes: FunctionFragment[] = [];
-        abi.forEachFunction((fn) => {
-          if (fn.stateMutability !== "view" && fn.stateMutability !== "pure") changes.push(fn);
-        });
-        expect(changes.length, "state-changing functions to try").to.be.greaterThan(10);
-        const accepted: string[] = [];
-        for (const fn of changes) {
-          const args = fn.inputs.map(zeroOf);
-          const data = abi.encodeFunctionData(fn, args);
-          try {
-            await leash.stranger.call({ to: address, data });
-            accepted.push(fn.format());
-          } catch {
-            // refused: what we want
-          }
-        }
-        expect(accepted, `${name} functions a stranger can run on the module itself`).to.deep.equal(
-          [],
-        );
-        // It never holds anything to take.
-        expect(await ethers.provider.getBalance(address)).to.equal(0n);
+    it("test_WalletModule_calledDirectly_refusesEveryChange", async function () {
+      const leash = await networkHelpers.loadFixture(fixture);
+      const address = await leash.module.getAddress();
+      const abi = new Interface(leash.module.interface.fragments);
+      const changes: FunctionFragment[] = [];
+      abi.forEachFunction((fn) => {
+        if (fn.stateMutability !== "view" && fn.stateMutability !== "pure") changes.push(fn);
       });
-    }
+      expect(changes.length, "state-changing functions to try").to.be.greaterThan(30);
+      const accepted: string[] = [];
+      for (const fn of changes) {
+        const args = fn.inputs.map(zeroOf);
+        const data = abi.encodeFunctionData(fn, args);
+        try {
+          await leash.stranger.call({ to: address, data });
+          accepted.push(fn.format());
+        } catch {
+          // refused: what we want
+        }
+      }
+      expect(
+        accepted,
+        "WalletModule functions a stranger can run on the module itself",
+      ).to.deep.equal([]);
+      // It never holds anything to take.
+      expect(await ethers.provider.getBalance(address)).to.equal(0n);
+    });
   });
 });
-
 /** The zero value of an ABI type, to call every function of a module with "empty" arguments. */
 function zeroOf(param: ParamType): unknown {
   if (param.baseType === "array") return [];

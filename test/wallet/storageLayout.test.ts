@@ -82,8 +82,8 @@ describe("storage layout and upgrade safety", function () {
     // - constructor / state-variable-immutable: the EntryPoint address and EIP-712 domain caches are
     //   immutables of the implementation, like the module address (same for every proxy); the constructor only sets them and
     //   disables initializers;
-    // - delegatecall: `initialize` runs setup data and the fallback routes management functions by
-    //   delegatecall into the immutable modules (GovernanceModule -> AgentPolicyModule), by design.
+    // - delegatecall: the fallback routes management functions (and `initialize`, which runs the setup data)
+    //   by delegatecall into the immutable module (WalletModule), by design.
     // Anything else (selfdestruct, state-variable-assignment, missing upgradeToAndCall, linked libraries,
     // missing initializer calls...) fails this test.
     const allowed = new Set(["constructor", "state-variable-immutable", "delegatecall"]);

@@ -66,9 +66,9 @@ describe("Timelock", function () {
         ["setAgentRules", [a, 1, 0, rules]], // starts later
         ["setAgentRules", [a, 0, 0, { ...rules, maxOpCost: rules.maxOpCost - 1n }]],
         ["setAgentRules", [a, 0, 0, { ...rules, maxOpsPerDay: 5 }]],
-        ["tightenAgentRules", [a, 0, 0, { ...rules, allowedDays: 1 }]],
+        ["setAgentRules", [a, 0, 0, { ...rules, allowedDays: 1 }]],
         ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, daily: limits.daily - 1n }]],
-        ["tightenAssetLimits", [a, ethers.ZeroAddress, { ...limits, approvalAbove: 1n }]],
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, approvalAbove: 1n }]],
         ["removeAssetLimits", [a, ethers.ZeroAddress]],
         ["setWalletCaps", [ethers.ZeroAddress, 1, 1, 1]],
         ["removeRecipient", [a, fx.recipient.address]],
@@ -270,7 +270,7 @@ describe("Timelock", function () {
     async function deployV2(fx: WalletFx) {
       return ethers.deployContract("AgentWalletV2Mock", [
         await fx.entryPoint.getAddress(),
-        await fx.governanceModule.getAddress(),
+        await fx.module.getAddress(),
       ]);
     }
 

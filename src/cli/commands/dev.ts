@@ -53,6 +53,7 @@ function summary(ctx: Ctx, stack: DevStack, stateDir: string, dev: DevModule): v
       ],
       ["EntryPoint v0.8", stack.addresses.entryPoint],
       ["wallet implementation", stack.addresses.implementation],
+      ["wallet module (management)", stack.addresses.module],
       ["factory", stack.addresses.factory],
       ["passkey owner factory", stack.addresses.passkeyOwnerFactory],
       ["lens (every wallet view)", stack.addresses.lens],

@@ -15,8 +15,7 @@ import { rpc } from "./chain.js";
 
 export interface StackAddresses {
   entryPoint: string;
-  policyModule: string;
-  governanceModule: string;
+  module: string;
   implementation: string;
   factory: string;
   passkeyOwnerFactory: string;
@@ -87,8 +86,7 @@ export async function ignitionDeployLocal(options: {
     const address = (name: keyof typeof deployed) => deployed[name].getAddress();
     return {
       entryPoint: await address("entryPoint"),
-      policyModule: await address("policyModule"),
-      governanceModule: await address("governanceModule"),
+      module: await address("module"),
       implementation: await address("implementation"),
       factory: await address("factory"),
       passkeyOwnerFactory: await address("passkeyOwnerFactory"),

@@ -25,8 +25,7 @@ type AbiItem = { type: string; name?: string; inputs?: { type: string; component
 export const WALLET_ARTIFACTS = [
   "contracts/interfaces/IAgentWallet.sol/IAgentWallet.json",
   "contracts/wallet/AgentWallet.sol/AgentWallet.json",
-  "contracts/wallet/GovernanceModule.sol/GovernanceModule.json",
-  "contracts/wallet/AgentPolicyModule.sol/AgentPolicyModule.json",
+  "contracts/wallet/WalletModule.sol/WalletModule.json",
   "contracts/factory/AgentWalletFactory.sol/AgentWalletFactory.json",
 ];
 
@@ -74,8 +73,9 @@ export function ambiguousNames(root: string): Set<string> {
   for (const file of walk(path.join(root, "artifacts"))) {
     if (!file.endsWith(".json") || file.includes(`${path.sep}build-info${path.sep}`)) continue;
     if (wallet.has(file)) continue;
-    // The wallet's own sources (interfaces, abstract managers, policy libraries, factory) are the wallet.
-    const own = ["interfaces", "wallet", "policy", "factory"].map(
+    // The wallet's own sources (interfaces, abstract managers, policy libraries, factory, the lens that answers
+    // its views) are the wallet.
+    const own = ["interfaces", "wallet", "policy", "factory", "lens"].map(
       (d) => path.join(root, "artifacts", "contracts", d) + path.sep,
     );
     if (own.some((dir) => file.startsWith(dir))) continue;
@@ -86,8 +86,11 @@ export function ambiguousNames(root: string): Set<string> {
       continue;
     }
     if (!Array.isArray(abi)) continue;
-    // Upgrade mocks inherit the wallet itself: their names are the wallet's, not another contract's.
-    if (abi.some((item) => item.type === "function" && item.name === "replaySafeHash")) continue;
+    // Upgrade mocks inherit the core, test builds of the module the module: their names are the wallet's, not
+    // another contract's.
+    const inherited = ["replaySafeHash", "executeGuardianAction"];
+    if (abi.some((item) => item.type === "function" && inherited.includes(item.name ?? "")))
+      continue;
     for (const item of abi) if (item.type === "function" && item.name) names.add(item.name);
   }
   for (const name of ETHERS_RESERVED) names.add(name);
@@ -159,7 +162,7 @@ const WALLET_RECEIVER = `(?:\\b(?:[A-Za-z_$][\\w$]*\\.)*${WALLET_NAME}|asOwner\\
 // Solidity types a wallet reference can be qualified with.
 const WALLET_TYPES =
   "(?:I(?:AgentWallet|AgentWalletCore|OwnerManager|GuardianManager|Timelock|AgentManager|PolicyEngine|" +
-  "ProposalManager|WalletBase|Account|AccountExecute|ERC1271)|AgentWallet|GovernanceModule|AgentPolicyModule|" +
+  "ProposalManager|WalletBase|WalletSetup|WalletViews|Account|AccountExecute|ERC1271)|AgentWallet|WalletModule|" +
   "AgentWalletFactory|UUPSUpgradeable)";
 const CALL_SUFFIX = "\\s*(?:\\(|\\.(?:staticCall|send|estimateGas|populateTransaction)\\b)";
 

@@ -204,7 +204,8 @@ contract LooseningHandler is SelfBundlerHandler {
         if (kind == 0)
             data = abi.encodeCall(wallet.setAssetLimits, (agent, asset, _limitsNear(asset, v)));
         else if (kind == 1)
-            data = abi.encodeCall(wallet.tightenAssetLimits, (agent, asset, _limits(v)));
+            // Limits drawn afresh, not near the current ones: most loosen some field.
+            data = abi.encodeCall(wallet.setAssetLimits, (agent, asset, _limits(v)));
         else if (kind == 2) data = abi.encodeCall(wallet.removeAssetLimits, (agent, asset));
         else if (kind == 3) data = abi.encodeCall(wallet.allowRecipient, (agent, _candidate(v)));
         else if (kind == 4) data = abi.encodeCall(wallet.removeRecipient, (agent, _candidate(v)));
@@ -225,27 +226,17 @@ contract LooseningHandler is SelfBundlerHandler {
                 (agent, address(payableTarget), MockPayable.deposit.selector)
             );
         else if (kind == 7 || kind == 8) {
+            // Twice as often as the others: the rules have the most fields to loosen.
             (uint48 validAfter, uint48 validUntil) = _validity(v >> 64);
-            data =
-                kind == 7
-                    ? abi.encodeCall(
-                        wallet.setAgentRules,
-                        (agent, validAfter, validUntil, _rules(v))
-                    )
-                    : abi.encodeCall(
-                        wallet.tightenAgentRules,
-                        (agent, validAfter, validUntil, _rules(v))
-                    );
+            data = abi.encodeCall(wallet.setAgentRules, (agent, validAfter, validUntil, _rules(v)));
         } else if (kind == 9 || kind == 10) {
             (uint96 d, uint96 wk, uint96 m) = (
                 uint96((v >> 8) % 4 ether),
                 uint96((v >> 72) % 8 ether),
                 uint96((v >> 136) % 16 ether)
             );
-            data =
-                kind == 9
-                    ? abi.encodeCall(wallet.setWalletCaps, (asset, d, wk, m))
-                    : abi.encodeCall(wallet.tightenWalletCaps, (asset, d, wk, m));
+            // Twice as often as the others: zero (no cap) lifts a window, the loosest value.
+            data = abi.encodeCall(wallet.setWalletCaps, (asset, d, wk, m));
         } else if (kind == 11) data = abi.encodeCall(wallet.suspendAgent, (agent));
         else if (kind == 12) data = abi.encodeCall(wallet.resumeAgent, (agent));
         else if (kind == 13) data = abi.encodeCall(wallet.pause, ());

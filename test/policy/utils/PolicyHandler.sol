@@ -20,8 +20,8 @@ import {
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockERC20} from "../../../contracts/mocks/MockTokens.sol";
 import {AgentWallet} from "../../../contracts/wallet/AgentWallet.sol";
-import {AgentPolicyModule} from "../../../contracts/wallet/AgentPolicyModule.sol";
-import {GovernanceModule} from "../../../contracts/wallet/GovernanceModule.sol";
+import {WalletModule} from "../../../contracts/wallet/WalletModule.sol";
+import {LeashLens} from "../../../contracts/lens/LeashLens.sol";
 import {Vm} from "./TestBase.sol";
 import {agentCallData} from "../../helpers/AgentCallData.sol";
 
@@ -106,10 +106,8 @@ contract PolicyHandler {
     /// @dev The one place that knows how a wallet is deployed (update here when the deployment changes).
     function _deployWallet() internal {
         entryPoint = IEntryPoint(address(new EntryPoint()));
-        // The wallet's code is split under EIP-170: core -> GovernanceModule -> AgentPolicyModule.
-        AgentPolicyModule policyModule = new AgentPolicyModule(entryPoint);
-        GovernanceModule governanceModule = new GovernanceModule(entryPoint, address(policyModule));
-        AgentWallet implementation = new AgentWallet(entryPoint, address(governanceModule));
+        WalletModule module = new WalletModule(entryPoint, address(new LeashLens()));
+        AgentWallet implementation = new AgentWallet(entryPoint, address(module));
         AgentWalletFactory factory = new AgentWalletFactory(address(implementation));
         address[] memory owners = new address[](2);
         (owners[0], owners[1]) = (owner1, owner2);

@@ -11,8 +11,8 @@ import {IAgentWalletCore} from "../../../contracts/interfaces/IAgentWalletCore.s
 import {AgentRules, AssetLimits, Call} from "../../../contracts/interfaces/LeashTypes.sol";
 import {MockERC20, MockPayable} from "../../../contracts/mocks/MockTokens.sol";
 import {AgentWallet} from "../../../contracts/wallet/AgentWallet.sol";
-import {AgentPolicyModule} from "../../../contracts/wallet/AgentPolicyModule.sol";
-import {GovernanceModule} from "../../../contracts/wallet/GovernanceModule.sol";
+import {WalletModule} from "../../../contracts/wallet/WalletModule.sol";
+import {LeashLens} from "../../../contracts/lens/LeashLens.sol";
 import {Vm} from "./TestBase.sol";
 import {agentCallData} from "../../helpers/AgentCallData.sol";
 
@@ -53,9 +53,8 @@ contract SelfBundlerHandler {
 
     constructor() {
         entryPoint = IEntryPoint(address(new EntryPoint()));
-        AgentPolicyModule policyModule = new AgentPolicyModule(entryPoint);
-        GovernanceModule governanceModule = new GovernanceModule(entryPoint, address(policyModule));
-        AgentWallet implementation = new AgentWallet(entryPoint, address(governanceModule));
+        WalletModule module = new WalletModule(entryPoint, address(new LeashLens()));
+        AgentWallet implementation = new AgentWallet(entryPoint, address(module));
         AgentWalletFactory factory = new AgentWalletFactory(address(implementation));
         address[] memory owners = new address[](1);
         owners[0] = address(0x0A11);
