@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @title Owner and guardian actions carried by EIP-712 signatures, so that anyone (a relayer) can submit them
-/// and no owner or guardian key needs ETH.
+/// @title A guardian's action carried by an EIP-712 signature, so that anyone (a relayer) can submit it and no
+/// guardian key needs ETH (the owners' signed batch and approvals are the core's: `IAgentWalletCore`).
 /// @notice Each signature names a nonce from the same space as `executeWithSignatures` (`isNonceUsed`,
 /// `invalidateNonce`) and a deadline: it works once, on this wallet and chain only.
 interface ISignedActions {

@@ -25,11 +25,12 @@ import * as Constants from "./WalletConstants.sol";
 /// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
 /// the policy this contract enforces; owners govern M-of-N, guardians pause, loosening waits out a timelock.
 /// @dev UUPS implementation behind an ERC1967 proxy; all state in ERC-7201 namespaces (see each manager).
-/// Everything that charges an agent's budget runs here: its user operations and its escalated payments
-/// (`execute`), so the policy's enforcement is compiled into the core alone. The other management functions
-/// (owners, guardians, timelock, agents, policy settings, proposing) live in immutable modules reached by
-/// DELEGATECALL from the fallback, so each contract fits EIP-170; talk to a wallet through `IAgentWallet`, the
-/// union of all.
+/// Every way to act runs here: agents' user operations and escalated payments (`execute`), so the policy's
+/// enforcement is compiled into the core alone, and the owners' user operations, signed batches and signed
+/// approvals. What configures the wallet (setup, owners, guardians, timelock, proposing, agents, policy settings)
+/// lives in one immutable module reached by DELEGATECALL from the fallback, whose own fallback forwards the views
+/// to the lens by STATICCALL (audits/STRUCTURE.md), so each contract fits EIP-170; talk to a wallet through
+/// `IAgentWallet`, the union of all.
 contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUpgradeable, Proxy {
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;

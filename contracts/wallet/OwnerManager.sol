@@ -121,7 +121,7 @@ abstract contract OwnerManager is WalletBase {
         return (ok && _meetsThreshold(count), signers);
     }
 
-    /// @dev A threshold of zero only exists where `initialize` never ran (the implementation, the modules):
+    /// @dev A threshold of zero only exists where `initialize` never ran (the implementation, the module):
     /// there no set of signatures, not even an empty one, may count as the owners' approval.
     function _meetsThreshold(uint256 count) private view returns (bool) {
         uint256 threshold = _ownerStorage().threshold;

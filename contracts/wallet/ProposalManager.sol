@@ -70,7 +70,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
     bytes32 private constant PROPOSAL_STORAGE =
         0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
 
-    /// @dev One EIP-712 domain for the core and both modules: the digest a module checks is the one the core
+    /// @dev One EIP-712 domain for the core and the module: the digest the module checks is the one the core
     /// would check.
     constructor() EIP712(EIP712_NAME, EIP712_VERSION) {}
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// File-level, not `public` members of the shared bases: a public constant would compile into the core and both
-// modules as an external getter, and the modules' copies (reached through the wallet's fallback only if the core
-// lacked them) would shadow nothing but waste bytes. The core alone publishes them (`AgentWallet`).
+// File-level, not `public` members of the shared bases: a public constant would compile into the core and the
+// module as an external getter, and the module's copy (reached through the wallet's fallback only if the core
+// lacked it) would shadow nothing but waste bytes. The core alone publishes them (`AgentWallet`).
 
 /// @dev A new wallet's delay for owner-side loosenings.
 uint256 constant DEFAULT_ADMIN_DELAY = 24 hours;

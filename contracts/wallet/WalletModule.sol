@@ -24,8 +24,8 @@ import {CallDecoder} from "../policy/CallDecoder.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 import {MAX_PROPOSAL_LIFETIME} from "./WalletConstants.sol";
 
-/// @title The management module of a Leash wallet: owners, guardians and the pause, the timelock, proposals and
-/// owners' and guardians' signed actions, agents and their session keys, limits, caps, allowlists and permissions.
+/// @title The management module of a Leash wallet: setup, owners, guardians and the pause, the timelock,
+/// proposals, a guardian's signed action, agents and their session keys, limits, caps, allowlists and permissions.
 /// @notice The wallet's one DELEGATECALL target: it runs only from an `AgentWallet` proxy's fallback, on the
 /// wallet's ERC-7201 storage, for every selector the core doesn't implement. Immutable, deployed with the
 /// implementation. Selectors it doesn't implement either are the wallet's views (`IWalletViews`): its own
