@@ -46,8 +46,9 @@ const SECURITY_RULES_OFF: Record<string, string> = {
     "time is the policy's input by design (calendar windows, velocity, timelock, expiries); validators can skew " +
     "timestamps by seconds, and every boundary is tested on both sides (test/policy/windows.test.ts)",
   "avoid-low-level-calls":
-    "the one it flags is `initialize` delegatecalling the immutable module for setup data, by design; arbitrary " +
-    "calls are the wallet's job and every result is checked",
+    "it flags the module's `initialize` delegatecalling the module itself for setup data, the module forwarding " +
+    "views to the lens and the lens reading a wallet (both by STATICCALL), by design; arbitrary calls are the " +
+    "wallet's job and every result is checked",
 };
 
 function run(

@@ -573,15 +573,18 @@ contract LeashLens is ILeashLens {
                 selector == IWalletViews.hashGuardianAction.selector)
         ) {
             // The wallet word inserted before the arguments moves a dynamic first argument one word further.
-            assembly ("memory-safe") {
-                mstore(add(args, 32), add(mload(add(args, 32)), 32))
-            }
+            // (An offset this close to 2^256 is malformed anyway: the decoder of the call below refuses it.)
+            uint256 offset = uint256(bytes32(input[4:36]));
+            if (offset <= type(uint256).max - 32)
+                args = bytes.concat(bytes32(offset + 32), input[36:]);
         }
         (bool ok, bytes memory result) = address(this).staticcall(
             bytes.concat(lensSelector, bytes32(uint256(uint160(msg.sender))), args)
         );
         if (!ok) {
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
+                // Safe: reverts with `result` as it is in memory.
                 revert(add(result, 32), mload(result))
             }
         }
