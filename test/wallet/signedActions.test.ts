@@ -100,6 +100,43 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       expect((await fx.wallet.getAgent(fx.agentKey.address))[1]).to.equal(AgentStatus.Suspended);
     });
 
+    it("test_executeGuardianAction_eachActionRunsAsTheGuardianWhoSigned_eventsNameThem", async function () {
+      // The action runs as the signer, not as the wallet: every event names the guardian, so the record says who
+      // paused, vetoed or revoked (a stranger submitted each one).
+      const fx = await loadAgent();
+      const id = await pendingProposal(fx);
+      const deadline = (await latest(conn)) + 600n;
+      const g = fx.guardian.address;
+      const run = async (data: string) => {
+        const nonce = freshNonce();
+        const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+        return fx.wallet.connect(fx.stranger).executeGuardianAction(g, data, nonce, deadline, sig);
+      };
+      const cancel = fx.wallet.interface.encodeFunctionData("cancel", [id]);
+      await expect(run(cancel)).to.emit(fx.wallet, "ProposalCancelled").withArgs(id, g);
+      expect((await fx.wallet.getProposal(id))[0]).to.equal(ProposalState.Cancelled);
+      const revoke = fx.wallet.interface.encodeFunctionData("revokeAgent", [fx.agentKey.address]);
+      await expect(run(revoke)).to.emit(fx.wallet, "AgentRevoked").withArgs(fx.agentKey.address, g);
+      expect((await fx.wallet.getAgent(fx.agentKey.address))[1]).to.equal(AgentStatus.Revoked);
+      const tx = run(pauseData());
+      await expect(tx).to.emit(fx.wallet, "Paused");
+      const receipt = await (await tx).wait();
+      const paused = receipt!.logs
+        .map((l) => {
+          try {
+            return fx.wallet.interface.parseLog(l);
+          } catch {
+            return null;
+          }
+        })
+        .find((e) => e?.name === "Paused");
+      expect(paused!.args[0]).to.equal(g);
+      // The same action again is refused by the action's own rule, as a direct call would be.
+      await expect(run(revoke))
+        .to.be.revertedWithCustomError(fx.wallet, "AgentInvalidStatus")
+        .withArgs(fx.agentKey.address, AgentStatus.Revoked);
+    });
+
     it("test_executeGuardianAction_revertsOnReplay", async function () {
       const fx = await load();
       const nonce = freshNonce();
@@ -355,6 +392,29 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       )
         .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidState")
         .withArgs(id, ProposalState.Cancelled);
+    });
+
+    it("test_approveWithSignatures_revertsOnAnExpiredProposal", async function () {
+      const fx = await load();
+      const id = await pendingProposal(fx);
+      const expiresAt = (await fx.wallet.getProposal(id))[3];
+      await networkHelpers.time.increaseTo(expiresAt + 1n);
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      await expect(
+        fx.wallet.approveWithSignatures(
+          id,
+          nonce,
+          deadline,
+          ownerSignDigest(fx.owners.slice(0, 2), digest),
+        ),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalExpired")
+        .withArgs(id, expiresAt);
+      // Nothing recorded, the nonce still unused.
+      expect(await fx.wallet.hasApproved(id, fx.owners[0].address)).to.equal(false);
+      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(false);
     });
 
     it("test_approveWithSignatures_revertsAfterDeadline", async function () {
