@@ -444,6 +444,25 @@ describe("LeashLens", function () {
       expect(await ethers.provider.getBalance(prod.address)).to.equal(before + 1n);
     });
 
+    it("test_fallback_dynamicArgumentOffsetThatCantShift_isRefusedNotAnswered", async function () {
+      // hashSignedCalls / hashGuardianAction with a first word so large it can't move one word further: the
+      // fallback leaves it as is and the decoder refuses it (no answer for a malformed call); a well-formed one
+      // through the same path answers.
+      const block = Number(await provider.request({ method: "eth_blockNumber" }));
+      for (const name of ["hashSignedCalls", "hashGuardianAction"]) {
+        const good = walletInterface.encodeFunctionData(
+          name,
+          name === "hashSignedCalls" ? [[], 1n, 2n] : ["0x", 1n, 2n],
+        );
+        expect((await rawCall(lens, good, block, prod.address)).ok, name).to.equal(true);
+        const bad = good.slice(0, 10) + "f".repeat(64) + good.slice(74);
+        expect(await rawCall(lens, bad, block, prod.address), name).to.deep.equal({
+          ok: false,
+          data: "0x",
+        });
+      }
+    });
+
     it("test_fallback_calledDirectlyByAnAccount_readsThatAccount_LensNotAWallet", async function () {
       // Anyone may call the lens's fallback; it answers for its caller, and an account is no wallet.
       const block = Number(await provider.request({ method: "eth_blockNumber" }));
