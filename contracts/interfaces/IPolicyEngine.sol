@@ -125,6 +125,9 @@ interface IPolicyEngine {
     error PolicyUnboundedAsset(address agent, address asset);
     /// @dev A window cap (daily, weekly, monthly; agent or wallet-wide) above the largest the counters hold.
     error PolicyCapTooLarge(uint256 cap, uint256 max);
+    /// @dev A limit (per-tx, approval threshold or window cap; agent or wallet-wide) with more significant digits
+    /// than its packed slot holds exactly: at most 12 (13 below 8,796,093,022,208) before the trailing zeros.
+    error PolicyLimitTooPrecise(uint256 amount);
     /// @dev The UTC offset must be within ±14 hours.
     error PolicyInvalidUtcOffset(int256 offset);
     /// @dev `selector` moves tokens (or grants the power to): an agent may only make it as a decoded, counted
@@ -136,15 +139,17 @@ interface IPolicyEngine {
     /// @notice Sets an agent's limits for `asset` (self-call). Instant when it lowers or keeps every limit of an
     /// asset the agent already has (zero = no cap, the loosest); a new asset or any limit raised or lifted waits
     /// `adminDelay` (`TimelockDelayRequired` when tried as instant). The window caps (daily, weekly,
-    /// monthly) are at most 2^80 - 1 (`PolicyCapTooLarge`): one slot counts all three windows.
+    /// monthly) are at most 2^80 - 1 (`PolicyCapTooLarge`): one slot counts all three windows. Each limit has at
+    /// most 12 significant digits before its trailing zeros (`PolicyLimitTooPrecise`): the five share one slot.
     function setAssetLimits(address agent, address asset, AssetLimits calldata limits) external;
 
     /// @notice Removes `asset` from the agent's policy (self-call, immediate).
     function removeAssetLimits(address agent, address asset) external;
 
     /// @notice Sets the wallet-wide caps for `asset` (self-call). Zero = no cap for that window; each at most
-    /// 2^80 - 1 (`PolicyCapTooLarge`). Instant when no cap is raised or lifted (a new cap is instant: it only
-    /// narrows); otherwise it waits `adminDelay` (`TimelockDelayRequired` when tried as instant).
+    /// 2^80 - 1 (`PolicyCapTooLarge`) with at most 12 significant digits (`PolicyLimitTooPrecise`). Instant when
+    /// no cap is raised or lifted (a new cap is instant: it only narrows); otherwise it waits `adminDelay`
+    /// (`TimelockDelayRequired` when tried as instant).
     function setWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) external;
 
     /// @notice Adds `recipient` to the agent's allowlist (self-call, timelocked).

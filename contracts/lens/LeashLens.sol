@@ -90,11 +90,10 @@ contract LeashLens is ILeashLens {
     uint256 private constant RULES_HOURS_SHIFT = 160;
     uint256 private constant RULES_DAYS_SHIFT = 184;
     uint256 private constant RULES_GAS_PER_DAY_SHIFT = 192;
-    // PolicyEngine.Velocity, AgentAsset (slot 0: perTx, approvalAbove; 1: caps; 2: spend), WalletAsset (0: caps;
-    // 1: spend), CallPermission (allowed, maxValue, expiresAt).
+    // PolicyEngine.Velocity, AgentAsset (slot 0: limits, 1: spend), WalletAsset (0: caps, 1: spend), both read
+    // through `SpendWindows`' offsets; CallPermission (allowed, maxValue, expiresAt).
     uint256 private constant VELOCITY_DAY_INDEX_SHIFT = 88;
     uint256 private constant GAS_SPENT_SHIFT = 136;
-    uint256 private constant APPROVAL_ABOVE_SHIFT = 96;
     uint256 private constant PERMISSION_MAX_VALUE_SHIFT = 8;
     uint256 private constant PERMISSION_EXPIRES_AT_SHIFT = 104;
     uint64 private constant UNLIMITED_GAS = type(uint64).max;
@@ -352,14 +351,14 @@ contract LeashLens is ILeashLens {
         address asset
     ) public view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
         uint256 a = _agentAssetSlot(agent, asset);
-        uint256[] memory entry = _loadMany(wallet, _range(a, 3));
-        if (!SpendWindows.enabled(entry[1]) || _status(wallet, agent) != AgentStatus.Active)
+        uint256[] memory entry = _loadMany(wallet, _range(a, 2));
+        if (!SpendWindows.enabled(entry[0]) || _status(wallet, agent) != AgentStatus.Active)
             return (0, 0, 0, 0);
         uint256 hot = _load(wallet, HOT_STORAGE);
         WindowIndexes memory today = _todayIn(hot);
-        perTx = uint96(entry[0]);
+        perTx = SpendWindows.limit(entry[0], SpendWindows.PER_TX_SHIFT);
         if (perTx == 0) perTx = type(uint256).max;
-        (daily, weekly, monthly) = SpendWindows.leftNow(entry[1], entry[2], today);
+        (daily, weekly, monthly) = SpendWindows.leftNow(entry[0], entry[1], today);
         if (uint16(hot >> HOT_WALLET_CAP_ASSETS_SHIFT) != 0) {
             uint256[] memory w = _loadMany(
                 wallet,
@@ -409,16 +408,15 @@ contract LeashLens is ILeashLens {
         address agent,
         address asset
     ) external view returns (AssetLimits memory limits, bool enabled) {
-        uint256[] memory entry = _loadMany(wallet, _range(_agentAssetSlot(agent, asset), 2));
-        uint256 caps = entry[1];
+        uint256 word = _load(wallet, _agentAssetSlot(agent, asset));
         limits = AssetLimits(
-            uint96(entry[0]),
-            uint96(entry[0] >> APPROVAL_ABOVE_SHIFT),
-            uint96(SpendWindows.field(caps, SpendWindows.DAY_SHIFT)),
-            uint96(SpendWindows.field(caps, SpendWindows.WEEK_SHIFT)),
-            uint96(SpendWindows.field(caps, SpendWindows.MONTH_SHIFT))
+            uint96(SpendWindows.limit(word, SpendWindows.PER_TX_SHIFT)),
+            uint96(SpendWindows.limit(word, SpendWindows.APPROVAL_ABOVE_SHIFT)),
+            uint96(SpendWindows.limit(word, SpendWindows.DAY_CAP_SHIFT)),
+            uint96(SpendWindows.limit(word, SpendWindows.WEEK_CAP_SHIFT)),
+            uint96(SpendWindows.limit(word, SpendWindows.MONTH_CAP_SHIFT))
         );
-        enabled = SpendWindows.enabled(caps);
+        enabled = SpendWindows.enabled(word);
     }
 
     /// @inheritdoc ILeashLens
@@ -427,7 +425,7 @@ contract LeashLens is ILeashLens {
         address agent,
         address asset
     ) external view returns (uint256 daily, uint256 weekly, uint256 monthly) {
-        uint256 spend = _load(wallet, _agentAssetSlot(agent, asset) + 2);
+        uint256 spend = _load(wallet, _agentAssetSlot(agent, asset) + 1);
         return SpendWindows.spentNow(spend, _today(wallet));
     }
 
@@ -443,9 +441,9 @@ contract LeashLens is ILeashLens {
         uint256[] memory w = _loadMany(wallet, _range(_map(_key(asset), POLICY_WALLET_ASSETS), 2));
         enabled = SpendWindows.enabled(w[0]);
         caps = [
-            SpendWindows.field(w[0], SpendWindows.DAY_SHIFT),
-            SpendWindows.field(w[0], SpendWindows.WEEK_SHIFT),
-            SpendWindows.field(w[0], SpendWindows.MONTH_SHIFT)
+            SpendWindows.limit(w[0], SpendWindows.DAY_CAP_SHIFT),
+            SpendWindows.limit(w[0], SpendWindows.WEEK_CAP_SHIFT),
+            SpendWindows.limit(w[0], SpendWindows.MONTH_CAP_SHIFT)
         ];
         (uint256 d, uint256 wk, uint256 m) = SpendWindows.spentNow(w[1], _today(wallet));
         spentInWindows = [d, wk, m];

@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 import {Calendar} from "../policy/Calendar.sol";
 import {CallDecoder} from "../policy/CallDecoder.sol";
-import {SpendWindows, WindowCaps, WindowIndexes, WindowSpend} from "../policy/SpendWindows.sol";
+import {DecimalAmount} from "../policy/DecimalAmount.sol";
+import {SpendLimits, SpendWindows, WindowIndexes, WindowSpend} from "../policy/SpendWindows.sol";
 
 /// @notice Test-only: exposes the internal `Calendar` functions.
 contract CalendarHarness {
@@ -59,14 +60,29 @@ contract CallDecoderHarness {
     }
 }
 
-/// @notice Test-only: one (caps, spend) pair in storage, driven through `SpendWindows` as the wallet drives it,
-/// plus raw access to both slots to bind the library's bit offsets to the structs' layout.
+/// @notice Test-only: one (limits, spend) pair in storage, driven through `SpendWindows` as the wallet drives
+/// it, plus raw access to both slots to bind the library's bit offsets to the structs' layout.
 contract SpendWindowsHarness {
-    WindowCaps internal caps;
+    SpendLimits internal caps;
     WindowSpend internal spend;
 
-    function setCaps(uint80 daily, uint80 weekly, uint80 monthly) external {
-        caps = WindowCaps(daily, weekly, monthly, true);
+    /// @notice Sets the window caps, each rounded down to the nearest amount a limits slot holds exactly
+    /// (`DecimalAmount.floor`); returns the caps stored.
+    function setCaps(
+        uint80 daily,
+        uint80 weekly,
+        uint80 monthly
+    ) external returns (uint80 d, uint80 w, uint80 m) {
+        (d, w, m) = (_floor(daily), _floor(weekly), _floor(monthly));
+        caps = SpendLimits(0, 0, _pack(d), _pack(w), _pack(m), true);
+    }
+
+    function _floor(uint256 amount) private pure returns (uint80) {
+        return uint80(DecimalAmount.floor(amount));
+    }
+
+    function _pack(uint256 amount) private pure returns (uint48) {
+        return uint48(DecimalAmount.encode(amount));
     }
 
     /// @notice The window indexes of local day `day`, as the wallet computes them.
@@ -81,7 +97,7 @@ contract SpendWindowsHarness {
     ) external returns (uint256 refused, uint256 spentBefore, uint256 cap) {
         uint256 next;
         (refused, spentBefore, cap, next) = SpendWindows.charge(
-            SpendWindows.capsWord(caps),
+            SpendWindows.limitsWord(caps),
             SpendWindows.spendWord(spend),
             indexes(day),
             amount
@@ -95,7 +111,7 @@ contract SpendWindowsHarness {
         uint256 amount
     ) external view returns (uint256 refused, uint256 spentBefore, uint256 cap) {
         (refused, spentBefore, cap, ) = SpendWindows.charge(
-            SpendWindows.capsWord(caps),
+            SpendWindows.limitsWord(caps),
             SpendWindows.spendWord(spend),
             indexes(day),
             amount
@@ -109,7 +125,7 @@ contract SpendWindowsHarness {
     function left(uint32 day) external view returns (uint256, uint256, uint256) {
         return
             SpendWindows.leftNow(
-                SpendWindows.capsWord(caps),
+                SpendWindows.limitsWord(caps),
                 SpendWindows.spendWord(spend),
                 indexes(day)
             );
@@ -121,18 +137,41 @@ contract SpendWindowsHarness {
 
     // ------------------------------------------------ layout binding (struct <-> word accessors)
 
-    /// @notice Writes the caps through the struct; returns what the library's word accessors read back.
-    function capsViaStruct(
-        WindowCaps calldata c
-    ) external returns (uint256 day, uint256 week, uint256 month, bool enabled) {
+    /// @notice Writes the limits through the struct (packed amounts as given); returns the packed fields the
+    /// library's word accessors find at their offsets, and `enabled`.
+    function limitsViaStruct(
+        SpendLimits calldata c
+    ) external returns (uint256[5] memory packed, bool enabled) {
         caps = c;
-        uint256 word = SpendWindows.capsWord(caps);
-        return (
-            SpendWindows.field(word, SpendWindows.DAY_SHIFT),
-            SpendWindows.field(word, SpendWindows.WEEK_SHIFT),
-            SpendWindows.field(word, SpendWindows.MONTH_SHIFT),
-            SpendWindows.enabled(word)
-        );
+        uint256 word = SpendWindows.limitsWord(caps);
+        uint256[5] memory shifts = [
+            SpendWindows.PER_TX_SHIFT,
+            SpendWindows.APPROVAL_ABOVE_SHIFT,
+            SpendWindows.DAY_CAP_SHIFT,
+            SpendWindows.WEEK_CAP_SHIFT,
+            SpendWindows.MONTH_CAP_SHIFT
+        ];
+        for (uint256 i = 0; i < 5; ++i) packed[i] = (word >> shifts[i]) & DecimalAmount.MASK;
+        return (packed, SpendWindows.enabled(word));
+    }
+
+    /// @notice `SpendWindows.limit` (the decoding the wallet does) of the field at `shift`, written through the
+    /// struct.
+    function limitViaStruct(SpendLimits calldata c, uint256 shift) external returns (uint256) {
+        caps = c;
+        return SpendWindows.limit(SpendWindows.limitsWord(caps), shift);
+    }
+
+    function encode(uint256 amount) external pure returns (uint256) {
+        return DecimalAmount.encode(amount);
+    }
+
+    function decode(uint256 packed) external pure returns (uint256) {
+        return DecimalAmount.decode(packed);
+    }
+
+    function floor(uint256 amount) external pure returns (uint256) {
+        return DecimalAmount.floor(amount);
     }
 
     /// @notice Writes the spend through the struct; returns the raw word and what the library decodes from it.
@@ -157,7 +196,7 @@ contract SpendWindowsHarness {
         uint256 amount
     ) external returns (WindowSpend memory) {
         (uint256 refused, , , uint256 next) = SpendWindows.charge(
-            SpendWindows.capsWord(caps),
+            SpendWindows.limitsWord(caps),
             SpendWindows.spendWord(spend),
             indexes(day),
             amount

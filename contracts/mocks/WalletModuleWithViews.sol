@@ -10,7 +10,8 @@ import {
     Call,
     CallPermission
 } from "../interfaces/LeashTypes.sol";
-import {WindowCaps} from "../policy/SpendWindows.sol";
+import {DecimalAmount} from "../policy/DecimalAmount.sol";
+import {SpendLimits} from "../policy/SpendWindows.sol";
 import {WalletModule} from "../wallet/WalletModule.sol";
 
 /// @title Test oracle for the lens: the wallet module plus every wallet view written in plain Solidity over the
@@ -151,9 +152,10 @@ contract WalletModuleWithViews is WalletModule {
     ) public view returns (uint256 perTx, uint256 daily, uint256 weekly, uint256 monthly) {
         PolicyStorage storage $ = _policyStorage();
         AgentAsset storage a = $.agentAssets[agent][asset];
-        if (!a.caps.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
-        perTx = a.perTx == 0 ? type(uint256).max : a.perTx;
-        (daily, weekly, monthly) = _leftIn(a.caps, a.spend);
+        if (!a.limits.enabled || _agentStatus(agent) != AgentStatus.Active) return (0, 0, 0, 0);
+        perTx = _typed(a.limits).perTx;
+        if (perTx == 0) perTx = type(uint256).max;
+        (daily, weekly, monthly) = _leftIn(a.limits, a.spend);
         WalletAsset storage w = $.walletAssets[asset];
         if (_hot().walletCapAssets != 0 && w.caps.enabled) {
             (uint256 d, uint256 wk, uint256 m) = _leftIn(w.caps, w.spend);
@@ -188,12 +190,8 @@ contract WalletModuleWithViews is WalletModule {
         address agent,
         address asset
     ) external view returns (AssetLimits memory, bool enabled) {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        WindowCaps memory caps = a.caps;
-        return (
-            AssetLimits(a.perTx, a.approvalAbove, caps.day, caps.week, caps.month),
-            caps.enabled
-        );
+        SpendLimits storage l = _policyStorage().agentAssets[agent][asset].limits;
+        return (_typed(l), l.enabled);
     }
 
     function spent(
@@ -211,10 +209,10 @@ contract WalletModuleWithViews is WalletModule {
         returns (bool enabled, uint256[3] memory caps, uint256[3] memory spentInWindows)
     {
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        WindowCaps memory c = w.caps;
-        caps = [uint256(c.day), c.week, c.month];
+        AssetLimits memory c = _typed(w.caps);
+        caps = [uint256(c.daily), c.weekly, c.monthly];
         (uint256 d, uint256 wk, uint256 m) = _spentIn(w.spend);
-        return (c.enabled, caps, [d, wk, m]);
+        return (w.caps.enabled, caps, [d, wk, m]);
     }
 
     function isRecipientAllowed(address agent, address recipient) external view returns (bool) {
@@ -257,5 +255,17 @@ contract WalletModuleWithViews is WalletModule {
 
     function hashOwnerOperation(bytes32 userOpHash) external view returns (bytes32) {
         return _hashOwnerOperation(userOpHash);
+    }
+
+    /// @dev The limits read through the struct's typed fields (not the word offsets the wallet and lens use).
+    function _typed(SpendLimits storage slot_) private view returns (AssetLimits memory) {
+        return
+            AssetLimits(
+                uint96(DecimalAmount.decode(slot_.perTx)),
+                uint96(DecimalAmount.decode(slot_.approvalAbove)),
+                uint96(DecimalAmount.decode(slot_.day)),
+                uint96(DecimalAmount.decode(slot_.week)),
+                uint96(DecimalAmount.decode(slot_.month))
+            );
     }
 }

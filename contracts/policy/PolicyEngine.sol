@@ -7,7 +7,8 @@ import {IPolicyEngine} from "../interfaces/IPolicyEngine.sol";
 import {AgentManager} from "../wallet/AgentManager.sol";
 import {Calendar} from "./Calendar.sol";
 import {CallDecoder} from "./CallDecoder.sol";
-import {SpendWindows, WindowCaps, WindowIndexes, WindowSpend} from "./SpendWindows.sol";
+import {DecimalAmount} from "./DecimalAmount.sol";
+import {SpendLimits, SpendWindows, WindowIndexes, WindowSpend} from "./SpendWindows.sol";
 
 /// @title The agents' spending policy: per-asset caps in calendar windows, wallet-wide caps, velocity,
 /// time windows, allowlists and escalation of large payments to the owners.
@@ -15,19 +16,18 @@ import {SpendWindows, WindowCaps, WindowIndexes, WindowSpend} from "./SpendWindo
 /// ERC-20 movement (transfer, transferFrom from the wallet, approve, increaseAllowance) of an asset the agent
 /// has limits for, to an allowlisted recipient, or a call with an explicit (target, selector) permission.
 abstract contract PolicyEngine is AgentManager {
-    /// @notice One agent's limits and spend for one asset: 3 slots. A payment reads the first two (per-tx and
-    /// approval thresholds; window caps and `enabled`) and reads and writes the third (the spend of all three
+    /// @notice One agent's limits and spend for one asset: 2 slots. A payment reads the first (per-tx cap,
+    /// approval threshold, window caps and `enabled`) and reads and writes the second (the spend of all three
     /// windows).
     struct AgentAsset {
-        uint96 perTx;
-        uint96 approvalAbove;
-        WindowCaps caps;
+        SpendLimits limits;
         WindowSpend spend;
     }
 
-    /// @notice All agents' spend of one asset against the wallet-wide caps (`caps.enabled`: any cap set).
+    /// @notice All agents' spend of one asset against the wallet-wide caps (`caps.enabled`: any cap set; its
+    /// per-tx and approval fields stay zero).
     struct WalletAsset {
-        WindowCaps caps;
+        SpendLimits caps;
         WindowSpend spend;
     }
 
@@ -50,10 +50,6 @@ abstract contract PolicyEngine is AgentManager {
     uint256 internal constant VELOCITY_DAY_INDEX_SHIFT = 88;
     uint256 internal constant VELOCITY_OPS_TODAY_SHIFT = 120;
     uint256 internal constant GAS_SPENT_SHIFT = 136;
-
-    /// @dev Bit offset of `AgentAsset.approvalAbove` in the entry's first slot (`perTx` is the low 96 bits); bound
-    /// like the others.
-    uint256 internal constant APPROVAL_ABOVE_SHIFT = 96;
 
     /// @dev `AgentRules.gasPerDay` meaning "no limit".
     uint64 internal constant UNLIMITED_GAS = type(uint64).max;
@@ -292,13 +288,16 @@ abstract contract PolicyEngine is AgentManager {
 
     /// @notice Whether the agent has limits for `asset` (its movements may be counted at all).
     function _assetEnabled(address agent, address asset) internal view returns (bool) {
-        return _policyStorage().agentAssets[agent][asset].caps.enabled;
+        return _policyStorage().agentAssets[agent][asset].limits.enabled;
     }
 
     /// @notice Whether `spend` is above the agent's approval threshold for its asset.
     function _needsApproval(address agent, Spend memory spend) internal view returns (bool) {
         if (spend.amount == 0) return false;
-        uint256 approvalAbove = _policyStorage().agentAssets[agent][spend.asset].approvalAbove;
+        uint256 approvalAbove = SpendWindows.limit(
+            SpendWindows.limitsWord(_policyStorage().agentAssets[agent][spend.asset].limits),
+            SpendWindows.APPROVAL_ABOVE_SHIFT
+        );
         return approvalAbove != 0 && spend.amount > approvalAbove;
     }
 
@@ -315,22 +314,16 @@ abstract contract PolicyEngine is AgentManager {
         uint256 amount = spend.amount;
         if (amount == 0) return false;
         AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
-        uint256 limits;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            // Safe: reads the entry's first slot (`perTx | approvalAbove`); writes nothing.
-            limits := sload(a.slot)
-        }
-        uint256 approvalAbove = uint96(limits >> APPROVAL_ABOVE_SHIFT);
+        uint256 limits = SpendWindows.limitsWord(a.limits);
+        uint256 approvalAbove = SpendWindows.limit(limits, SpendWindows.APPROVAL_ABOVE_SHIFT);
         if (approvalAbove != 0 && amount > approvalAbove) return true;
-        uint256 caps = SpendWindows.capsWord(a.caps);
-        if (!SpendWindows.enabled(caps))
+        if (!SpendWindows.enabled(limits))
             revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
-        uint256 perTx = uint96(limits);
+        uint256 perTx = SpendWindows.limit(limits, SpendWindows.PER_TX_SHIFT);
         if (perTx != 0 && amount > perTx) {
             revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, amount, perTx);
         }
-        _checkWindowsOf(a, caps, agent, spend, idx, true, _anyWalletCapsIn(hot));
+        _checkWindowsOf(a, limits, agent, spend, idx, true, _anyWalletCapsIn(hot));
         return false;
     }
 
@@ -379,8 +372,8 @@ abstract contract PolicyEngine is AgentManager {
         bool record
     ) internal {
         if (spend.amount == 0) return;
-        (AgentAsset storage a, uint256 caps) = _checkAssetAndPerTx(agent, spend);
-        _checkWindowsOf(a, caps, agent, spend, idx, record, _hot().walletCapAssets != 0);
+        (AgentAsset storage a, uint256 limits) = _checkAssetAndPerTx(agent, spend);
+        _checkWindowsOf(a, limits, agent, spend, idx, record, _hot().walletCapAssets != 0);
     }
 
     /// @notice Checks `spend` against the agent's and the wallet-wide window caps (not the per-tx cap) and, when
@@ -394,7 +387,7 @@ abstract contract PolicyEngine is AgentManager {
         AgentAsset storage a = _policyStorage().agentAssets[agent][spend.asset];
         _checkWindowsOf(
             a,
-            SpendWindows.capsWord(a.caps),
+            SpendWindows.limitsWord(a.limits),
             agent,
             spend,
             idx,
@@ -403,12 +396,12 @@ abstract contract PolicyEngine is AgentManager {
         );
     }
 
-    /// @dev `_checkWindows` on the agent's asset entry `a` and its caps word `caps` the caller already read:
+    /// @dev `_checkWindows` on the agent's asset entry `a` and its limits word `limits` the caller already read:
     /// one read and (when `record`) one write of the agent's spend slot, and the same of the wallet-wide one
     /// when `anyWalletCaps` (the hot slot's count of assets with wallet-wide caps is not zero).
     function _checkWindowsOf(
         AgentAsset storage a,
-        uint256 caps,
+        uint256 limits,
         address agent,
         Spend memory spend,
         WindowIndexes memory idx,
@@ -416,7 +409,7 @@ abstract contract PolicyEngine is AgentManager {
         bool anyWalletCaps
     ) private {
         (uint256 refused, uint256 before, uint256 cap, uint256 next) = SpendWindows.charge(
-            caps,
+            limits,
             SpendWindows.spendWord(a.spend),
             idx,
             spend.amount
@@ -426,7 +419,7 @@ abstract contract PolicyEngine is AgentManager {
         // Most wallets set no wallet-wide caps: the hot slot (already read) says so without another lookup.
         if (!anyWalletCaps) return;
         WalletAsset storage w = _policyStorage().walletAssets[spend.asset];
-        uint256 walletCaps = SpendWindows.capsWord(w.caps);
+        uint256 walletCaps = SpendWindows.limitsWord(w.caps);
         if (!SpendWindows.enabled(walletCaps)) return;
         (refused, before, cap, next) = SpendWindows.charge(
             walletCaps,
@@ -439,16 +432,16 @@ abstract contract PolicyEngine is AgentManager {
     }
 
     /// @notice Reverts unless the agent has limits for the spend's asset and the amount is within its per-tx
-    /// cap. Returns the asset entry and its caps word (read once here for the window checks).
+    /// cap. Returns the asset entry and its limits word (read once here for the window checks).
     function _checkAssetAndPerTx(
         address agent,
         Spend memory spend
-    ) internal view returns (AgentAsset storage a, uint256 caps) {
+    ) internal view returns (AgentAsset storage a, uint256 limits) {
         a = _policyStorage().agentAssets[agent][spend.asset];
-        caps = SpendWindows.capsWord(a.caps);
-        if (!SpendWindows.enabled(caps))
+        limits = SpendWindows.limitsWord(a.limits);
+        if (!SpendWindows.enabled(limits))
             revert IPolicyEngine.PolicyAssetNotAllowed(agent, spend.asset);
-        uint256 perTx = a.perTx;
+        uint256 perTx = SpendWindows.limit(limits, SpendWindows.PER_TX_SHIFT);
         if (perTx != 0 && spend.amount > perTx) {
             revert IPolicyEngine.PolicyPerTxLimitExceeded(agent, spend.asset, spend.amount, perTx);
         }
@@ -518,21 +511,14 @@ abstract contract PolicyEngine is AgentManager {
     ) internal {
         _requireCapsFit(limits.daily, limits.weekly, limits.monthly);
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        WindowCaps memory caps = a.caps;
-        AssetLimits memory old = AssetLimits(
-            a.perTx,
-            a.approvalAbove,
-            caps.day,
-            caps.week,
-            caps.month
-        );
-        a.perTx = limits.perTx;
-        a.approvalAbove = limits.approvalAbove;
-        // Only the caps change: what was spent in the current windows stays counted.
-        a.caps = WindowCaps(
-            uint80(limits.daily),
-            uint80(limits.weekly),
-            uint80(limits.monthly),
+        AssetLimits memory old = _assetLimitsIn(a.limits);
+        // Only the limits change: what was spent in the current windows stays counted.
+        a.limits = SpendLimits(
+            _pack(limits.perTx),
+            _pack(limits.approvalAbove),
+            _pack(limits.daily),
+            _pack(limits.weekly),
+            _pack(limits.monthly),
             enabled
         );
         emit IPolicyEngine.AssetLimitsChanged(agent, asset, old, limits, enabled);
@@ -541,22 +527,40 @@ abstract contract PolicyEngine is AgentManager {
     function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
         _requireCapsFit(daily, weekly, monthly);
         WalletAsset storage w = _policyStorage().walletAssets[asset];
-        WindowCaps memory caps = w.caps;
-        uint256[3] memory old = [uint256(caps.day), caps.week, caps.month];
+        AssetLimits memory was = _assetLimitsIn(w.caps);
+        uint256[3] memory old = [uint256(was.daily), was.weekly, was.monthly];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
-        if (enabled != caps.enabled) {
+        if (enabled != w.caps.enabled) {
             // Bounded by the number of distinct assets owners configure; 2^16 is far beyond any real wallet.
             HotState storage hot = _hot();
             hot.walletCapAssets = enabled ? hot.walletCapAssets + 1 : hot.walletCapAssets - 1;
         }
         // Only the caps change: what was spent in the current windows stays counted.
-        w.caps = WindowCaps(uint80(daily), uint80(weekly), uint80(monthly), enabled);
+        w.caps = SpendLimits(0, 0, _pack(daily), _pack(weekly), _pack(monthly), enabled);
         emit IPolicyEngine.WalletCapsChanged(
             asset,
             old,
             [uint256(daily), weekly, monthly],
             enabled
         );
+    }
+
+    /// @notice The amounts of limits slot `slot_`, decoded (a wallet-wide entry's per-tx and approval read zero).
+    function _assetLimitsIn(SpendLimits storage slot_) internal view returns (AssetLimits memory) {
+        uint256 word = SpendWindows.limitsWord(slot_);
+        return
+            AssetLimits(
+                uint96(SpendWindows.limit(word, SpendWindows.PER_TX_SHIFT)),
+                uint96(SpendWindows.limit(word, SpendWindows.APPROVAL_ABOVE_SHIFT)),
+                uint96(SpendWindows.limit(word, SpendWindows.DAY_CAP_SHIFT)),
+                uint96(SpendWindows.limit(word, SpendWindows.WEEK_CAP_SHIFT)),
+                uint96(SpendWindows.limit(word, SpendWindows.MONTH_CAP_SHIFT))
+            );
+    }
+
+    /// @dev One limit, exactly (`PolicyLimitTooPrecise` otherwise).
+    function _pack(uint256 amount) private pure returns (uint48) {
+        return uint48(DecimalAmount.encode(amount));
     }
 
     /// @dev Window caps fit the 80-bit counters (`SpendWindows.MAX_AMOUNT`).
@@ -586,15 +590,15 @@ abstract contract PolicyEngine is AgentManager {
         return SpendWindows.spentNow(SpendWindows.spendWord(s), _windowIndexes());
     }
 
-    /// @notice What is left now in the day, week and month windows of caps `c` and spend `s`
+    /// @notice What is left now in the day, week and month windows of limits `c` and spend `s`
     /// (type(uint256).max for an uncapped window).
     function _leftIn(
-        WindowCaps storage c,
+        SpendLimits storage c,
         WindowSpend storage s
     ) internal view returns (uint256, uint256, uint256) {
         return
             SpendWindows.leftNow(
-                SpendWindows.capsWord(c),
+                SpendWindows.limitsWord(c),
                 SpendWindows.spendWord(s),
                 _windowIndexes()
             );

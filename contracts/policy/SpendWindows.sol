@@ -3,14 +3,20 @@ pragma solidity 0.8.28;
 
 import {Calendar} from "./Calendar.sol";
 
-/// @notice The caps of the day, ISO-week and month windows of one spender (an agent or the whole wallet) for one
-/// asset (0 = no cap), and whether the entry is enabled. One slot (80 + 80 + 80 + 8 = 248 bits), only read by a
-/// payment. The hot path reads it as one word through `SpendWindows.capsWord`; the offsets it uses are
-/// `SpendWindows.*_SHIFT`, bound to this layout by `test/policy/SpendWindows.t.sol`.
-struct WindowCaps {
-    uint80 day;
-    uint80 week;
-    uint80 month;
+import {DecimalAmount} from "./DecimalAmount.sol";
+
+/// @notice The limits of one spender (an agent or the whole wallet) for one asset: the per-tx cap and the
+/// approval threshold (an agent's; zero in a wallet-wide entry), the caps of the day, ISO-week and month windows
+/// (0 = no cap) and whether the entry is enabled. One slot (5 x 48 + 8 = 248 bits), only read by a payment: each
+/// amount is a `DecimalAmount` (exact, at most 12 significant digits), so the five fit the one cold read.
+/// The hot path reads it as one word through `SpendWindows.limitsWord` at the offsets `SpendWindows.*_CAP_SHIFT`,
+/// `PER_TX_SHIFT`, `APPROVAL_ABOVE_SHIFT`, `ENABLED_SHIFT`, bound to this layout by `test/policy/SpendWindows.t.sol`.
+struct SpendLimits {
+    uint48 perTx;
+    uint48 approvalAbove;
+    uint48 day;
+    uint48 week;
+    uint48 month;
     bool enabled;
 }
 
@@ -34,8 +40,8 @@ struct WindowIndexes {
 
 /// @title Check-and-count of calendar spend windows. A counter whose last day is in an earlier window holds
 /// that window's spend, which counts as zero now: windows roll over without any reset transaction.
-/// @dev Works on whole slot words (one SLOAD of the caps, one SLOAD and one SSTORE of the spend): the caller
-/// loads them with `capsWord`/`spendWord` and stores what `charge` returns with `storeSpend`.
+/// @dev Works on whole slot words (one SLOAD of the limits, one SLOAD and one SSTORE of the spend): the caller
+/// loads them with `limitsWord`/`spendWord` and stores what `charge` returns with `storeSpend`.
 library SpendWindows {
     /// @notice Which window refused an amount.
     uint256 internal constant NONE = 0;
@@ -47,16 +53,23 @@ library SpendWindows {
     /// a cap set later starts from the real spend; a saturated counter is at or above any cap).
     uint256 internal constant MAX_AMOUNT = type(uint80).max;
 
-    /// @dev Bit offsets of the fields of `WindowCaps` and `WindowSpend` in their slot (declaration order from
-    /// the low bits, as Solidity packs them).
+    /// @dev Bit offsets of the fields of `SpendLimits` in its slot (declaration order from the low bits, as
+    /// Solidity packs them); each amount is a 48-bit `DecimalAmount`.
+    uint256 internal constant PER_TX_SHIFT = 0;
+    uint256 internal constant APPROVAL_ABOVE_SHIFT = 48;
+    uint256 internal constant DAY_CAP_SHIFT = 96;
+    uint256 internal constant WEEK_CAP_SHIFT = 144;
+    uint256 internal constant MONTH_CAP_SHIFT = 192;
+    uint256 internal constant ENABLED_SHIFT = 240;
+
+    /// @dev Bit offsets of the fields of `WindowSpend` in its slot (80-bit counters, then the 16-bit day).
     uint256 internal constant DAY_SHIFT = 0;
     uint256 internal constant WEEK_SHIFT = 80;
     uint256 internal constant MONTH_SHIFT = 160;
-    uint256 internal constant ENABLED_SHIFT = 240;
     uint256 internal constant LAST_DAY_SHIFT = 240;
 
-    /// @notice The caps slot as one word.
-    function capsWord(WindowCaps storage c) internal view returns (uint256 word) {
+    /// @notice The limits slot as one word.
+    function limitsWord(SpendLimits storage c) internal view returns (uint256 word) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: reads one storage slot; writes nothing.
@@ -83,11 +96,16 @@ library SpendWindows {
         }
     }
 
-    function enabled(uint256 caps) internal pure returns (bool) {
-        return (caps >> ENABLED_SHIFT) & 0xff != 0;
+    function enabled(uint256 limits) internal pure returns (bool) {
+        return (limits >> ENABLED_SHIFT) & 0xff != 0;
     }
 
-    /// @notice The cap of window `shift` (DAY_SHIFT, WEEK_SHIFT, MONTH_SHIFT), or the counter in a spend word.
+    /// @notice The amount at `shift` of a limits word (`PER_TX_SHIFT`, `APPROVAL_ABOVE_SHIFT`, `*_CAP_SHIFT`).
+    function limit(uint256 limits, uint256 shift) internal pure returns (uint256) {
+        return DecimalAmount.at(limits, shift);
+    }
+
+    /// @notice The counter at `shift` of a spend word (`DAY_SHIFT`, `WEEK_SHIFT`, `MONTH_SHIFT`).
     function field(uint256 word, uint256 shift) internal pure returns (uint256) {
         return (word >> shift) & MAX_AMOUNT;
     }
@@ -123,20 +141,21 @@ library SpendWindows {
             monthSpent = field(spend, MONTH_SHIFT);
     }
 
-    /// @notice Adds `amount` to every window, or reports the first window whose cap it would pass, with what
-    /// was spent in it before and its cap. Returns the new spend word (the caller writes it on acceptance).
+    /// @notice Adds `amount` to every window, or reports the first window whose cap (in limits word `limits`) it
+    /// would pass, with what was spent in it before and its cap. Returns the new spend word (the caller writes it
+    /// on acceptance).
     function charge(
-        uint256 caps,
+        uint256 limits,
         uint256 spend,
         WindowIndexes memory now_,
         uint256 amount
     ) internal pure returns (uint256 refused, uint256 spentBefore, uint256 cap, uint256 newSpend) {
         (uint256 d, uint256 w, uint256 m) = spentNow(spend, now_);
-        cap = field(caps, DAY_SHIFT);
+        cap = limit(limits, DAY_CAP_SHIFT);
         if (exceeds(cap, d, amount)) return (DAY, d, cap, spend);
-        cap = field(caps, WEEK_SHIFT);
+        cap = limit(limits, WEEK_CAP_SHIFT);
         if (exceeds(cap, w, amount)) return (WEEK, w, cap, spend);
-        cap = field(caps, MONTH_SHIFT);
+        cap = limit(limits, MONTH_CAP_SHIFT);
         if (exceeds(cap, m, amount)) return (MONTH, m, cap, spend);
         newSpend =
             (_add(d, amount) << DAY_SHIFT) |
@@ -146,17 +165,17 @@ library SpendWindows {
         return (NONE, 0, 0, newSpend);
     }
 
-    /// @notice What is left now in the day, week and month windows of caps word `caps` after spend word `spend`
-    /// (type(uint256).max for an uncapped window).
+    /// @notice What is left now in the day, week and month windows of limits word `limits` after spend word
+    /// `spend` (type(uint256).max for an uncapped window).
     function leftNow(
-        uint256 caps,
+        uint256 limits,
         uint256 spend,
         WindowIndexes memory now_
     ) internal pure returns (uint256 daily, uint256 weekly, uint256 monthly) {
         (uint256 d, uint256 w, uint256 m) = spentNow(spend, now_);
-        daily = _left(field(caps, DAY_SHIFT), d);
-        weekly = _left(field(caps, WEEK_SHIFT), w);
-        monthly = _left(field(caps, MONTH_SHIFT), m);
+        daily = _left(limit(limits, DAY_CAP_SHIFT), d);
+        weekly = _left(limit(limits, WEEK_CAP_SHIFT), w);
+        monthly = _left(limit(limits, MONTH_CAP_SHIFT), m);
     }
 
     /// @notice Whether `amount` on top of `before` passes `cap` (0 = no cap). Written to hold even when a

@@ -216,13 +216,11 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         bytes calldata signatures
     ) external payable nonReentrant returns (uint256 queuedId) {
         _checkBatch(calls.length);
-        if (block.timestamp > deadline) revert IProposalManager.SignatureExpired(deadline);
-        ProposalStorage storage $ = _proposalStorage();
-        if ($.usedNonces[nonce]) revert IProposalManager.SignatureNonceUsed(nonce);
+        // Marked before the signatures are checked; a refusal below reverts the mark with everything else.
+        _useSignedNonce(nonce, deadline);
         bytes32 digest = _hashSignedCalls(calls, nonce, deadline);
         (bool ok, address[] memory signers) = _ownerSigners(digest, signatures);
         if (!ok) revert IProposalManager.SignatureInvalid(digest);
-        $.usedNonces[nonce] = true;
         queuedId = _submitApproved(calls, signers);
         if (queuedId == 0) emit IProposalManager.SignedCallsExecuted(digest, nonce, signers.length);
     }

@@ -117,13 +117,7 @@ contract WalletModule is
         // Removing an owner must never lower the threshold: that is a loosening and goes through
         // `changeThreshold` and its timelock first.
         if (count - 1 < $.threshold) revert OwnerInvalidThreshold($.threshold, count - 1);
-        for (uint256 i = 0; i < count; ++i) {
-            if ($.owners[i] == owner) {
-                $.owners[i] = $.owners[count - 1];
-                $.owners.pop();
-                break;
-            }
-        }
+        _removeFrom($.owners, owner);
         $.isOwner[owner] = false;
         // Its approvals end here, for good: a re-added address gets a new epoch.
         $.epochOf[owner] = 0;
@@ -171,14 +165,7 @@ contract WalletModule is
     function removeGuardian(address guardian) external onlySelf {
         GuardianStorage storage $ = _guardianStorage();
         if (!$.isGuardian[guardian]) revert GuardianNotFound(guardian);
-        uint256 count = $.guardians.length;
-        for (uint256 i = 0; i < count; ++i) {
-            if ($.guardians[i] == guardian) {
-                $.guardians[i] = $.guardians[count - 1];
-                $.guardians.pop();
-                break;
-            }
-        }
+        _removeFrom($.guardians, guardian);
         $.isGuardian[guardian] = false;
         // Its signed actions end here (a re-added guardian can't revive them).
         _newSignatureEpoch();
@@ -358,7 +345,7 @@ contract WalletModule is
         }
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
         // A new asset lets the agent move more; so does any cap raised or lifted.
-        if (!a.caps.enabled || _loosensLimits(a, limits)) _requireDelay(_adminDelay());
+        if (!a.limits.enabled || _loosensLimits(a, limits)) _requireDelay(_adminDelay());
         _writeAssetLimits(agent, asset, limits, true);
     }
 
@@ -367,7 +354,7 @@ contract WalletModule is
     /// on the token for a movement selector, its transfers would run uncapped and unchecked.
     function removeAssetLimits(address agent, address asset) external onlySelfByEffect {
         PolicyStorage storage $ = _policyStorage();
-        if (!$.agentAssets[agent][asset].caps.enabled) revert PolicyAssetNotAllowed(agent, asset);
+        if (!$.agentAssets[agent][asset].limits.enabled) revert PolicyAssetNotAllowed(agent, asset);
         // Always a tightening: token movements are only ever decoded and counted under asset limits (no call
         // permission may carry one, `setCallPermission` refuses them), so without limits the asset can't move.
         _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
@@ -380,12 +367,12 @@ contract WalletModule is
         uint96 weekly,
         uint96 monthly
     ) external onlySelfByEffect {
-        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        AssetLimits memory old = _assetLimitsIn(_policyStorage().walletAssets[asset].caps);
         // Disabled caps read as zero, "no cap": a new cap is a tightening.
         if (
-            !_notLooser(daily, w.caps.day) ||
-            !_notLooser(weekly, w.caps.week) ||
-            !_notLooser(monthly, w.caps.month)
+            !_notLooser(daily, old.daily) ||
+            !_notLooser(weekly, old.weekly) ||
+            !_notLooser(monthly, old.monthly)
         ) {
             _requireDelay(_adminDelay());
         }
@@ -487,12 +474,13 @@ contract WalletModule is
         AgentAsset storage a,
         AssetLimits calldata limits
     ) private view returns (bool) {
+        AssetLimits memory old = _assetLimitsIn(a.limits);
         return
-            !_notLooser(limits.perTx, a.perTx) ||
-            !_notLooser(limits.approvalAbove, a.approvalAbove) ||
-            !_notLooser(limits.daily, a.caps.day) ||
-            !_notLooser(limits.weekly, a.caps.week) ||
-            !_notLooser(limits.monthly, a.caps.month);
+            !_notLooser(limits.perTx, old.perTx) ||
+            !_notLooser(limits.approvalAbove, old.approvalAbove) ||
+            !_notLooser(limits.daily, old.daily) ||
+            !_notLooser(limits.weekly, old.weekly) ||
+            !_notLooser(limits.monthly, old.monthly);
     }
 
     /// @inheritdoc ISignedActions
@@ -568,6 +556,19 @@ contract WalletModule is
 
     function _entryPointAddress() internal view override returns (address) {
         return address(ENTRY_POINT);
+    }
+
+    /// @dev Swap-and-pop of `account` from `list` (order is not kept; the caller checked it is there). Bounded by
+    /// the list's cap (`MAX_OWNERS`, `MAX_GUARDIANS`).
+    function _removeFrom(address[] storage list, address account) private {
+        uint256 last = list.length - 1;
+        for (uint256 i = 0; i <= last; ++i) {
+            if (list[i] == account) {
+                list[i] = list[last];
+                list.pop();
+                return;
+            }
+        }
     }
 }
 

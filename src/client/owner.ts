@@ -83,6 +83,7 @@ import {
 import {
   setupAssets,
   toAgentRules,
+  requireExactLimit,
   toAssetLimits,
   toSelector,
   toTimestamp,
@@ -1791,7 +1792,11 @@ async function capsArgs(
   const token = toAsset(asset);
   return Promise.all(
     [caps.daily, caps.weekly, caps.monthly].map((v, i) =>
-      v === undefined ? 0n : assets.parse(token, v, ["daily", "weekly", "monthly"][i]),
+      v === undefined
+        ? 0n
+        : assets
+            .parse(token, v, ["daily", "weekly", "monthly"][i])
+            .then((amount) => requireExactLimit(amount, ["daily", "weekly", "monthly"][i])),
     ),
   );
 }

@@ -15,6 +15,44 @@ import {
 export const ALL_HOURS = 0xffffff;
 export const ALL_DAYS = 0x7f;
 const UINT96_MAX = (1n << 96n) - 1n;
+const LIMIT_MAX_MANTISSA = (1n << 43n) - 1n;
+const LIMIT_MAX_EXPONENT = 31;
+
+/**
+ * The largest amount at most `amount` that a limit can be exactly. The wallet keeps an asset's five limits in
+ * one storage slot as decimal amounts (a mantissa below 2^43 times a power of ten, `DecimalAmount.sol`), so a
+ * limit has at most 12 significant digits before its trailing zeros (13 when they read below 8796093022208);
+ * it refuses any other amount (`PolicyLimitTooPrecise`) rather than round it.
+ *
+ * @example
+ * exactLimitBelow(9234567890123456789n) // 9234567890120000000n
+ */
+export function exactLimitBelow(amount: bigint): bigint {
+  if (amount < 0n) throw new InvalidArgumentError("a limit can't be negative");
+  let best = 0n;
+  let unit = 1n;
+  for (let e = 0; e <= LIMIT_MAX_EXPONENT; e++) {
+    const m = amount / unit;
+    const candidate = (m > LIMIT_MAX_MANTISSA ? LIMIT_MAX_MANTISSA : m) * unit;
+    if (candidate > best) best = candidate;
+    if (m <= LIMIT_MAX_MANTISSA) break;
+    unit *= 10n;
+  }
+  return best;
+}
+
+/**
+ * Checks that `amount` (base units) is a limit the wallet holds exactly; else an `InvalidArgumentError` naming
+ * the nearest exact amount below, before anything is signed.
+ */
+export function requireExactLimit(amount: bigint, label: string): bigint {
+  const exact = exactLimitBelow(amount);
+  if (exact !== amount)
+    throw new InvalidArgumentError(
+      `${label} ${amount} has more significant digits than a limit holds (at most 12); ${exact} fits`,
+    );
+  return amount;
+}
 
 /** Per-agent rules, as stored. Zero velocity fields mean "no limit". */
 export interface AgentRules {
@@ -168,7 +206,7 @@ export async function toAssetLimits(
   const one = (v: AmountInput | undefined, label: string) => {
     const out = v === undefined ? 0n : parseAmount(v, typeof v === "bigint" ? 0 : decimals, label);
     if (out > UINT96_MAX) throw new InvalidArgumentError(`${label} does not fit in 96 bits`);
-    return out;
+    return requireExactLimit(out, label);
   };
   return {
     perTx: one(input.perTx, "perTx"),

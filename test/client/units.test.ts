@@ -29,13 +29,16 @@ import {
   WalletError,
   WalletPausedError,
   errorFromRpc,
+  exactLimitBelow,
   formatAmount,
   parseAmount,
   toAddress,
   toAsset,
   toLeashError,
   toAgentRules,
+  toAssetLimits,
   walletInterface,
+  type AssetInfo,
 } from "../../src/client/index.js";
 
 describe("client units and error mapping", () => {
@@ -83,6 +86,40 @@ describe("client units and error mapping", () => {
     expect(() => toAgentRules({ allowedDays: [7] })).to.throw(InvalidArgumentError);
     expect(() => toAgentRules({ allowedHours: [] })).to.throw(InvalidArgumentError);
     expect(() => toAgentRules({ maxOpCost: "0" })).to.throw(InvalidArgumentError);
+  });
+
+  it("offers the nearest exact limit below and refuses a limit the wallet can't hold exactly, before signing", async () => {
+    // The wallet packs an asset's limits as a mantissa below 2^43 times a power of ten (DecimalAmount.sol).
+    const maxMantissa = 2n ** 43n - 1n;
+    expect(exactLimitBelow(0n)).to.equal(0n);
+    expect(exactLimitBelow(maxMantissa)).to.equal(maxMantissa);
+    // One above: the best is the largest 13-digit mantissa, not the coarser 8796093022200 + 10.
+    expect(exactLimitBelow(maxMantissa + 1n)).to.equal(maxMantissa);
+    expect(exactLimitBelow(1_234_567_890_123_456_789n)).to.equal(1_234_567_890_123_000_000n);
+    expect(exactLimitBelow(9_234_567_890_123_456_789n)).to.equal(9_234_567_890_120_000_000n);
+    expect(exactLimitBelow(10n ** 40n)).to.equal(10n ** 40n);
+    expect(exactLimitBelow(2n ** 256n - 1n)).to.equal(maxMantissa * 10n ** 31n);
+    expect(() => exactLimitBelow(-1n)).to.throw(InvalidArgumentError);
+    const assets = { of: async () => ({ decimals: 18 }) } as unknown as AssetInfo;
+    const ok = await toAssetLimits(assets, ZeroAddress, {
+      perTx: "0.123456789012",
+      daily: "1000000",
+    });
+    expect(ok.perTx).to.equal(123_456_789_012n * 10n ** 6n);
+    for (const field of ["perTx", "approvalAbove", "daily", "weekly", "monthly"] as const) {
+      const err = await toAssetLimits(assets, ZeroAddress, { [field]: "1.0000000000001" }).catch(
+        (e: unknown) => e,
+      );
+      expect(err, field).to.be.instanceOf(InvalidArgumentError);
+      expect((err as Error).message).to.equal(
+        `${field} 1000000000000100000 has more significant digits than a limit holds (at most 12); 1000000000000000000 fits`,
+      );
+    }
+    // The wallet's own refusal decodes with its value, for callers that bypass the builders.
+    const revert = walletInterface.encodeErrorResult("PolicyLimitTooPrecise", [2n ** 43n]);
+    const decoded = toLeashError(Object.assign(new Error("reverted"), { data: revert }));
+    expect(decoded).to.be.instanceOf(LeashError);
+    expect(decoded.message).to.contain("PolicyLimitTooPrecise");
   });
 
   it("maps every relayer error code to its typed error", () => {

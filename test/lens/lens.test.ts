@@ -731,7 +731,7 @@ describe("LeashLens", function () {
       const spendWord = BigInt(
         (await provider.request({
           method: "eth_getStorageAt",
-          params: [world.address, toBeHex(BigInt(entry) + 2n), "latest"],
+          params: [world.address, toBeHex(BigInt(entry) + 1n), "latest"],
         })) as string,
       );
       const localToday = (BigInt(await networkHelpers.time.latest()) - 12n * 3600n) / DAY;

@@ -3,11 +3,12 @@ pragma solidity 0.8.28;
 
 import {SpendWindowsHarness} from "../../contracts/mocks/PolicyHarnesses.sol";
 import {Calendar} from "../../contracts/policy/Calendar.sol";
-import {WindowCaps, WindowSpend} from "../../contracts/policy/SpendWindows.sol";
+import {SpendLimits, SpendWindows, WindowSpend} from "../../contracts/policy/SpendWindows.sol";
+import {IPolicyEngine} from "../../contracts/interfaces/IPolicyEngine.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
 /// @notice SpendWindows never lets what is spent in a window pass its cap, and counts exactly what it accepts;
-/// its word accessors agree with the `WindowCaps`/`WindowSpend` structs' layout.
+/// its word accessors agree with the `SpendLimits`/`WindowSpend` structs' layout; a limit packs exactly or not at all.
 contract SpendWindowsFuzzTest is TestBase {
     SpendWindowsHarness internal w;
     uint256 internal constant MAX80 = type(uint80).max;
@@ -40,25 +41,120 @@ contract SpendWindowsFuzzTest is TestBase {
 
     // ---------------------------------------------------------------- layout binding
 
-    /// @dev Every field written through the struct is read back by the library's word accessor at its offset,
-    /// with no field bleeding into another (each set to all ones while the others are random).
-    function testFuzz_layout_capsStructMatchesWordAccessors(
-        uint80 day,
-        uint80 week,
-        uint80 month,
+    /// @dev Every field written through the struct is found by the library's word accessor at its offset, with no
+    /// field bleeding into another (each set to all ones while the others are zero, then all random).
+    function testFuzz_layout_limitsStructMatchesWordAccessors(
+        uint48[5] memory f,
         bool enabled
     ) public {
-        (uint256 d, uint256 wk, uint256 m, bool e) = w.capsViaStruct(
-            WindowCaps(day, week, month, enabled)
+        (uint256[5] memory got, bool e) = w.limitsViaStruct(
+            SpendLimits(f[0], f[1], f[2], f[3], f[4], enabled)
         );
-        assertEq(d, day, "day cap at DAY_SHIFT");
-        assertEq(wk, week, "week cap at WEEK_SHIFT");
-        assertEq(m, month, "month cap at MONTH_SHIFT");
+        for (uint256 i = 0; i < 5; ++i) assertEq(got[i], f[i], "field at its shift");
         assertTrue(e == enabled, "enabled at ENABLED_SHIFT");
-        (d, wk, m, e) = w.capsViaStruct(WindowCaps(type(uint80).max, 0, 0, false));
-        assertTrue(d == MAX80 && wk == 0 && m == 0 && !e, "day cap alone");
-        (d, wk, m, e) = w.capsViaStruct(WindowCaps(0, 0, 0, true));
-        assertTrue(d == 0 && wk == 0 && m == 0 && e, "enabled alone");
+        uint48 ones = type(uint48).max;
+        for (uint256 i = 0; i < 5; ++i) {
+            uint48[5] memory one;
+            one[i] = ones;
+            (got, e) = w.limitsViaStruct(
+                SpendLimits(one[0], one[1], one[2], one[3], one[4], false)
+            );
+            for (uint256 j = 0; j < 5; ++j) assertEq(got[j], i == j ? ones : 0, "one field alone");
+            assertTrue(!e, "enabled untouched");
+        }
+        (got, e) = w.limitsViaStruct(SpendLimits(0, 0, 0, 0, 0, true));
+        assertTrue(e && got[0] == 0 && got[4] == 0, "enabled alone");
+    }
+
+    /// @dev What the wallet decodes at each shift is the amount packed in that struct field.
+    function testFuzz_layout_limitDecodesTheStructField(uint256 amount, uint8 which) public {
+        amount = w.floor(bound(amount, 0, type(uint96).max));
+        uint48 p = uint48(w.encode(amount));
+        uint48[5] memory f;
+        f[which % 5] = p;
+        uint256[5] memory shifts = [
+            SpendWindows.PER_TX_SHIFT,
+            SpendWindows.APPROVAL_ABOVE_SHIFT,
+            SpendWindows.DAY_CAP_SHIFT,
+            SpendWindows.WEEK_CAP_SHIFT,
+            SpendWindows.MONTH_CAP_SHIFT
+        ];
+        SpendLimits memory l = SpendLimits(f[0], f[1], f[2], f[3], f[4], true);
+        for (uint256 i = 0; i < 5; ++i)
+            assertEq(w.limitViaStruct(l, shifts[i]), i == which % 5 ? amount : 0, "decoded");
+    }
+
+    // ---------------------------------------------------------------- DecimalAmount: exact or refused
+
+    /// @dev Whatever packs decodes to itself, and packs in 48 bits.
+    function testFuzz_decimalAmount_roundTripsExactly(uint256 amount) public view {
+        amount = w.floor(amount);
+        uint256 packed = w.encode(amount);
+        assertLe(packed, type(uint48).max, "48 bits");
+        assertEq(w.decode(packed), amount, "exact");
+    }
+
+    /// @dev An amount with too many significant digits is refused with its value, never rounded.
+    function testFuzz_decimalAmount_refusesWhatItCannotHoldExactly(uint256 amount) public {
+        vm.assume(w.floor(amount) != amount);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPolicyEngine.PolicyLimitTooPrecise.selector, amount)
+        );
+        w.encode(amount);
+    }
+
+    /// @dev `floor` is the largest exact amount at most the input: the best of every exponent's largest
+    /// mantissa, computed here by brute force.
+    function testFuzz_decimalAmount_floorIsTheLargestExactBelow(uint256 amount) public view {
+        if (amount % 3 == 0) amount = bound(amount, 0, type(uint96).max);
+        uint256 best;
+        for (uint256 e = 0; e <= 31; ++e) {
+            uint256 m = amount / 10 ** e;
+            uint256 c = (m > 2 ** 43 - 1 ? 2 ** 43 - 1 : m) * 10 ** e;
+            if (c > best) best = c;
+        }
+        uint256 f = w.floor(amount);
+        assertEq(f, best, "the largest exact amount at most the input");
+        if (amount != 0) assertTrue(f != 0, "non-zero stays non-zero");
+        assertEq(w.decode(w.encode(f)), f, "and it packs");
+    }
+
+    function test_decimalAmount_boundaries() public {
+        uint256 maxM = 2 ** 43 - 1; // 8,796,093,022,207
+        assertEq(w.decode(w.encode(maxM)), maxM, "13 digits below 2^43");
+        assertEq(
+            w.decode(w.encode(999_999_999_999e18)),
+            999_999_999_999e18,
+            "12 digits, any zeros"
+        );
+        assertEq(w.decode(w.encode(1)), 1, "one wei");
+        assertEq(w.encode(0), 0, "zero is zero");
+        assertEq(
+            w.decode(w.encode((type(uint80).max / 1e12) * 1e12)),
+            (type(uint80).max / 1e12) * 1e12,
+            "80 bits"
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(IPolicyEngine.PolicyLimitTooPrecise.selector, maxM + 1)
+        );
+        w.encode(maxM + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IPolicyEngine.PolicyLimitTooPrecise.selector,
+                1_234_567_890_123_4e5
+            )
+        );
+        w.encode(1_234_567_890_123_4e5);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPolicyEngine.PolicyLimitTooPrecise.selector, type(uint80).max)
+        );
+        w.encode(type(uint80).max);
+        // 10^40: mantissa 10^9 at the largest exponent (31).
+        assertEq(
+            w.decode(w.encode(1e40)),
+            1e40,
+            "exponent capped at 31, mantissa carries the rest"
+        );
     }
 
     function testFuzz_layout_spendStructMatchesWordAccessors(
@@ -135,7 +231,8 @@ contract SpendWindowsFuzzTest is TestBase {
         (day, week, ) = w.spentNow(MONDAY + 1);
         assertTrue(day == 3 && week == MAX80, "day counts anew, week stays saturated");
         // A cap set later sees the saturated count, at or above any cap: nothing more passes.
-        w.setCaps(0, uint80(MAX80), 0);
+        (, uint80 weekCap, ) = w.setCaps(0, uint80(MAX80), 0);
+        assertTrue(weekCap != 0 && weekCap <= MAX80, "the largest exact cap under 2^80");
         (uint256 refused, , ) = w.preview(MONDAY + 1, 1);
         assertEq(refused, 2, "week refuses");
     }
@@ -163,7 +260,7 @@ contract SpendWindowsFuzzTest is TestBase {
         uint256[12] memory amounts,
         uint8[12] memory steps
     ) public {
-        w.setCaps(dayCap, weekCap, monthCap);
+        (dayCap, weekCap, monthCap) = w.setCaps(dayCap, weekCap, monthCap);
         Ghost memory g = Ghost(MONDAY + 20, 0, 0, 0);
         for (uint256 i = 0; i < 12; ++i) {
             uint32 newDay = g.day + uint32(steps[i] % 5);
@@ -206,8 +303,8 @@ contract SpendWindowsFuzzTest is TestBase {
     }
 
     function testFuzz_left_isCapMinusSpent(uint80 cap, uint80 amount) public {
+        (cap, , ) = w.setCaps(cap, 0, 0);
         vm.assume(cap != 0 && amount <= cap);
-        w.setCaps(cap, 0, 0);
         w.charge(MONDAY, amount);
         (uint256 d, uint256 wk, uint256 m) = w.left(MONDAY);
         assertEq(d, uint256(cap) - amount, "left = cap - spent");
@@ -223,12 +320,12 @@ contract SpendWindowsFuzzTest is TestBase {
         uint80 newCap,
         uint80 amount
     ) public {
+        (cap, , ) = w.setCaps(cap, 0, 0);
         vm.assume(
             cap != 0 && spent != 0 && spent <= cap && newCap != 0 && newCap < spent && amount != 0
         );
-        w.setCaps(cap, 0, 0);
         w.charge(MONDAY, spent);
-        w.setCaps(newCap, 0, 0);
+        (newCap, , ) = w.setCaps(newCap, 0, 0);
         (uint256 refused, , ) = w.preview(MONDAY, amount);
         assertEq(refused, 1, "day refuses");
         (uint256 d, , ) = w.left(MONDAY);

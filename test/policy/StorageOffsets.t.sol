@@ -86,21 +86,6 @@ contract VelocityProbe is ProposalManager {
         return _hotWord();
     }
 
-    /// @dev The raw first slot of an agent's asset entry after Solidity wrote `perTx` and `approvalAbove`.
-    function rawAssetLimits(
-        address agent,
-        uint96 perTx,
-        uint96 approvalAbove
-    ) external returns (uint256 word) {
-        AgentAsset storage a = _policyStorage().agentAssets[agent][address(0)];
-        a.perTx = perTx;
-        a.approvalAbove = approvalAbove;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            word := sload(a.slot)
-        }
-    }
-
     /// @dev The hot path's readers of a hot word.
     function readHot(uint256 hot) external pure returns (bool paused, int256 offset, bool caps) {
         return (_pausedIn(hot), _utcOffsetIn(hot), _anyWalletCapsIn(hot));
@@ -140,17 +125,13 @@ contract VelocityProbe is ProposalManager {
     function hotShifts() external pure returns (uint256, uint256) {
         return (HOT_UTC_OFFSET_SHIFT, HOT_WALLET_CAP_ASSETS_SHIFT);
     }
-
-    function approvalAboveShift() external pure returns (uint256) {
-        return APPROVAL_ABOVE_SHIFT;
-    }
 }
 
 /// @notice Binds the field offsets that hand-written assembly uses to the structs they pack, by code: the
 /// assembly writes whole slots (`_chargeOperation`) and shifts by `GAS_SPENT_SHIFT` (`_chargeGas`); Solidity
 /// reads the fields back by their declared layout. Reordering or resizing a field of `Velocity` without changing
-/// the assembly makes these tests fail. (The spend windows' packed slots are bound the same way in
-/// `SpendWindows.t.sol`.)
+/// the assembly makes these tests fail. (The spend windows' packed slots, the limits included, are bound the same
+/// way in `SpendWindows.t.sol`.)
 contract StorageOffsetsTest is TestBase {
     VelocityProbe internal probe;
     address internal constant AGENT = address(0xA6E7);
@@ -332,14 +313,6 @@ contract StorageOffsetsTest is TestBase {
             probe.rawHot(WalletBase.HotState(false, 0, 0, 14 hours, 0))
         );
         assertTrue(!paused && !caps && offset == 14 hours, "positive offset decoded");
-    }
-
-    /// @notice `perTx` and `approvalAbove` land where `_chargeUnlessApprovalNeeded` reads them.
-    function test_approvalAboveShift_isWhereSolidityPutsIt() public {
-        uint256 shift = probe.approvalAboveShift();
-        address a = address(0xBEEF);
-        assertEq(probe.rawAssetLimits(a, type(uint96).max, 0), _ones(96, 0), "perTx: low 96 bits");
-        assertEq(probe.rawAssetLimits(a, 0, type(uint96).max), _ones(96, shift), "approvalAbove");
     }
 
     function _session(

@@ -330,11 +330,15 @@ describe("Policy: spend limits at their boundaries", function () {
     });
 
     it("test_caps_atCounterMaximum_accepted_andReadBackWhole", async function () {
-      // One slot counts all three windows in 80-bit counters: the largest cap they hold is accepted whole (one
-      // above it is refused, for each of the six caps: the next test).
+      // One slot counts all three windows in 80-bit counters, and one slot holds an asset's five limits as exact
+      // decimal amounts (at most 13 significant digits, below 2^43 before the trailing zeros): the largest cap
+      // both hold is 1,208,925,819,614 * 10^12, accepted whole (one above the counters' range is refused, for
+      // each of the six caps: the next test).
       const { world, token } = await limitsFixture();
       const [a] = world.agents;
-      const max = 2n ** 80n - 1n;
+      const max = 1_208_925_819_614n * 10n ** 12n;
+      expect(max).to.be.lessThanOrEqual(2n ** 80n - 1n);
+      expect(max + 10n ** 12n).to.be.greaterThan(2n ** 80n - 1n);
       // Exactly the largest: accepted and read back whole.
       await ownersRun(world, [selfCall(world, "setWalletCaps", [NATIVE, max, max, max])]);
       const [enabled, caps] = await world.wallet.walletCaps(NATIVE);
@@ -354,6 +358,66 @@ describe("Policy: spend limits at their boundaries", function () {
         max,
         max,
       ]);
+    });
+
+    it("test_limits_moreDigitsThanTheSlotHolds_refusedWithTheAmount_nothingChanged", async function () {
+      // Each of the five agent limits and the three wallet-wide caps is packed exactly or refused, never
+      // rounded: 8,796,093,022,208 (2^43) has one digit too many, 8,796,093,022,207 fits, and so does any
+      // 12-digit amount with trailing zeros. A refused change leaves the old limits in force.
+      const { world, token } = await limitsFixture();
+      const [a] = world.agents;
+      const [before] = await world.wallet.getAssetLimits(a.address, token);
+      const [, capsBefore] = await world.wallet.walletCaps(token);
+      const tooPrecise = 2n ** 43n;
+      const failure = world.wallet.interface.encodeErrorResult("PolicyLimitTooPrecise", [
+        tooPrecise,
+      ]);
+      const fields = ["perTx", "approvalAbove", "daily", "weekly", "monthly"] as const;
+      for (const field of fields) {
+        const l = {
+          perTx: 10n ** 18n,
+          approvalAbove: 0n,
+          daily: 10n ** 20n,
+          weekly: 0n,
+          monthly: 0n,
+        };
+        l[field] = tooPrecise;
+        await expect(
+          ownersSignedTx(world, [selfCall(world, "setAssetLimits", [a.address, token, limits(l)])]),
+          `agent ${field}`,
+        )
+          .to.be.revertedWithCustomError(world.wallet, "WalletCallFailed")
+          .withArgs(0n, failure);
+      }
+      for (const window of [0, 1, 2]) {
+        const caps = [0n, 0n, 0n];
+        caps[window] = tooPrecise;
+        await expect(
+          ownersSignedTx(world, [selfCall(world, "setWalletCaps", [token, ...caps])]),
+          `wallet cap ${window}`,
+        )
+          .to.be.revertedWithCustomError(world.wallet, "WalletCallFailed")
+          .withArgs(0n, failure);
+      }
+      const [after] = await world.wallet.getAssetLimits(a.address, token);
+      expect([...after]).to.deep.equal([...before]);
+      const [, capsAfter] = await world.wallet.walletCaps(token);
+      expect(capsAfter).to.deep.equal(capsBefore);
+      // The exact neighbours are accepted and read back whole.
+      const exact = {
+        perTx: tooPrecise - 1n,
+        approvalAbove: 123_456_789_012n * 10n ** 14n,
+        daily: 999_999_999_999n * 10n ** 12n,
+        weekly: 0n,
+        monthly: 1_208_925_819_614n * 10n ** 12n,
+      };
+      await ownersRun(world, [
+        selfCall(world, "setAssetLimits", [a.address, token, limits(exact)]),
+      ]);
+      const [read] = await world.wallet.getAssetLimits(a.address, token);
+      expect([read.perTx, read.approvalAbove, read.daily, read.weekly, read.monthly]).to.deep.equal(
+        [exact.perTx, exact.approvalAbove, exact.daily, exact.weekly, exact.monthly],
+      );
     });
 
     it("test_caps_eachWindowAboveCounterRange_refused_agentAndWalletWide", async function () {

@@ -54,7 +54,8 @@ describe("storage layout and upgrade safety", function () {
 
   it("test_storageLayout_compatibleWithReleasedReference", async function () {
     // `audits/storage-layout.reference.json` is the layout live proxies will hold. v1 was never deployed, so
-    // v2's layout (one spend slot per agent and asset, issue 11) replaced its snapshot as the reference. Every
+    // v2's layout (one limits slot and one spend slot per agent and asset, issue 11; v2 is not released while
+    // issue 11 is open) replaced its snapshot as the reference. Every
     // later implementation must upgrade cleanly from it; never regenerate it to make this pass (a new
     // reference is a release step: `npm run audit -- --update-layout-reference`).
     const reference = JSON.parse(

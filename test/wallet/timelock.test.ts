@@ -67,7 +67,7 @@ describe("Timelock", function () {
         ["setAgentRules", [a, 0, 0, { ...rules, maxOpCost: rules.maxOpCost - 1n }]],
         ["setAgentRules", [a, 0, 0, { ...rules, maxOpsPerDay: 5 }]],
         ["setAgentRules", [a, 0, 0, { ...rules, allowedDays: 1 }]],
-        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, daily: limits.daily - 1n }]],
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, daily: limits.daily / 2n }]],
         ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, approvalAbove: 1n }]],
         ["removeAssetLimits", [a, ethers.ZeroAddress]],
         ["setWalletCaps", [ethers.ZeroAddress, 1, 1, 1]],
@@ -106,7 +106,7 @@ describe("Timelock", function () {
         ["setAgentRules", [a, 0, 0, { ...rules, maxOpCost: rules.maxOpCost + 1n }]],
         ["setAgentRules", [a, 0, 0, { ...rules, allowedHours: 0xffffff, maxOpCost: 1n << 90n }]],
         ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, perTx: 0n }]], // lifts a cap
-        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, monthly: limits.monthly + 1n }]],
+        ["setAssetLimits", [a, ethers.ZeroAddress, { ...limits, monthly: limits.monthly * 2n }]],
         ["setAssetLimits", [a, fx.recipient.address, limits]], // a new asset
         ["allowRecipient", [a, fx.outsider.address]],
         ["setCallPermission", [a, fx.recipient.address, "0x12345678", 0, 0]],

@@ -10,6 +10,7 @@ import {
     CallPermission
 } from "../../../contracts/interfaces/LeashTypes.sol";
 import {MockPayable} from "../../../contracts/mocks/MockTokens.sol";
+import {DecimalAmount} from "../../../contracts/policy/DecimalAmount.sol";
 import {SelfBundlerHandler} from "./SelfBundlerHandler.sol";
 
 /// @notice Issue 11's "no instant loosening" campaign. The self-bundling thief of `SelfBundlerHandler` (any gas
@@ -231,9 +232,9 @@ contract LooseningHandler is SelfBundlerHandler {
             data = abi.encodeCall(wallet.setAgentRules, (agent, validAfter, validUntil, _rules(v)));
         } else if (kind == 9 || kind == 10) {
             (uint96 d, uint96 wk, uint96 m) = (
-                uint96((v >> 8) % 4 ether),
-                uint96((v >> 72) % 8 ether),
-                uint96((v >> 136) % 16 ether)
+                _exact((v >> 8) % 4 ether),
+                _exact((v >> 72) % 8 ether),
+                _exact((v >> 136) % 16 ether)
             );
             // Twice as often as the others: zero (no cap) lifts a window, the loosest value.
             data = abi.encodeCall(wallet.setWalletCaps, (asset, d, wk, m));
@@ -288,20 +289,20 @@ contract LooseningHandler is SelfBundlerHandler {
         (l, enabled) = wallet.getAssetLimits(agent, asset);
         if (!enabled || (v >> 200) % 4 == 0) return _limits(v);
         uint256 max = type(uint96).max;
-        l.perTx = uint96(_around(l.perTx, v >> 1, max));
-        l.approvalAbove = uint96(_around(l.approvalAbove, v >> 2, max));
-        l.daily = uint96(_around(l.daily, v >> 3, max));
-        l.weekly = uint96(_around(l.weekly, v >> 4, max));
-        l.monthly = uint96(_around(l.monthly, v >> 5, max));
+        l.perTx = _exact(_around(l.perTx, v >> 1, max));
+        l.approvalAbove = _exact(_around(l.approvalAbove, v >> 2, max));
+        l.daily = _exact(_around(l.daily, v >> 3, max));
+        l.weekly = _exact(_around(l.weekly, v >> 4, max));
+        l.monthly = _exact(_around(l.monthly, v >> 5, max));
     }
 
     function _limits(uint256 v) internal pure returns (AssetLimits memory l) {
         // Each field 0 (no cap / never escalate) now and then, else up to about twice the initial caps.
-        l.perTx = uint96(_maybeZero(v, 0, 0.1 ether));
-        l.approvalAbove = uint96(_maybeZero(v, 1, 0.1 ether));
-        l.daily = uint96(_maybeZero(v, 2, 0.2 ether));
-        l.weekly = uint96(_maybeZero(v, 3, 0.6 ether));
-        l.monthly = uint96(_maybeZero(v, 4, 2 ether));
+        l.perTx = _exact(_maybeZero(v, 0, 0.1 ether));
+        l.approvalAbove = _exact(_maybeZero(v, 1, 0.1 ether));
+        l.daily = _exact(_maybeZero(v, 2, 0.2 ether));
+        l.weekly = _exact(_maybeZero(v, 3, 0.6 ether));
+        l.monthly = _exact(_maybeZero(v, 4, 2 ether));
     }
 
     function _rules(uint256 v) internal pure returns (AgentRules memory r) {
@@ -320,6 +321,12 @@ contract LooseningHandler is SelfBundlerHandler {
         if (v % 3 == 0) return (0, 0);
         validAfter = v % 3 == 1 ? 0 : uint48(block.timestamp - ((v >> 8) % 1 days));
         validUntil = uint48(block.timestamp + 1 + ((v >> 48) % 30 days));
+    }
+
+    /// @dev The nearest limit at most `amount` the wallet holds exactly (a random amount rarely is; the
+    /// refusal of one that isn't is tested on its own, in `SpendWindows.t.sol` and `limits.test.ts`).
+    function _exact(uint256 amount) internal pure returns (uint96) {
+        return uint96(DecimalAmount.floor(amount));
     }
 
     /// @dev `v`'s slot `i` mapped to 0 one time in five, else to 1..max.

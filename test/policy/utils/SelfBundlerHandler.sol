@@ -10,6 +10,7 @@ import {IAgentWallet} from "../../../contracts/interfaces/IAgentWallet.sol";
 import {IAgentWalletCore} from "../../../contracts/interfaces/IAgentWalletCore.sol";
 import {AgentRules, AssetLimits, Call} from "../../../contracts/interfaces/LeashTypes.sol";
 import {MockERC20, MockPayable} from "../../../contracts/mocks/MockTokens.sol";
+import {DecimalAmount} from "../../../contracts/policy/DecimalAmount.sol";
 import {AgentWallet} from "../../../contracts/wallet/AgentWallet.sol";
 import {WalletModule} from "../../../contracts/wallet/WalletModule.sol";
 import {LeashLens} from "../../../contracts/lens/LeashLens.sol";
@@ -173,14 +174,15 @@ contract SelfBundlerHandler {
             rules.gasPerDay = uint64(MAX_OP_COST + (value % 1 ether));
             wallet.setAgentRules(agent, 0, 0, rules);
         } else if (kind == 1) {
-            uint96 daily = uint96(1 + (value % 0.3 ether));
+            // An exact limit (DecimalAmount): a random one rarely is, and would only be refused.
+            uint96 daily = uint96(DecimalAmount.floor(1 + (value % 0.3 ether)));
             wallet.setAssetLimits(agent, NATIVE, AssetLimits(0.05 ether, 0, daily, 0, 1 ether));
         } else if (kind == 2) {
             (, bool enabled) = wallet.getAssetLimits(agent, address(token));
             if (enabled) wallet.removeAssetLimits(agent, address(token));
             else wallet.setAssetLimits(agent, address(token), AssetLimits(300e18, 0, 500e18, 0, 0));
         } else if (kind == 3) {
-            wallet.setWalletCaps(NATIVE, uint96(value % 5 ether), 0, 0);
+            wallet.setWalletCaps(NATIVE, uint96(DecimalAmount.floor(value % 5 ether)), 0, 0);
         } else if (kind == 4) {
             (, bool enabled) = wallet.getAssetLimits(agent, NATIVE);
             if (enabled) wallet.removeAssetLimits(agent, NATIVE);
