@@ -15,36 +15,61 @@ import {
 } from "../interfaces/LeashTypes.sol";
 import {Calendar} from "../policy/Calendar.sol";
 import {SpendWindows, WindowIndexes} from "../policy/SpendWindows.sol";
-import {EIP712_NAME, EIP712_VERSION} from "../wallet/WalletConstants.sol";
+import {
+    APPROVE_PROPOSAL_TYPEHASH,
+    CALL_TYPEHASH,
+    DOMAIN_TYPEHASH,
+    EIP712_NAME,
+    EIP712_VERSION,
+    EXECUTE_TYPEHASH,
+    GUARDIAN_ACTION_TYPEHASH,
+    LEASH_MESSAGE_TYPEHASH,
+    OWNER_OPERATION_TYPEHASH,
+    UNLIMITED_GAS
+} from "../wallet/WalletConstants.sol";
+import {
+    AGENT_STORAGE,
+    GAS_SPENT_SHIFT,
+    GUARDIAN_STORAGE,
+    HOT_MIN_PAUSE_SHIFT,
+    HOT_PAUSED_AT_SHIFT,
+    HOT_STORAGE,
+    HOT_UTC_OFFSET_SHIFT,
+    HOT_WALLET_CAP_ASSETS_SHIFT,
+    OWNER_STORAGE,
+    PERMISSION_EXPIRES_AT_SHIFT,
+    PERMISSION_MAX_VALUE_SHIFT,
+    POLICY_STORAGE,
+    PROPOSAL_DELAY_SHIFT,
+    PROPOSAL_ETA_SHIFT,
+    PROPOSAL_EXPIRES_AT_SHIFT,
+    PROPOSAL_STATE_SHIFT,
+    PROPOSAL_STORAGE,
+    RULES_DAYS_SHIFT,
+    RULES_GAS_PER_DAY_SHIFT,
+    RULES_HOURS_SHIFT,
+    RULES_MIN_GAP_SHIFT,
+    RULES_OPS_PER_DAY_SHIFT,
+    RULES_OPS_PER_HOUR_SHIFT,
+    SESSION_STATUS_SHIFT,
+    SESSION_VALID_AFTER_SHIFT,
+    SESSION_VALID_UNTIL_SHIFT,
+    TIMELOCK_STORAGE,
+    UPGRADE_DELAY_SHIFT,
+    VELOCITY_DAY_INDEX_SHIFT
+} from "../wallet/StorageLayout.sol";
 
 /// @title LeashLens: every view of a Leash wallet, from the wallet's storage read through its `extsload`.
 /// @notice Stateless, no constructor arguments, only `view` functions and a fallback that makes STATICCALLs: a
 /// singleton at one CREATE2 address on every chain. It reads a wallet by STATICCALL, so it can change nothing. A
 /// wallet's module forwards the wallet's views here (`IWalletViews`, by STATICCALL, through the fallback) only for
 /// selectors neither the core nor the module implements, so it can shadow nothing.
-/// @dev The slots are the wallet's ERC-7201 layout (audits/storage-layout.reference.json): each base below is the
-/// manager's namespace constant, member offsets follow the struct declarations, packed fields are read at the
-/// offsets the managers' `*_SHIFT` constants name (they are `internal` to the wallet's contracts, so they are
-/// restated here with the same names). test/lens/lens.test.ts binds every one of them by comparing each lens view
-/// with the wallet's own, in many states. Window arithmetic is `SpendWindows`' and `Calendar`'s, on words.
+/// @dev The slots are the wallet's ERC-7201 layout (audits/storage-layout.reference.json): the namespace bases
+/// and packed-field offsets are the ones the managers use (`StorageLayout.sol`), the type hashes theirs
+/// (`WalletConstants.sol`); the member offsets below follow the struct declarations. test/lens/lens.test.ts binds
+/// every read by comparing each lens view with the wallet's own, in many states. Window arithmetic is
+/// `SpendWindows`' and `Calendar`'s, on words.
 contract LeashLens is ILeashLens {
-    // ERC-7201 bases: keccak256(abi.encode(uint256(keccak256("leash.storage.<Name>")) - 1)) & ~bytes32(uint256(0xff))
-    // (OwnerManager, GuardianManager, Timelock, WalletBase, ProposalManager, AgentManager, PolicyEngine).
-    uint256 private constant OWNER_STORAGE =
-        0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
-    uint256 private constant GUARDIAN_STORAGE =
-        0x6941f2cfbfeb563f6251ce0bc1bc9a6ba3497ab15199c701a91c194022fe6f00;
-    uint256 private constant TIMELOCK_STORAGE =
-        0x6909ebce0f05237610ec75b8326e559fad5f486810496a391d4d70b6bc89bf00;
-    uint256 private constant HOT_STORAGE =
-        0xd6a01d205fe7cb06f70f774377caeefe585b2a16280dcddd6c1db359322afb00;
-    uint256 private constant PROPOSAL_STORAGE =
-        0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
-    uint256 private constant AGENT_STORAGE =
-        0x63a31c8c50d28ad9eee971f05eeb8aacc40d4aee2740a1f2a984da2623e77000;
-    uint256 private constant POLICY_STORAGE =
-        0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
-
     // OwnerStorage members: owners, isOwner, threshold, epochs, epochOf, signatureEpoch.
     uint256 private constant OWNERS_IS_OWNER = OWNER_STORAGE + 1;
     uint256 private constant OWNERS_THRESHOLD = OWNER_STORAGE + 2;
@@ -66,62 +91,10 @@ contract LeashLens is ILeashLens {
     uint256 private constant POLICY_PERMISSIONS = POLICY_STORAGE + 3;
     uint256 private constant POLICY_VELOCITY = POLICY_STORAGE + 4;
 
-    // WalletBase.HotState: paused (low byte), pausedAt, minPauseDuration, utcOffset, walletCapAssets.
-    uint256 private constant HOT_PAUSED_AT_SHIFT = 8;
-    uint256 private constant HOT_MIN_PAUSE_SHIFT = 56;
-    uint256 private constant HOT_UTC_OFFSET_SHIFT = 88;
-    uint256 private constant HOT_WALLET_CAP_ASSETS_SHIFT = 120;
-    // Timelock.TimelockStorage: adminDelay (low 32 bits), upgradeDelay.
-    uint256 private constant UPGRADE_DELAY_SHIFT = 32;
-    // ProposalManager.Proposal, slot 0: proposer, expiresAt, delay, state; slot 1: escalatedBy, eta; slot 2: calls.
-    uint256 private constant PROPOSAL_EXPIRES_AT_SHIFT = 160;
-    uint256 private constant PROPOSAL_DELAY_SHIFT = 208;
-    uint256 private constant PROPOSAL_STATE_SHIFT = 240;
-    uint256 private constant PROPOSAL_ETA_SHIFT = 160;
-    // A `Call` in storage: target, value, data (3 slots).
+    // ProposalManager.Proposal: 2 slots of fields, then its calls; a `Call` in storage: target, value, data.
     uint256 private constant CALL_SLOTS = 3;
-    // AgentManager.Session and AgentRules.
-    uint256 private constant SESSION_VALID_AFTER_SHIFT = 160;
-    uint256 private constant SESSION_VALID_UNTIL_SHIFT = 200;
-    uint256 private constant SESSION_STATUS_SHIFT = 240;
-    uint256 private constant RULES_OPS_PER_HOUR_SHIFT = 96;
-    uint256 private constant RULES_OPS_PER_DAY_SHIFT = 112;
-    uint256 private constant RULES_MIN_GAP_SHIFT = 128;
-    uint256 private constant RULES_HOURS_SHIFT = 160;
-    uint256 private constant RULES_DAYS_SHIFT = 184;
-    uint256 private constant RULES_GAS_PER_DAY_SHIFT = 192;
-    // PolicyEngine.Velocity, AgentAsset (slot 0: limits, 1: spend), WalletAsset (0: caps, 1: spend), both read
-    // through `SpendWindows`' offsets; CallPermission (allowed, maxValue, expiresAt).
-    uint256 private constant VELOCITY_DAY_INDEX_SHIFT = 88;
-    uint256 private constant GAS_SPENT_SHIFT = 136;
-    uint256 private constant PERMISSION_MAX_VALUE_SHIFT = 8;
-    uint256 private constant PERMISSION_EXPIRES_AT_SHIFT = 104;
-    uint64 private constant UNLIMITED_GAS = type(uint64).max;
-
-    // EIP-712, as the wallet's `ProposalManager` and `AgentWallet` define them (the domain's verifying contract is
-    // the wallet).
-    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
-        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-    );
-    bytes32 private constant GUARDIAN_ACTION_TYPEHASH = keccak256(
-        "GuardianAction(bytes data,uint256 nonce,uint256 deadline,uint256 epoch)"
-    );
-    bytes32 private constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
-        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)"
-    );
-    bytes32 private constant OWNER_OPERATION_TYPEHASH = keccak256(
-        "OwnerOperation(bytes32 userOpHash,uint256 epoch)"
-    );
-    bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
-        "LeashMessage(bytes32 hash,uint256 epoch)"
-    );
-    bytes32 private constant CALL_TYPEHASH = keccak256(
-        "Call(address target,uint256 value,bytes data)"
-    );
-    bytes32 private constant EXECUTE_TYPEHASH = keccak256(
-        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline,uint256 epoch)"
-        "Call(address target,uint256 value,bytes data)"
-    );
+    // PolicyEngine.AgentAsset: slot 0 limits, 1 spend; WalletAsset: 0 caps, 1 spend (read at `SpendWindows`'
+    // offsets).
 
     // The wallet functions the lens calls.
     bytes4 private constant EXTSLOAD_ONE = bytes4(keccak256("extsload(bytes32)"));

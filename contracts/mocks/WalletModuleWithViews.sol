@@ -13,6 +13,7 @@ import {
 import {DecimalAmount} from "../policy/DecimalAmount.sol";
 import {SpendLimits} from "../policy/SpendWindows.sol";
 import {WalletModule} from "../wallet/WalletModule.sol";
+import {UNLIMITED_GAS} from "../wallet/WalletConstants.sol";
 
 /// @title Test oracle for the lens: the wallet module plus every wallet view written in plain Solidity over the
 /// managers' typed storage (the views the modules had before they moved to `LeashLens`).

@@ -9,6 +9,20 @@ import {Calendar} from "./Calendar.sol";
 import {CallDecoder} from "./CallDecoder.sol";
 import {DecimalAmount} from "./DecimalAmount.sol";
 import {SpendLimits, SpendWindows, WindowIndexes, WindowSpend} from "./SpendWindows.sol";
+import {
+    GAS_SPENT_SHIFT,
+    POLICY_STORAGE,
+    RULES_DAYS_SHIFT,
+    RULES_HOURS_SHIFT,
+    RULES_MIN_GAP_SHIFT,
+    RULES_OPS_PER_DAY_SHIFT,
+    RULES_OPS_PER_HOUR_SHIFT,
+    VELOCITY_DAY_INDEX_SHIFT,
+    VELOCITY_HOUR_INDEX_SHIFT,
+    VELOCITY_OPS_THIS_HOUR_SHIFT,
+    VELOCITY_OPS_TODAY_SHIFT
+} from "../wallet/StorageLayout.sol";
+import {UNLIMITED_GAS} from "../wallet/WalletConstants.sol";
 
 /// @title The agents' spending policy: per-asset caps in calendar windows, wallet-wide caps, velocity,
 /// time windows, allowlists and escalation of large payments to the owners.
@@ -43,17 +57,6 @@ abstract contract PolicyEngine is AgentManager {
         uint120 gasSpent;
     }
 
-    /// @dev Bit offsets of `Velocity`'s fields in its slot (`lastOpAt` is the low 40 bits); bound to the struct
-    /// by `test/policy/StorageOffsets.t.sol`.
-    uint256 internal constant VELOCITY_HOUR_INDEX_SHIFT = 40;
-    uint256 internal constant VELOCITY_OPS_THIS_HOUR_SHIFT = 72;
-    uint256 internal constant VELOCITY_DAY_INDEX_SHIFT = 88;
-    uint256 internal constant VELOCITY_OPS_TODAY_SHIFT = 120;
-    uint256 internal constant GAS_SPENT_SHIFT = 136;
-
-    /// @dev `AgentRules.gasPerDay` meaning "no limit".
-    uint64 internal constant UNLIMITED_GAS = type(uint64).max;
-
     /// @notice What one call of an agent moves: `amount` of `asset` (address(0) = native) to `recipient`.
     struct Spend {
         address asset;
@@ -71,15 +74,12 @@ abstract contract PolicyEngine is AgentManager {
         mapping(address agent => uint256 proposalId) pendingEscalation;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Policy")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant POLICY_STORAGE =
-        0x33eaa593b4258d700b54f1e47ba2ef94435ea624569365d301cd68085d44a400;
-
     function _policyStorage() internal pure returns (PolicyStorage storage $) {
+        uint256 base = POLICY_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := POLICY_STORAGE
+            $.slot := base
         }
     }
 

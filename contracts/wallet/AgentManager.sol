@@ -4,6 +4,12 @@ pragma solidity 0.8.28;
 import {AgentRules, AgentStatus} from "../interfaces/LeashTypes.sol";
 import {IAgentManager} from "../interfaces/IAgentManager.sol";
 import {Timelock} from "./Timelock.sol";
+import {
+    AGENT_STORAGE,
+    SESSION_STATUS_SHIFT,
+    SESSION_VALID_AFTER_SHIFT,
+    SESSION_VALID_UNTIL_SHIFT
+} from "./StorageLayout.sol";
 
 /// @title Agents and their session keys.
 abstract contract AgentManager is Timelock {
@@ -23,33 +29,14 @@ abstract contract AgentManager is Timelock {
         mapping(address agent => AgentRules) rules;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Agents")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant AGENT_STORAGE =
-        0x63a31c8c50d28ad9eee971f05eeb8aacc40d4aee2740a1f2a984da2623e77000;
-
     function _agentStorage() internal pure returns (AgentStorage storage $) {
+        uint256 base = AGENT_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := AGENT_STORAGE
+            $.slot := base
         }
     }
-
-    /// @dev Bit offsets of `Session`'s fields in its slot (declaration order from the low bits, as Solidity packs
-    /// them; `agent` is the low 160 bits). The agent hot path reads the slot as one word at these offsets instead
-    /// of unpacking the struct into memory; `test/policy/StorageOffsets.t.sol` binds them to the struct.
-    uint256 internal constant SESSION_VALID_AFTER_SHIFT = 160;
-    uint256 internal constant SESSION_VALID_UNTIL_SHIFT = 200;
-    uint256 internal constant SESSION_STATUS_SHIFT = 240;
-
-    /// @dev Bit offsets of `AgentRules`' fields in its slot (`maxOpCost` is the low 96 bits); bound like the
-    /// session's.
-    uint256 internal constant RULES_OPS_PER_HOUR_SHIFT = 96;
-    uint256 internal constant RULES_OPS_PER_DAY_SHIFT = 112;
-    uint256 internal constant RULES_MIN_GAP_SHIFT = 128;
-    uint256 internal constant RULES_HOURS_SHIFT = 160;
-    uint256 internal constant RULES_DAYS_SHIFT = 184;
-    uint256 internal constant RULES_GAS_PER_DAY_SHIFT = 192;
 
     /// @notice The session slot of a key as one word (see `SESSION_*_SHIFT`).
     function _sessionWord(address key) internal view returns (uint256 word) {

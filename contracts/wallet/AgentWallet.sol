@@ -20,6 +20,13 @@ import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {ProposalManager} from "./ProposalManager.sol";
 import {requireModuleFor} from "./WalletModule.sol";
 import * as Constants from "./WalletConstants.sol";
+import {
+    RULES_GAS_PER_DAY_SHIFT,
+    SESSION_STATUS_SHIFT,
+    SESSION_VALID_AFTER_SHIFT,
+    SESSION_VALID_UNTIL_SHIFT
+} from "./StorageLayout.sol";
+import {LEASH_MESSAGE_TYPEHASH} from "./WalletConstants.sol";
 
 /// @title Leash AgentWallet
 /// @notice An ERC-4337 account (EntryPoint v0.8) for AI agents. Agents hold session keys and spend only within
@@ -35,9 +42,6 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
     uint256 private constant SIG_VALIDATION_FAILED = 1;
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
     bytes4 private constant ERC1271_INVALID = 0xffffffff;
-    bytes32 private constant LEASH_MESSAGE_TYPEHASH = keccak256(
-        "LeashMessage(bytes32 hash,uint256 epoch)"
-    );
 
     // Published by the core only (see WalletConstants.sol): the delays and lifetimes the wallet enforces.
     uint256 public constant DEFAULT_ADMIN_DELAY = Constants.DEFAULT_ADMIN_DELAY;

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IGuardianManager} from "../interfaces/IGuardianManager.sol";
 import {OwnerManager} from "./OwnerManager.sol";
+import {GUARDIAN_STORAGE} from "./StorageLayout.sol";
 
 /// @title Guardians and the emergency pause. Every owner is a guardian too.
 abstract contract GuardianManager is OwnerManager {
@@ -15,15 +16,12 @@ abstract contract GuardianManager is OwnerManager {
         mapping(address account => bool) isGuardian;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Guardians")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant GUARDIAN_STORAGE =
-        0x6941f2cfbfeb563f6251ce0bc1bc9a6ba3497ab15199c701a91c194022fe6f00;
-
     function _guardianStorage() internal pure returns (GuardianStorage storage $) {
+        uint256 base = GUARDIAN_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := GUARDIAN_STORAGE
+            $.slot := base
         }
     }
 

@@ -5,6 +5,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IOwnerManager} from "../interfaces/IOwnerManager.sol";
 import {WalletBase} from "./WalletBase.sol";
+import {OWNER_STORAGE} from "./StorageLayout.sol";
 
 /// @title M-of-N owners and the packed multisig signature format.
 /// @notice Owner signatures are a concatenation of entries `signer (20 bytes) ‖ length (2 bytes) ‖ signature`,
@@ -26,15 +27,12 @@ abstract contract OwnerManager is WalletBase {
         uint256 signatureEpoch;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Owners")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant OWNER_STORAGE =
-        0x7d576eff179db935d3ab443a53ea78110ec3b116226c9f43e548bd6e52aead00;
-
     function _ownerStorage() internal pure returns (OwnerStorage storage $) {
+        uint256 base = OWNER_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := OWNER_STORAGE
+            $.slot := base
         }
     }
 

@@ -12,11 +12,17 @@ import {ITimelock} from "../interfaces/ITimelock.sol";
 import {PolicyEngine} from "../policy/PolicyEngine.sol";
 import {WindowIndexes} from "../policy/SpendWindows.sol";
 import {
+    APPROVE_PROPOSAL_TYPEHASH,
+    CALL_TYPEHASH,
     EIP712_NAME,
     EIP712_VERSION,
     ESCALATION_LIFETIME,
-    GRACE_PERIOD
+    EXECUTE_TYPEHASH,
+    GRACE_PERIOD,
+    GUARDIAN_ACTION_TYPEHASH,
+    OWNER_OPERATION_TYPEHASH
 } from "./WalletConstants.sol";
+import {PROPOSAL_STORAGE} from "./StorageLayout.sol";
 
 /// @title Owner proposals, off-chain owner signatures, and the execution of approved batches.
 /// @notice Approvals are counted among the *current* owners at execution, and each approval is bound to the
@@ -25,26 +31,6 @@ import {
 /// too: when executed they are checked and counted against the agent's policy like any agent call, except
 /// that they may exceed `approvalAbove`.
 abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
-    bytes32 internal constant GUARDIAN_ACTION_TYPEHASH = keccak256(
-        "GuardianAction(bytes data,uint256 nonce,uint256 deadline,uint256 epoch)"
-    );
-    bytes32 internal constant APPROVE_PROPOSAL_TYPEHASH = keccak256(
-        "ApproveProposal(uint256 id,uint256 nonce,uint256 deadline,uint256 epoch)"
-    );
-
-    /// @dev What owners sign for an owners' user operation (nonce key 0): the EntryPoint's hash in this epoch.
-    bytes32 internal constant OWNER_OPERATION_TYPEHASH = keccak256(
-        "OwnerOperation(bytes32 userOpHash,uint256 epoch)"
-    );
-
-    bytes32 private constant CALL_TYPEHASH = keccak256(
-        "Call(address target,uint256 value,bytes data)"
-    );
-    bytes32 private constant EXECUTE_TYPEHASH = keccak256(
-        "ExecuteCalls(Call[] calls,uint256 nonce,uint256 deadline,uint256 epoch)"
-        "Call(address target,uint256 value,bytes data)"
-    );
-
     /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.
     struct Proposal {
         address proposer;
@@ -66,19 +52,16 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         mapping(uint256 id => mapping(address owner => uint256 ownerEpoch)) approvalEpoch;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Proposals")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant PROPOSAL_STORAGE =
-        0xc8145b264cd53202cfabd9d126367b8ec429787fbee5cb8b0735eb8018995d00;
-
     /// @dev One EIP-712 domain for the core and the module: the digest the module checks is the one the core
     /// would check.
     constructor() EIP712(EIP712_NAME, EIP712_VERSION) {}
 
     function _proposalStorage() internal pure returns (ProposalStorage storage $) {
+        uint256 base = PROPOSAL_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := PROPOSAL_STORAGE
+            $.slot := base
         }
     }
 

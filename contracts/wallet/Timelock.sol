@@ -10,6 +10,7 @@ import {
     MIN_ADMIN_DELAY,
     MIN_UPGRADE_DELAY
 } from "./WalletConstants.sol";
+import {TIMELOCK_STORAGE} from "./StorageLayout.sol";
 
 /// @title Tighten instantly, loosen slowly: the delays.
 /// @notice There is no list of instant selectors: each self-only setter decides its delay by effect (see
@@ -22,15 +23,12 @@ abstract contract Timelock is GuardianManager {
         uint32 upgradeDelay;
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Timelock")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant TIMELOCK_STORAGE =
-        0x6909ebce0f05237610ec75b8326e559fad5f486810496a391d4d70b6bc89bf00;
-
     function _timelockStorage() internal pure returns (TimelockStorage storage $) {
+        uint256 base = TIMELOCK_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := TIMELOCK_STORAGE
+            $.slot := base
         }
     }
 

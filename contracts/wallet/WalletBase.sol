@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
+import {HOT_STORAGE, HOT_UTC_OFFSET_SHIFT, HOT_WALLET_CAP_ASSETS_SHIFT} from "./StorageLayout.sol";
 
 /// @title Access control shared by every manager: "self" means an executed owner proposal.
 abstract contract WalletBase is IWalletBase {
@@ -22,22 +23,13 @@ abstract contract WalletBase is IWalletBase {
         uint16 walletCapAssets; // assets with wallet-wide caps: 0 lets agent payments skip that lookup
     }
 
-    // keccak256(abi.encode(uint256(keccak256("leash.storage.Hot")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant HOT_STORAGE =
-        0xd6a01d205fe7cb06f70f774377caeefe585b2a16280dcddd6c1db359322afb00;
-
-    /// @dev Bit offsets of `HotState`'s fields in its slot (`paused` is the low byte); the agent hot path reads
-    /// the slot once per phase as a word at these offsets. Bound to the struct by
-    /// `test/policy/StorageOffsets.t.sol`.
-    uint256 internal constant HOT_UTC_OFFSET_SHIFT = 88;
-    uint256 internal constant HOT_WALLET_CAP_ASSETS_SHIFT = 120;
-
     /// @notice The hot slot as one word (see `HOT_*_SHIFT`).
     function _hotWord() internal view returns (uint256 word) {
+        uint256 base = HOT_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: reads one storage slot; writes nothing.
-            word := sload(HOT_STORAGE)
+            word := sload(base)
         }
     }
 
@@ -57,10 +49,11 @@ abstract contract WalletBase is IWalletBase {
     }
 
     function _hot() internal pure returns (HotState storage $) {
+        uint256 base = HOT_STORAGE; // ERC-7201 base, named once in StorageLayout.sol
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Safe: points a storage pointer at a constant ERC-7201 slot; no memory is touched.
-            $.slot := HOT_STORAGE
+            $.slot := base
         }
     }
 

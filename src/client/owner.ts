@@ -822,14 +822,10 @@ export class OwnerClient {
     const wallet = walletContract(this.wallet, this.provider);
     // The wallet decides a delay by effect, with a dry run of the setters against its current state: the
     // batch's delay is its own dry run (calls can depend on earlier ones), each call's alone is a hint.
-    const dryRun = (calls: SignedBatch["calls"]) =>
-      wallet.requiredDelay.staticCall(calls).catch((e: unknown) => {
-        throw toLeashError(e);
-      });
     const [threshold, batchDelay, ...delays] = await Promise.all([
       wallet.threshold(),
-      dryRun(batch.calls),
-      ...batch.calls.map((c) => dryRun([c])),
+      requiredDelayNow(wallet, batch.calls),
+      ...batch.calls.map((c) => requiredDelayNow(wallet, [c])),
     ]);
     return {
       wallet: this.wallet,
@@ -1299,9 +1295,7 @@ export class OwnerClient {
     // the wallet's dry run against its current state says it is instant (else NotATighteningError). Between
     // this check and execution the state may change: the wallet then decides again, and queues a loosening.
     const instantOnly = async (action: string, calls: ResolvedCall[]) => {
-      const delay = await reader.requiredDelay.staticCall(calls).catch((e: unknown) => {
-        throw toLeashError(e);
-      });
+      const delay = await requiredDelayNow(reader, calls);
       if (delay !== 0n) throw new NotATighteningError(action, delay);
       return calls;
     };
@@ -1318,6 +1312,20 @@ export class OwnerClient {
       toTimestamp(input.validUntil, "validUntil"),
       toAgentRules(input.rules),
     ];
+    const setAgentRules = (agent: string, input: Parameters<typeof rulesArgs>[1]) => [
+      self("setAgentRules", rulesArgs(agent, input)),
+    ];
+    const setAssetLimits = async (agent: string, asset: string, limits: AssetLimitsInput) => [
+      self("setAssetLimits", [
+        toAddress(agent, "agent"),
+        toAsset(asset),
+        await toAssetLimits(assets, toAsset(asset), limits),
+      ]),
+    ];
+    const setWalletCaps = async (
+      asset: string,
+      caps: { daily?: AmountInput; weekly?: AmountInput; monthly?: AmountInput },
+    ) => [self("setWalletCaps", [toAsset(asset), ...(await capsArgs(assets, asset, caps))])];
     return {
       addAgent: (setup: AgentSetup) => agentSetupCalls(assets, wallet, setup),
       /** Creates the passkey's owner contract (idempotent) and adds it as an owner (timelocked). */
@@ -1327,40 +1335,20 @@ export class OwnerClient {
         self("rotateAgentKey", [toAddress(agent, "agent"), toAddress(newKey, "new key")]),
       ],
       resumeAgent: (agent: string) => [self("resumeAgent", [toAddress(agent, "agent")])],
-      setAgentRules: (agent: string, input: Parameters<typeof rulesArgs>[1]) => [
-        self("setAgentRules", rulesArgs(agent, input)),
-      ],
+      setAgentRules,
       tightenAgentRules: (agent: string, input: Parameters<typeof rulesArgs>[1]) =>
-        instantOnly("tightenAgentRules", [self("setAgentRules", rulesArgs(agent, input))]),
-      setAssetLimits: async (agent: string, asset: string, limits: AssetLimitsInput) => [
-        self("setAssetLimits", [
-          toAddress(agent, "agent"),
-          toAsset(asset),
-          await toAssetLimits(assets, toAsset(asset), limits),
-        ]),
-      ],
+        instantOnly("tightenAgentRules", setAgentRules(agent, input)),
+      setAssetLimits,
       tightenAssetLimits: async (agent: string, asset: string, limits: AssetLimitsInput) =>
-        instantOnly("tightenAssetLimits", [
-          self("setAssetLimits", [
-            toAddress(agent, "agent"),
-            toAsset(asset),
-            await toAssetLimits(assets, toAsset(asset), limits),
-          ]),
-        ]),
+        instantOnly("tightenAssetLimits", await setAssetLimits(agent, asset, limits)),
       removeAssetLimits: (agent: string, asset: string) => [
         self("removeAssetLimits", [toAddress(agent, "agent"), toAsset(asset)]),
       ],
-      setWalletCaps: async (
-        asset: string,
-        caps: { daily?: AmountInput; weekly?: AmountInput; monthly?: AmountInput },
-      ) => [self("setWalletCaps", [toAsset(asset), ...(await capsArgs(assets, asset, caps))])],
+      setWalletCaps,
       tightenWalletCaps: async (
         asset: string,
         caps: { daily?: AmountInput; weekly?: AmountInput; monthly?: AmountInput },
-      ) =>
-        instantOnly("tightenWalletCaps", [
-          self("setWalletCaps", [toAsset(asset), ...(await capsArgs(assets, asset, caps))]),
-        ]),
+      ) => instantOnly("tightenWalletCaps", await setWalletCaps(asset, caps)),
       allowRecipient: (agent: string, recipient: string) => [
         self("allowRecipient", [toAddress(agent, "agent"), toAddress(recipient, "recipient")]),
       ],
@@ -1782,6 +1770,19 @@ function permissionArgs(
     parseAmount(p.maxValue ?? 0n, 18, "maxValue"),
     toTimestamp(p.expiresAt, "expiresAt"),
   ];
+}
+
+/**
+ * The wallet's own dry run of `calls` against its current state (`requiredDelay`, an eth_call): the delay their
+ * changes need now (0 = instant), or the wallet's refusal as a typed error.
+ */
+async function requiredDelayNow(
+  wallet: WalletContract,
+  calls: readonly { target: string; value: bigint; data: string }[],
+): Promise<bigint> {
+  return wallet.requiredDelay.staticCall(calls).catch((e: unknown) => {
+    throw toLeashError(e);
+  });
 }
 
 async function capsArgs(

@@ -310,6 +310,23 @@ describe("leash CLI against a running dev stack", function () {
     expect(errorLine(early)).to.match(/ProposalNotReady/);
     const nothing = await run(["policy", "set", agent, "--as", "owner1"]);
     expect(nothing.code).to.equal(2);
+    // A limit with more significant digits than the wallet holds exactly: one line naming the amount that
+    // fits, exit 2, nothing signed or proposed.
+    const proposalsBefore = await run(["--json", "proposal", "list"]);
+    const tooPrecise = await run([
+      "policy",
+      "set",
+      agent,
+      "--daily",
+      "1.0000000000001",
+      "--as",
+      "owner1,owner2",
+    ]);
+    expect(tooPrecise.code).to.equal(2);
+    expect(errorLine(tooPrecise)).to.match(
+      /daily 1000000000000100000 has more significant digits than a limit holds \(at most 12\); 1000000000000000000 fits/,
+    );
+    expect((await run(["--json", "proposal", "list"])).stdout).to.equal(proposalsBefore.stdout);
   });
 
   it("off-chain approval: one owner signs a batch file, another adds a signature, anyone submits", async () => {

@@ -86,12 +86,14 @@ contract SpendWindowsFuzzTest is TestBase {
 
     // ---------------------------------------------------------------- DecimalAmount: exact or refused
 
-    /// @dev Whatever packs decodes to itself, and packs in 48 bits.
+    /// @dev Whatever packs decodes to itself, packs in 48 bits, and is zero only when it is zero.
     function testFuzz_decimalAmount_roundTripsExactly(uint256 amount) public view {
         amount = w.floor(amount);
         uint256 packed = w.encode(amount);
         assertLe(packed, type(uint48).max, "48 bits");
         assertEq(w.decode(packed), amount, "exact");
+        // Zero means "no cap", the loosest: a real limit must never pack to it.
+        if (amount != 0) assertTrue(packed != 0, "a non-zero limit never packs to zero");
     }
 
     /// @dev An amount with too many significant digits is refused with its value, never rounded.

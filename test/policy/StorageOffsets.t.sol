@@ -9,6 +9,31 @@ import {AgentManager} from "../../contracts/wallet/AgentManager.sol";
 import {ProposalManager} from "../../contracts/wallet/ProposalManager.sol";
 import {WalletBase} from "../../contracts/wallet/WalletBase.sol";
 import {TestBase} from "./utils/TestBase.sol";
+import {
+    AGENT_STORAGE,
+    GAS_SPENT_SHIFT,
+    GUARDIAN_STORAGE,
+    HOT_STORAGE,
+    HOT_UTC_OFFSET_SHIFT,
+    HOT_WALLET_CAP_ASSETS_SHIFT,
+    RULES_DAYS_SHIFT,
+    RULES_GAS_PER_DAY_SHIFT,
+    RULES_HOURS_SHIFT,
+    RULES_MIN_GAP_SHIFT,
+    RULES_OPS_PER_DAY_SHIFT,
+    RULES_OPS_PER_HOUR_SHIFT,
+    OWNER_STORAGE,
+    POLICY_STORAGE,
+    PROPOSAL_STORAGE,
+    SESSION_STATUS_SHIFT,
+    SESSION_VALID_AFTER_SHIFT,
+    SESSION_VALID_UNTIL_SHIFT,
+    VELOCITY_DAY_INDEX_SHIFT,
+    VELOCITY_HOUR_INDEX_SHIFT,
+    VELOCITY_OPS_THIS_HOUR_SHIFT,
+    VELOCITY_OPS_TODAY_SHIFT,
+    TIMELOCK_STORAGE
+} from "../../contracts/wallet/StorageLayout.sol";
 
 /// @notice The wallet's own policy code (`_chargeOperation`, `_chargeGas`, `GAS_SPENT_SHIFT`), run on its own
 /// storage, with the `Velocity` struct read back the way Solidity lays it out.
@@ -140,6 +165,22 @@ contract StorageOffsetsTest is TestBase {
         probe = new VelocityProbe();
         probe.addTestAgent(AGENT);
         vm.warp(1_900_000_000);
+    }
+
+    /// @notice Each namespace base is the ERC-7201 formula of the name its struct's `@custom:storage-location`
+    /// gives (the layout reference and upgrades-core read that annotation; the wallet and the lens use the base).
+    function test_storageBases_areTheErc7201FormulaOfTheirNames() public pure {
+        assertEq(OWNER_STORAGE, _erc7201("leash.storage.Owners"), "Owners");
+        assertEq(GUARDIAN_STORAGE, _erc7201("leash.storage.Guardians"), "Guardians");
+        assertEq(TIMELOCK_STORAGE, _erc7201("leash.storage.Timelock"), "Timelock");
+        assertEq(HOT_STORAGE, _erc7201("leash.storage.Hot"), "Hot");
+        assertEq(PROPOSAL_STORAGE, _erc7201("leash.storage.Proposals"), "Proposals");
+        assertEq(AGENT_STORAGE, _erc7201("leash.storage.Agents"), "Agents");
+        assertEq(POLICY_STORAGE, _erc7201("leash.storage.Policy"), "Policy");
+    }
+
+    function _erc7201(string memory name) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(uint256(keccak256(bytes(name))) - 1))) & ~uint256(0xff);
     }
 
     function test_gasSpentShift_isWhereSolidityPutsGasSpent() public {

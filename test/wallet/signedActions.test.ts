@@ -58,6 +58,31 @@ async function pendingProposal(fx: WalletFx): Promise<bigint> {
   return id;
 }
 
+/**
+ * Owners' signed approval of proposal `id`: fresh nonce, a deadline `validFor` seconds ahead, each signer's
+ * signature over the wallet's approval digest (of proposal `signedId`, `id` unless a test signs another).
+ */
+async function signedApproval(
+  fx: WalletFx,
+  id: bigint,
+  signers: ReturnType<typeof testWallets>,
+  { signedId = id, validFor = 600n }: { signedId?: bigint; validFor?: bigint } = {},
+) {
+  const nonce = freshNonce();
+  const deadline = (await latest(conn)) + validFor;
+  const digest = await fx.wallet.hashProposalApproval(signedId, nonce, deadline);
+  const sigs = ownerSignDigest(signers, digest);
+  return {
+    nonce,
+    deadline,
+    digest,
+    sigs,
+    /** Submits it (by `from`, default the wallet's default runner). */
+    submit: (from?: Signer) =>
+      (from ? fx.wallet.connect(from) : fx.wallet).approveWithSignatures(id, nonce, deadline, sigs),
+  };
+}
+
 describe("ISignedActions: guardian actions and proposal approvals by signature", function () {
   describe("executeGuardianAction", function () {
     it("test_executeGuardianAction_pauseSubmittedByStranger", async function () {
@@ -264,11 +289,7 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       const fx = await load();
       await networkHelpers.setBalance(fx.address, ethers.parseEther("1"));
       const id = await pendingProposal(fx);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      const sigs = ownerSignDigest(fx.owners.slice(0, 2), digest);
-      const tx = fx.wallet.connect(fx.stranger).approveWithSignatures(id, nonce, deadline, sigs);
+      const tx = (await signedApproval(fx, id, fx.owners.slice(0, 2))).submit(fx.stranger);
       await expect(tx)
         .to.emit(fx.wallet, "ProposalApproved")
         .withArgs(id, fx.owners[0].address, 1n);
@@ -286,18 +307,8 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
     it("test_approveWithSignatures_oneOwnerThenAnotherAddsUp", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
-      const deadline = (await latest(conn)) + 600n;
       for (const [i, owner] of fx.owners.slice(0, 2).entries()) {
-        const nonce = freshNonce();
-        const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-        await (
-          await fx.wallet.approveWithSignatures(
-            id,
-            nonce,
-            deadline,
-            ownerSignDigest([owner], digest),
-          )
-        ).wait();
+        await (await (await signedApproval(fx, id, [owner])).submit()).wait();
         expect((await fx.wallet.getProposal(id))[0]).to.equal(
           i === 0 ? ProposalState.Pending : ProposalState.Queued,
         );
@@ -308,15 +319,7 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       const fx = await load();
       const id = await pendingProposal(fx);
       await (await fx.wallet.connect(fx.ownerSigners[0]).approve(id)).wait();
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      const tx = fx.wallet.approveWithSignatures(
-        id,
-        nonce,
-        deadline,
-        ownerSignDigest(fx.owners.slice(0, 1), digest),
-      );
+      const tx = (await signedApproval(fx, id, fx.owners.slice(0, 1))).submit();
       await expect(tx).not.to.emit(fx.wallet, "ProposalApproved");
       expect((await fx.wallet.getProposal(id))[6]).to.equal(1n);
     });
@@ -324,32 +327,18 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
     it("test_approveWithSignatures_revertsForNonOwner", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      const [outsider] = testWallets(1, "not-an-owner");
-      await expect(
-        fx.wallet.approveWithSignatures(id, nonce, deadline, ownerSignDigest([outsider], digest)),
-      )
+      const approval = await signedApproval(fx, id, testWallets(1, "not-an-owner"));
+      await expect(approval.submit())
         .to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid")
-        .withArgs(digest);
+        .withArgs(approval.digest);
     });
 
     it("test_approveWithSignatures_revertsForSignatureOverAnotherProposal", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
       const other = await pendingProposal(fx);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(other, nonce, deadline);
-      await expect(
-        fx.wallet.approveWithSignatures(
-          id,
-          nonce,
-          deadline,
-          ownerSignDigest(fx.owners.slice(0, 2), digest),
-        ),
-      ).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
+      const approval = await signedApproval(fx, id, fx.owners.slice(0, 2), { signedId: other });
+      await expect(approval.submit()).to.be.revertedWithCustomError(fx.wallet, "SignatureInvalid");
     });
 
     it("test_approveWithSignatures_revertsWithNoSignature", async function () {
@@ -364,32 +353,19 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
     it("test_approveWithSignatures_revertsOnReplayAfterRevocation", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      const sigs = ownerSignDigest(fx.owners.slice(0, 1), digest);
-      await (await fx.wallet.approveWithSignatures(id, nonce, deadline, sigs)).wait();
+      const approval = await signedApproval(fx, id, fx.owners.slice(0, 1));
+      await (await approval.submit()).wait();
       await (await fx.wallet.connect(fx.ownerSigners[0]).revokeApproval(id)).wait();
-      await expect(fx.wallet.approveWithSignatures(id, nonce, deadline, sigs))
+      await expect(approval.submit())
         .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
-        .withArgs(nonce);
+        .withArgs(approval.nonce);
     });
 
     it("test_approveWithSignatures_revertsWhenNotPending", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
       await (await fx.wallet.connect(fx.guardian).cancel(id)).wait();
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      await expect(
-        fx.wallet.approveWithSignatures(
-          id,
-          nonce,
-          deadline,
-          ownerSignDigest(fx.owners.slice(0, 2), digest),
-        ),
-      )
+      await expect((await signedApproval(fx, id, fx.owners.slice(0, 2))).submit())
         .to.be.revertedWithCustomError(fx.wallet, "ProposalInvalidState")
         .withArgs(id, ProposalState.Cancelled);
     });
@@ -399,41 +375,23 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
       const id = await pendingProposal(fx);
       const expiresAt = (await fx.wallet.getProposal(id))[3];
       await networkHelpers.time.increaseTo(expiresAt + 1n);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 600n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
-      await expect(
-        fx.wallet.approveWithSignatures(
-          id,
-          nonce,
-          deadline,
-          ownerSignDigest(fx.owners.slice(0, 2), digest),
-        ),
-      )
+      const approval = await signedApproval(fx, id, fx.owners.slice(0, 2));
+      await expect(approval.submit())
         .to.be.revertedWithCustomError(fx.wallet, "ProposalExpired")
         .withArgs(id, expiresAt);
       // Nothing recorded, the nonce still unused.
       expect(await fx.wallet.hasApproved(id, fx.owners[0].address)).to.equal(false);
-      expect(await fx.wallet.isNonceUsed(nonce)).to.equal(false);
+      expect(await fx.wallet.isNonceUsed(approval.nonce)).to.equal(false);
     });
 
     it("test_approveWithSignatures_revertsAfterDeadline", async function () {
       const fx = await load();
       const id = await pendingProposal(fx);
-      const nonce = freshNonce();
-      const deadline = (await latest(conn)) + 10n;
-      const digest = await fx.wallet.hashProposalApproval(id, nonce, deadline);
+      const approval = await signedApproval(fx, id, fx.owners.slice(0, 2), { validFor: 10n });
       await networkHelpers.time.increase(20);
-      await expect(
-        fx.wallet.approveWithSignatures(
-          id,
-          nonce,
-          deadline,
-          ownerSignDigest(fx.owners.slice(0, 2), digest),
-        ),
-      )
+      await expect(approval.submit())
         .to.be.revertedWithCustomError(fx.wallet, "SignatureExpired")
-        .withArgs(deadline);
+        .withArgs(approval.deadline);
     });
   });
 });
