@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Calendar} from "./Calendar.sol";
-
 import {DecimalAmount} from "./DecimalAmount.sol";
 
 /// @notice The limits of one spender (an agent or the whole wallet) for one asset: the per-tx cap and the

@@ -27,7 +27,8 @@ uint256 constant POLICY_STORAGE =
 
 // Bit offsets of packed fields in their slot (declaration order from the low bits, as Solidity packs them). The
 // hot path and the lens read the slots as words at these offsets; `test/policy/StorageOffsets.t.sol` binds the
-// wallet's to the structs, `test/lens/lens.test.ts` the lens's reads to the wallet's typed views.
+// wallet's to the structs, `test/lens/lens.test.ts` the lens's reads to the wallet's typed views. (The limits and
+// spend slots' offsets are `SpendWindows`', the library that reads and writes them.)
 
 /// @dev `WalletBase.HotState`: paused (low byte), pausedAt, minPauseDuration, utcOffset, walletCapAssets.
 uint256 constant HOT_PAUSED_AT_SHIFT = 8;

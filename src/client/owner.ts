@@ -81,9 +81,9 @@ import {
   type AgentStatusNameValue,
 } from "./errors.js";
 import {
+  requireExactLimit,
   setupAssets,
   toAgentRules,
-  requireExactLimit,
   toAssetLimits,
   toSelector,
   toTimestamp,
@@ -1791,13 +1791,10 @@ async function capsArgs(
   caps: { daily?: AmountInput; weekly?: AmountInput; monthly?: AmountInput },
 ): Promise<bigint[]> {
   const token = toAsset(asset);
+  const labels = ["daily", "weekly", "monthly"];
   return Promise.all(
-    [caps.daily, caps.weekly, caps.monthly].map((v, i) =>
-      v === undefined
-        ? 0n
-        : assets
-            .parse(token, v, ["daily", "weekly", "monthly"][i])
-            .then((amount) => requireExactLimit(amount, ["daily", "weekly", "monthly"][i])),
+    [caps.daily, caps.weekly, caps.monthly].map(async (v, i) =>
+      v === undefined ? 0n : requireExactLimit(await assets.parse(token, v, labels[i]), labels[i]),
     ),
   );
 }
