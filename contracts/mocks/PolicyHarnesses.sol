@@ -144,15 +144,21 @@ contract SpendWindowsHarness {
     ) external returns (uint256[5] memory packed, bool enabled) {
         caps = c;
         uint256 word = SpendWindows.limitsWord(caps);
-        uint256[5] memory shifts = [
-            SpendWindows.PER_TX_SHIFT,
-            SpendWindows.APPROVAL_ABOVE_SHIFT,
-            SpendWindows.DAY_CAP_SHIFT,
-            SpendWindows.WEEK_CAP_SHIFT,
-            SpendWindows.MONTH_CAP_SHIFT
-        ];
+        uint256[5] memory shifts = limitShifts();
         for (uint256 i = 0; i < 5; ++i) packed[i] = (word >> shifts[i]) & DecimalAmount.MASK;
         return (packed, SpendWindows.enabled(word));
+    }
+
+    /// @notice The offsets of `SpendLimits`' five amounts, in declaration order.
+    function limitShifts() public pure returns (uint256[5] memory) {
+        return
+            [
+                SpendWindows.PER_TX_SHIFT,
+                SpendWindows.APPROVAL_ABOVE_SHIFT,
+                SpendWindows.DAY_CAP_SHIFT,
+                SpendWindows.WEEK_CAP_SHIFT,
+                SpendWindows.MONTH_CAP_SHIFT
+            ];
     }
 
     /// @notice `SpendWindows.limit` (the decoding the wallet does) of the field at `shift`, written through the

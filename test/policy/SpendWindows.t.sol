@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {SpendWindowsHarness} from "../../contracts/mocks/PolicyHarnesses.sol";
 import {Calendar} from "../../contracts/policy/Calendar.sol";
-import {SpendLimits, SpendWindows, WindowSpend} from "../../contracts/policy/SpendWindows.sol";
+import {SpendLimits, WindowSpend} from "../../contracts/policy/SpendWindows.sol";
 import {IPolicyEngine} from "../../contracts/interfaces/IPolicyEngine.sol";
 import {TestBase} from "./utils/TestBase.sol";
 
@@ -72,13 +72,7 @@ contract SpendWindowsFuzzTest is TestBase {
         uint48 p = uint48(w.encode(amount));
         uint48[5] memory f;
         f[which % 5] = p;
-        uint256[5] memory shifts = [
-            SpendWindows.PER_TX_SHIFT,
-            SpendWindows.APPROVAL_ABOVE_SHIFT,
-            SpendWindows.DAY_CAP_SHIFT,
-            SpendWindows.WEEK_CAP_SHIFT,
-            SpendWindows.MONTH_CAP_SHIFT
-        ];
+        uint256[5] memory shifts = w.limitShifts();
         SpendLimits memory l = SpendLimits(f[0], f[1], f[2], f[3], f[4], true);
         for (uint256 i = 0; i < 5; ++i)
             assertEq(w.limitViaStruct(l, shifts[i]), i == which % 5 ? amount : 0, "decoded");
