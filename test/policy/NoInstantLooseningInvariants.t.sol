@@ -24,6 +24,21 @@ contract NoInstantLooseningInvariantTest is TestBase {
         targets[0] = address(handler);
     }
 
+    struct FuzzSelector {
+        address addr;
+        bytes4[] selectors;
+    }
+
+    /// @notice `checkDirect` acts as the wallet itself, which no agent, owner or guardian can: it is for the
+    /// handler's own tests below, never a step of the campaign (a deep run found a whole-balance "loss" that no
+    /// replay reproduces; see audits/INVARIANTS.md).
+    function excludeSelectors() public view returns (FuzzSelector[] memory excluded) {
+        excluded = new FuzzSelector[](1);
+        excluded[0].addr = address(handler);
+        excluded[0].selectors = new bytes4[](1);
+        excluded[0].selectors[0] = LooseningHandler.checkDirect.selector;
+    }
+
     /// @notice No batch the wallet ran at once raised any agent's maxLoss, loosened a limit, a cap, an allowlist, a
     /// permission, a rule, a validity range or a status, lifted the pause, shortened a delay or the minimum
     /// pause, lowered the threshold, moved the calendar, added an owner, or removed an owner or a guardian.
