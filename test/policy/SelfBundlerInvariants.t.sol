@@ -21,12 +21,21 @@ contract SelfBundlerInvariantTest is TestBase {
     function invariant_agentOutflowWithinMaxLoss() public view {
         uint256 native = handler.nativeHoldings();
         uint256 before = handler.nativeAtSnapshot();
-        if (native < before)
-            assertLe(before - native, handler.promisedNative(), "native loss <= maxLoss");
+        // The report is built only for a failure (it reads the whole record).
+        if (native < before && before - native > handler.promisedNative())
+            assertLe(
+                before - native,
+                handler.promisedNative(),
+                string.concat("native loss <= maxLoss; ", handler.report())
+            );
         uint256 tokens = handler.tokenHoldings();
         uint256 tokensBefore = handler.tokenAtSnapshot();
-        if (tokens < tokensBefore)
-            assertLe(tokensBefore - tokens, handler.promisedToken(), "token loss <= maxLoss");
+        if (tokens < tokensBefore && tokensBefore - tokens > handler.promisedToken())
+            assertLe(
+                tokensBefore - tokens,
+                handler.promisedToken(),
+                string.concat("token loss <= maxLoss; ", handler.report())
+            );
     }
 
     /// @notice The handler is not vacuous: the classic drain (zero-value ops at maxOpCost) gets exactly the
@@ -46,5 +55,51 @@ contract SelfBundlerInvariantTest is TestBase {
         assertEq(handler.opsAccepted(), 9, "a new day: 0.2 / 0.05 more");
         handler.attack(3, 5, 1e15);
         assertEq(handler.snapshots(), 2, "snapshots");
+    }
+
+    /// @notice A failure says where it happened: a loss made outside every handler step (here the cheatcode)
+    /// is reported as seen by no step, and the next step is named as the first after which the promise was broken.
+    function test_invariant_reportNamesWhereThePromiseBroke() public {
+        address w = address(handler.wallet());
+        uint256 promised = handler.promisedNative();
+        vm.deal(w, w.balance - promised - 1);
+        assertEq(bytes(handler.breachSeenIn()).length, 0, "no step saw it");
+        _expectInvariantFailure(promised, "(none seen by the handler)");
+        handler.startDay();
+        assertEq(
+            uint256(keccak256(bytes(handler.breachSeenIn()))),
+            uint256(keccak256("startDay")),
+            "the first step after the loss is named"
+        );
+        _expectInvariantFailure(promised, "startDay");
+    }
+
+    function _expectInvariantFailure(uint256 promised, string memory seenIn) internal {
+        string memory report = handler.report();
+        bytes memory tail = bytes(seenIn);
+        bytes memory whole = bytes(report);
+        for (uint256 i = 0; i < tail.length; ++i)
+            assertTrue(
+                whole[whole.length - tail.length + i] == tail[i],
+                "the report ends with the step"
+            );
+        try this.invariant_agentOutflowWithinMaxLoss() {
+            assertTrue(false, "the invariant fails");
+        } catch (bytes memory reason) {
+            assertEq(
+                uint256(keccak256(reason)),
+                uint256(
+                    keccak256(
+                        abi.encodeWithSelector(
+                            AssertionFailed.selector,
+                            string.concat("native loss <= maxLoss; ", report),
+                            promised + 1,
+                            promised
+                        )
+                    )
+                ),
+                "the failure carries the report"
+            );
+        }
     }
 }

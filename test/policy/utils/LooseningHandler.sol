@@ -89,7 +89,7 @@ contract LooseningHandler is SelfBundlerHandler {
     /// @notice One (mostly) or two random setter calls, signed by the owners and submitted: run at once or
     /// queued. Mostly one: a batch that also holds a loosening is queued as a whole, which would hide a setter
     /// that wrongly runs at once.
-    function ownerChange(uint256 seed, uint256 value) external override {
+    function ownerChange(uint256 seed, uint256 value) external override step("ownerChange") {
         uint256 count = seed % 4 == 0 ? 2 : 1;
         Call[] memory calls = new Call[](count);
         for (uint256 i = 0; i < count; ++i) {
@@ -102,7 +102,7 @@ contract LooseningHandler is SelfBundlerHandler {
     }
 
     /// @notice Executes one of the queued batches (often before its eta: refused, as it must be).
-    function executeQueued(uint256 seed) external {
+    function executeQueued(uint256 seed) external step("executeQueued") {
         if (queuedIds.length == 0) return;
         uint256 id = queuedIds[seed % queuedIds.length];
         try wallet.execute(id) {
@@ -113,7 +113,7 @@ contract LooseningHandler is SelfBundlerHandler {
     }
 
     /// @notice The guardian vetoes one of the queued batches.
-    function veto(uint256 seed) external {
+    function veto(uint256 seed) external step("veto") {
         if (queuedIds.length == 0) return;
         uint256 id = queuedIds[seed % queuedIds.length];
         vm.prank(guardian);

@@ -16,6 +16,7 @@ import {WalletModule} from "../../../contracts/wallet/WalletModule.sol";
 import {LeashLens} from "../../../contracts/lens/LeashLens.sol";
 import {Vm} from "./TestBase.sol";
 import {agentCallData} from "../../helpers/AgentCallData.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 /// @notice Issue 11's campaign: a stolen agent key that is also its own bundler (`handleOps` from its own address,
 /// itself the beneficiary) sends ops with any gas fields, calldata and targets, in bundles of one to four,
@@ -51,6 +52,23 @@ contract SelfBundlerHandler {
     uint256 public opsAccepted;
     uint256 public opsRefusedInValidation;
     uint256 public snapshots;
+
+    // ------------------------------------------------------------ diagnosis of a failing run
+    // A deep run once reported a whole-balance loss that no replay of its counterexample reproduced
+    // (audits/INVARIANTS.md). The invariants' messages carry this record, so a failing run says where it happened.
+    string public lastCall;
+    address public lastSender;
+    /// @notice The first handler step after which the promise was broken, as seen from inside the handler ("" if
+    /// never): a failure the invariant sees while this stays "" happened outside every handler step.
+    string public breachSeenIn;
+
+    /// @dev Records the step and, after it, whether the promise still holds.
+    modifier step(string memory name) {
+        lastCall = name;
+        lastSender = msg.sender;
+        _;
+        if (bytes(breachSeenIn).length == 0 && _promiseBroken()) breachSeenIn = name;
+    }
 
     constructor() {
         entryPoint = IEntryPoint(address(new EntryPoint()));
@@ -102,7 +120,7 @@ contract SelfBundlerHandler {
     // ============================================================ the thief
 
     /// @notice One to four ops in one bundle the agent sends itself: any gas fields, any of the calls below.
-    function attack(uint256 seed, uint256 gasSeed, uint256 amountSeed) external {
+    function attack(uint256 seed, uint256 gasSeed, uint256 amountSeed) external step("attack") {
         uint256 count = 1 + (seed % 4);
         PackedUserOperation[] memory ops = new PackedUserOperation[](count);
         uint192 key = uint192(uint160(agent));
@@ -125,7 +143,7 @@ contract SelfBundlerHandler {
     /// @notice `count` single-op bundles of the classic drain: a zero-value payment to an allowlisted recipient,
     /// every op at exactly `maxOpCost` (2M gas at 25 gwei, most of it preVerificationGas, which is paid in full;
     /// the 400k of verification gas leaves room for the coverage run's instrumented validation).
-    function drain(uint256 count) external {
+    function drain(uint256 count) external step("drain") {
         count = 1 + (count % 8);
         Call[] memory calls = new Call[](1);
         calls[0] = Call(r0, 0, "");
@@ -154,19 +172,19 @@ contract SelfBundlerHandler {
     }
 
     /// @notice Anyone may start the agent's new day: no snapshot, `maxLoss` already counted the refill.
-    function startDay() external {
+    function startDay() external step("startDay") {
         vm.prank(stranger);
         wallet.startAgentDay(agent);
     }
 
     // ============================================================ owners and time (each one re-snapshots)
 
-    function warp(uint256 seed) external {
+    function warp(uint256 seed) external step("warp") {
         vm.warp(block.timestamp + (seed % 3 days));
         _snapshot();
     }
 
-    function ownerChange(uint256 seed, uint256 value) external virtual {
+    function ownerChange(uint256 seed, uint256 value) external virtual step("ownerChange") {
         uint256 kind = seed % 7;
         vm.startPrank(address(wallet));
         if (kind == 0) {
@@ -215,7 +233,37 @@ contract SelfBundlerHandler {
         return balance > granted ? balance - granted : 0;
     }
 
+    /// @notice What a failing invariant reports: the holdings against the snapshot, the last step and its sender,
+    /// and the first step after which the handler itself saw the promise broken.
+    function report() external view returns (string memory) {
+        return
+            string.concat(
+                "balance ",
+                Strings.toString(address(wallet).balance),
+                ", deposit ",
+                Strings.toString(entryPoint.balanceOf(address(wallet))),
+                ", at snapshot ",
+                Strings.toString(nativeAtSnapshot),
+                " (snapshot ",
+                Strings.toString(snapshots),
+                "); last step ",
+                lastCall,
+                " from ",
+                Strings.toHexString(lastSender),
+                "; first broken after: ",
+                bytes(breachSeenIn).length == 0 ? "(none seen by the handler)" : breachSeenIn
+            );
+    }
+
     // ============================================================ internals
+
+    function _promiseBroken() internal view returns (bool) {
+        uint256 native = nativeHoldings();
+        uint256 tokens = tokenHoldings();
+        return
+            (native < nativeAtSnapshot && nativeAtSnapshot - native > promisedNative) ||
+            (tokens < tokenAtSnapshot && tokenAtSnapshot - tokens > promisedToken);
+    }
 
     /// @dev A signed op with gas fields drawn from `g`: up to ~2.5M gas at up to 25 gwei (now and then above
     /// maxOpCost, which fails the whole bundle's validation).
