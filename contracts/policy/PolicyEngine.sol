@@ -503,15 +503,16 @@ abstract contract PolicyEngine is AgentManager {
         revert IPolicyEngine.PolicyWalletMonthlyCapExceeded(spend.asset, before, spend.amount, cap);
     }
 
+    /// @dev `a` is `agent`'s entry for `asset` and `old` its limits as the caller decoded them (for the event).
     function _writeAssetLimits(
+        AgentAsset storage a,
         address agent,
         address asset,
+        AssetLimits memory old,
         AssetLimits memory limits,
         bool enabled
     ) internal {
         _requireCapsFit(limits.daily, limits.weekly, limits.monthly);
-        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
-        AssetLimits memory old = _assetLimitsIn(a.limits);
         // Only the limits change: what was spent in the current windows stays counted.
         a.limits = SpendLimits(
             _pack(limits.perTx),
@@ -524,10 +525,16 @@ abstract contract PolicyEngine is AgentManager {
         emit IPolicyEngine.AssetLimitsChanged(agent, asset, old, limits, enabled);
     }
 
-    function _writeWalletCaps(address asset, uint96 daily, uint96 weekly, uint96 monthly) internal {
+    /// @dev `w` is the wallet-wide entry of `asset` and `was` its caps as the caller decoded them (for the event).
+    function _writeWalletCaps(
+        WalletAsset storage w,
+        address asset,
+        AssetLimits memory was,
+        uint96 daily,
+        uint96 weekly,
+        uint96 monthly
+    ) internal {
         _requireCapsFit(daily, weekly, monthly);
-        WalletAsset storage w = _policyStorage().walletAssets[asset];
-        AssetLimits memory was = _assetLimitsIn(w.caps);
         uint256[3] memory old = [uint256(was.daily), was.weekly, was.monthly];
         bool enabled = daily != 0 || weekly != 0 || monthly != 0;
         if (enabled != w.caps.enabled) {

@@ -344,20 +344,28 @@ contract WalletModule is
             revert PolicyUnboundedAsset(agent, asset);
         }
         AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        AssetLimits memory old = _assetLimitsIn(a.limits);
         // A new asset lets the agent move more; so does any cap raised or lifted.
-        if (!a.limits.enabled || _loosensLimits(a, limits)) _requireDelay(_adminDelay());
-        _writeAssetLimits(agent, asset, limits, true);
+        if (!a.limits.enabled || _loosensLimits(old, limits)) _requireDelay(_adminDelay());
+        _writeAssetLimits(a, agent, asset, old, limits, true);
     }
 
     /// @inheritdoc IPolicyEngine
     /// @dev Instant only when no other path moves the token once its limits are gone: with a call permission
     /// on the token for a movement selector, its transfers would run uncapped and unchecked.
     function removeAssetLimits(address agent, address asset) external onlySelfByEffect {
-        PolicyStorage storage $ = _policyStorage();
-        if (!$.agentAssets[agent][asset].limits.enabled) revert PolicyAssetNotAllowed(agent, asset);
+        AgentAsset storage a = _policyStorage().agentAssets[agent][asset];
+        if (!a.limits.enabled) revert PolicyAssetNotAllowed(agent, asset);
         // Always a tightening: token movements are only ever decoded and counted under asset limits (no call
         // permission may carry one, `setCallPermission` refuses them), so without limits the asset can't move.
-        _writeAssetLimits(agent, asset, AssetLimits(0, 0, 0, 0, 0), false);
+        _writeAssetLimits(
+            a,
+            agent,
+            asset,
+            _assetLimitsIn(a.limits),
+            AssetLimits(0, 0, 0, 0, 0),
+            false
+        );
     }
 
     /// @inheritdoc IPolicyEngine
@@ -367,7 +375,8 @@ contract WalletModule is
         uint96 weekly,
         uint96 monthly
     ) external onlySelfByEffect {
-        AssetLimits memory old = _assetLimitsIn(_policyStorage().walletAssets[asset].caps);
+        WalletAsset storage w = _policyStorage().walletAssets[asset];
+        AssetLimits memory old = _assetLimitsIn(w.caps);
         // Disabled caps read as zero, "no cap": a new cap is a tightening.
         if (
             !_notLooser(daily, old.daily) ||
@@ -376,7 +385,7 @@ contract WalletModule is
         ) {
             _requireDelay(_adminDelay());
         }
-        _writeWalletCaps(asset, daily, weekly, monthly);
+        _writeWalletCaps(w, asset, old, daily, weekly, monthly);
     }
 
     /// @inheritdoc IPolicyEngine
@@ -471,10 +480,9 @@ contract WalletModule is
     /// @notice Whether `limits` would raise or lift any of an asset's limits: caps where zero means "no cap";
     /// `approvalAbove` too (zero = never escalate, the loosest).
     function _loosensLimits(
-        AgentAsset storage a,
+        AssetLimits memory old,
         AssetLimits calldata limits
-    ) private view returns (bool) {
-        AssetLimits memory old = _assetLimitsIn(a.limits);
+    ) private pure returns (bool) {
         return
             !_notLooser(limits.perTx, old.perTx) ||
             !_notLooser(limits.approvalAbove, old.approvalAbove) ||
