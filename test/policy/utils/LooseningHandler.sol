@@ -127,9 +127,11 @@ contract LooseningHandler is SelfBundlerHandler {
     /// what they loosened: shows that the comparison `ownerChange` relies on sees a loosening. Always reverts,
     /// so the fuzzer calling it changes nothing.
     function checkDirect(Call[] calldata calls) external {
-        // Only the wallet's own functions: the campaign's fuzzer calls this too, and a call to anything else made
-        // here as the wallet (the cheatcode address among them: `deal`, `prank`, `warp` aren't undone by the revert
-        // below) would change the world the invariants judge, not test the wallet.
+        // Only the wallet's own functions: a call to anything else made here as the wallet (the cheatcode address
+        // among them: EDR doesn't undo `deal` or `warp` when the revert below undoes the rest) would change the
+        // world the invariants judge. That check alone is not enough: the wallet's own `tryCalls`, called as the
+        // wallet, calls any target. So the campaigns never call this at all (`excludeSelectors`, whose effect
+        // `FuzzerAssumptions.t.sol` checks); it serves the handler's own tests.
         for (uint256 i = 0; i < calls.length; ++i) {
             if (calls[i].target != address(wallet)) revert Loosened("");
         }
