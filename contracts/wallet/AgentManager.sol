@@ -27,6 +27,8 @@ abstract contract AgentManager is Timelock {
         mapping(address key => Session) sessions;
         mapping(address agent => address key) currentKey;
         mapping(address agent => AgentRules) rules;
+        // When each agent was last suspended: a proposal queued before that can't resume it.
+        mapping(address agent => uint256) suspendedAt;
     }
 
     function _agentStorage() internal pure returns (AgentStorage storage $) {

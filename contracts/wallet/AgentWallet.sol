@@ -176,8 +176,11 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
             _tstore(TL_DELAY, recorded);
             _tstore(TL_QUEUED_AT, queuedAt);
         } else {
-            // An escalated payment is agent spending that the owners let pass `approvalAbove`: every other
-            // rule, and the count, still apply.
+            // An escalated payment is agent spending that the owners let pass `approvalAbove`: the pause, the
+            // agent's status and validity, the recipient allowlist, call permissions, per-tx and window caps (its
+            // own and the wallet's) still apply, and it is counted. Not the hour and weekday masks or the velocity
+            // limits: they pace the agent's own operations, and this one runs when someone executes the owners'
+            // decision (anyone may, within the grace period).
             _revertIfPaused();
             _requireActive(agent);
             _chargeAndExecuteAgentCalls(agent, calls, _classifyAll(agent, calls), _windowIndexes());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IProposalManager} from "../interfaces/IProposalManager.sol";
 import {ITimelock} from "../interfaces/ITimelock.sol";
 import {IWalletBase} from "../interfaces/IWalletBase.sol";
 import {HOT_STORAGE, HOT_UTC_OFFSET_SHIFT, HOT_WALLET_CAP_ASSETS_SHIFT} from "./StorageLayout.sol";
@@ -102,6 +103,17 @@ abstract contract WalletBase is IWalletBase {
             uint256 readyAt = _tload(TL_QUEUED_AT) + delay;
             if (block.timestamp < readyAt) revert ITimelock.TimelockNotReady(readyAt);
         }
+    }
+
+    /// @notice Called by a function that undoes an emergency response (a pause, a suspension, a removal) made at
+    /// `changedAt`: in a queued proposal's run, refuses unless the proposal was queued after it. A proposal stays
+    /// queued after a failed run and anyone may execute it, so without this a duplicate or pre-armed one would undo
+    /// a later pause, suspension or removal at once, with no owner deciding after it and no veto window.
+    function _requireQueuedAfter(uint256 changedAt) internal view {
+        if (_tload(TL_MODE) != MODE_PROPOSAL) return;
+        uint256 queuedAt = _tload(TL_QUEUED_AT);
+        if (queuedAt <= changedAt)
+            revert IProposalManager.ProposalOlderThanChange(queuedAt, changedAt);
     }
 
     function _tload(bytes32 slot) internal view returns (uint256 value) {

@@ -106,6 +106,7 @@ contract WalletModule is
 
     /// @inheritdoc IOwnerManager
     function addOwner(address owner) external onlySelf {
+        _requireQueuedAfter(_ownerStorage().removedAt[owner]);
         _addOwner(owner);
     }
 
@@ -113,6 +114,7 @@ contract WalletModule is
     function removeOwner(address owner) external onlySelf {
         OwnerStorage storage $ = _ownerStorage();
         if (!$.isOwner[owner]) revert OwnerNotFound(owner);
+        _requireQueuedAfter($.removedAt[owner]);
         uint256 count = $.owners.length;
         // Removing an owner must never lower the threshold: that is a loosening and goes through
         // `changeThreshold` and its timelock first.
@@ -121,6 +123,7 @@ contract WalletModule is
         $.isOwner[owner] = false;
         // Its approvals end here, for good: a re-added address gets a new epoch.
         $.epochOf[owner] = 0;
+        $.removedAt[owner] = block.timestamp;
         // And its signatures: every one made so far names an epoch that has just ended.
         _newSignatureEpoch();
         emit OwnerRemoved(owner);
@@ -145,6 +148,8 @@ contract WalletModule is
     function unpause() external onlySelfByEffect {
         HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
+        // Only a pause that began before the proposal was queued: a later one is a new emergency.
+        _requireQueuedAfter($.pausedAt);
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;
         uint256 delay = _adminDelay();
         bool trying = _tload(TL_MODE) == MODE_TRY;
@@ -158,6 +163,7 @@ contract WalletModule is
 
     /// @inheritdoc IGuardianManager
     function addGuardian(address guardian) external onlySelf {
+        _requireQueuedAfter(_guardianStorage().removedAt[guardian]);
         _addGuardian(guardian);
     }
 
@@ -165,8 +171,10 @@ contract WalletModule is
     function removeGuardian(address guardian) external onlySelf {
         GuardianStorage storage $ = _guardianStorage();
         if (!$.isGuardian[guardian]) revert GuardianNotFound(guardian);
+        _requireQueuedAfter($.removedAt[guardian]);
         _removeFrom($.guardians, guardian);
         $.isGuardian[guardian] = false;
+        $.removedAt[guardian] = block.timestamp;
         // Its signed actions end here (a re-added guardian can't revive them).
         _newSignatureEpoch();
         emit GuardianRemoved(guardian);
@@ -299,6 +307,7 @@ contract WalletModule is
     function resumeAgent(address agent) external onlySelf {
         Session storage s = _sessionOf(agent);
         if (s.status != AgentStatus.Suspended) revert AgentInvalidStatus(agent, s.status);
+        _requireQueuedAfter(_agentStorage().suspendedAt[agent]);
         s.status = AgentStatus.Active;
         emit AgentResumed(agent);
     }
@@ -546,6 +555,7 @@ contract WalletModule is
         Session storage s = _sessionOf(agent);
         if (s.status != AgentStatus.Active) revert AgentInvalidStatus(agent, s.status);
         s.status = AgentStatus.Suspended;
+        _agentStorage().suspendedAt[agent] = block.timestamp;
         emit AgentSuspended(agent, by);
     }
 

@@ -189,6 +189,28 @@ describe("ISignedActions: guardian actions and proposal approvals by signature",
         .withArgs(nonce);
     });
 
+    // Accepted (THREAT_MODEL D-5): signed actions share the nonces any one owner or guardian may burn, so a hostile
+    // owner who sees a guardian's signed pause first can void it. The pause itself can't be blocked: the guardian
+    // sends `pause()` in one transaction of its own.
+    it("test_executeGuardianAction_nonceBurnedByAnotherOwner_refused_directPauseStillWorks", async function () {
+      const fx = await load();
+      const nonce = freshNonce();
+      const deadline = (await latest(conn)) + 600n;
+      const data = pauseData();
+      const sig = await guardianSign(fx, fx.guardian, data, nonce, deadline);
+      await (await fx.wallet.connect(fx.ownerSigners[0]).invalidateNonce(nonce)).wait();
+      await expect(
+        fx.wallet
+          .connect(fx.stranger)
+          .executeGuardianAction(fx.guardian.address, data, nonce, deadline, sig),
+      )
+        .to.be.revertedWithCustomError(fx.wallet, "SignatureNonceUsed")
+        .withArgs(nonce);
+      expect(await fx.wallet.paused()).to.equal(false);
+      await expect(fx.wallet.connect(fx.guardian).pause()).to.emit(fx.wallet, "Paused");
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+
     it("test_executeGuardianAction_revertsForStrangerSigner", async function () {
       const fx = await load();
       const nonce = freshNonce();

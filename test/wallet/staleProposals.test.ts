@@ -1,0 +1,187 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import {
+  ADMIN_DELAY,
+  AgentStatus,
+  MIN_PAUSE,
+  ProposalState,
+  agentFixture,
+  latest,
+  queuedFrom,
+  self,
+  signedExec,
+  walletFixture,
+} from "../helpers/wallet.js";
+import type { Conn, WalletFx } from "../helpers/wallet.js";
+
+const conn: Conn = await network.create();
+const { networkHelpers } = conn;
+const load = () => networkHelpers.loadFixture(walletFixture);
+const loadAgent = () => networkHelpers.loadFixture(agentFixture);
+
+/** Owners queue `calls` (a loosening) and return the proposal with the time it was queued. */
+async function queue(fx: WalletFx, calls: Parameters<typeof signedExec>[2]) {
+  const queued = await queuedFrom(fx, await signedExec(conn, fx, calls));
+  return { ...queued, queuedAt: await latest(conn) };
+}
+
+/** The revert data of a proposal's first call refused as older than the change it would undo. */
+function olderThanChange(fx: WalletFx, queuedAt: bigint, changedAt: bigint): string {
+  return fx.wallet.interface.encodeErrorResult("ProposalOlderThanChange", [queuedAt, changedAt]);
+}
+
+// Finding F-19 (attacker review, 2026-12-04): a queued proposal is not tied to the state it was approved in. A
+// failed `execute` reverts and leaves it Queued until its grace period ends, and anyone may execute it: a duplicate
+// or pre-armed `unpause`, `resumeAgent` or owner/guardian change could undo a later pause, suspension or removal at
+// once, with no owner acting after it and no veto window. A proposal may not undo a pause, a suspension or a
+// removal made after it was queued.
+describe("stale queued proposals", function () {
+  describe("unpause", function () {
+    it("test_execute_unpauseQueuedInAnEarlierPause_cannotLiftALaterOne", async function () {
+      const fx = await load();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      // The owners lift pause #1, and the unpause is queued twice (two tools, or a retry).
+      const a = await queue(fx, [self(fx, "unpause", [])]);
+      const b = await queue(fx, [self(fx, "unpause", [])]);
+      await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
+      await (await fx.wallet.execute(a.id)).wait();
+      expect(await fx.wallet.paused()).to.equal(false);
+      // Pause #2, days later; no owner signs anything after it.
+      await networkHelpers.time.increase(5n * 86400n);
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const pausedAt = await latest(conn);
+      await networkHelpers.time.increase(MIN_PAUSE);
+      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, b.queuedAt, pausedAt));
+      expect(await fx.wallet.paused()).to.equal(true);
+      expect((await fx.wallet.getProposal(b.id))[0]).to.equal(ProposalState.Queued);
+      // The passing side: an unpause the owners queue during this pause lifts it after its delay.
+      const c = await queue(fx, [self(fx, "unpause", [])]);
+      await networkHelpers.time.increaseTo(c.eta);
+      await expect(fx.wallet.connect(fx.stranger).execute(c.id)).to.emit(fx.wallet, "Unpaused");
+      expect(await fx.wallet.paused()).to.equal(false);
+    });
+
+    it("test_execute_unpauseQueuedBeforeThePause_refused", async function () {
+      const fx = await load();
+      // A stolen quorum pre-arms an unpause while the wallet is not paused (queued with the admin delay).
+      const expiresAt = (await latest(conn)) + 86400n;
+      await (
+        await fx.wallet.connect(fx.ownerSigners[0]).propose([self(fx, "unpause", [])], expiresAt)
+      ).wait();
+      await (await fx.wallet.connect(fx.ownerSigners[1]).approve(1n)).wait();
+      const queuedAt = await latest(conn);
+      expect((await fx.wallet.getProposal(1n))[0]).to.equal(ProposalState.Queued);
+      await networkHelpers.time.increase(ADMIN_DELAY + 3600n);
+      // The guardian pauses in one transaction; the pre-armed unpause can't end it.
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const pausedAt = await latest(conn);
+      await networkHelpers.time.increase(MIN_PAUSE);
+      await expect(fx.wallet.connect(fx.stranger).execute(1n))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, queuedAt, pausedAt));
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+  });
+
+  describe("resumeAgent", function () {
+    it("test_execute_resumeQueuedBeforeTheSuspension_refused", async function () {
+      const fx = await loadAgent();
+      const agent = fx.agentKey.address;
+      await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
+      const a = await queue(fx, [self(fx, "resumeAgent", [agent])]);
+      const b = await queue(fx, [self(fx, "resumeAgent", [agent])]);
+      await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
+      await (await fx.wallet.execute(a.id)).wait();
+      // The agent misbehaves again: suspension #2. The duplicate resume can't undo it.
+      await networkHelpers.time.increase(3n * 86400n);
+      await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
+      const suspendedAt = await latest(conn);
+      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, b.queuedAt, suspendedAt));
+      expect((await fx.wallet.getAgent(agent))[1]).to.equal(AgentStatus.Suspended);
+      // The passing side: a resume queued after this suspension runs after its delay.
+      const c = await queue(fx, [self(fx, "resumeAgent", [agent])]);
+      await networkHelpers.time.increaseTo(c.eta);
+      await expect(fx.wallet.execute(c.id)).to.emit(fx.wallet, "AgentResumed");
+      expect((await fx.wallet.getAgent(agent))[1]).to.equal(AgentStatus.Active);
+    });
+  });
+
+  describe("owners and guardians", function () {
+    it("test_execute_addOwnerQueuedBeforeThatOwnersRemoval_refused", async function () {
+      const fx = await load();
+      const x = fx.outsider.address;
+      const a = await queue(fx, [self(fx, "addOwner", [x])]);
+      const b = await queue(fx, [self(fx, "addOwner", [x])]);
+      await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
+      await (await fx.wallet.execute(a.id)).wait();
+      // X's key is stolen; the owners remove X (after the admin delay).
+      const r = await queue(fx, [self(fx, "removeOwner", [x])]);
+      await networkHelpers.time.increaseTo(r.eta);
+      await (await fx.wallet.execute(r.id)).wait();
+      const removedAt = await latest(conn);
+      // The thief's try with the stale duplicate: refused, X stays out.
+      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, b.queuedAt, removedAt));
+      expect(await fx.wallet.isOwner(x)).to.equal(false);
+      // The passing side: the owners may add X back with a proposal queued after the removal.
+      const c = await queue(fx, [self(fx, "addOwner", [x])]);
+      await networkHelpers.time.increaseTo(c.eta);
+      await expect(fx.wallet.execute(c.id)).to.emit(fx.wallet, "OwnerAdded").withArgs(x);
+    });
+
+    it("test_execute_removeOwnerQueuedBeforeAnEarlierRemoval_refusedAfterTheReAdd", async function () {
+      const fx = await load();
+      const y = fx.owners[2].address;
+      // The removal of owner Y is queued twice; the first runs, the owners later add Y back.
+      const a = await queue(fx, [self(fx, "removeOwner", [y])]);
+      const b = await queue(fx, [self(fx, "removeOwner", [y])]);
+      await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
+      await (await fx.wallet.execute(a.id)).wait();
+      const removedAt = await latest(conn);
+      const c = await queue(fx, [self(fx, "addOwner", [y])]);
+      await networkHelpers.time.increaseTo(c.eta);
+      await (await fx.wallet.execute(c.id)).wait();
+      expect(await fx.wallet.isOwner(y)).to.equal(true);
+      // The stale duplicate can't remove the vetoer the owners chose to bring back.
+      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, b.queuedAt, removedAt));
+      expect(await fx.wallet.isOwner(y)).to.equal(true);
+    });
+
+    it("test_execute_addGuardianQueuedBeforeThatGuardiansRemoval_refused", async function () {
+      const fx = await load();
+      const g = fx.guardian.address;
+      // Proposed and approved while G is a guardian (its dry run fails, so it waits the admin delay), then G is
+      // removed.
+      const expiresAt = (await latest(conn)) + 86400n;
+      await (
+        await fx.wallet
+          .connect(fx.ownerSigners[0])
+          .propose([self(fx, "addGuardian", [g])], expiresAt)
+      ).wait();
+      const proposed = await fx.wallet.proposalCount();
+      const stale = {
+        ...(await queuedFrom(fx, await fx.wallet.connect(fx.ownerSigners[1]).approve(proposed))),
+        queuedAt: await latest(conn),
+      };
+      const r = await queue(fx, [self(fx, "removeGuardian", [g])]);
+      await networkHelpers.time.increaseTo(r.eta > stale.eta ? r.eta : stale.eta);
+      await (await fx.wallet.execute(r.id)).wait();
+      const removedAt = await latest(conn);
+      await expect(fx.wallet.connect(fx.stranger).execute(stale.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, stale.queuedAt, removedAt));
+      expect(await fx.wallet.isGuardian(g)).to.equal(false);
+      // The passing side: a guardian re-added by a proposal queued after its removal.
+      const c = await queue(fx, [self(fx, "addGuardian", [g])]);
+      await networkHelpers.time.increaseTo(c.eta);
+      await expect(fx.wallet.execute(c.id)).to.emit(fx.wallet, "GuardianAdded").withArgs(g);
+    });
+  });
+});
