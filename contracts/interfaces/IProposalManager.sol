@@ -60,10 +60,10 @@ interface IProposalManager {
     error ProposalNotReady(uint256 id, uint256 eta);
     /// @dev `vetoer` is the owner or guardian proposal `id` removes: it can't cancel its own removal.
     error ProposalVetoOfOwnRemoval(uint256 id, address vetoer);
-    /// @dev The executing proposal, queued at `queuedAt`, would undo a change made at `changedAt`, after it was
-    /// queued: a pause, an agent's suspension, or an owner's or guardian's removal. It was approved for a state
-    /// that is gone; the owners propose again if they still want it.
-    error ProposalOlderThanChange(uint256 queuedAt, uint256 changedAt);
+    /// @dev The executing proposal, created at `proposedAt`, would undo a change made at `changedAt`, after it
+    /// was created: a pause, an agent's suspension, or an address's removal from the owners or the guardians. It
+    /// was approved for a state that is gone; the owners propose again if they still want it.
+    error ProposalOlderThanChange(uint256 proposedAt, uint256 changedAt);
     /// @dev A batch must have between 1 and `max` calls.
     error ProposalInvalidCallCount(uint256 count, uint256 max);
     /// @dev Call `index` of a batch reverted; `reason` is its revert data.

@@ -27,7 +27,7 @@ abstract contract AgentManager is Timelock {
         mapping(address key => Session) sessions;
         mapping(address agent => address key) currentKey;
         mapping(address agent => AgentRules) rules;
-        // When each agent was last suspended: a proposal queued before that can't resume it.
+        // When each agent was last suspended: a proposal created before that can't resume it.
         mapping(address agent => uint256) suspendedAt;
     }
 

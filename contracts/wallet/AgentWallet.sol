@@ -164,17 +164,20 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         if (agent == address(0)) {
             // Each setter checks its delay, as needed now, against the time the proposal was queued. The
             // outer run's record is kept aside: an owners' batch may execute a proposal.
-            (uint256 mode, uint256 recorded, uint256 queuedAt) = (
+            (uint256 mode, uint256 recorded, uint256 queuedAt, uint256 proposedAt) = (
                 _tload(TL_MODE),
                 _tload(TL_DELAY),
-                _tload(TL_QUEUED_AT)
+                _tload(TL_QUEUED_AT),
+                _tload(TL_PROPOSED_AT)
             );
             _tstore(TL_MODE, MODE_PROPOSAL);
             _tstore(TL_QUEUED_AT, uint256(p.eta) - p.delay);
+            _tstore(TL_PROPOSED_AT, p.createdAt);
             _executeCalls(calls);
             _tstore(TL_MODE, mode);
             _tstore(TL_DELAY, recorded);
             _tstore(TL_QUEUED_AT, queuedAt);
+            _tstore(TL_PROPOSED_AT, proposedAt);
         } else {
             // An escalated payment is agent spending that the owners let pass `approvalAbove`: the pause, the
             // agent's status and validity, the recipient allowlist, call permissions, per-tx and window caps (its

@@ -14,8 +14,6 @@ abstract contract GuardianManager is OwnerManager {
     struct GuardianStorage {
         address[] guardians;
         mapping(address account => bool) isGuardian;
-        // When each address last stopped being a guardian: a proposal queued before that can't add or remove it.
-        mapping(address account => uint256) removedAt;
     }
 
     function _guardianStorage() internal pure returns (GuardianStorage storage $) {

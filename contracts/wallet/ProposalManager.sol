@@ -31,7 +31,7 @@ import {PROPOSAL_STORAGE} from "./StorageLayout.sol";
 /// too: when executed they are checked and counted against the agent's policy like any agent call, except
 /// that they may exceed `approvalAbove`.
 abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransient {
-    /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 bits.
+    /// @dev Slot 0: 160 + 48 + 32 + 8 = 248 bits; slot 1: 160 + 48 + 48 bits.
     struct Proposal {
         address proposer;
         uint48 expiresAt;
@@ -39,6 +39,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         IProposalManager.ProposalState state;
         address escalatedBy;
         uint48 eta;
+        uint48 createdAt; // what it may undo: only emergency responses made before (`_requireProposedAfter`)
         Call[] calls;
     }
 
@@ -248,6 +249,7 @@ abstract contract ProposalManager is PolicyEngine, EIP712, ReentrancyGuardTransi
         p.delay = uint32(delay);
         p.state = IProposalManager.ProposalState.Pending;
         p.escalatedBy = escalatedBy;
+        p.createdAt = uint48(block.timestamp);
         for (uint256 i = 0; i < calls.length; ++i) p.calls.push(calls[i]);
         emit IProposalManager.ProposalCreated(id, proposer, escalatedBy, calls, expiresAt, delay);
     }

@@ -60,17 +60,20 @@ abstract contract WalletBase is IWalletBase {
 
     /// @dev How the owners' batch now running is timed (transient, see `ITimelock`): none, an instant try
     /// or dry run (setters record the delay they need in TL_DELAY), or a queued proposal executing
-    /// (setters check their delay against TL_QUEUED_AT in place).
+    /// (setters check their delay against TL_QUEUED_AT in place; what would undo an emergency response checks
+    /// TL_PROPOSED_AT, see `_requireProposedAfter`).
     uint256 internal constant MODE_NONE = 0;
     uint256 internal constant MODE_TRY = 1;
     uint256 internal constant MODE_PROPOSAL = 2;
-    // keccak256("leash.transient.Timelock.mode"), ".delay", ".queuedAt"
+    // keccak256("leash.transient.Timelock.mode"), ".delay", ".queuedAt", ".proposedAt"
     bytes32 internal constant TL_MODE =
         0x448ff41ba865f05c3ceb895ebf8dc1331d1ce9c1a0b4d8a0b3bb7254a57c9e3e;
     bytes32 internal constant TL_DELAY =
         0x15ecb70eb974087c2a681020ec75e087a5fee69b35c488943906592e730ec275;
     bytes32 internal constant TL_QUEUED_AT =
         0x7486e6973140cadd2b5ce2220fd17d4753eac1c219dfa2e863ebcf6e4b31d67b;
+    bytes32 internal constant TL_PROPOSED_AT =
+        0xab81842bc99e5a5513232da4c6328c3c18aa1f9c7c3502c016ef1adc6da97e58;
 
     /// @dev The wallet itself, or its one-time setup (see `AgentWallet.initialize`). Deny by default: the
     /// change waits `adminDelay` unless the function decides its delay by effect (`onlySelfByEffect`).
@@ -106,14 +109,17 @@ abstract contract WalletBase is IWalletBase {
     }
 
     /// @notice Called by a function that undoes an emergency response (a pause, a suspension, a removal) made at
-    /// `changedAt`: in a queued proposal's run, refuses unless the proposal was queued after it. A proposal stays
+    /// `changedAt`: in a queued proposal's run, refuses unless the proposal was created after it. A proposal stays
     /// queued after a failed run and anyone may execute it, so without this a duplicate or pre-armed one would undo
-    /// a later pause, suspension or removal at once, with no owner deciding after it and no veto window.
-    function _requireQueuedAfter(uint256 changedAt) internal view {
+    /// a later pause, suspension or removal at once, with no owner deciding after it and no veto window. Creation,
+    /// not queueing: one owner can re-queue a proposal (revoke and re-approve) while the others' approvals, given
+    /// before the emergency, still count.
+    function _requireProposedAfter(uint256 changedAt) internal view {
         if (_tload(TL_MODE) != MODE_PROPOSAL) return;
-        uint256 queuedAt = _tload(TL_QUEUED_AT);
-        if (queuedAt <= changedAt)
-            revert IProposalManager.ProposalOlderThanChange(queuedAt, changedAt);
+        uint256 proposedAt = _tload(TL_PROPOSED_AT);
+        if (proposedAt <= changedAt) {
+            revert IProposalManager.ProposalOlderThanChange(proposedAt, changedAt);
+        }
     }
 
     function _tload(bytes32 slot) internal view returns (uint256 value) {

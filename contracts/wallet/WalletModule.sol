@@ -106,7 +106,7 @@ contract WalletModule is
 
     /// @inheritdoc IOwnerManager
     function addOwner(address owner) external onlySelf {
-        _requireQueuedAfter(_ownerStorage().removedAt[owner]);
+        _requireProposedAfter(_ownerStorage().removedAt[owner]);
         _addOwner(owner);
     }
 
@@ -114,7 +114,7 @@ contract WalletModule is
     function removeOwner(address owner) external onlySelf {
         OwnerStorage storage $ = _ownerStorage();
         if (!$.isOwner[owner]) revert OwnerNotFound(owner);
-        _requireQueuedAfter($.removedAt[owner]);
+        _requireProposedAfter($.removedAt[owner]);
         uint256 count = $.owners.length;
         // Removing an owner must never lower the threshold: that is a loosening and goes through
         // `changeThreshold` and its timelock first.
@@ -148,8 +148,8 @@ contract WalletModule is
     function unpause() external onlySelfByEffect {
         HotState storage $ = _hot();
         if (!$.paused) revert WalletNotPaused();
-        // Only a pause that began before the proposal was queued: a later one is a new emergency.
-        _requireQueuedAfter($.pausedAt);
+        // Only a pause that began before the proposal was created: a later one is a new emergency.
+        _requireProposedAfter($.pausedAt);
         uint256 earliest = uint256($.pausedAt) + $.minPauseDuration;
         uint256 delay = _adminDelay();
         bool trying = _tload(TL_MODE) == MODE_TRY;
@@ -163,7 +163,7 @@ contract WalletModule is
 
     /// @inheritdoc IGuardianManager
     function addGuardian(address guardian) external onlySelf {
-        _requireQueuedAfter(_guardianStorage().removedAt[guardian]);
+        _requireProposedAfter(_ownerStorage().removedAt[guardian]);
         _addGuardian(guardian);
     }
 
@@ -171,10 +171,11 @@ contract WalletModule is
     function removeGuardian(address guardian) external onlySelf {
         GuardianStorage storage $ = _guardianStorage();
         if (!$.isGuardian[guardian]) revert GuardianNotFound(guardian);
-        _requireQueuedAfter($.removedAt[guardian]);
+        OwnerStorage storage owners = _ownerStorage();
+        _requireProposedAfter(owners.removedAt[guardian]);
         _removeFrom($.guardians, guardian);
         $.isGuardian[guardian] = false;
-        $.removedAt[guardian] = block.timestamp;
+        owners.removedAt[guardian] = block.timestamp;
         // Its signed actions end here (a re-added guardian can't revive them).
         _newSignatureEpoch();
         emit GuardianRemoved(guardian);
@@ -307,7 +308,7 @@ contract WalletModule is
     function resumeAgent(address agent) external onlySelf {
         Session storage s = _sessionOf(agent);
         if (s.status != AgentStatus.Suspended) revert AgentInvalidStatus(agent, s.status);
-        _requireQueuedAfter(_agentStorage().suspendedAt[agent]);
+        _requireProposedAfter(_agentStorage().suspendedAt[agent]);
         s.status = AgentStatus.Active;
         emit AgentResumed(agent);
     }

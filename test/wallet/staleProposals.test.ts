@@ -19,15 +19,27 @@ const { networkHelpers } = conn;
 const load = () => networkHelpers.loadFixture(walletFixture);
 const loadAgent = () => networkHelpers.loadFixture(agentFixture);
 
-/** Owners queue `calls` (a loosening) and return the proposal with the time it was queued. */
+/** Owners queue `calls` (a loosening, created and queued by one signed batch) and return the proposal with the
+ * time it was created. */
 async function queue(fx: WalletFx, calls: Parameters<typeof signedExec>[2]) {
   const queued = await queuedFrom(fx, await signedExec(conn, fx, calls));
-  return { ...queued, queuedAt: await latest(conn) };
+  return { ...queued, proposedAt: await latest(conn) };
+}
+
+/** Owner 0 proposes `calls` on-chain (long expiry) and owner 1 approves: queued with the admin delay, even when
+ * its dry run fails now. */
+async function proposeAndApprove(fx: WalletFx, calls: Parameters<typeof signedExec>[2]) {
+  const expiresAt = (await latest(conn)) + 60n * 86400n;
+  await (await fx.wallet.connect(fx.ownerSigners[0]).propose(calls, expiresAt)).wait();
+  const proposedAt = await latest(conn);
+  const id = await fx.wallet.proposalCount();
+  const queued = await queuedFrom(fx, await fx.wallet.connect(fx.ownerSigners[1]).approve(id));
+  return { ...queued, proposedAt };
 }
 
 /** The revert data of a proposal's first call refused as older than the change it would undo. */
-function olderThanChange(fx: WalletFx, queuedAt: bigint, changedAt: bigint): string {
-  return fx.wallet.interface.encodeErrorResult("ProposalOlderThanChange", [queuedAt, changedAt]);
+function olderThanChange(fx: WalletFx, proposedAt: bigint, changedAt: bigint): string {
+  return fx.wallet.interface.encodeErrorResult("ProposalOlderThanChange", [proposedAt, changedAt]);
 }
 
 // Finding F-19 (attacker review, 2026-12-04): a queued proposal is not tied to the state it was approved in. A
@@ -53,7 +65,7 @@ describe("stale queued proposals", function () {
       await networkHelpers.time.increase(MIN_PAUSE);
       await expect(fx.wallet.connect(fx.stranger).execute(b.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.queuedAt, pausedAt));
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, pausedAt));
       expect(await fx.wallet.paused()).to.equal(true);
       expect((await fx.wallet.getProposal(b.id))[0]).to.equal(ProposalState.Queued);
       // The passing side: an unpause the owners queue during this pause lifts it after its delay.
@@ -66,21 +78,16 @@ describe("stale queued proposals", function () {
     it("test_execute_unpauseQueuedBeforeThePause_refused", async function () {
       const fx = await load();
       // A stolen quorum pre-arms an unpause while the wallet is not paused (queued with the admin delay).
-      const expiresAt = (await latest(conn)) + 86400n;
-      await (
-        await fx.wallet.connect(fx.ownerSigners[0]).propose([self(fx, "unpause", [])], expiresAt)
-      ).wait();
-      await (await fx.wallet.connect(fx.ownerSigners[1]).approve(1n)).wait();
-      const queuedAt = await latest(conn);
-      expect((await fx.wallet.getProposal(1n))[0]).to.equal(ProposalState.Queued);
+      const armed = await proposeAndApprove(fx, [self(fx, "unpause", [])]);
+      expect((await fx.wallet.getProposal(armed.id))[0]).to.equal(ProposalState.Queued);
       await networkHelpers.time.increase(ADMIN_DELAY + 3600n);
       // The guardian pauses in one transaction; the pre-armed unpause can't end it.
       await (await fx.wallet.connect(fx.guardian).pause()).wait();
       const pausedAt = await latest(conn);
       await networkHelpers.time.increase(MIN_PAUSE);
-      await expect(fx.wallet.connect(fx.stranger).execute(1n))
+      await expect(fx.wallet.connect(fx.stranger).execute(armed.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, queuedAt, pausedAt));
+        .withArgs(0n, olderThanChange(fx, armed.proposedAt, pausedAt));
       expect(await fx.wallet.paused()).to.equal(true);
     });
   });
@@ -100,7 +107,7 @@ describe("stale queued proposals", function () {
       const suspendedAt = await latest(conn);
       await expect(fx.wallet.connect(fx.stranger).execute(b.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.queuedAt, suspendedAt));
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, suspendedAt));
       expect((await fx.wallet.getAgent(agent))[1]).to.equal(AgentStatus.Suspended);
       // The passing side: a resume queued after this suspension runs after its delay.
       const c = await queue(fx, [self(fx, "resumeAgent", [agent])]);
@@ -126,7 +133,7 @@ describe("stale queued proposals", function () {
       // The thief's try with the stale duplicate: refused, X stays out.
       await expect(fx.wallet.connect(fx.stranger).execute(b.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.queuedAt, removedAt));
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, removedAt));
       expect(await fx.wallet.isOwner(x)).to.equal(false);
       // The passing side: the owners may add X back with a proposal queued after the removal.
       const c = await queue(fx, [self(fx, "addOwner", [x])]);
@@ -150,7 +157,7 @@ describe("stale queued proposals", function () {
       // The stale duplicate can't remove the vetoer the owners chose to bring back.
       await expect(fx.wallet.connect(fx.stranger).execute(b.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.queuedAt, removedAt));
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, removedAt));
       expect(await fx.wallet.isOwner(y)).to.equal(true);
     });
 
@@ -159,29 +166,117 @@ describe("stale queued proposals", function () {
       const g = fx.guardian.address;
       // Proposed and approved while G is a guardian (its dry run fails, so it waits the admin delay), then G is
       // removed.
-      const expiresAt = (await latest(conn)) + 86400n;
-      await (
-        await fx.wallet
-          .connect(fx.ownerSigners[0])
-          .propose([self(fx, "addGuardian", [g])], expiresAt)
-      ).wait();
-      const proposed = await fx.wallet.proposalCount();
-      const stale = {
-        ...(await queuedFrom(fx, await fx.wallet.connect(fx.ownerSigners[1]).approve(proposed))),
-        queuedAt: await latest(conn),
-      };
+      const stale = await proposeAndApprove(fx, [self(fx, "addGuardian", [g])]);
       const r = await queue(fx, [self(fx, "removeGuardian", [g])]);
       await networkHelpers.time.increaseTo(r.eta > stale.eta ? r.eta : stale.eta);
       await (await fx.wallet.execute(r.id)).wait();
       const removedAt = await latest(conn);
       await expect(fx.wallet.connect(fx.stranger).execute(stale.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, stale.queuedAt, removedAt));
+        .withArgs(0n, olderThanChange(fx, stale.proposedAt, removedAt));
       expect(await fx.wallet.isGuardian(g)).to.equal(false);
       // The passing side: a guardian re-added by a proposal queued after its removal.
       const c = await queue(fx, [self(fx, "addGuardian", [g])]);
       await networkHelpers.time.increaseTo(c.eta);
       await expect(fx.wallet.execute(c.id)).to.emit(fx.wallet, "GuardianAdded").withArgs(g);
+    });
+  });
+
+  // A second attacker review, of the fix itself (2026-12-04), found three ways around its first version.
+  describe("what the first version of the fix missed", function () {
+    it("test_execute_refreshedByOneOwner_revokeAndReapprove_stillRefused", async function () {
+      const fx = await load();
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const a = await queue(fx, [self(fx, "unpause", [])]);
+      const b = await proposeAndApprove(fx, [self(fx, "unpause", [])]);
+      await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
+      await (await fx.wallet.execute(a.id)).wait();
+      await networkHelpers.time.increase(5n * 86400n);
+      await (await fx.wallet.connect(fx.guardian).pause()).wait();
+      const pausedAt = await latest(conn);
+      // One owner alone re-queues the duplicate (the other's approval, given in pause #1, still counts)...
+      const lone = fx.ownerSigners[0];
+      await (await fx.wallet.connect(lone).revokeApproval(b.id)).wait();
+      const requeued = await queuedFrom(fx, await fx.wallet.connect(lone).approve(b.id));
+      await networkHelpers.time.increaseTo(requeued.eta);
+      // ...but what it may undo is decided by when it was created.
+      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, pausedAt));
+      expect(await fx.wallet.paused()).to.equal(true);
+    });
+
+    it("test_execute_removedGuardianCantComeBackAsAnOwner_norARemovedOwnerAsAGuardian", async function () {
+      const fx = await load();
+      const g = fx.guardian.address;
+      const x = fx.owners[2].address;
+      // Created while each still holds its role; each removal runs first.
+      const removeG = await queue(fx, [self(fx, "removeGuardian", [g])]);
+      const removeX = await queue(fx, [self(fx, "removeOwner", [x])]);
+      await networkHelpers.time.increase(60n);
+      const promoteG = await queue(fx, [self(fx, "addOwner", [g])]);
+      const guardX = await proposeAndApprove(fx, [self(fx, "addGuardian", [x])]);
+      await networkHelpers.time.increaseTo(removeX.eta);
+      await (await fx.wallet.execute(removeG.id)).wait();
+      const gRemovedAt = await latest(conn);
+      await (await fx.wallet.execute(removeX.id)).wait();
+      const xRemovedAt = await latest(conn);
+      await networkHelpers.time.increaseTo(promoteG.eta > guardX.eta ? promoteG.eta : guardX.eta);
+      // G itself runs its promotion, X's thief the guardian role: both refused (an owner is a guardian too, so one
+      // removal record serves both roles).
+      await expect(fx.wallet.connect(fx.guardian).execute(promoteG.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, promoteG.proposedAt, gRemovedAt));
+      await expect(fx.wallet.connect(fx.ownerSigners[2]).execute(guardX.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, guardX.proposedAt, xRemovedAt));
+      expect(await fx.wallet.isGuardian(g)).to.equal(false);
+      expect(await fx.wallet.isGuardian(x)).to.equal(false);
+    });
+
+    it("test_execute_removeAndReAddInOneBatch_refused", async function () {
+      // Documented (docs/error-fixes.json): re-adding an address removed earlier in the same run would undo that
+      // removal; to end an owner's old signatures, remove it, then add it back with a new proposal.
+      const fx = await load();
+      const y = fx.owners[2].address;
+      const p = await queue(fx, [self(fx, "removeOwner", [y]), self(fx, "addOwner", [y])]);
+      const runAt = p.eta + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(runAt);
+      await expect(fx.wallet.execute(p.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(1n, olderThanChange(fx, p.proposedAt, runAt));
+      expect(await fx.wallet.isOwner(y)).to.equal(true);
+    });
+
+    it("test_rescue_aHostileGuardianCanVoidAResumeInTheRescue_notTheRemovalAlone", async function () {
+      // A-6's bound with this fix: a hostile guardian that runs an earlier queued undo itself (anyone may) and
+      // suspends again voids a rescue that also resumes; a rescue that only removes it can't be voided.
+      const fx = await loadAgent();
+      const agent = fx.agentKey.address;
+      const g = fx.guardian.address;
+      await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
+      const plain = await queue(fx, [self(fx, "resumeAgent", [agent])]);
+      await networkHelpers.time.increase(600n);
+      const rescue = await queue(fx, [
+        self(fx, "removeGuardian", [g]),
+        self(fx, "resumeAgent", [agent]),
+      ]);
+      const removalOnly = await queue(fx, [self(fx, "removeGuardian", [g])]);
+      await networkHelpers.time.increaseTo(plain.eta);
+      await (await fx.wallet.connect(fx.guardian).execute(plain.id)).wait();
+      await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
+      const suspendedAt = await latest(conn);
+      await networkHelpers.time.increaseTo(removalOnly.eta);
+      await expect(fx.wallet.execute(rescue.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(1n, olderThanChange(fx, rescue.proposedAt, suspendedAt));
+      await expect(fx.wallet.connect(fx.guardian).cancel(removalOnly.id))
+        .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
+        .withArgs(removalOnly.id, g);
+      await expect(fx.wallet.execute(removalOnly.id))
+        .to.emit(fx.wallet, "GuardianRemoved")
+        .withArgs(g);
+      expect(await fx.wallet.isGuardian(g)).to.equal(false);
     });
   });
 });
