@@ -25,9 +25,9 @@ abstract contract OwnerManager is WalletBase {
         // epoch it was made in and counts only in that epoch: a signature made before a removal never counts
         // again, not even when the same address is re-added.
         uint256 signatureEpoch;
-        // When each address last stopped being an owner or a guardian (one record for both roles: an owner is a
-        // guardian too): a proposal created before that can't make it either again, nor remove it again.
-        mapping(address account => uint256) removedAt;
+        // When each address last became or stopped being an owner or a guardian after setup (one record for both
+        // roles: an owner is a guardian too): a proposal created before that can't add or remove it.
+        mapping(address account => uint256) memberChangedAt;
     }
 
     function _ownerStorage() internal pure returns (OwnerStorage storage $) {

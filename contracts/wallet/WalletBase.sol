@@ -108,16 +108,17 @@ abstract contract WalletBase is IWalletBase {
         }
     }
 
-    /// @notice Called by a function that undoes an emergency response (a pause, a suspension, a removal) made at
-    /// `changedAt`: in a queued proposal's run, refuses unless the proposal was created after it. A proposal stays
+    /// @notice Called by a function that undoes an emergency response (a pause, a suspension, a membership change)
+    /// made at `changedAt`: in a queued proposal's run, refuses a proposal created before it. A proposal stays
     /// queued after a failed run and anyone may execute it, so without this a duplicate or pre-armed one would undo
     /// a later pause, suspension or removal at once, with no owner deciding after it and no veto window. Creation,
     /// not queueing: one owner can re-queue a proposal (revoke and re-approve) while the others' approvals, given
-    /// before the emergency, still count.
+    /// before the emergency, still count. One created in the same second as the change passes: it still waits its
+    /// whole delay after the change (it can't be queued before it is created), so the veto window is there.
     function _requireProposedAfter(uint256 changedAt) internal view {
         if (_tload(TL_MODE) != MODE_PROPOSAL) return;
         uint256 proposedAt = _tload(TL_PROPOSED_AT);
-        if (proposedAt <= changedAt) {
+        if (proposedAt < changedAt) {
             revert IProposalManager.ProposalOlderThanChange(proposedAt, changedAt);
         }
     }

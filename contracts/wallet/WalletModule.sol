@@ -106,15 +106,17 @@ contract WalletModule is
 
     /// @inheritdoc IOwnerManager
     function addOwner(address owner) external onlySelf {
-        _requireProposedAfter(_ownerStorage().removedAt[owner]);
+        OwnerStorage storage $ = _ownerStorage();
+        _requireProposedAfter($.memberChangedAt[owner]);
         _addOwner(owner);
+        $.memberChangedAt[owner] = block.timestamp;
     }
 
     /// @inheritdoc IOwnerManager
     function removeOwner(address owner) external onlySelf {
         OwnerStorage storage $ = _ownerStorage();
         if (!$.isOwner[owner]) revert OwnerNotFound(owner);
-        _requireProposedAfter($.removedAt[owner]);
+        _requireProposedAfter($.memberChangedAt[owner]);
         uint256 count = $.owners.length;
         // Removing an owner must never lower the threshold: that is a loosening and goes through
         // `changeThreshold` and its timelock first.
@@ -123,7 +125,7 @@ contract WalletModule is
         $.isOwner[owner] = false;
         // Its approvals end here, for good: a re-added address gets a new epoch.
         $.epochOf[owner] = 0;
-        $.removedAt[owner] = block.timestamp;
+        $.memberChangedAt[owner] = block.timestamp;
         // And its signatures: every one made so far names an epoch that has just ended.
         _newSignatureEpoch();
         emit OwnerRemoved(owner);
@@ -163,8 +165,10 @@ contract WalletModule is
 
     /// @inheritdoc IGuardianManager
     function addGuardian(address guardian) external onlySelf {
-        _requireProposedAfter(_ownerStorage().removedAt[guardian]);
+        OwnerStorage storage owners = _ownerStorage();
+        _requireProposedAfter(owners.memberChangedAt[guardian]);
         _addGuardian(guardian);
+        owners.memberChangedAt[guardian] = block.timestamp;
     }
 
     /// @inheritdoc IGuardianManager
@@ -172,10 +176,10 @@ contract WalletModule is
         GuardianStorage storage $ = _guardianStorage();
         if (!$.isGuardian[guardian]) revert GuardianNotFound(guardian);
         OwnerStorage storage owners = _ownerStorage();
-        _requireProposedAfter(owners.removedAt[guardian]);
+        _requireProposedAfter(owners.memberChangedAt[guardian]);
         _removeFrom($.guardians, guardian);
         $.isGuardian[guardian] = false;
-        owners.removedAt[guardian] = block.timestamp;
+        owners.memberChangedAt[guardian] = block.timestamp;
         // Its signed actions end here (a re-added guardian can't revive them).
         _newSignatureEpoch();
         emit GuardianRemoved(guardian);

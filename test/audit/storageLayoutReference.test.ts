@@ -34,6 +34,7 @@ describe("Storage layout against the released reference (audits/storage-layout.r
       "epochs",
       "epochOf",
       "signatureEpoch",
+      "memberChangedAt",
     ]);
   });
 

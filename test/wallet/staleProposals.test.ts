@@ -90,6 +90,26 @@ describe("stale queued proposals", function () {
         .withArgs(0n, olderThanChange(fx, armed.proposedAt, pausedAt));
       expect(await fx.wallet.paused()).to.equal(true);
     });
+    it("test_execute_unpauseProposedInThePausesBlock_runsAfterItsWholeDelay", async function () {
+      // Same timestamp (one block here; consecutive blocks on some nodes): the proposal is not older than the
+      // pause, and it can't run before a whole admin delay after it, so the veto window is there.
+      const fx = await load();
+      await conn.provider.request({ method: "evm_setAutomine", params: [false] });
+      try {
+        const paused = await fx.wallet.connect(fx.guardian).pause();
+        const proposed = await signedExec(conn, fx, [self(fx, "unpause", [])]);
+        await conn.provider.request({ method: "evm_mine", params: [] });
+        await paused.wait();
+        const { id, eta } = await queuedFrom(fx, proposed);
+        const pausedAt = await latest(conn);
+        expect(eta - pausedAt).to.be.greaterThanOrEqual(ADMIN_DELAY);
+        await conn.provider.request({ method: "evm_setAutomine", params: [true] });
+        await networkHelpers.time.increaseTo(eta);
+        await expect(fx.wallet.connect(fx.stranger).execute(id)).to.emit(fx.wallet, "Unpaused");
+      } finally {
+        await conn.provider.request({ method: "evm_setAutomine", params: [true] });
+      }
+    });
   });
 
   describe("resumeAgent", function () {
@@ -149,15 +169,16 @@ describe("stale queued proposals", function () {
       const b = await queue(fx, [self(fx, "removeOwner", [y])]);
       await networkHelpers.time.increaseTo(a.eta > b.eta ? a.eta : b.eta);
       await (await fx.wallet.execute(a.id)).wait();
-      const removedAt = await latest(conn);
       const c = await queue(fx, [self(fx, "addOwner", [y])]);
       await networkHelpers.time.increaseTo(c.eta);
       await (await fx.wallet.execute(c.id)).wait();
+      const readdedAt = await latest(conn);
       expect(await fx.wallet.isOwner(y)).to.equal(true);
-      // The stale duplicate can't remove the vetoer the owners chose to bring back.
+      // The stale duplicate can't remove the vetoer the owners chose to bring back (the re-add is the latest
+      // change of Y's membership).
       await expect(fx.wallet.connect(fx.stranger).execute(b.id))
         .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, removedAt));
+        .withArgs(0n, olderThanChange(fx, b.proposedAt, readdedAt));
       expect(await fx.wallet.isOwner(y)).to.equal(true);
     });
 
@@ -232,6 +253,26 @@ describe("stale queued proposals", function () {
         .withArgs(0n, olderThanChange(fx, guardX.proposedAt, xRemovedAt));
       expect(await fx.wallet.isGuardian(g)).to.equal(false);
       expect(await fx.wallet.isGuardian(x)).to.equal(false);
+    });
+
+    it("test_execute_removalProposedBeforeTheAddressWasAdded_refused", async function () {
+      // A removal proposed in advance (it waits the admin delay although its dry run fails now) can't remove a
+      // vetoer the owners add later: the add is the later change.
+      const fx = await load();
+      const z = fx.outsider.address;
+      const armed = await proposeAndApprove(fx, [self(fx, "removeOwner", [z])]);
+      const add = await queue(fx, [self(fx, "addOwner", [z])]);
+      await networkHelpers.time.increaseTo(add.eta > armed.eta ? add.eta : armed.eta);
+      await (await fx.wallet.execute(add.id)).wait();
+      const addedAt = await latest(conn);
+      await expect(fx.wallet.connect(fx.stranger).execute(armed.id))
+        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+        .withArgs(0n, olderThanChange(fx, armed.proposedAt, addedAt));
+      expect(await fx.wallet.isOwner(z)).to.equal(true);
+      // The passing side: a removal proposed after the add runs after its delay.
+      const remove = await queue(fx, [self(fx, "removeOwner", [z])]);
+      await networkHelpers.time.increaseTo(remove.eta);
+      await expect(fx.wallet.execute(remove.id)).to.emit(fx.wallet, "OwnerRemoved").withArgs(z);
     });
 
     it("test_execute_removeAndReAddInOneBatch_refused", async function () {
