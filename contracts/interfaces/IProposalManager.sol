@@ -61,8 +61,8 @@ interface IProposalManager {
     /// @dev `vetoer` is the owner or guardian proposal `id` removes: it can't cancel its own removal.
     error ProposalVetoOfOwnRemoval(uint256 id, address vetoer);
     /// @dev The executing proposal, created at `proposedAt`, would undo a change made at `changedAt`, after it
-    /// was created: a pause, an agent's suspension, or an address's removal from the owners or the guardians. It
-    /// was approved for a state that is gone; the owners propose again if they still want it.
+    /// was created: a pause, an agent's suspension, or an address becoming or ceasing to be an owner or a
+    /// guardian. It was approved for a state that is gone; the owners propose again if they still want it.
     error ProposalOlderThanChange(uint256 proposedAt, uint256 changedAt);
     /// @dev A batch must have between 1 and `max` calls.
     error ProposalInvalidCallCount(uint256 count, uint256 max);

@@ -162,8 +162,9 @@ contract AgentWallet is IAgentWalletCore, ProposalManager, Initializable, UUPSUp
         Call[] memory calls = p.calls;
         address agent = p.escalatedBy;
         if (agent == address(0)) {
-            // Each setter checks its delay, as needed now, against the time the proposal was queued. The
-            // outer run's record is kept aside: an owners' batch may execute a proposal.
+            // Each setter checks its delay, as needed now, against the time the proposal was queued, and what
+            // would undo an emergency response checks when it was created. The outer run's record is kept aside:
+            // an owners' batch may execute a proposal.
             (uint256 mode, uint256 recorded, uint256 queuedAt, uint256 proposedAt) = (
                 _tload(TL_MODE),
                 _tload(TL_DELAY),
