@@ -14,6 +14,7 @@ import {
   limits,
   nativePay,
   ownersRun,
+  rules,
   selfCall,
   spentOf,
   tokenPay,
@@ -325,5 +326,42 @@ describe("Policy: escalation of payments above approvalAbove", function () {
     expect((await world.wallet.getProposal(id))[0]).to.equal(BigInt(State.Queued));
     await (await world.wallet.execute(id)).wait();
     expect(await spentOf(world, a.address, NATIVE)).to.deep.equal([150n, 150n, 150n]);
+  });
+});
+
+// An attacker review (2026-12-04) noted that the code's comment claimed every other rule applies to an approved
+// escalation; the hour and weekday masks and the velocity limits don't (they pace the agent's own operations, and
+// anyone may run the owners' decision within the grace period). The comment now says so; this pins it.
+const pacedAgentFixture = isolatedFixture(async function pacedAgentFixture(conn: Connection) {
+  const world = await deployPolicyWorld(conn);
+  const [a] = world.agents;
+  const r0 = world.recipients[0];
+  await addAgent(world, a.address, {
+    rules: rules({ allowedHours: 1 << 10, maxOpsPerDay: 1 }), // only the 10:00 hour, one op a day
+    assets: [[NATIVE, LIMITS]],
+    recipients: [r0],
+  });
+  for (const o of world.owners) await world.networkHelpers.setBalance(o.address, parseEther("1"));
+  return { world, a, r0 };
+});
+
+describe("Policy: an approved escalation and the agent's pacing rules", function () {
+  it("test_execute_approvedEscalation_runsOutsideTheAgentsHoursAndVelocity_withinItsCaps", async function () {
+    const { world, a, r0 } = await pacedAgentFixture();
+    // 10:00: the agent's one op of the day escalates a payment of 150 with 14 of 10 riding along.
+    const calls = [nativePay(r0, 150n), ...Array.from({ length: 14 }, () => nativePay(r0, 10n))];
+    const res = await agentOp(world, a, calls, { at: T });
+    const id = requested(world, res)[0].args[0] as bigint;
+    await approveByOwners(world, id);
+    // 23:00: the agent's own op is refused by the hour mask (and would be by ops per day)...
+    expectOpError(
+      await agentOp(world, a, [nativePay(r0, 1n)], { at: T + 13n * 3600n }),
+      "PolicyOutsideAllowedHours",
+    );
+    // ...while anyone may run the owners' decision then, counted against the caps like any payment.
+    const before = await world.ethers.provider.getBalance(r0);
+    await (await world.wallet.connect(world.stranger).execute(id)).wait();
+    expect((await world.ethers.provider.getBalance(r0)) - before).to.equal(290n);
+    expect(await spentOf(world, a.address, NATIVE)).to.deep.equal([290n, 290n, 290n]);
   });
 });

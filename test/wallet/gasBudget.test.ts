@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { Wallet } from "ethers";
-import { NATIVE } from "../helpers/fixtures.js";
+import { NATIVE, signAgentOp } from "../helpers/fixtures.js";
 import {
   ADMIN_DELAY,
   addAgent,
@@ -62,6 +62,27 @@ async function greedyOp(fx: Awaited<ReturnType<typeof greedyAgentFixture>>): Pro
   const op = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 0n)], GREEDY);
   try {
     await (await fx.entryPoint.connect(fx.thief).handleOps([op], fx.thief.address)).wait();
+    return true;
+  } catch (e) {
+    expect(String(e)).to.contain("AA24 signature error");
+    return false;
+  }
+}
+
+/** `n` greedy zero-value ops with consecutive nonces in ONE handleOps the thief sends; whether validation let
+ * them in (one op over the budget fails the whole bundle). */
+async function greedyBundle(
+  fx: Awaited<ReturnType<typeof greedyAgentFixture>>,
+  n: number,
+): Promise<boolean> {
+  const first = await agentOp(fx, fx.agentKey, [pay(fx.recipient.address, 0n)], GREEDY);
+  const ops = [first];
+  for (let i = 1; i < n; i++) {
+    const next = { ...first, nonce: first.nonce + BigInt(i), signature: "0x" };
+    ops.push(await signAgentOp(fx.entryPoint, next, fx.agentKey));
+  }
+  try {
+    await (await fx.entryPoint.connect(fx.thief).handleOps(ops, fx.thief.address)).wait();
     return true;
   } catch (e) {
     expect(String(e)).to.contain("AA24 signature error");
@@ -214,6 +235,32 @@ describe("gas budget: a stolen agent key acting as its own bundler (class 1)", f
     ).wait();
     expect(await fx.wallet.maxLoss(fx.agentKey.address, NATIVE)).to.equal(0n);
     expect(await greedyOp(fx)).to.equal(false);
+  });
+
+  // An attacker review (2026-12-04) probed the refill: a bundle validated on the day's leftover budget and run
+  // after midnight has its charges wiped by the refill its first execution makes. The bound still holds exactly.
+  it("test_handleOps_newDayBundleValidatedOnYesterdaysBudget_lossExactlyMaxLoss", async function () {
+    const fx = await loadGreedy();
+    // Day 0: one op (refills on execution), then one more: 0.1 of 0.3 spent, 0.2 left.
+    expect(await greedyBundle(fx, 1)).to.equal(true);
+    expect(await greedyBundle(fx, 1)).to.equal(true);
+    expect((await fx.wallet.gasBudget(fx.agentKey.address))[0]).to.equal(OP_COST);
+    const now = BigInt(await networkHelpers.time.latest());
+    await networkHelpers.time.increaseTo(now - (now % 86_400n) + 86_400n + 60n);
+    const promised = await fx.wallet.maxLoss(fx.agentKey.address, NATIVE);
+    expect(promised).to.equal(2n * OP_COST + GAS_PER_DAY); // 0.2 left + one refill
+    const before = await funds(fx);
+    // Validated on the stale budget: three ops in one bundle exceed it (0.1 + 0.3 > 0.3), two fit.
+    expect(await greedyBundle(fx, 3)).to.equal(false);
+    expect(await greedyBundle(fx, 2)).to.equal(true);
+    // The first execution refilled: both charges of that bundle are gone...
+    expect((await fx.wallet.gasBudget(fx.agentKey.address))[0]).to.equal(0n);
+    let accepted = 2;
+    while (await greedyBundle(fx, 1)) accepted++;
+    // ...and still the thief got exactly what maxLoss promised, no more.
+    expect(BigInt(accepted) * OP_COST).to.equal(promised);
+    const loss = before - (await funds(fx));
+    expect(loss <= promised, `loss ${loss} > maxLoss ${promised}`).to.equal(true);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   signedExec,
   walletFixture,
 } from "../helpers/wallet.js";
+import type { Signer } from "ethers";
 import type { Conn, WalletFx } from "../helpers/wallet.js";
 
 const conn: Conn = await network.create();
@@ -42,6 +43,21 @@ function olderThanChange(fx: WalletFx, proposedAt: bigint, changedAt: bigint): s
   return fx.wallet.interface.encodeErrorResult("ProposalOlderThanChange", [proposedAt, changedAt]);
 }
 
+/** `by`'s `execute(id)` is refused: call `index` of the proposal (created at `proposedAt`) would undo a change
+ * made at `changedAt`. */
+async function expectStale(
+  fx: WalletFx,
+  by: Signer,
+  id: bigint,
+  proposedAt: bigint,
+  changedAt: bigint,
+  index = 0n,
+) {
+  await expect(fx.wallet.connect(by).execute(id))
+    .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
+    .withArgs(index, olderThanChange(fx, proposedAt, changedAt));
+}
+
 // Finding F-19 (attacker review, 2026-12-04): a queued proposal is not tied to the state it was approved in. A
 // failed `execute` reverts and leaves it Queued until its grace period ends, and anyone may execute it: a duplicate
 // or pre-armed `unpause`, `resumeAgent` or owner/guardian change could undo a later pause, suspension or removal at
@@ -63,9 +79,7 @@ describe("stale queued proposals", function () {
       await (await fx.wallet.connect(fx.guardian).pause()).wait();
       const pausedAt = await latest(conn);
       await networkHelpers.time.increase(MIN_PAUSE);
-      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, pausedAt));
+      await expectStale(fx, fx.stranger, b.id, b.proposedAt, pausedAt);
       expect(await fx.wallet.paused()).to.equal(true);
       expect((await fx.wallet.getProposal(b.id))[0]).to.equal(ProposalState.Queued);
       // The passing side: an unpause the owners queue during this pause lifts it after its delay.
@@ -85,9 +99,7 @@ describe("stale queued proposals", function () {
       await (await fx.wallet.connect(fx.guardian).pause()).wait();
       const pausedAt = await latest(conn);
       await networkHelpers.time.increase(MIN_PAUSE);
-      await expect(fx.wallet.connect(fx.stranger).execute(armed.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, armed.proposedAt, pausedAt));
+      await expectStale(fx, fx.stranger, armed.id, armed.proposedAt, pausedAt);
       expect(await fx.wallet.paused()).to.equal(true);
     });
     it("test_execute_unpauseProposedInThePausesBlock_runsAfterItsWholeDelay", async function () {
@@ -125,9 +137,7 @@ describe("stale queued proposals", function () {
       await networkHelpers.time.increase(3n * 86400n);
       await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
       const suspendedAt = await latest(conn);
-      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, suspendedAt));
+      await expectStale(fx, fx.stranger, b.id, b.proposedAt, suspendedAt);
       expect((await fx.wallet.getAgent(agent))[1]).to.equal(AgentStatus.Suspended);
       // The passing side: a resume queued after this suspension runs after its delay.
       const c = await queue(fx, [self(fx, "resumeAgent", [agent])]);
@@ -151,9 +161,7 @@ describe("stale queued proposals", function () {
       await (await fx.wallet.execute(r.id)).wait();
       const removedAt = await latest(conn);
       // The thief's try with the stale duplicate: refused, X stays out.
-      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, removedAt));
+      await expectStale(fx, fx.stranger, b.id, b.proposedAt, removedAt);
       expect(await fx.wallet.isOwner(x)).to.equal(false);
       // The passing side: the owners may add X back with a proposal queued after the removal.
       const c = await queue(fx, [self(fx, "addOwner", [x])]);
@@ -176,9 +184,7 @@ describe("stale queued proposals", function () {
       expect(await fx.wallet.isOwner(y)).to.equal(true);
       // The stale duplicate can't remove the vetoer the owners chose to bring back (the re-add is the latest
       // change of Y's membership).
-      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, readdedAt));
+      await expectStale(fx, fx.stranger, b.id, b.proposedAt, readdedAt);
       expect(await fx.wallet.isOwner(y)).to.equal(true);
     });
 
@@ -192,9 +198,7 @@ describe("stale queued proposals", function () {
       await networkHelpers.time.increaseTo(r.eta > stale.eta ? r.eta : stale.eta);
       await (await fx.wallet.execute(r.id)).wait();
       const removedAt = await latest(conn);
-      await expect(fx.wallet.connect(fx.stranger).execute(stale.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, stale.proposedAt, removedAt));
+      await expectStale(fx, fx.stranger, stale.id, stale.proposedAt, removedAt);
       expect(await fx.wallet.isGuardian(g)).to.equal(false);
       // The passing side: a guardian re-added by a proposal queued after its removal.
       const c = await queue(fx, [self(fx, "addGuardian", [g])]);
@@ -221,9 +225,7 @@ describe("stale queued proposals", function () {
       const requeued = await queuedFrom(fx, await fx.wallet.connect(lone).approve(b.id));
       await networkHelpers.time.increaseTo(requeued.eta);
       // ...but what it may undo is decided by when it was created.
-      await expect(fx.wallet.connect(fx.stranger).execute(b.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, b.proposedAt, pausedAt));
+      await expectStale(fx, fx.stranger, b.id, b.proposedAt, pausedAt);
       expect(await fx.wallet.paused()).to.equal(true);
     });
 
@@ -245,12 +247,8 @@ describe("stale queued proposals", function () {
       await networkHelpers.time.increaseTo(promoteG.eta > guardX.eta ? promoteG.eta : guardX.eta);
       // G itself runs its promotion, X's thief the guardian role: both refused (an owner is a guardian too, so one
       // removal record serves both roles).
-      await expect(fx.wallet.connect(fx.guardian).execute(promoteG.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, promoteG.proposedAt, gRemovedAt));
-      await expect(fx.wallet.connect(fx.ownerSigners[2]).execute(guardX.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, guardX.proposedAt, xRemovedAt));
+      await expectStale(fx, fx.guardian, promoteG.id, promoteG.proposedAt, gRemovedAt);
+      await expectStale(fx, fx.ownerSigners[2], guardX.id, guardX.proposedAt, xRemovedAt);
       expect(await fx.wallet.isGuardian(g)).to.equal(false);
       expect(await fx.wallet.isGuardian(x)).to.equal(false);
     });
@@ -265,9 +263,7 @@ describe("stale queued proposals", function () {
       await networkHelpers.time.increaseTo(add.eta > armed.eta ? add.eta : armed.eta);
       await (await fx.wallet.execute(add.id)).wait();
       const addedAt = await latest(conn);
-      await expect(fx.wallet.connect(fx.stranger).execute(armed.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(0n, olderThanChange(fx, armed.proposedAt, addedAt));
+      await expectStale(fx, fx.stranger, armed.id, armed.proposedAt, addedAt);
       expect(await fx.wallet.isOwner(z)).to.equal(true);
       // The passing side: a removal proposed after the add runs after its delay.
       const remove = await queue(fx, [self(fx, "removeOwner", [z])]);
@@ -283,9 +279,7 @@ describe("stale queued proposals", function () {
       const p = await queue(fx, [self(fx, "removeOwner", [y]), self(fx, "addOwner", [y])]);
       const runAt = p.eta + 1n;
       await networkHelpers.time.setNextBlockTimestamp(runAt);
-      await expect(fx.wallet.execute(p.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(1n, olderThanChange(fx, p.proposedAt, runAt));
+      await expectStale(fx, fx.stranger, p.id, p.proposedAt, runAt, 1n);
       expect(await fx.wallet.isOwner(y)).to.equal(true);
     });
 
@@ -308,9 +302,7 @@ describe("stale queued proposals", function () {
       await (await fx.wallet.connect(fx.guardian).suspendAgent(agent)).wait();
       const suspendedAt = await latest(conn);
       await networkHelpers.time.increaseTo(removalOnly.eta);
-      await expect(fx.wallet.execute(rescue.id))
-        .to.be.revertedWithCustomError(fx.wallet, "WalletCallFailed")
-        .withArgs(1n, olderThanChange(fx, rescue.proposedAt, suspendedAt));
+      await expectStale(fx, fx.stranger, rescue.id, rescue.proposedAt, suspendedAt, 1n);
       await expect(fx.wallet.connect(fx.guardian).cancel(removalOnly.id))
         .to.be.revertedWithCustomError(fx.wallet, "ProposalVetoOfOwnRemoval")
         .withArgs(removalOnly.id, g);
