@@ -38,7 +38,7 @@ async function proposeAndApprove(fx: WalletFx, calls: Parameters<typeof signedEx
   return { ...queued, proposedAt };
 }
 
-/** The revert data of a proposal's first call refused as older than the change it would undo. */
+/** The revert data of a proposal's call refused as older than the change it would undo. */
 function olderThanChange(fx: WalletFx, proposedAt: bigint, changedAt: bigint): string {
   return fx.wallet.interface.encodeErrorResult("ProposalOlderThanChange", [proposedAt, changedAt]);
 }
@@ -62,7 +62,7 @@ async function expectStale(
 // failed `execute` reverts and leaves it Queued until its grace period ends, and anyone may execute it: a duplicate
 // or pre-armed `unpause`, `resumeAgent` or owner/guardian change could undo a later pause, suspension or removal at
 // once, with no owner acting after it and no veto window. A proposal may not undo a pause, a suspension or a
-// removal made after it was queued.
+// membership change made after it was created.
 describe("stale queued proposals", function () {
   describe("unpause", function () {
     it("test_execute_unpauseQueuedInAnEarlierPause_cannotLiftALaterOne", async function () {
