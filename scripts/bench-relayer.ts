@@ -348,11 +348,14 @@ async function runRound(mode: Mode, name: BundlerName): Promise<RoundResult> {
     // top it up (a transfer that would add gas to some ops mid-run, past the limits estimated at the start).
     let nonce = await chain.provider.getTransactionCount(chain.deployer.address, "pending");
     const depositTo = chain.entryPoint.connect(chain.deployer).getFunction("depositTo");
-    await Promise.all(
-      accounts.map(async (account) =>
+    // Sent one after the other (a nonce must not reach the node before its predecessor), mined together.
+    const deposits = [];
+    for (const account of accounts) {
+      deposits.push(
         (await depositTo(account.address, { value: 10n ** 18n, nonce: nonce++ })).wait(),
-      ),
-    );
+      );
+    }
+    await Promise.all(deposits);
     const blockTimeMs = mode === "automine" ? 0 : 1000;
     bundler = await (name === "leash" ? startLeash : startAlto)(chain, blockTimeMs);
 

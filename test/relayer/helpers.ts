@@ -165,18 +165,21 @@ export async function createAccounts(
 ): Promise<TestAccount[]> {
   const accounts: TestAccount[] = [];
   let nonce = await chain.provider.getTransactionCount(chain.deployer.address, "pending");
-  const sends: Promise<unknown>[] = [];
+  const mined: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
     const owner = Wallet.createRandom() as unknown as Wallet;
     const address = (await chain.factory.getFunction("getAddress")(owner.address, 0n)) as string;
     accounts.push({ owner, address });
-    sends.push(
-      chain.deployer
-        .sendTransaction({ to: address, value: fundEach, nonce: nonce++ })
-        .then((tx) => tx.wait()),
-    );
+    // Sent one after the other: an automining node refuses a nonce that arrives before its predecessor
+    // ("Nonce too high"), which concurrent sends made happen on a loaded machine.
+    const tx = await chain.deployer.sendTransaction({
+      to: address,
+      value: fundEach,
+      nonce: nonce++,
+    });
+    mined.push(tx.wait());
   }
-  await Promise.all(sends);
+  await Promise.all(mined);
   const ops: UserOperation[] = [];
   for (const account of accounts) {
     const op = await buildOp(chain, account, {
